@@ -1,0 +1,1 @@
+"""The catalogue: the domain core that ingestion fills and every public surface reads."""

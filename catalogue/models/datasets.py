@@ -1,0 +1,100 @@
+"""Datasets: one measurement (raw) or one processing result (derived), with provenance and access fields."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class DatasetKind(models.TextChoices):
+    RAW = "raw", "raw"
+    DERIVED = "derived", "derived"
+
+
+class IngestionState(models.TextChoices):
+    PENDING = "pending", "pending"
+    INGESTED = "ingested", "ingested"
+    FAILED = "failed", "failed"
+
+
+class Dataset(models.Model):
+    pid = models.CharField(max_length=255, unique=True, help_text="Stable local pid, minted once.")
+    title = models.CharField(max_length=1024)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=8, choices=DatasetKind.choices, default=DatasetKind.RAW)
+    keywords = ArrayField(models.CharField(max_length=255), default=list, blank=True)
+    creation_time = models.DateTimeField(help_text="When the data was taken, or registered.")
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    time_source = models.CharField(max_length=64, blank=True, help_text="Where the start time came from.")
+    size = models.BigIntegerField(default=0, help_text="Total bytes of its files.")
+    number_of_files = models.PositiveIntegerField(default=0)
+
+    proposal = models.ForeignKey("catalogue.Document", on_delete=models.PROTECT, related_name="datasets")
+    instrument = models.ForeignKey(
+        "catalogue.Instrument", null=True, blank=True, on_delete=models.PROTECT, related_name="datasets"
+    )
+    samples = models.ManyToManyField("catalogue.Sample", blank=True, related_name="datasets")
+    techniques = models.ManyToManyField("catalogue.Technique", blank=True, related_name="datasets")
+    input_datasets = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="derived_datasets", help_text="Provenance."
+    )
+    software_name = models.CharField(max_length=255, blank=True)
+    software_version = models.CharField(max_length=128, blank=True)
+    definitions = ArrayField(
+        models.CharField(max_length=64), default=list, blank=True, help_text="NeXus application definitions."
+    )
+    file_format = models.CharField(max_length=32, blank=True, help_text="e.g. NeXus/HDF5")
+
+    scientific_metadata = models.JSONField(default=dict, blank=True, help_text="Free metadata beside parameters.")
+    raw_metadata = models.JSONField(default=dict, blank=True, help_text="What ingestion read, for reference.")
+    curated_fields = ArrayField(
+        models.CharField(max_length=64), default=list, blank=True, help_text="Edited by a steward: kept on re-ingest."
+    )
+    source_folder = models.CharField(max_length=4096, blank=True)
+    source_path = models.CharField(max_length=4096, blank=True, help_text="The master file.")
+    entry_path = models.CharField(max_length=1024, blank=True, help_text="The NXentry this dataset comes from.")
+    ingestion_state = models.CharField(
+        max_length=10, choices=IngestionState.choices, default=IngestionState.INGESTED
+    )
+    ingested_at = models.DateTimeField(null=True, blank=True)
+
+    release_date = models.DateTimeField(
+        help_text="Embargo end; kept by services.embargo from the measurement time and the overrides."
+    )
+    release_date_override = models.DateTimeField(null=True, blank=True, help_text="Set by a steward.")
+    open_now = models.BooleanField(default=False, help_text="Opened explicitly, whatever the release date.")
+    opened_at = models.DateTimeField(null=True, blank=True, help_text="When the opening was processed.")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+
+    view_count = models.PositiveIntegerField(default=0)
+    download_count = models.PositiveIntegerField(default=0)
+    outside_download_count = models.PositiveIntegerField(default=0, help_text="Downloads by people outside the team.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["raw_metadata", "view_count", "download_count", "modified_at"])
+
+    class Meta:
+        ordering = ["title", "pid"]
+        indexes = [
+            models.Index(fields=["release_date"], name="dataset_release_date"),
+            models.Index(fields=["creation_time", "pid"], name="dataset_creation"),
+            models.Index(models.functions.Lower("title"), "pid", name="dataset_title_lower"),
+            models.Index(fields=["source_path"], name="dataset_source_path"),
+            GinIndex(fields=["keywords"], name="dataset_keywords_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Preview(models.Model):
+    """The default-plot thumbnail of a dataset, or why none could be made."""
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="preview")
+    png = models.BinaryField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    signal_path = models.CharField(max_length=1024, blank=True)
+    unavailable_reason = models.CharField(max_length=512, blank=True)

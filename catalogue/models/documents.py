@@ -1,0 +1,114 @@
+"""Documents: proposals (one experiment, with a DOI) and collections (datasets behind a paper, with a DOI).
+
+Both are PaNOSC Documents (type "proposal" and "publication"); Proposal and Collection are proxies of one table
+so that the search API queries one relation.
+"""
+
+from django.contrib.auth.models import Group
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class DocumentKind(models.TextChoices):
+    PROPOSAL = "proposal", "proposal"
+    SESSION = "session", "instrument session"
+    COLLECTION = "collection", "collection"
+
+
+class DoiState(models.TextChoices):
+    NONE = "", "no DOI"
+    LOCAL_DRAFT = "local-draft", "local draft (no DataCite credentials)"
+    DRAFT = "draft", "draft"
+    REGISTERED = "registered", "registered"
+    FINDABLE = "findable", "findable"
+
+
+class Document(models.Model):
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices, default=DocumentKind.PROPOSAL)
+    pid = models.CharField(max_length=255, unique=True)
+    proposal_number = models.CharField(
+        max_length=64, blank=True, help_text="As the proposal system gave it, e.g. mt9396-1 or IPTS-26010."
+    )
+    facility = models.ForeignKey(
+        "catalogue.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    instrument = models.ForeignKey(
+        "catalogue.Instrument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        help_text="The instrument of a per-instrument, per-day session proposal.",
+    )
+    title = models.CharField(max_length=1024)
+    summary = models.TextField(blank=True)
+    keywords = ArrayField(models.CharField(max_length=255), default=list, blank=True)
+    licence = models.CharField(max_length=64, blank=True, help_text="SPDX identifier, e.g. CC-BY-4.0")
+    doi = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    doi_state = models.CharField(max_length=16, choices=DoiState.choices, default=DoiState.NONE, blank=True)
+    start_date = models.DateTimeField(null=True, blank=True)
+    end_date = models.DateTimeField(null=True, blank=True)
+    release_date = models.DateTimeField(
+        null=True, blank=True, help_text="Embargo end; kept by services.embargo from the datasets or the override."
+    )
+    release_date_override = models.DateTimeField(null=True, blank=True, help_text="Set by a steward.")
+    open_now = models.BooleanField(default=False, help_text="Opened explicitly, whatever the release date.")
+    opened_at = models.DateTimeField(null=True, blank=True, help_text="When the opening was processed.")
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Collections: when published.")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    owner_group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    access_groups = models.ManyToManyField(Group, blank=True, related_name="documents")
+    collected_datasets = models.ManyToManyField(
+        "catalogue.Dataset", blank=True, related_name="collections", help_text="Collections only."
+    )
+    funding = models.JSONField(default=list, blank=True, help_text="[{funder_name, funder_ror, award_number}]")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[collected_datasets])
+
+    class Meta:
+        ordering = ["title", "pid"]
+        indexes = [
+            models.Index(fields=["kind", "release_date"]),
+            models.Index(fields=["proposal_number"]),
+            models.Index(models.functions.Upper("doi"), name="document_doi_upper"),
+            GinIndex(fields=["keywords"], name="document_keywords_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_number or self.pid}: {self.title}"
+
+    @property
+    def panosc_type(self) -> str:
+        return "publication" if self.kind == DocumentKind.COLLECTION else "proposal"
+
+
+class ProposalManager(models.Manager["Proposal"]):
+    def get_queryset(self) -> models.QuerySet["Proposal"]:
+        return super().get_queryset().exclude(kind=DocumentKind.COLLECTION)
+
+
+class Proposal(Document):
+    objects = ProposalManager()
+
+    class Meta:
+        proxy = True
+
+
+class CollectionManager(models.Manager["Collection"]):
+    def get_queryset(self) -> models.QuerySet["Collection"]:
+        return super().get_queryset().filter(kind=DocumentKind.COLLECTION)
+
+
+class Collection(Document):
+    objects = CollectionManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.kind = DocumentKind.COLLECTION
+        super().save(*args, **kwargs)

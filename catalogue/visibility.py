@@ -1,0 +1,132 @@
+"""Who may see what: the one place every endpoint asks (access-policy.md).
+
+Three questions, each answered as a queryset filter and as a per-object check:
+- metadata: may this caller see a dataset's full record?
+- files: may this caller download its bytes?
+- personal data: may this caller see e-mails and contact details of a document's team?
+Open = not withdrawn, and opened explicitly or past its release date. Members, stewards and users granted
+access see everything of their proposals; under EMBARGOED_METADATA=visible anyone sees embargoed metadata.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from catalogue.models import AccessGrant, Dataset, Document, DocumentKind, Member
+
+STEWARDS_GROUP = "stewards"
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def is_steward(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:  # type: ignore[union-attr]
+        return True
+    cached = getattr(user, "_is_steward", None)
+    if cached is None:
+        cached = user.groups.filter(name=STEWARDS_GROUP).exists()  # type: ignore[union-attr]
+        user._is_steward = cached  # type: ignore[union-attr]
+    return cached
+
+
+def _open_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}withdrawn_at__isnull": True}) & (
+        Q(**{f"{prefix}open_now": True}) | Q(**{f"{prefix}release_date__lte": timezone.now()})
+    )
+
+
+def open_datasets() -> QuerySet[Dataset]:
+    """Open datasets: what anonymous callers, the PaNOSC API and the sitemap may show."""
+    return Dataset.objects.filter(_open_q())
+
+
+def is_open(record: Dataset | Document) -> bool:
+    if record.withdrawn_at is not None:
+        return False
+    return record.open_now or (record.release_date is not None and record.release_date <= timezone.now())
+
+
+def _team_documents_q(user: User) -> Q:
+    """Documents whose team includes the user: members, owner/access groups, unexpired access grants."""
+    now = timezone.now()
+    memberships = Member.objects.filter(document=OuterRef("pk"), person__user=user)
+    grants = AccessGrant.objects.filter(document=OuterRef("pk"), user=user).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    groups = user.groups.all()  # type: ignore[union-attr]
+    return Exists(memberships) | Exists(grants) | Q(owner_group__in=groups) | Q(access_groups__in=groups)
+
+
+def team_documents(user: User) -> QuerySet[Document]:
+    if not user.is_authenticated:
+        return Document.objects.none()
+    return Document.objects.filter(_team_documents_q(user)).distinct()
+
+
+def is_team_member(user: User, document: Document) -> bool:
+    return user.is_authenticated and team_documents(user).filter(pk=document.pk).exists()
+
+
+def datasets_visible_to(user: User) -> QuerySet[Dataset]:
+    """Datasets whose full metadata the user may see."""
+    if is_steward(user):
+        return Dataset.objects.all()
+    if settings.EMBARGOED_METADATA == "visible":
+        return Dataset.objects.filter(withdrawn_at__isnull=True)
+    return _open_or_team(user)
+
+
+def datasets_downloadable_by(user: User) -> QuerySet[Dataset]:
+    """Datasets whose files the user may download: open ones, and the team's own (never by policy alone)."""
+    if is_steward(user):
+        return Dataset.objects.filter(withdrawn_at__isnull=True)
+    return _open_or_team(user)
+
+
+def _open_or_team(user: User) -> QuerySet[Dataset]:
+    if not user.is_authenticated:
+        return open_datasets()
+    team = team_documents(user).values("pk")
+    return Dataset.objects.filter(_open_q() | (Q(proposal__in=team) & Q(withdrawn_at__isnull=True)))
+
+
+def can_view_dataset(user: User, dataset: Dataset) -> bool:
+    return datasets_visible_to(user).filter(pk=dataset.pk).exists()
+
+
+def can_download_dataset(user: User, dataset: Dataset) -> bool:
+    return datasets_downloadable_by(user).filter(pk=dataset.pk).exists()
+
+
+def documents_visible_to(user: User) -> QuerySet[Document]:
+    """Documents whose full record the user may see: those holding a dataset the user sees, or the team's own.
+
+    Other proposals with a DOI show only the public stub (see public_stub_only).
+    """
+    if is_steward(user):
+        return Document.objects.all()
+    visible = datasets_visible_to(user)
+    holds_visible = Exists(visible.filter(proposal=OuterRef("pk"))) | Exists(
+        visible.filter(collections=OuterRef("pk"))
+    )
+    published = ~Q(kind=DocumentKind.COLLECTION) | Q(published_at__isnull=False)
+    q = Q(withdrawn_at__isnull=True) & published & holds_visible
+    if user.is_authenticated:
+        q |= _team_documents_q(user)
+    return Document.objects.filter(q).distinct()
+
+
+def can_view_document(user: User, document: Document) -> bool:
+    return documents_visible_to(user).filter(pk=document.pk).exists()
+
+
+def public_stub_only(user: User, document: Document) -> bool:
+    """True when the caller may see only the public stub of a proposal with a DOI (the embargo case)."""
+    return bool(document.doi) and not can_view_document(user, document)
+
+
+def can_see_personal_data(user: User, document: Document) -> bool:
+    return is_steward(user) or is_team_member(user, document)

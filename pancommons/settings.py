@@ -1,0 +1,214 @@
+"""Settings for PaN Commons, read from environment variables only (see deploy/env.example).
+
+With no DATABASE_URL an embedded PostgreSQL (pgserver) is started with its data under var/.
+"""
+
+import socket
+from pathlib import Path
+
+import dj_database_url
+
+from pancommons.embedded_db import embedded_database_url
+from pancommons.env import (
+    ConfigurationError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = env_path("PANCOMMONS_VAR_DIR", BASE_DIR / "var")
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigurationError("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "django_celery_beat",
+    "catalogue",
+    "ingest",
+    "landing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "pancommons.urls"
+WSGI_APPLICATION = "pancommons.wsgi.application"
+# The PaNOSC API must never redirect (spec §1.2); our own routes are written with their slashes.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: PostgreSQL only -------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL") or embedded_database_url(VAR_DIR)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ConfigurationError("PaN Commons runs on PostgreSQL only; DATABASE_URL must be postgres://…")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Broker: Redis, or PostgreSQL through kombu's SQLAlchemy transport when no Redis answers ------------
+
+
+def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+REDIS_URL = env_str("REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_answers() else "")
+CELERY_BROKER_URL = REDIS_URL or "sqla+" + DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Auth ------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+# --- i18n / static -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Production safety ---------------------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- REST API --------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["catalogue.api.permissions.ReadForAllWriteForStewards"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "catalogue.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PaN Commons catalogue API",
+    "DESCRIPTION": "Read the facility catalogue; stewards and acquisition systems write it.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Facility and data policy (access-policy.md) -------------------------------------------------------------
+HOME_FACILITY = env_str("HOME_FACILITY", "PaN Commons Demo")
+EMBARGO_PERIOD_YEARS = env_int("EMBARGO_PERIOD_YEARS", 3, minimum=0)
+EMBARGOED_METADATA = env_choice("EMBARGOED_METADATA", "hidden", ("hidden", "visible"))
+DEFAULT_LICENCE = env_str("DEFAULT_LICENCE", "CC-BY-4.0")
+PANET_TERMS_FILE = env_path("PANET_TERMS_FILE", BASE_DIR / "catalogue" / "data" / "PaNET-terms.tsv")
+NEXUS_SAMPLES_DIR = env_path("NEXUS_SAMPLES_DIR", BASE_DIR.parent / "shared" / "nexus-samples")
+CHECKSUM_ALGORITHM = env_choice("CHECKSUM_ALGORITHM", "blake2b", ("blake2b", "sha256", "md5"))
+INGEST_WATCH_DIRS = env_list("INGEST_WATCH_DIRS", [])
+INGEST_STABLE_SECONDS = env_int("INGEST_STABLE_SECONDS", 30, minimum=0)
+INGEST_LARGE_FILE_BYTES = env_int("INGEST_LARGE_FILE_BYTES", 256 * 1024 * 1024, minimum=0)
+PANOSC_NO_QUERY_SCORE = env_float("PANOSC_NO_QUERY_SCORE", 0.5)
+if not 0 < PANOSC_NO_QUERY_SCORE < 1:
+    raise ConfigurationError("PANOSC_NO_QUERY_SCORE must lie strictly between 0 and 1")
+
+# DataCite: without credentials DOIs stay local drafts under DATACITE_PREFIX.
+DATACITE_API_URL = env_str("DATACITE_API_URL", "https://api.test.datacite.org")
+DATACITE_USERNAME = env_str("DATACITE_USERNAME")
+DATACITE_PASSWORD = env_str("DATACITE_PASSWORD")
+DATACITE_PREFIX = env_str("DATACITE_PREFIX", "10.80000")
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "data-office@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
