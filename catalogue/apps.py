@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_stewards_group(sender: AppConfig, **kwargs: object) -> None:
+    from catalogue.services import roles
+
+    roles.ensure_stewards_group()
 
 
 class CatalogueConfig(AppConfig):
     name = "catalogue"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_stewards_group, sender=self)

@@ -109,9 +109,7 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     if is_steward(user):
         return Document.objects.all()
     visible = datasets_visible_to(user)
-    holds_visible = Exists(visible.filter(proposal=OuterRef("pk"))) | Exists(
-        visible.filter(collections=OuterRef("pk"))
-    )
+    holds_visible = Exists(visible.filter(proposal=OuterRef("pk"))) | Exists(visible.filter(collections=OuterRef("pk")))
     published = ~Q(kind=DocumentKind.COLLECTION) | Q(published_at__isnull=False)
     q = Q(withdrawn_at__isnull=True) & published & holds_visible
     if user.is_authenticated:

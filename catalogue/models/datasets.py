@@ -54,9 +54,7 @@ class Dataset(models.Model):
     source_folder = models.CharField(max_length=4096, blank=True)
     source_path = models.CharField(max_length=4096, blank=True, help_text="The master file.")
     entry_path = models.CharField(max_length=1024, blank=True, help_text="The NXentry this dataset comes from.")
-    ingestion_state = models.CharField(
-        max_length=10, choices=IngestionState.choices, default=IngestionState.INGESTED
-    )
+    ingestion_state = models.CharField(max_length=10, choices=IngestionState.choices, default=IngestionState.INGESTED)
     ingested_at = models.DateTimeField(null=True, blank=True)
 
     release_date = models.DateTimeField(
@@ -98,3 +96,6 @@ class Preview(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     signal_path = models.CharField(max_length=1024, blank=True)
     unavailable_reason = models.CharField(max_length=512, blank=True)
+
+    def __str__(self) -> str:
+        return f"preview of {self.dataset_id}"

@@ -56,6 +56,7 @@ class Document(models.Model):
     release_date_override = models.DateTimeField(null=True, blank=True, help_text="Set by a steward.")
     open_now = models.BooleanField(default=False, help_text="Opened explicitly, whatever the release date.")
     opened_at = models.DateTimeField(null=True, blank=True, help_text="When the opening was processed.")
+    embargo_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="Collections: when published.")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)

@@ -1,0 +1,127 @@
+"""REST API viewsets: reads go through the visibility module, writes through curation services."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework import viewsets
+from rest_framework.serializers import BaseSerializer
+
+from catalogue import visibility
+from catalogue.api import filters, serializers
+from catalogue.models import DataFile, Dataset, Document, Facility, Instrument, Parameter, Sample, Technique
+from catalogue.services import curation
+
+PID = r".+?"  # pids may contain slashes (DOIs, prefixes)
+
+
+class DatasetViewSet(viewsets.ModelViewSet):
+    serializer_class = serializers.DatasetSerializer
+    filterset_class = filters.DatasetFilter
+    lookup_field = "pid"
+    lookup_value_regex = PID
+    ordering_fields = ["title", "creation_time", "size", "pid"]
+
+    def get_queryset(self) -> QuerySet[Dataset]:
+        return (
+            visibility.datasets_visible_to(self.request.user)
+            .select_related("proposal", "instrument")
+            .prefetch_related("techniques", "samples", "input_datasets")
+            .order_by("title", "pid")
+        )
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        # The real release date needs the saved relations; refresh_release_dates computes it right after.
+        dataset = serializer.save(release_date=timezone.now(), ingested_at=timezone.now())
+        curation.record_dataset_edit(dataset=dataset, changed_fields=set(serializer.validated_data))
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        dataset = serializer.save()
+        curation.record_dataset_edit(dataset=dataset, changed_fields=set(serializer.validated_data))
+
+
+class DocumentViewSet(viewsets.ModelViewSet):
+    serializer_class = serializers.DocumentSerializer
+    filterset_class = filters.DocumentFilter
+    lookup_field = "pid"
+    lookup_value_regex = PID
+    ordering_fields = ["title", "start_date", "release_date", "pid"]
+
+    def get_queryset(self) -> QuerySet[Document]:
+        return (
+            visibility.documents_visible_to(self.request.user)
+            .select_related("facility")
+            .prefetch_related("members__person", "members__affiliation")
+            .order_by("title", "pid")
+        )
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        user = self.request.user
+        if visibility.is_steward(user):
+            context["personal_data_document_ids"] = _AllIds()
+        else:
+            context["personal_data_document_ids"] = frozenset(
+                visibility.team_documents(user).values_list("pk", flat=True)
+            )
+        return context
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        document = serializer.save()
+        curation.record_document_edit(document=document, changed_fields=set(serializer.validated_data))
+
+
+class _AllIds:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+class InstrumentViewSet(viewsets.ModelViewSet):
+    queryset = Instrument.objects.select_related("facility").prefetch_related("techniques").order_by("name", "pid")
+    serializer_class = serializers.InstrumentSerializer
+    filterset_class = filters.InstrumentFilter
+    lookup_field = "pid"
+    lookup_value_regex = PID
+
+
+class FacilityViewSet(viewsets.ModelViewSet):
+    queryset = Facility.objects.all()
+    serializer_class = serializers.FacilitySerializer
+    filterset_class = filters.FacilityFilter
+    lookup_field = "short_name"
+
+
+class TechniqueViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Technique.objects.all()
+    serializer_class = serializers.TechniqueSerializer
+    filterset_class = filters.TechniqueFilter
+    lookup_field = "panet_id"
+
+
+class SampleViewSet(viewsets.ModelViewSet):
+    serializer_class = serializers.SampleSerializer
+    filterset_class = filters.SampleFilter
+    lookup_field = "pid"
+    lookup_value_regex = PID
+
+    def get_queryset(self) -> QuerySet[Sample]:
+        if visibility.is_steward(self.request.user):
+            return Sample.objects.all()
+        visible = visibility.datasets_visible_to(self.request.user)
+        return Sample.objects.filter(datasets__in=visible).distinct().order_by("name", "pid")
+
+
+class DataFileViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.DataFileSerializer
+    filterset_class = filters.DataFileFilter
+
+    def get_queryset(self) -> QuerySet[DataFile]:
+        visible = visibility.datasets_visible_to(self.request.user)
+        return DataFile.objects.filter(dataset__in=visible).select_related("dataset").order_by("dataset", "path")
+
+
+class ParameterViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.ParameterSerializer
+    filterset_class = filters.ParameterFilter
+
+    def get_queryset(self) -> QuerySet[Parameter]:
+        visible = visibility.datasets_visible_to(self.request.user)
+        return Parameter.objects.filter(dataset__in=visible).select_related("dataset").order_by("dataset", "name")
