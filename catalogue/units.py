@@ -1,0 +1,213 @@
+"""Units: one mapping of the unit strings found in files and queries onto pint, and conversion to SI.
+
+Pure Python (no Django): ingestion normalises what files say, the search API converts query operands
+(PaNOSC spec §4.3–4.4, nexus-ingestion.md §1.4). Raw strings are never rewritten in the catalogue; this module
+only says what they mean.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pint
+
+REGISTRY = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+# Written as → pint name, case-sensitive (spec §4.4). Ingestion and queries both use it.
+ALIASES: dict[str, str] = {
+    "kelvin": "K",
+    "Kelvin": "K",
+    "celsius": "degC",
+    "Celsius": "degC",
+    "°C": "degC",
+    "deg C": "degC",
+    "degC": "degC",
+    "C°": "degC",
+    "fahrenheit": "degF",
+    "Fahrenheit": "degF",
+    "°F": "degF",
+    "deg F": "degF",
+    "angstrom": "angstrom",
+    "Angstrom": "angstrom",
+    "Angstroms": "angstrom",
+    "angstroms": "angstrom",
+    "Angstroem": "angstrom",
+    "Ångström": "angstrom",
+    "Å": "angstrom",
+    "Ang": "angstrom",
+    "1/angstrom": "1/angstrom",
+    "1/Angstrom": "1/angstrom",
+    "Angstrom^-1": "1/angstrom",
+    "Å^-1": "1/angstrom",
+    "Å⁻¹": "1/angstrom",
+    "1/Å": "1/angstrom",
+    "1/A": "1/angstrom",
+    "A^-1": "1/angstrom",
+    "1/Ang": "1/angstrom",
+    "KeV": "keV",
+    "kev": "keV",
+    "KEV": "keV",
+    "ev": "eV",
+    "EV": "eV",
+    "MeV": "MeV",
+    "mev": "meV",
+    "um": "um",
+    "µm": "um",
+    "μm": "um",
+    "micron": "um",
+    "microns": "um",
+    "deg": "degree",
+    "degree": "degree",
+    "degrees": "degree",
+    "°": "degree",
+    "Deg": "degree",
+    "sec": "s",
+    "secs": "s",
+    "seconds": "s",
+    "second": "s",
+    "Sec": "s",
+    "Torr": "torr",
+    "torr": "torr",
+    "mBar": "mbar",
+    "mbars": "mbar",
+    "bars": "bar",
+    "Bar": "bar",
+    "Volts": "V",
+    "volts": "V",
+    "Volt": "V",
+    "Amps": "A",
+    "amps": "A",
+    "c/s": "count/s",
+    "cps": "count/s",
+    "%": "percent",
+}
+# Strings that are not physical units at all: kept as written, never converted (SciCat copies them through).
+NON_PHYSICAL = frozenset(
+    {
+        "counts",
+        "count",
+        "cts",
+        "pixel",
+        "pixels",
+        "steps",
+        "step",
+        "User Unit",
+        "UU",
+        "eng",
+        "No unit",
+        "none",
+        "None",
+        "NONE",
+        "secORcounts",
+        "countsOrseconds",
+        "{units of logged value}",
+        "a.u.",
+        "arb",
+        "arbitrary",
+        "arbitrary units",
+        "au",
+        "n/a",
+        "N/A",
+        "unitless",
+        "dimensionless",
+        "mm/pixel",
+    }
+)
+# Ambiguous single letters mean a temperature or a length only where the quantity's name says so (spec §4.4).
+AMBIGUOUS_AT_INGESTION = {
+    "C": ("degC", re.compile(r"temp", re.IGNORECASE)),
+    "F": ("degF", re.compile(r"temp", re.IGNORECASE)),
+    "A": ("angstrom", re.compile(r"wavelength|lambda|length|d_spacing|distance_a", re.IGNORECASE)),
+}
+FORBIDDEN_IN_QUERIES = frozenset({"b"})  # bit in mathjs, barn in pint: never guess
+
+
+class UnknownUnit(ValueError):
+    """A unit string that pint cannot read after normalisation."""
+
+
+@dataclass(frozen=True)
+class NormalisedUnit:
+    unit: str  # pint-readable, e.g. "degC", "angstrom", "keV"; empty for non-physical or missing
+    is_physical: bool
+
+
+@dataclass(frozen=True)
+class SiValue:
+    value: float
+    unit: str  # e.g. "kelvin", "meter", "kilogram * meter ** 2 / second ** 2"
+    dimension: str  # e.g. "[temperature]", "[length]"
+
+
+def _clean(raw: str) -> str:
+    text = raw.strip().replace("\u00b5", "u").replace("\u03bc", "u")
+    return text.replace("\u212b", "Å")
+
+
+def normalise_unit(raw: str | None, *, quantity_name: str = "") -> NormalisedUnit:
+    """What a unit string found in a file means; an unreadable one is non-physical (kept, never converted)."""
+    if raw is None or not raw.strip():
+        return NormalisedUnit("", False)
+    text = raw.strip()
+    if text in NON_PHYSICAL:
+        return NormalisedUnit("", False)
+    if text in AMBIGUOUS_AT_INGESTION:
+        meaning, name_pattern = AMBIGUOUS_AT_INGESTION[text]
+        if name_pattern.search(quantity_name):
+            return NormalisedUnit(meaning, True)
+    candidate = ALIASES.get(text) or ALIASES.get(_clean(text)) or _clean(text)
+    try:
+        _parse(candidate)
+    except UnknownUnit:
+        return NormalisedUnit("", False)
+    if _is_count_like(candidate):
+        return NormalisedUnit(candidate, False)
+    return NormalisedUnit(candidate, True)
+
+
+def query_unit(raw: str) -> str:
+    """The unit of a query operand (portal: K, celsius, nm, eV, Pa…); raises UnknownUnit."""
+    text = raw.strip()
+    if not text or text in FORBIDDEN_IN_QUERIES:
+        raise UnknownUnit(f"unknown unit {raw!r}")
+    candidate = ALIASES.get(text) or ALIASES.get(_clean(text)) or _clean(text)
+    _parse(candidate)
+    return candidate
+
+
+@cache
+def _parse(unit: str) -> pint.Unit:
+    try:
+        return REGISTRY.parse_units(unit)
+    except Exception as error:  # pint's parser raises anything (even AssertionError) on junk
+        raise UnknownUnit(f"unknown unit {unit!r}") from error
+
+
+def _is_count_like(unit: str) -> bool:
+    return "count" in str(_parse(unit)) or "pixel" in str(_parse(unit))
+
+
+@cache
+def dimension_of(unit: str) -> str:
+    return str(_parse(unit).dimensionality)
+
+
+def to_si(value: float, unit: str) -> SiValue:
+    """Convert to SI base units, temperatures affinely (25 degC → 298.15 K)."""
+    quantity = REGISTRY.Quantity(value, _parse(unit)).to_base_units()
+    return SiValue(float(quantity.magnitude), str(quantity.units), dimension_of(unit))
+
+
+def from_si(value_si: float, unit: str) -> float:
+    """The inverse of to_si: an SI base-unit value expressed in `unit`."""
+    base = REGISTRY.Quantity(1.0, _parse(unit)).to_base_units().units
+    return float(REGISTRY.Quantity(value_si, base).to(_parse(unit)).magnitude)
+
+
+def compatible(unit_a: str, unit_b: str) -> bool:
+    return dimension_of(unit_a) == dimension_of(unit_b)
+
+
+def is_finite(value: float) -> bool:
+    return math.isfinite(value)
