@@ -75,3 +75,42 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def steward_client(steward) -> Client:
     return client_for(steward)
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright, with a fresh profile; pair it with pytest-django's live_server."""
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "chromium is missing: tests/services.sh installs it"
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from fixtures stay synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def artifacts_dir(request) -> Path:
+    """Where a test keeps screenshots for people to look at (test-artifacts/<test name>/)."""
+    path = ARTIFACTS_DIR / request.node.name.replace("/", "_")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
