@@ -1,6 +1,42 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+def _on_dataset_recorded(sender: object, dataset: object, created: bool, **kwargs: object) -> None:
+    """A proposal's first dataset mints its DOI; later ones update the registered metadata."""
+    from landing import tasks
+
+    proposal = dataset.proposal  # type: ignore[attr-defined]
+    task = tasks.sync_doi if proposal.doi else tasks.mint_proposal_doi
+    task.delay_on_commit(proposal.pk)
+
+
+def _on_document_saved(sender: object, instance: object, **kwargs: object) -> None:
+    """A steward's edit (or an opening, or a withdrawal) reaches DataCite once committed."""
+    from landing import tasks
+
+    if getattr(instance, "doi", None):
+        tasks.sync_doi.delay_on_commit(instance.pk)  # type: ignore[attr-defined]
+
+
+def _on_member_changed(sender: object, instance: object, **kwargs: object) -> None:
+    from landing import tasks
+
+    document = instance.document  # type: ignore[attr-defined]
+    if document.doi:
+        tasks.sync_doi.delay_on_commit(document.pk)
 
 
 class LandingConfig(AppConfig):
     name = "landing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from catalogue.models import Collection, Document, Member, Proposal
+        from catalogue.signals import dataset_recorded
+
+        dataset_recorded.connect(_on_dataset_recorded, dispatch_uid="landing-mint-doi")
+        for model in (Document, Proposal, Collection):
+            post_save.connect(_on_document_saved, sender=model, dispatch_uid=f"landing-sync-{model.__name__}")
+        post_save.connect(_on_member_changed, sender=Member, dispatch_uid="landing-member-saved")
+        post_delete.connect(_on_member_changed, sender=Member, dispatch_uid="landing-member-deleted")

@@ -1,0 +1,513 @@
+"""The one mapping from the catalogue to DataCite 4.7 metadata (landing-doi.md §1.4, access-policy.md).
+
+A record is a dict in the shape of DataCite's REST JSON attributes; the XML (`landing.datacite.xml`), schema.org,
+CSL-JSON, BibTeX and RIS exports are all derived from it. It is always built for an audience: the public stub of an
+embargoed proposal holds only what access-policy.md lists, and personal data (e-mails) never enter a record.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.urls import reverse
+
+from catalogue import visibility
+from catalogue.models import Dataset, Document, DocumentKind, Facility, Instrument, Member, Technique
+from catalogue.models.techniques import PANET_PURL
+from landing.models import RelatedWork
+
+Record = dict[str, Any]
+
+ANONYMOUS = AnonymousUser()
+SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
+ORCID = "https://orcid.org"
+ROR = "https://ror.org/"
+SPDX = "https://spdx.org/licenses/"
+
+# SPDX ids of the licences facilities use for open data, with their names and canonical URLs.
+LICENCES = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero v1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "CC-BY-SA-4.0": (
+        "Creative Commons Attribution Share Alike 4.0 International",
+        "https://creativecommons.org/licenses/by-sa/4.0/",
+    ),
+    "CC-BY-NC-4.0": (
+        "Creative Commons Attribution Non Commercial 4.0 International",
+        "https://creativecommons.org/licenses/by-nc/4.0/",
+    ),
+    "ODbL-1.0": ("Open Data Commons Open Database License v1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+}
+# OpenAIRE wants the info:eu-repo term, F-UJI the COAR one: give both (landing-doi.md §1.4, "Access right").
+ACCESS_RIGHTS = {
+    True: [
+        ("open access", "info:eu-repo/semantics/openAccess"),
+        ("open access", "http://purl.org/coar/access_right/c_abf2"),
+    ],
+    False: [
+        ("embargoed access", "info:eu-repo/semantics/embargoedAccess"),
+        ("embargoed access", "http://purl.org/coar/access_right/c_f1cf"),
+    ],
+}
+HDF5_MEDIA_TYPE = "application/x-hdf5"
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def doi_url(doi: str) -> str:
+    return "https://doi.org/" + doi
+
+
+def landing_url(document: Document) -> str:
+    return site_url(reverse("landing-doi", kwargs={"doi": document.doi}))
+
+
+def dataset_url(dataset: Dataset) -> str:
+    return site_url(reverse("landing-dataset", kwargs={"pid": dataset.pid}))
+
+
+def licence_of(document: Document) -> str:
+    return document.licence or settings.DEFAULT_LICENCE
+
+
+def facility_of(document: Document) -> Facility | None:
+    if document.facility_id:
+        return document.facility
+    dataset = document.datasets.select_related("instrument__facility").filter(instrument__isnull=False).first()
+    return dataset.instrument.facility if dataset else None
+
+
+def visible_datasets(*, document: Document, user: visibility.User) -> QuerySet[Dataset]:
+    """The datasets of a proposal, or chosen in a collection, whose metadata `user` may see."""
+    owned = Q(collections=document) if document.kind == DocumentKind.COLLECTION else Q(proposal=document)
+    return visibility.datasets_visible_to(user).filter(owned).distinct().order_by("creation_time", "pid")
+
+
+def all_datasets(document: Document) -> QuerySet[Dataset]:
+    owned = Q(collections=document) if document.kind == DocumentKind.COLLECTION else Q(proposal=document)
+    return Dataset.objects.filter(owned).distinct()
+
+
+def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS) -> Record:
+    """The DataCite record of a proposal or collection as `user` may see it (DataCite itself gets the anonymous one).
+
+    During an embargo, anonymous callers and non-members get the public stub of access-policy.md: DOI, facility,
+    instruments, proposal number and title, team, measurement period, release date, licence and how to ask for access.
+    """
+    stub = visibility.public_stub_only(user, document)
+    datasets = [] if stub else list(visible_datasets(document=document, user=user).select_related("instrument"))
+    facility = facility_of(document)
+    is_open = (
+        bool(datasets) and any(visibility.is_open(dataset) for dataset in datasets) or visibility.is_open(document)
+    )
+    record: Record = {
+        "doi": document.doi,
+        "url": landing_url(document) if document.doi else None,
+        "creators": _creators(document, facility),
+        "titles": [{"title": document.title}],
+        "publisher": _publisher(facility),
+        "publicationYear": _publication_year(document),
+        "types": {
+            "resourceTypeGeneral": "Dataset",
+            "resourceType": "Dataset collection" if document.kind == DocumentKind.COLLECTION else "Experiment data",
+        },
+        "subjects": [] if stub else _subjects(datasets, document.keywords),
+        "contributors": _hosting_institution(facility),
+        "dates": _dates(document, datasets),
+        "language": "en",
+        "alternateIdentifiers": _alternate_identifiers(document),
+        "relatedIdentifiers": [] if stub else _related_identifiers(document, datasets, user),
+        "relatedItems": _instruments(document),
+        "sizes": [] if stub else _sizes(datasets),
+        "formats": [] if stub else _formats(datasets),
+        "rightsList": _rights(licence_of(document), is_open=is_open),
+        "descriptions": _stub_descriptions(document) if stub else _descriptions(document, datasets, facility),
+        "geoLocations": _geo_locations(facility),
+        "fundingReferences": [] if stub else _funding(document.funding),
+        "schemaVersion": SCHEMA_VERSION,
+    }
+    return record
+
+
+def dataset_metadata(*, dataset: Dataset, citing: Document | None, user: visibility.User = ANONYMOUS) -> Record:
+    """The record of one dataset (no DOI of its own): the same mapping, `IsPartOf` the DOI it is cited through.
+
+    The caller has checked that `user` may see the dataset.
+    """
+    document = dataset.proposal
+    facility = dataset.instrument.facility if dataset.instrument_id else facility_of(document)
+    record: Record = {
+        "doi": None,
+        "url": dataset_url(dataset),
+        "creators": _creators(document, facility),
+        "titles": [{"title": dataset.title}],
+        "publisher": _publisher(facility),
+        "publicationYear": dataset.release_date.year,
+        "types": {"resourceTypeGeneral": "Dataset", "resourceType": f"{dataset.get_kind_display()} data"},
+        "subjects": _subjects([dataset], dataset.keywords),
+        "contributors": _hosting_institution(facility),
+        "dates": _dates_of(
+            start=dataset.start_time, end=dataset.end_time, release=dataset.release_date, issued=dataset.created_at
+        ),
+        "language": "en",
+        "alternateIdentifiers": [{"alternateIdentifier": dataset.pid, "alternateIdentifierType": "Local"}],
+        "relatedIdentifiers": ([_related_doi(citing.doi, "IsPartOf")] if citing is not None and citing.doi else [])
+        + _provenance([dataset], exclude=citing, user=user),
+        "relatedItems": [_instrument_item(dataset.instrument)] if dataset.instrument_id else [],
+        "sizes": _sizes([dataset]),
+        "formats": _formats([dataset]),
+        "rightsList": _rights(licence_of(document), is_open=visibility.is_open(dataset)),
+        "descriptions": _descriptions_of(
+            abstract=dataset.description or dataset.title, datasets=[dataset], facility=facility
+        ),
+        "geoLocations": _geo_locations(facility),
+        "fundingReferences": _funding(document.funding),
+        "schemaVersion": SCHEMA_VERSION,
+    }
+    return record
+
+
+def _creators(document: Document, facility: Facility | None) -> list[Record]:
+    members = (
+        Member.objects.filter(document=document, is_creator=True)
+        .select_related("person", "affiliation")
+        .order_by("position", "id")
+    )
+    creators: list[Record] = []
+    seen: set[int] = set()
+    for member in members:
+        if member.person_id in seen:  # one person may hold two roles
+            continue
+        seen.add(member.person_id)
+        person = member.person
+        creator: Record = {"name": person_name(person.full_name, person.first_name, person.last_name)}
+        creator["nameType"] = "Personal"
+        if person.first_name:
+            creator["givenName"] = person.first_name
+        if person.last_name:
+            creator["familyName"] = person.last_name
+        creator["nameIdentifiers"] = (
+            [{"nameIdentifier": f"{ORCID}/{person.orcid}", "nameIdentifierScheme": "ORCID", "schemeUri": ORCID}]
+            if person.orcid
+            else []
+        )
+        creator["affiliation"] = [_affiliation(member.affiliation)] if member.affiliation_id else []
+        creators.append(creator)
+    if not creators:  # DataCite needs one creator: the facility stands for an unnamed team
+        creators.append({"name": _facility_name(facility), "nameType": "Organizational", **_ror_ids(facility)})
+    return creators
+
+
+def person_name(full_name: str, first_name: str, last_name: str) -> str:
+    """'Family, Given' as DataCite and citation styles want it."""
+    if last_name:
+        return f"{last_name}, {first_name}" if first_name else last_name
+    return full_name
+
+
+def _affiliation(affiliation: Any) -> Record:
+    entry: Record = {"name": affiliation.name}
+    if affiliation.ror_id:
+        entry |= {"affiliationIdentifier": affiliation.ror_id, "affiliationIdentifierScheme": "ROR", "schemeUri": ROR}
+    return entry
+
+
+def _facility_name(facility: Facility | None) -> str:
+    return facility.name if facility is not None else settings.HOME_FACILITY
+
+
+def _ror_ids(facility: Facility | None) -> Record:
+    if facility is None or not facility.ror_id:
+        return {"nameIdentifiers": []}
+    return {"nameIdentifiers": [{"nameIdentifier": facility.ror_id, "nameIdentifierScheme": "ROR", "schemeUri": ROR}]}
+
+
+def _publisher(facility: Facility | None) -> Record:
+    publisher: Record = {"name": _facility_name(facility)}
+    if facility is not None and facility.ror_id:
+        publisher |= {"publisherIdentifier": facility.ror_id, "publisherIdentifierScheme": "ROR", "schemeUri": ROR}
+    return publisher
+
+
+def _hosting_institution(facility: Facility | None) -> list[Record]:
+    return [
+        {
+            "name": _facility_name(facility),
+            "nameType": "Organizational",
+            "contributorType": "HostingInstitution",
+            **_ror_ids(facility),
+        }
+    ]
+
+
+def _publication_year(document: Document) -> int:
+    """The year the data became (or will become) public."""
+    moment = document.published_at if document.kind == DocumentKind.COLLECTION else None
+    moment = moment or document.release_date or document.created_at
+    return moment.year
+
+
+def _subjects(datasets: Iterable[Dataset], keywords: Iterable[str]) -> list[Record]:
+    techniques = Technique.objects.filter(datasets__in=[d.pk for d in datasets]).distinct().order_by("name")
+    subjects: list[Record] = []
+    for technique in techniques:
+        subject: Record = {"subject": technique.name}
+        if technique.panet_id:
+            subject |= {"subjectScheme": "PaNET", "schemeUri": PANET_PURL, "valueUri": technique.purl}
+        subjects.append(subject)
+    seen = {s["subject"].lower() for s in subjects}
+    for keyword in keywords:
+        if keyword.lower() not in seen:
+            seen.add(keyword.lower())
+            subjects.append({"subject": keyword})
+    return subjects
+
+
+def measurement_period(document: Document, datasets: Iterable[Dataset] | None = None) -> tuple[datetime | None, ...]:
+    """(start, end) of the measurement: the proposal's dates, else the span of all its datasets' times.
+
+    The span of all datasets (embargoed included) is part of the public stub, so it is computed without visibility.
+    """
+    if document.start_date or document.end_date:
+        return document.start_date, document.end_date
+    span = all_datasets(document).aggregate(start=Min("start_time"), end=Max("end_time"))
+    return span["start"], span["end"]
+
+
+def _dates(document: Document, datasets: list[Dataset]) -> list[Record]:
+    start, end = measurement_period(document)
+    issued = document.published_at if document.kind == DocumentKind.COLLECTION else None
+    dates = _dates_of(start=start, end=end, release=document.release_date, issued=issued or document.created_at)
+    if document.withdrawn_at is not None:
+        dates.append(
+            {
+                "date": document.withdrawn_at.date().isoformat(),
+                "dateType": "Withdrawn",
+                "dateInformation": document.withdrawal_reason or "Withdrawn by the facility",
+            }
+        )
+    return dates
+
+
+def _dates_of(
+    *, start: datetime | None, end: datetime | None, release: datetime | None, issued: datetime | None
+) -> list[Record]:
+    dates: list[Record] = []
+    if start or end:
+        span = "/".join(moment.date().isoformat() for moment in (start, end) if moment is not None)
+        dates.append({"date": span, "dateType": "Collected"})
+    if release is not None:
+        dates.append({"date": release.date().isoformat(), "dateType": "Available"})
+    if issued is not None:
+        dates.append({"date": issued.date().isoformat(), "dateType": "Issued"})
+    return dates
+
+
+def _alternate_identifiers(document: Document) -> list[Record]:
+    identifiers = [{"alternateIdentifier": document.pid, "alternateIdentifierType": "Local"}]
+    if document.proposal_number:
+        identifiers.insert(0, {"alternateIdentifier": document.proposal_number, "alternateIdentifierType": "Proposal"})
+    return identifiers
+
+
+def _related_doi(doi: str, relation: str) -> Record:
+    return {
+        "relatedIdentifier": doi,
+        "relatedIdentifierType": "DOI",
+        "relationType": relation,
+        "resourceTypeGeneral": "Dataset",
+    }
+
+
+def _related_identifiers(document: Document, datasets: list[Dataset], user: visibility.User) -> list[Record]:
+    related: list[Record] = []
+    ids = [dataset.pk for dataset in datasets]
+    if document.kind == DocumentKind.COLLECTION:
+        # A paper's collection is a portion of each proposal its datasets come from.
+        proposals = Document.objects.filter(datasets__in=ids, doi__isnull=False).distinct().order_by("doi")
+        related += [_related_doi(proposal.doi, "IsPartOf") for proposal in proposals]
+    else:
+        collections = (
+            visibility.documents_visible_to(user)
+            .filter(kind=DocumentKind.COLLECTION, collected_datasets__in=ids, doi__isnull=False)
+            .distinct()
+            .order_by("doi")
+        )
+        related += [_related_doi(collection.doi, "HasPart") for collection in collections]
+    related += _provenance(datasets, exclude=document, user=user)
+    related += [
+        {
+            "relatedIdentifier": dataset_url(dataset),
+            "relatedIdentifierType": "URL",
+            "relationType": "HasPart",
+            "resourceTypeGeneral": "Dataset",
+        }
+        for dataset in datasets
+    ]
+    for work in RelatedWork.objects.filter(document=document).order_by("id"):
+        entry: Record = {
+            "relatedIdentifier": work.identifier,
+            "relatedIdentifierType": work.identifier_type,
+            "relationType": work.relation_type,
+        }
+        if work.resource_type:
+            entry["resourceTypeGeneral"] = work.resource_type
+        related.append(entry)
+    return related
+
+
+def _provenance(datasets: list[Dataset], *, exclude: Document | None, user: visibility.User) -> list[Record]:
+    """IsDerivedFrom the DOIs of other documents holding our inputs, IsSourceOf those holding our derivatives."""
+    ids = [dataset.pk for dataset in datasets]
+    visible = visibility.datasets_visible_to(user)
+    related: list[Record] = []
+    for relation, link in (("IsDerivedFrom", "derived_datasets__in"), ("IsSourceOf", "input_datasets__in")):
+        sources = visible.filter(**{link: ids}).exclude(proposal__doi__isnull=True)
+        if exclude is not None:
+            sources = sources.exclude(proposal=exclude)
+        dois = sorted(set(sources.values_list("proposal__doi", flat=True)))
+        related += [_related_doi(doi, relation) for doi in dois]
+    return related
+
+
+def _instrument_item(instrument: Instrument) -> Record:
+    item: Record = {
+        "relatedItemType": "Instrument",
+        "relationType": "IsCollectedBy",
+        "titles": [{"title": f"{instrument.name} ({instrument.facility.name})"}],
+    }
+    if instrument.pid.startswith("10."):  # instruments registered with DataCite (ESRF's 10.15151/ESRF-INSTR-…)
+        item["relatedItemIdentifier"] = {"relatedItemIdentifier": instrument.pid, "relatedItemIdentifierType": "DOI"}
+    return item
+
+
+def document_instruments(document: Document) -> list[Instrument]:
+    """Instruments of a proposal: its session instrument and those of all its datasets (part of the public stub)."""
+    ids = set(all_datasets(document).exclude(instrument__isnull=True).values_list("instrument", flat=True))
+    if document.instrument_id:
+        ids.add(document.instrument_id)
+    return list(Instrument.objects.filter(pk__in=ids).select_related("facility").order_by("name"))
+
+
+def _instruments(document: Document) -> list[Record]:
+    return [_instrument_item(instrument) for instrument in document_instruments(document)]
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _sizes(datasets: list[Dataset]) -> list[str]:
+    if not datasets:
+        return []
+    totals = Dataset.objects.filter(pk__in=[d.pk for d in datasets]).aggregate(
+        size=Sum("size"), files=Sum("number_of_files")
+    )
+    return [human_size(totals["size"] or 0), f"{totals['files'] or 0:,} files"]
+
+
+def _formats(datasets: list[Dataset]) -> list[str]:
+    formats = sorted({dataset.file_format for dataset in datasets if dataset.file_format})
+    if any("hdf5" in name.lower() or "nexus" in name.lower() for name in formats):
+        formats.insert(0, HDF5_MEDIA_TYPE)
+    return formats
+
+
+def licence_details(licence: str) -> tuple[str, str | None]:
+    """(name, url) of an SPDX licence id; unknown ids keep their id as name and SPDX's page as url."""
+    name, url = LICENCES.get(licence, (licence, None))
+    return name, url or f"{SPDX}{licence}.html"
+
+
+def _rights(licence: str, *, is_open: bool) -> list[Record]:
+    name, url = licence_details(licence)
+    rights: list[Record] = [
+        {
+            "rights": name,
+            "rightsUri": url,
+            "rightsIdentifier": licence.lower(),
+            "rightsIdentifierScheme": "SPDX",
+            "schemeUri": SPDX,
+        }
+    ]
+    rights += [{"rights": label, "rightsUri": uri} for label, uri in ACCESS_RIGHTS[is_open]]
+    return rights
+
+
+def _stub_descriptions(document: Document) -> list[Record]:
+    release = document.release_date.date().isoformat() if document.release_date else "a date not yet set"
+    text = (
+        f"The data of this experiment are under embargo until {release}, following the facility's data policy. "
+        f"The full metadata and files become public then, under {licence_of(document)}; until then the team can "
+        "be asked for access on the landing page."
+    )
+    return [{"description": text, "descriptionType": "Other"}]
+
+
+def _descriptions(document: Document, datasets: list[Dataset], facility: Facility | None) -> list[Record]:
+    return _descriptions_of(abstract=document.summary, datasets=datasets, facility=facility, title=document.title)
+
+
+def _descriptions_of(
+    *, abstract: str, datasets: list[Dataset], facility: Facility | None, title: str = ""
+) -> list[Record]:
+    instruments = sorted({dataset.instrument.name for dataset in datasets if dataset.instrument_id})
+    where = f" on {', '.join(instruments)}" if instruments else ""
+    if not abstract:
+        abstract = f"{title or 'Data'}: {len(datasets)} dataset(s) measured at {_facility_name(facility)}{where}."
+    descriptions: list[Record] = [{"description": abstract, "descriptionType": "Abstract"}]
+    samples = sorted(
+        {
+            f"{sample.name} ({sample.chemical_formula})" if sample.chemical_formula else sample.name
+            for dataset in datasets
+            for sample in dataset.samples.all()
+        }
+    )
+    if samples:
+        descriptions.append({"description": "Samples: " + "; ".join(samples) + ".", "descriptionType": "Methods"})
+    technical = sorted(
+        {f"NeXus {name}" for dataset in datasets for name in dataset.definitions}
+        | {
+            f"{dataset.software_name} {dataset.software_version}".strip()
+            for dataset in datasets
+            if dataset.software_name
+        }
+    )
+    if technical:
+        descriptions.append({"description": "; ".join(technical) + ".", "descriptionType": "TechnicalInfo"})
+    return descriptions
+
+
+def _geo_locations(facility: Facility | None) -> list[Record]:
+    if facility is None:
+        return []
+    location: Record = {"geoLocationPlace": facility.name}
+    if facility.latitude is not None and facility.longitude is not None:
+        location["geoLocationPoint"] = {"pointLatitude": facility.latitude, "pointLongitude": facility.longitude}
+    return [location]
+
+
+def _funding(funding: list[dict[str, str]]) -> list[Record]:
+    references: list[Record] = []
+    for grant in funding:
+        if not grant.get("funder_name"):
+            continue
+        reference: Record = {"funderName": grant["funder_name"]}
+        if grant.get("funder_ror"):
+            reference |= {"funderIdentifier": grant["funder_ror"], "funderIdentifierType": "ROR"}
+        if grant.get("award_number"):
+            reference["awardNumber"] = grant["award_number"]
+        if grant.get("award_uri"):
+            reference["awardUri"] = grant["award_uri"]
+        references.append(reference)
+    return references

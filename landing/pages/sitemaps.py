@@ -1,0 +1,42 @@
+"""sitemap.xml of the open landing pages (never an embargoed record), as an index of paginated sections."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from catalogue import visibility
+from catalogue.models import Dataset, Document
+
+
+class DoiSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self) -> QuerySet[Document]:
+        return (
+            visibility.documents_visible_to(AnonymousUser())
+            .filter(doi__isnull=False, withdrawn_at__isnull=True)
+            .order_by("pk")
+        )
+
+    def location(self, item: Document) -> str:
+        return reverse("landing-doi", kwargs={"doi": item.doi})
+
+    def lastmod(self, item: Document):  # type: ignore[no-untyped-def]
+        return item.modified_at
+
+
+class DatasetSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self) -> QuerySet[Dataset]:
+        return visibility.open_datasets().only("pid", "modified_at").order_by("pk")
+
+    def location(self, item: Dataset) -> str:
+        return reverse("landing-dataset", kwargs={"pid": item.pid})
+
+    def lastmod(self, item: Dataset):  # type: ignore[no-untyped-def]
+        return item.modified_at
+
+
+SITEMAPS = {"doi": DoiSitemap, "datasets": DatasetSitemap}

@@ -1,0 +1,277 @@
+"""Landing pages and their machine-readable forms; each view translates HTTP and calls one landing service."""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+
+from catalogue import visibility
+from catalogue.models import Dataset, Document, DocumentKind
+from landing.datacite import metadata
+from landing.pages import negotiation
+from landing.services import carbon, citations, collections, exports, pages, signposting
+
+DOCUMENT_FORMATS = (*exports.FORMATS, negotiation.BIBLIOGRAPHY, negotiation.LINKSET_JSON, negotiation.LINKSET)
+DATASET_FORMATS = (
+    *exports.CITATION_FORMATS,
+    "jsonld",
+    negotiation.BIBLIOGRAPHY,
+    negotiation.LINKSET_JSON,
+    negotiation.LINKSET,
+)
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    response = render(request, "landing/pages/not_found.html", {"message": message}, status=404)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _not_acceptable(error: negotiation.NotAcceptable) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps({"error": "not acceptable", "detail": str(error)}), status=406, content_type="application/json"
+    )
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _export(request: HttpRequest, page: pages.Page, key: str, *, stem: str, linkset_url: str) -> HttpResponse:
+    """One machine-readable form of a page: an export, a formatted citation or the linkset."""
+    if key == negotiation.BIBLIOGRAPHY:
+        style = request.GET.get("style", citations.DEFAULT_STYLE)
+        try:
+            text = citations.citation(page.citation_record, style=style)
+        except citations.UnknownStyle as error:
+            return HttpResponse(
+                json.dumps({"error": "bad style", "detail": str(error)}), status=400, content_type="application/json"
+            )
+        response = HttpResponse(text + "\n", content_type="text/x-bibliography; charset=utf-8")
+    elif key == negotiation.LINKSET_JSON:
+        body = signposting.linkset_json(anchor=page.canonical_url, links=page.links)
+        response = HttpResponse(json.dumps(body, indent=2), content_type="application/linkset+json")
+    elif key == negotiation.LINKSET:
+        response = HttpResponse(
+            signposting.linkset_text(anchor=page.canonical_url, links=page.links), content_type="application/linkset"
+        )
+    else:
+        export = exports.FORMATS[key]
+        if key == "jsonld":
+            body = json.dumps(page.schema_org, indent=2, ensure_ascii=False).encode()
+        else:
+            body = exports.render(page.citation_record, key)
+        charset = "" if key == "datacite-xml" else "; charset=utf-8"
+        response = HttpResponse(body, content_type=export.media_type + charset)
+        response["Content-Disposition"] = f'inline; filename="{stem}.{export.extension}"'
+        response["Link"] = f'<{page.canonical_url}> ; rel="describes" ; type="text/html"'
+    response["Access-Control-Allow-Origin"] = "*"  # harvesters and citation managers fetch from other origins
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _html(request: HttpRequest, template: str, page: pages.Page, *, linkset_url: str) -> HttpResponse:
+    context = {"page": page, "record": page.record, **page.extra}
+    context |= {"linkset_url": linkset_url, "citation_meta": _citation_meta(page), "datacite_ready": True}
+    response = render(request, template, context)
+    response["Link"] = signposting.header(page.links, linkset_url=linkset_url)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _citation_meta(page: pages.Page) -> list[tuple[str, str]]:
+    """Highwire (Google Scholar) and Dublin Core meta tags from the citation record."""
+    record = page.citation_record
+    tags = [("citation_title", record["titles"][0]["title"])]
+    tags += [("citation_author", creator["name"]) for creator in record["creators"]]
+    issued = next((d["date"] for d in record["dates"] if d["dateType"] in ("Available", "Issued")), None)
+    tags.append(("citation_publication_date", (issued or str(record["publicationYear"])).replace("-", "/")))
+    tags.append(("citation_publisher", record["publisher"]["name"]))
+    if record.get("doi"):
+        tags.append(("citation_doi", record["doi"]))
+    keywords = [s["subject"] for s in record["subjects"]]
+    if keywords:
+        tags.append(("citation_keywords", "; ".join(keywords)))
+    tags.append(("citation_abstract_html_url", page.canonical_url))
+    tags += [("DC.title", record["titles"][0]["title"])]
+    tags += [("DC.creator", creator["name"]) for creator in record["creators"]]
+    tags += [
+        ("DC.publisher", record["publisher"]["name"]),
+        ("DC.date", str(record["publicationYear"])),
+        ("DC.type", "Dataset"),
+        ("DC.identifier", exports.identifier_url(record)),
+        ("DC.rights", exports._licence(record)["rightsUri"]),
+        ("DC.language", record["language"]),
+    ]
+    return tags
+
+
+def _tombstone(request: HttpRequest, *, record: metadata.Record, withdrawn_at, reason: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    context = {
+        "record": record,
+        "citation": citations.citation(record),
+        "withdrawn_at": withdrawn_at,
+        "reason": reason,
+        "doi_url": metadata.doi_url(record["doi"]) if record.get("doi") else None,
+    }
+    response = render(request, "landing/pages/tombstone.html", context, status=410)
+    if record.get("doi"):
+        response["Link"] = f'<{metadata.doi_url(record["doi"])}> ; rel="cite-as"'
+    return response
+
+
+@require_GET
+def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
+    document = Document.objects.select_related("facility").filter(doi__iexact=doi).first()
+    if document is None:
+        return _not_found(request, f"No DOI {doi} is registered here.")
+    if document.doi != doi:  # DOIs are case-insensitive: one canonical URL
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return HttpResponseRedirect(reverse("landing-doi", kwargs={"doi": document.doi}) + query, status=301)
+    if document.withdrawn_at is not None:
+        record = metadata.document_metadata(document=document, user=AnonymousUser())
+        return _tombstone(request, record=record, withdrawn_at=document.withdrawn_at, reason=document.withdrawal_reason)
+    user = request.user
+    if document.kind == DocumentKind.COLLECTION and not visibility.can_view_document(user, document):
+        return _not_found(request, f"No DOI {doi} is registered here.")
+    try:
+        key = negotiation.negotiate(request, available=DOCUMENT_FORMATS)
+    except negotiation.NotAcceptable as error:
+        return _not_acceptable(error)
+    page = pages.document_page(document=document, user=user)
+    linkset_url = reverse("landing-doi-linkset", kwargs={"doi": document.doi})
+    stem = document.doi.replace("/", "_")
+    if key != negotiation.HTML:
+        return _export(request, page, key, stem=stem, linkset_url=linkset_url)
+    if pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
+        pages.count_document_view(document)
+    return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
+
+
+def _visible_dataset(request: HttpRequest, pid: str) -> Dataset | None:
+    dataset = Dataset.objects.select_related("proposal__facility", "instrument__facility").filter(pid=pid).first()
+    if dataset is None or not visibility.can_view_dataset(request.user, dataset):
+        return None
+    return dataset
+
+
+@require_GET
+def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
+    dataset = Dataset.objects.select_related("proposal__facility", "instrument__facility").filter(pid=pid).first()
+    missing = f"No dataset {pid} is public here. Embargoed data appear once they open, or to their team after login."
+    if dataset is not None and dataset.withdrawn_at is not None:
+        was_public = dataset.open_now or dataset.release_date <= dataset.withdrawn_at
+        if not was_public:
+            return _not_found(request, missing)
+        record = metadata.dataset_metadata(dataset=dataset, citing=pages.citing_document(dataset))
+        return _tombstone(request, record=record, withdrawn_at=dataset.withdrawn_at, reason=dataset.withdrawal_reason)
+    if dataset is None or not visibility.can_view_dataset(request.user, dataset):
+        return _not_found(request, missing)
+    try:
+        key = negotiation.negotiate(request, available=DATASET_FORMATS)
+    except negotiation.NotAcceptable as error:
+        return _not_acceptable(error)
+    page = pages.dataset_page(dataset=dataset, user=request.user)
+    linkset_url = reverse("landing-dataset-linkset", kwargs={"pid": dataset.pid})
+    if key != negotiation.HTML:
+        stem = dataset.pid.replace("/", "_")
+        return _export(request, page, key, stem=stem, linkset_url=linkset_url)
+    if pages.is_counted_visit(user=request.user, user_agent=request.headers.get("User-Agent", "")):
+        pages.count_dataset_view(dataset)
+    context_similar = _similar(dataset=dataset, user=request.user)
+    page.extra["similar"] = context_similar
+    return _html(request, "landing/pages/dataset.html", page, linkset_url=linkset_url)
+
+
+def _similar(*, dataset: Dataset, user: visibility.User) -> list | None:  # type: ignore[type-arg]
+    """The portal's "similar datasets", when the portal is installed."""
+    try:
+        from landing.portal.similar import similar_datasets
+    except ImportError:
+        return None
+    return list(similar_datasets(dataset=dataset, user=user, limit=6))
+
+
+@require_GET
+def dataset_preview(request: HttpRequest, pid: str) -> HttpResponse:
+    dataset = _visible_dataset(request, pid)
+    preview = getattr(dataset, "preview", None) if dataset is not None else None
+    if preview is None or preview.png is None:
+        raise Http404("no preview")
+    response = HttpResponse(bytes(preview.png), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600" if visibility.is_open(dataset) else "private, max-age=300"
+    return response
+
+
+def _linkset_response(request: HttpRequest, page: pages.Page) -> HttpResponse:
+    accept = request.headers.get("Accept", "")
+    wants_text = "application/linkset" in accept and "application/linkset+json" not in accept
+    key = negotiation.LINKSET if wants_text else negotiation.LINKSET_JSON
+    return _export(request, page, key, stem="linkset", linkset_url=request.path)
+
+
+@require_GET
+def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
+    document = Document.objects.filter(doi=doi, withdrawn_at__isnull=True).first()
+    if document is None or (
+        document.kind == DocumentKind.COLLECTION and not visibility.can_view_document(request.user, document)
+    ):
+        return _not_found(request, f"No DOI {doi} is registered here.")
+    return _linkset_response(request, pages.document_page(document=document, user=request.user))
+
+
+@require_GET
+def dataset_linkset(request: HttpRequest, pid: str) -> HttpResponse:
+    dataset = _visible_dataset(request, pid)
+    if dataset is None or dataset.withdrawn_at is not None:
+        return _not_found(request, f"No dataset {pid} is public here.")
+    return _linkset_response(request, pages.dataset_page(dataset=dataset, user=request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collection_new(request: HttpRequest) -> HttpResponse:
+    form = {
+        "title": request.POST.get("title", ""),
+        "description": request.POST.get("description", ""),
+        "keywords": request.POST.get("keywords", ""),
+        "datasets": request.POST.get("datasets", request.GET.get("datasets", "")),
+    }
+    error = None
+    if request.method == "POST":
+        try:
+            collection = collections.create_collection(
+                user=request.user,
+                title=form["title"],
+                description=form["description"],
+                dataset_pids=form["datasets"].replace(",", "\n").splitlines(),
+                keywords=form["keywords"].split(","),
+            )
+        except collections.CollectionError as problem:
+            error = str(problem)
+        else:
+            return HttpResponseRedirect(reverse("landing-doi", kwargs={"doi": collection.doi}), status=303)
+    status = 400 if error else 200
+    return render(request, "landing/pages/collection_form.html", {"form": form, "error": error}, status=status)
+
+
+@require_GET
+def carbon_methodology(request: HttpRequest) -> HttpResponse:
+    context = {
+        "factors": list(carbon.DEFAULT_FACTORS.values()),
+        "grid": sorted(carbon.GRID_INTENSITY.items()),
+        "fallback": carbon.FALLBACK_GRID,
+        "p_replace_high": carbon.P_REPLACE_HIGH,
+        "week_hours": carbon.WEEK_HOURS,
+    }
+    return render(request, "landing/pages/carbon_methodology.html", context)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", f"Sitemap: {settings.SITE_URL}/sitemap.xml", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain")

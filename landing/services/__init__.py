@@ -1,0 +1,1 @@
+"""Landing-page services: DOIs, citations, exports and signposting, carbon estimates, collections."""

@@ -1,0 +1,285 @@
+"""Exports derived from the one DataCite record (landing-doi.md §2.6–2.8): DataCite JSON, schema.org JSON-LD,
+CSL-JSON, BibTeX and RIS, and FAIR signposting links."""
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from landing.datacite import xml as datacite_xml
+from landing.datacite.metadata import Record, doi_url
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str
+    label: str
+    media_type: str
+    extension: str
+
+
+FORMATS = {
+    f.key: f
+    for f in (
+        ExportFormat("datacite-xml", "DataCite XML", "application/vnd.datacite.datacite+xml", "xml"),
+        ExportFormat("datacite-json", "DataCite JSON", "application/vnd.datacite.datacite+json", "json"),
+        ExportFormat("csl-json", "CSL-JSON", "application/vnd.citationstyles.csl+json", "json"),
+        ExportFormat("bibtex", "BibTeX", "application/x-bibtex", "bib"),
+        ExportFormat("ris", "RIS", "application/x-research-info-systems", "ris"),
+        # JSON-LD last: the fair-test harvester keeps only the last describedby link (landing-doi.md §2.8).
+        ExportFormat("jsonld", "schema.org JSON-LD", "application/ld+json", "jsonld"),
+    )
+}
+CITATION_FORMATS = ("csl-json", "bibtex", "ris")
+
+
+def _date_of(record: Record, date_type: str) -> str | None:
+    return next((d["date"] for d in record["dates"] if d["dateType"] == date_type), None)
+
+
+def _licence(record: Record) -> Record:
+    return next(r for r in record["rightsList"] if r.get("rightsIdentifierScheme") == "SPDX")
+
+
+def _is_open(record: Record) -> bool:
+    return any(r.get("rightsUri") == "info:eu-repo/semantics/openAccess" for r in record["rightsList"])
+
+
+def abstract(record: Record) -> str:
+    return next((d["description"] for d in record["descriptions"] if d["descriptionType"] in ("Abstract", "Other")), "")
+
+
+def identifier_url(record: Record) -> str:
+    return doi_url(record["doi"]) if record.get("doi") else record["url"]
+
+
+def datacite_xml_export(record: Record) -> bytes:
+    return datacite_xml.to_xml(record)
+
+
+def datacite_json(record: Record) -> Record:
+    """DataCite JSON as DataCite's own content negotiation serves it: the REST attributes, with an id."""
+    payload = {key: value for key, value in record.items() if value not in (None, [])}
+    return {"id": doi_url(record["doi"]), **payload}
+
+
+def csl_json(record: Record) -> Record:
+    authors = []
+    for creator in record["creators"]:
+        if creator.get("familyName"):
+            authors.append({"family": creator["familyName"], "given": creator.get("givenName", "")})
+        else:
+            authors.append({"literal": creator["name"]})
+    item: Record = {
+        "id": record.get("doi") or record["url"],
+        "type": "dataset",
+        "title": record["titles"][0]["title"],
+        "author": authors,
+        "publisher": record["publisher"]["name"],
+        "issued": {"date-parts": [[record["publicationYear"]]]},
+        "URL": identifier_url(record),
+        "abstract": abstract(record),
+        "genre": record["types"]["resourceType"],
+    }
+    if record.get("doi"):
+        item["DOI"] = record["doi"]
+    keywords = [s["subject"] for s in record["subjects"]]
+    if keywords:
+        item["keyword"] = ", ".join(keywords)
+    return item
+
+
+def _bibtex_escape(text: str) -> str:
+    text = re.sub(r"([&%$#_])", r"\\\1", text)
+    return text.replace("{", r"\{").replace("}", r"\}")
+
+
+def citation_key(record: Record) -> str:
+    first = record["creators"][0]
+    family = first.get("familyName") or first["name"].split(",")[0]
+    word = re.sub(r"[^A-Za-z0-9]", "", family) or "data"
+    suffix = re.sub(r"[^A-Za-z0-9]", "", (record.get("doi") or record["url"]).rsplit("/", 1)[-1])[-12:]
+    return f"{word}{record['publicationYear']}_{suffix}"
+
+
+def bibtex(record: Record) -> str:
+    authors = " and ".join(
+        f"{{{_bibtex_escape(c['name'])}}}" if c.get("nameType") == "Organizational" else _bibtex_escape(c["name"])
+        for c in record["creators"]
+    )
+    fields = [
+        ("author", authors),
+        ("title", "{" + _bibtex_escape(record["titles"][0]["title"]) + "}"),
+        ("publisher", _bibtex_escape(record["publisher"]["name"])),
+        ("year", str(record["publicationYear"])),
+        ("doi", record.get("doi") or ""),
+        ("url", identifier_url(record)),
+        ("keywords", _bibtex_escape(", ".join(s["subject"] for s in record["subjects"]))),
+        ("copyright", _bibtex_escape(_licence(record)["rights"])),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{citation_key(record)},\n{body}\n}}\n"
+
+
+def ris(record: Record) -> str:
+    lines = ["TY  - DATA"]
+    lines += [f"AU  - {creator['name']}" for creator in record["creators"]]
+    lines += [
+        f"TI  - {record['titles'][0]['title']}",
+        f"PY  - {record['publicationYear']}",
+        f"PB  - {record['publisher']['name']}",
+    ]
+    if record.get("doi"):
+        lines.append(f"DO  - {record['doi']}")
+    lines.append(f"UR  - {identifier_url(record)}")
+    available = _date_of(record, "Available")
+    if available:
+        lines.append(f"DA  - {available.replace('-', '/')}")
+    text = abstract(record)
+    if text:
+        lines.append("AB  - " + " ".join(text.split()))
+    lines += [f"KW  - {subject['subject']}" for subject in record["subjects"]]
+    lines += [f"LA  - {record['language']}", "ER  - "]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _organisation(name: str, ror: str | None) -> Record:
+    organisation: Record = {"@type": "Organization", "name": name}
+    if ror:
+        organisation |= {"@id": ror, "sameAs": ror}
+    return organisation
+
+
+def _person(creator: Record) -> Record:
+    if creator.get("nameType") == "Organizational":
+        ror = next((i["nameIdentifier"] for i in creator.get("nameIdentifiers", [])), None)
+        return _organisation(creator["name"], ror)
+    person: Record = {"@type": "Person", "name": creator["name"]}
+    orcid = next(
+        (i["nameIdentifier"] for i in creator.get("nameIdentifiers", []) if i["nameIdentifierScheme"] == "ORCID"), None
+    )
+    if orcid:
+        person |= {"@id": orcid, "sameAs": orcid}
+    if creator.get("givenName"):
+        person["givenName"] = creator["givenName"]
+    if creator.get("familyName"):
+        person["familyName"] = creator["familyName"]
+    affiliations = [_organisation(a["name"], a.get("affiliationIdentifier")) for a in creator.get("affiliation", [])]
+    if affiliations:
+        person["affiliation"] = affiliations
+    return person
+
+
+def schema_org(
+    record: Record,
+    *,
+    catalogue_url: str,
+    downloads: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    variables: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> Record:
+    """schema.org Dataset for Google Dataset Search (landing-doi.md §2.7).
+
+    `downloads` are (url, media type) of files the anonymous public may fetch now; `variables` (name, unit).
+    """
+    publisher = record["publisher"]
+    facility = _organisation(publisher["name"], publisher.get("publisherIdentifier"))
+    description = abstract(record)
+    if len(description) < 50:  # Google wants 50–5000 characters
+        description = f"{description} {record['types']['resourceType']} published by {publisher['name']}.".strip()
+    licence = _licence(record)
+    data: Record = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": identifier_url(record),
+        "name": record["titles"][0]["title"],
+        "description": description[:5000],
+        "url": record["url"],
+        "identifier": identifier_url(record),
+        "creator": [_person(c) for c in record["creators"]],
+        "publisher": facility,
+        "provider": facility,
+        "license": licence["rightsUri"],
+        "isAccessibleForFree": True,
+        "inLanguage": record["language"],
+        "includedInDataCatalog": {
+            "@type": "DataCatalog",
+            "name": f"{publisher['name']} data catalogue",
+            "url": catalogue_url,
+        },
+    }
+    if record.get("doi"):
+        data["sameAs"] = doi_url(record["doi"])
+    alternates = [a["alternateIdentifier"] for a in record["alternateIdentifiers"]]
+    if alternates:
+        data["alternateName"] = alternates
+    keywords = [s["subject"] for s in record["subjects"]]
+    if keywords:
+        data["keywords"] = keywords
+    techniques = [
+        {"@type": "DefinedTerm", "@id": s["valueUri"], "name": s["subject"], "inDefinedTermSet": s["schemeUri"]}
+        for s in record["subjects"]
+        if s.get("subjectScheme") == "PaNET"
+    ]
+    if techniques:
+        data["measurementTechnique"] = techniques
+    collected = _date_of(record, "Collected")
+    if collected:
+        data["temporalCoverage"] = collected
+    available = _date_of(record, "Available")
+    issued = _date_of(record, "Issued")
+    if available or issued:
+        data["datePublished"] = available if _is_open(record) and available else issued
+    for location in record["geoLocations"]:
+        place: Record = {"@type": "Place", "name": location["geoLocationPlace"]}
+        if "geoLocationPoint" in location:
+            point = location["geoLocationPoint"]
+            place["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": point["pointLatitude"],
+                "longitude": point["pointLongitude"],
+            }
+        data["spatialCoverage"] = place
+    if not _is_open(record):
+        data["conditionsOfAccess"] = (
+            f"Embargoed until {available}: the files open then; until then the team can be asked for access."
+        )
+    parts = [r["relatedIdentifier"] for r in record["relatedIdentifiers"] if r["relationType"] == "HasPart"]
+    if parts:
+        data["hasPart"] = [doi_url(p) if not p.startswith("http") else p for p in parts]
+    wholes = [doi_url(r["relatedIdentifier"]) for r in record["relatedIdentifiers"] if r["relationType"] == "IsPartOf"]
+    if wholes:
+        data["isPartOf"] = wholes
+    sources = [
+        doi_url(r["relatedIdentifier"]) for r in record["relatedIdentifiers"] if r["relationType"] == "IsDerivedFrom"
+    ]
+    if sources:
+        data["isBasedOn"] = sources
+    funders = [_organisation(f["funderName"], f.get("funderIdentifier")) for f in record["fundingReferences"]]
+    if funders:
+        data["funder"] = funders
+    if variables:
+        data["variableMeasured"] = [
+            {"@type": "PropertyValue", "name": name, **({"unitText": unit} if unit else {})} for name, unit in variables
+        ]
+    if downloads:
+        data["distribution"] = [
+            {"@type": "DataDownload", "contentUrl": url, "encodingFormat": media_type} for url, media_type in downloads
+        ]
+    return data
+
+
+def render(record: Record, key: str, **schema_org_extras: Any) -> bytes:
+    """One export as bytes in its media type (FORMATS[key])."""
+    if key == "datacite-xml":
+        return datacite_xml_export(record)
+    if key == "datacite-json":
+        return json.dumps(datacite_json(record), indent=2, ensure_ascii=False).encode()
+    if key == "csl-json":
+        return json.dumps([csl_json(record)], indent=2, ensure_ascii=False).encode()
+    if key == "bibtex":
+        return bibtex(record).encode()
+    if key == "ris":
+        return ris(record).encode()
+    if key == "jsonld":
+        return json.dumps(schema_org(record, **schema_org_extras), indent=2, ensure_ascii=False).encode()
+    raise KeyError(key)

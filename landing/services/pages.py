@@ -1,0 +1,390 @@
+"""What a landing page shows, for one caller: the record as they may see it, datasets, files, citations, relations,
+counts and the carbon block. Views only render these; every read goes through catalogue.visibility."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from catalogue import visibility
+from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Parameter
+from landing.datacite import metadata
+from landing.datacite.metadata import Record
+from landing.models import DocumentStatistics, RelatedWork
+from landing.services import carbon, citations, exports
+from landing.services.signposting import Link
+
+FILES_SHOWN = 20  # longer file lists are collapsed behind a <details>
+DATASETS_SHOWN = 500
+BOT_MARKERS = ("bot", "crawl", "spider", "slurp", "curl", "wget", "python-requests", "headless", "fair", "harvest")
+
+
+def optional_url(name: str, **kwargs: Any) -> str | None:
+    """A route of another part of the site (downloads, access requests), or None while it is not installed."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def json_for_script(data: Any) -> SafeString:
+    """JSON safe inside <script>: no '</script>' or HTML comment can close the element early."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@dataclass(frozen=True)
+class Access:
+    is_open: bool
+    release_date: datetime | None
+    can_download: bool
+    stub: bool
+    request_url: str | None
+
+
+@dataclass
+class Page:
+    """Everything a landing template renders, plus what the view puts in headers."""
+
+    record: Record
+    citation_record: Record
+    access: Access
+    canonical_url: str
+    links: list[Link]
+    exports: list[tuple[str, str, str]]  # (key, label, url)
+    citations: list[tuple[str, str, str]]
+    schema_org: Record
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def json_ld(self) -> SafeString:
+        return json_for_script(self.schema_org)
+
+
+def citing_document(dataset: Dataset) -> Document | None:
+    """The DOI a dataset is cited through: its proposal's, else the first published collection holding it."""
+    if dataset.proposal.doi and dataset.proposal.withdrawn_at is None:
+        return dataset.proposal
+    return (
+        dataset.collections.filter(doi__isnull=False, published_at__isnull=False, withdrawn_at__isnull=True)
+        .order_by("published_at", "pk")
+        .first()
+    )
+
+
+def is_counted_visit(*, user: visibility.User, user_agent: str) -> bool:
+    """Views by robots and stewards are not counted."""
+    agent = user_agent.lower()
+    return bool(agent) and not any(marker in agent for marker in BOT_MARKERS) and not visibility.is_steward(user)
+
+
+def count_document_view(document: Document) -> None:
+    updated = DocumentStatistics.objects.filter(document=document).update(view_count=F("view_count") + 1)
+    if not updated:
+        DocumentStatistics.objects.bulk_create(
+            [DocumentStatistics(document=document, view_count=0)], ignore_conflicts=True
+        )
+        DocumentStatistics.objects.filter(document=document).update(view_count=F("view_count") + 1)
+
+
+def count_dataset_view(dataset: Dataset) -> None:
+    Dataset.objects.filter(pk=dataset.pk).update(view_count=F("view_count") + 1)
+
+
+def _export_links(base_url: str, keys: list[str]) -> list[tuple[str, str, str]]:
+    return [(key, exports.FORMATS[key].label, f"{base_url}?format={key}") for key in keys]
+
+
+def _describedby(base_url: str, keys: list[str]) -> list[Link]:
+    return [
+        Link(metadata.site_url(f"{base_url}?format={key}"), "describedby", exports.FORMATS[key].media_type)
+        for key in keys
+    ]
+
+
+def _authors(record: Record) -> list[Link]:
+    return [
+        Link(identifier["nameIdentifier"], "author")
+        for creator in record["creators"]
+        for identifier in creator.get("nameIdentifiers", [])
+        if identifier["nameIdentifierScheme"] == "ORCID"
+    ]
+
+
+def _licence_link(record: Record) -> Link:
+    return Link(exports._licence(record)["rightsUri"], "license")
+
+
+TYPE_LINKS = [Link("https://schema.org/Dataset", "type"), Link("https://schema.org/AboutPage", "type")]
+
+
+def _carbon(*, start: datetime | None, end: datetime | None, facility: Any, outside: int, cited: int) -> Any:
+    hours = carbon.beam_hours(start, end)
+    if hours is None:
+        return None
+    return carbon.estimate(hours=hours, facility=facility, outside_downloads=outside, citations=cited)
+
+
+def _citation_count(document: Document) -> int:
+    return RelatedWork.objects.filter(
+        document=document,
+        by_outside_group=True,
+        relation_type__in=[RelatedWork.Relation.IS_CITED_BY, RelatedWork.Relation.IS_SUPPLEMENT_TO],
+    ).count()
+
+
+def _preview_of(datasets: Any) -> Dataset | None:
+    return datasets.filter(preview__png__isnull=False).order_by("creation_time", "pk").first()
+
+
+def document_page(*, document: Document, user: visibility.User) -> Page:
+    """The DOI landing page of a proposal or collection; the caller has checked it may be shown (stub or full)."""
+    record = metadata.document_metadata(document=document, user=user)
+    stub = visibility.public_stub_only(user, document)
+    base = reverse("landing-doi", kwargs={"doi": document.doi})
+    datasets = (
+        Dataset.objects.none() if stub else metadata.visible_datasets(document=document, user=user)
+    ).select_related("instrument__facility", "proposal")
+    downloadable = set(
+        visibility.datasets_downloadable_by(user).filter(pk__in=datasets.values("pk")).values_list("pk", flat=True)
+    )
+    facility = metadata.facility_of(document)
+    is_open = visibility.is_open(document) or any(
+        visibility.is_open(d) for d in datasets.only("release_date", "open_now", "withdrawn_at")
+    )
+    access = Access(
+        is_open=is_open and not stub,
+        release_date=document.release_date,
+        can_download=bool(downloadable),
+        stub=stub,
+        request_url=optional_url("access-request", pid=document.pid) if not is_open or stub else None,
+    )
+    totals = datasets.aggregate(downloads=Sum("download_count"), outside=Sum("outside_download_count"))
+    start, end = metadata.measurement_period(document)
+    keys = list(exports.FORMATS)
+    dataset_rows = list(datasets[:DATASETS_SHOWN])
+    links = [Link(metadata.doi_url(document.doi), "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
+    links += [Link(metadata.dataset_url(d), "item", "text/html") for d in dataset_rows if d.pk in downloadable]
+    links += _describedby(base, keys)
+    downloads = [
+        (metadata.site_url(url), "application/zip")
+        for d in dataset_rows
+        if visibility.is_open(d) and (url := optional_url("download-dataset", pid=d.pid))
+    ]
+    variables = list(
+        Parameter.objects.filter(dataset__in=datasets, is_physical=True)
+        .values_list("name", "unit")
+        .distinct()
+        .order_by("name")[:50]
+    )
+    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), downloads=downloads, variables=variables)
+    statistics = DocumentStatistics.objects.filter(document=document).first()
+    related = _related(document=document, record=record, user=user, stub=stub)
+    return Page(
+        record=record,
+        citation_record=record,
+        access=access,
+        canonical_url=metadata.site_url(base),
+        links=links,
+        exports=_export_links(base, keys),
+        citations=citations.all_citations(record),
+        schema_org=schema,
+        extra={
+            "document": document,
+            "is_collection": document.kind == DocumentKind.COLLECTION,
+            "doi_url": metadata.doi_url(document.doi),
+            "local_draft": document.doi_state in (DoiState.LOCAL_DRAFT, DoiState.DRAFT, DoiState.NONE),
+            "facility": facility,
+            "instruments": metadata.document_instruments(document),
+            "measurement_start": start,
+            "measurement_end": end,
+            "licence": metadata.licence_details(metadata.licence_of(document)),
+            "licence_id": metadata.licence_of(document),
+            "datasets": dataset_rows,
+            "datasets_total": datasets.count(),
+            "downloadable": downloadable,
+            "preview": None if stub else _preview_of(datasets),
+            "samples": [] if stub else _samples(datasets),
+            "views": statistics.view_count if statistics else 0,
+            "downloads": None if stub else totals["downloads"] or 0,
+            "carbon": _carbon(
+                start=start,
+                end=end,
+                facility=facility,
+                outside=0 if stub else totals["outside"] or 0,
+                cited=_citation_count(document),
+            ),
+            "related": related,
+            "withdrawn": document.withdrawn_at is not None,
+        },
+    )
+
+
+def _samples(datasets: Any) -> list[Any]:
+    from catalogue.models import Sample
+
+    return list(Sample.objects.filter(datasets__in=datasets.values("pk")).distinct().order_by("name")[:50])
+
+
+def _related(*, document: Document, record: Record, user: visibility.User, stub: bool) -> list[dict[str, str]]:
+    """Related records to link: proposals, collections, derived/source DOIs and papers, with readable labels."""
+    if stub:
+        return []
+    labels = {
+        "IsPartOf": "Part of",
+        "HasPart": "Collection using these data",
+        "IsDerivedFrom": "Derived from",
+        "IsSourceOf": "Source of",
+        "IsCitedBy": "Cited by",
+        "IsSupplementTo": "Supplement to",
+        "IsReferencedBy": "Referenced by",
+        "IsDocumentedBy": "Documented by",
+    }
+    titles = dict(
+        Document.objects.filter(
+            doi__in=[
+                r["relatedIdentifier"] for r in record["relatedIdentifiers"] if r["relatedIdentifierType"] == "DOI"
+            ]
+        ).values_list("doi", "title")
+    )
+    work_titles = dict(RelatedWork.objects.filter(document=document).values_list("identifier", "title"))
+    related = []
+    for entry in record["relatedIdentifiers"]:
+        if entry["relatedIdentifierType"] == "URL" and entry["relationType"] == "HasPart":
+            continue  # the datasets table lists them
+        identifier = entry["relatedIdentifier"]
+        local = identifier in titles
+        related.append(
+            {
+                "relation": labels.get(entry["relationType"], entry["relationType"]),
+                "identifier": identifier,
+                "title": titles.get(identifier) or work_titles.get(identifier) or identifier,
+                "url": reverse("landing-doi", kwargs={"doi": identifier})
+                if local
+                else (metadata.doi_url(identifier) if entry["relatedIdentifierType"] == "DOI" else identifier),
+            }
+        )
+    return related
+
+
+@dataclass(frozen=True)
+class FileRow:
+    data_file: DataFile
+    download_url: str | None
+
+
+def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
+    """The landing page of one dataset; the caller has checked `user` may see it."""
+    citing = citing_document(dataset)
+    record = metadata.dataset_metadata(dataset=dataset, citing=citing, user=user)
+    citation_record = metadata.document_metadata(document=citing, user=user) if citing else record
+    base = reverse("landing-dataset", kwargs={"pid": dataset.pid})
+    can_download = visibility.can_download_dataset(user, dataset)
+    is_open = visibility.is_open(dataset)
+    files = list(dataset.files.all())
+    file_rows = [
+        FileRow(
+            data_file,
+            optional_url("download-file", pid=dataset.pid, file_id=data_file.pk)
+            if can_download and not data_file.is_missing
+            else None,
+        )
+        for data_file in files
+    ]
+    facility = dataset.instrument.facility if dataset.instrument_id else metadata.facility_of(dataset.proposal)
+    access = Access(
+        is_open=is_open,
+        release_date=dataset.release_date,
+        can_download=can_download,
+        stub=False,
+        request_url=None if is_open else optional_url("access-request", pid=dataset.proposal.pid),
+    )
+    citation_keys = list(exports.CITATION_FORMATS)
+    keys = (["datacite-xml", "datacite-json"] if citing else []) + citation_keys + ["jsonld"]
+    export_links = []
+    for key in keys:
+        if key.startswith("datacite") and citing:
+            url = reverse("landing-doi", kwargs={"doi": citing.doi}) + f"?format={key}"
+        else:
+            url = f"{base}?format={key}"
+        export_links.append((key, exports.FORMATS[key].label, url))
+    cite_as = metadata.doi_url(citing.doi) if citing else metadata.site_url(base)
+    links = [Link(cite_as, "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
+    links += [
+        Link(
+            metadata.site_url(row.download_url),
+            "item",
+            "application/x-hdf5"
+            if row.data_file.path.endswith((".h5", ".nxs", ".hdf5", ".hdf", ".nx5"))
+            else "application/octet-stream",
+        )
+        for row in file_rows
+        if row.download_url and is_open
+    ]
+    links += [
+        Link(metadata.site_url(url), "describedby", exports.FORMATS[key].media_type) for key, _, url in export_links
+    ]
+    downloads = [
+        (metadata.site_url(row.download_url), "application/x-hdf5") for row in file_rows if row.download_url and is_open
+    ]
+    parameters = list(dataset.parameters.all().order_by("name"))
+    variables = [(p.name, p.unit) for p in parameters if p.is_physical]
+    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), downloads=downloads, variables=variables)
+    if citing:
+        schema["citation"] = metadata.doi_url(citing.doi)
+    visible = visibility.datasets_visible_to(user)
+    return Page(
+        record=record,
+        citation_record=citation_record,
+        access=access,
+        canonical_url=metadata.site_url(base),
+        links=links,
+        exports=export_links,
+        citations=citations.all_citations(citation_record),
+        schema_org=schema,
+        extra={
+            "dataset": dataset,
+            "citing": citing,
+            "doi_url": metadata.doi_url(citing.doi) if citing else None,
+            "local_draft": citing is not None and citing.doi_state in (DoiState.LOCAL_DRAFT, DoiState.DRAFT),
+            "facility": facility,
+            "instrument": dataset.instrument,
+            "techniques": list(dataset.techniques.all()),
+            "samples": list(dataset.samples.all()),
+            "parameters": parameters,
+            "files": file_rows,
+            "files_first": file_rows[:FILES_SHOWN],
+            "files_rest": file_rows[FILES_SHOWN:],
+            "zip_url": optional_url("download-dataset", pid=dataset.pid) if can_download else None,
+            "bulk_url": (
+                facility.bulk_download_url.format(pid=dataset.pid, path=dataset.source_folder)
+                if facility is not None and facility.bulk_download_url and can_download
+                else None
+            ),
+            "licence": metadata.licence_details(metadata.licence_of(dataset.proposal)),
+            "licence_id": metadata.licence_of(dataset.proposal),
+            "preview": dataset if Dataset.objects.filter(pk=dataset.pk, preview__png__isnull=False).exists() else None,
+            "inputs": list(visible.filter(derived_datasets=dataset)),
+            "derived": list(visible.filter(input_datasets=dataset)),
+            "collections": list(
+                visibility.documents_visible_to(user).filter(
+                    Q(kind=DocumentKind.COLLECTION), collected_datasets=dataset, doi__isnull=False
+                )
+            ),
+            "proposal_visible": visibility.can_view_document(user, dataset.proposal) or bool(dataset.proposal.doi),
+            "views": dataset.view_count,
+            "downloads": dataset.download_count,
+            "carbon": _carbon(
+                start=dataset.start_time,
+                end=dataset.end_time,
+                facility=facility,
+                outside=dataset.outside_download_count,
+                cited=_citation_count(citing) if citing else 0,
+            ),
+            "withdrawn": dataset.withdrawn_at is not None,
+        },
+    )

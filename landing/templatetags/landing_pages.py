@@ -1,0 +1,18 @@
+"""Template filters of the landing pages."""
+
+from django import template
+
+from landing.datacite.metadata import human_size
+from landing.services.carbon import format_mass
+
+register = template.Library()
+
+
+@register.filter
+def mass(kg: float) -> str:
+    return format_mass(kg)
+
+
+@register.filter
+def bytes_size(size: int | None) -> str:
+    return "unknown" if size is None else human_size(size)
