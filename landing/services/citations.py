@@ -18,7 +18,7 @@ STYLES = {
     "chicago-author-date": "Chicago",
     "ieee": "IEEE",
     "modern-language-association": "MLA",
-    "vancouver": "Vancouver",
+    "nature": "Nature",
 }
 DEFAULT_STYLE = "apa"
 

@@ -153,9 +153,8 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
         visibility.datasets_downloadable_by(user).filter(pk__in=datasets.values("pk")).values_list("pk", flat=True)
     )
     facility = metadata.facility_of(document)
-    is_open = visibility.is_open(document) or any(
-        visibility.is_open(d) for d in datasets.only("release_date", "open_now", "withdrawn_at")
-    )
+    dataset_rows = list(datasets[:DATASETS_SHOWN])
+    is_open = visibility.is_open(document) or any(visibility.is_open(d) for d in dataset_rows)
     access = Access(
         is_open=is_open and not stub,
         release_date=document.release_date,
@@ -166,7 +165,6 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     totals = datasets.aggregate(downloads=Sum("download_count"), outside=Sum("outside_download_count"))
     start, end = metadata.measurement_period(document)
     keys = list(exports.FORMATS)
-    dataset_rows = list(datasets[:DATASETS_SHOWN])
     links = [Link(metadata.doi_url(document.doi), "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
     links += [Link(metadata.dataset_url(d), "item", "text/html") for d in dataset_rows if d.pk in downloadable]
     links += _describedby(base, keys)
