@@ -162,7 +162,10 @@ def _visible_dataset(request: HttpRequest, pid: str) -> Dataset | None:
 @require_GET
 def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = Dataset.objects.select_related("proposal__facility", "instrument__facility").filter(pid=pid).first()
-    missing = f"No dataset {pid} is public here. Embargoed data appear once they open, or to their team after login."
+    # Never echo the pid: the page must read the same for an unknown pid and an embargoed one.
+    missing = (
+        "No public dataset has this identifier. Embargoed data appear once they open, or to their team after login."
+    )
     if dataset is not None and dataset.withdrawn_at is not None:
         was_public = dataset.open_now or dataset.release_date <= dataset.withdrawn_at
         if not was_public:
@@ -228,7 +231,7 @@ def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
 def dataset_linkset(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = _visible_dataset(request, pid)
     if dataset is None or dataset.withdrawn_at is not None:
-        return _not_found(request, f"No dataset {pid} is public here.")
+        return _not_found(request, "No public dataset has this identifier.")
     return _linkset_response(request, pages.dataset_page(dataset=dataset, user=request.user))
 
 

@@ -56,7 +56,7 @@ def doi_suffix(document: Document) -> str:
 @transaction.atomic
 def assign_doi(*, document_id: int) -> Document:
     """Give the document a DOI unless it has one (idempotent; the row lock serialises concurrent calls)."""
-    document = Document.objects.select_for_update().select_related("facility").get(pk=document_id)
+    document = Document.objects.select_for_update(of=("self",)).select_related("facility").get(pk=document_id)
     if document.doi:
         return document
     doi = f"{doi_prefix(document)}/{doi_suffix(document)}"

@@ -48,22 +48,37 @@ def open_proposal(esrf):
         summary="We followed the early hydration of Portland cement pastes with small-angle X-ray scattering.",
         doi="10.80000/ESRF-MA-5678",
         doi_state=DoiState.LOCAL_DRAFT,
-        funding=[{"funder_name": "European Research Council", "funder_ror": "https://ror.org/0472cxd90",
-                  "award_number": "101000001"}],
+        funding=[
+            {
+                "funder_name": "European Research Council",
+                "funder_ror": "https://ror.org/0472cxd90",
+                "award_number": "101000001",
+            }
+        ],
     )
     MemberFactory(
         document=proposal,
         position=0,
-        person=PersonFactory(full_name="Ada Lovelace", first_name="Ada", last_name="Lovelace",
-                             orcid="0000-0002-1825-0097", email="ada.private@example.org"),
+        person=PersonFactory(
+            full_name="Ada Lovelace",
+            first_name="Ada",
+            last_name="Lovelace",
+            orcid="0000-0002-1825-0097",
+            email="ada.private@example.org",
+        ),
         affiliation=AffiliationFactory(name="Lund University", ror_id="https://ror.org/012a77v79"),
     )
     MemberFactory(
         document=proposal,
         position=1,
         role="co-proposer",
-        person=PersonFactory(full_name="Émile Ørsted", first_name="Émile", last_name="Ørsted", orcid="",
-                             email="emile.private@example.org"),
+        person=PersonFactory(
+            full_name="Émile Ørsted",
+            first_name="Émile",
+            last_name="Ørsted",
+            orcid="",
+            email="emile.private@example.org",
+        ),
         affiliation=None,
     )
     instrument = InstrumentFactory(facility=esrf, name="ID02", pid="esrf/instrument/id02")
@@ -102,8 +117,13 @@ def embargoed_proposal(esrf):
     )
     MemberFactory(
         document=proposal,
-        person=PersonFactory(full_name="Grace Hopper", first_name="Grace", last_name="Hopper",
-                             orcid="0000-0001-5109-3700", email="grace.private@example.org"),
+        person=PersonFactory(
+            full_name="Grace Hopper",
+            first_name="Grace",
+            last_name="Hopper",
+            orcid="0000-0001-5109-3700",
+            email="grace.private@example.org",
+        ),
     )
     dataset = DatasetFactory(
         proposal=proposal,

@@ -113,7 +113,9 @@ class FakeDatacite:
                 if not doi or doi.split("/", 1)[0] not in fake.prefixes:
                     return self._error(403, "You are not authorized to access this resource.")
                 existing = fake.dois.get(doi)
-                xml = base64.b64decode(attributes["xml"]) if "xml" in attributes else (existing.xml if existing else b"")
+                xml = (
+                    base64.b64decode(attributes["xml"]) if "xml" in attributes else (existing.xml if existing else b"")
+                )
                 if xml:
                     errors = datacite_xml.validation_errors(xml)
                     if errors:

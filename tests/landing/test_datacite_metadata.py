@@ -53,7 +53,9 @@ def test_collection_withdrawn_and_empty_records_validate(open_proposal, esrf, of
     collection = CollectionFactory(facility=esrf, doi="10.80000/ESRF-C1", title="Data behind our paper")
     collection.collected_datasets.set(open_proposal.datasets.all())
     official_schema.validate(xml_of(collection))
-    empty = ProposalFactory(facility=None, pid="pc/proposal/empty", doi="10.80000/PC-EMPTY", start_date=None, end_date=None, licence="")
+    empty = ProposalFactory(
+        facility=None, pid="pc/proposal/empty", doi="10.80000/PC-EMPTY", start_date=None, end_date=None, licence=""
+    )
     official_schema.validate(xml_of(empty))
     open_proposal.withdrawn_at = timezone.now()
     open_proposal.withdrawal_reason = "Sample mislabelled."
@@ -90,8 +92,12 @@ def test_full_record_maps_the_photon_neutron_specifics(open_proposal):
         "http://purl.org/coar/access_right/c_abf2",
     }
     assert tree.find("d:contributors/d:contributor", NS).get("contributorType") == "HostingInstitution"
-    assert tree.findtext("d:alternateIdentifiers/d:alternateIdentifier[@alternateIdentifierType='Proposal']",
-                         namespaces=NS) == "MA-5678"
+    assert (
+        tree.findtext(
+            "d:alternateIdentifiers/d:alternateIdentifier[@alternateIdentifierType='Proposal']", namespaces=NS
+        )
+        == "MA-5678"
+    )
     assert tree.findtext("d:fundingReferences/d:fundingReference/d:awardNumber", namespaces=NS) == "101000001"
     point = tree.find("d:geoLocations/d:geoLocation/d:geoLocationPoint", NS)
     assert float(point.findtext("d:pointLatitude", namespaces=NS)) == pytest.approx(45.2086)
@@ -140,8 +146,9 @@ def test_no_email_address_ever_enters_a_record(open_proposal, embargoed_proposal
 def test_collections_link_their_proposals_and_papers(open_proposal, esrf):
     collection = CollectionFactory(facility=esrf, doi="10.80000/ESRF-C2", doi_state=DoiState.FINDABLE)
     collection.collected_datasets.set(open_proposal.datasets.all())
-    RelatedWork.objects.create(document=collection, identifier="10.1107/S1600577522001234",
-                               relation_type=RelatedWork.Relation.IS_SUPPLEMENT_TO)
+    RelatedWork.objects.create(
+        document=collection, identifier="10.1107/S1600577522001234", relation_type=RelatedWork.Relation.IS_SUPPLEMENT_TO
+    )
     related = metadata.document_metadata(document=collection)["relatedIdentifiers"]
     pairs = {(r["relatedIdentifier"], r["relationType"]) for r in related}
     assert ("10.80000/ESRF-MA-5678", "IsPartOf") in pairs

@@ -132,8 +132,17 @@ def test_quality_values_choose_the_preferred_format(anonymous_client, open_propo
 
 def test_exports_of_an_embargoed_proposal_are_the_stub_only(anonymous_client, embargoed_proposal):
     url = "/doi/10.80000/ESRF-MX-9999"
-    for key in ("datacite-xml", "datacite-json", "csl-json", "bibtex", "ris", "jsonld", "bibliography",
-                "linkset-json", "linkset"):
+    for key in (
+        "datacite-xml",
+        "datacite-json",
+        "csl-json",
+        "bibtex",
+        "ris",
+        "jsonld",
+        "bibliography",
+        "linkset-json",
+        "linkset",
+    ):
         response = get(anonymous_client, url, format=key)
         assert response.status_code == 200, key
         assert LEAK_TOKEN.lower() not in response.content.decode().lower(), key
