@@ -90,7 +90,7 @@ class FakeDatacite:
                 }
                 return {"data": {"id": record.doi.lower(), "type": "dois", "attributes": attributes}}
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 doi = self._doi()
                 record = fake.dois.get(doi or "")
                 # Drafts are visible to their repository only; DataCite answers 404 to anyone else.
@@ -98,7 +98,7 @@ class FakeDatacite:
                     return self._error(404, "The resource you are looking for doesn't exist.")
                 self._send(200, self._representation(record))
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 if fake.failures:
                     status = fake.failures.pop(0)
                     self.rfile.read(int(self.headers.get("Content-Length", 0)))
