@@ -1,7 +1,7 @@
 """A faithful local fake of DataCite's REST API (landing-doi.md §1.5), served over real HTTP on 127.0.0.1.
 
 It checks Basic auth and the repository's prefixes, validates the base64 XML against the DataCite 4.7 XSD, applies
-the publish/register/hide events with DataCite's state rules, answers JSON:API errors (401, 403, 404, 415, 422), and
+the publish/register/hide events with DataCite's state rules, restricts landing-page domains, answers JSON:API errors (401, 403, 404, 415, 422), and
 can be told to fail the next requests (503 outage, 429 rate limit) to exercise retries.
 """
 
@@ -10,7 +10,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
@@ -33,6 +33,8 @@ class FakeDatacite:
     username: str = "PC.TEST"
     password: str = "correct-password"
     prefixes: tuple[str, ...] = ("10.80000",)
+    # Repository accounts may restrict the landing-page domains their DOIs point to.
+    allowed_domains: tuple[str, ...] = ("127.0.0.1", "localhost")
     dois: dict[str, FakeDoi] = field(default_factory=dict)
     requests: list[tuple[str, str, int]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
@@ -124,6 +126,8 @@ class FakeDatacite:
                     if identifier.upper() != doi:
                         return self._error(422, "DOI in the XML does not match the DOI in the URL", source="doi")
                 url = attributes.get("url") or (existing.url if existing else None)
+                if url and urlparse(url).hostname not in fake.allowed_domains:
+                    return self._error(422, "URL is not allowed by repository domain settings.", source="url")
                 state = existing.state if existing else "draft"
                 event = attributes.get("event")
                 if event in ("publish", "register"):
