@@ -1,8 +1,8 @@
 """A faithful local fake of DataCite's REST API (landing-doi.md §1.5), served over real HTTP on 127.0.0.1.
 
 It checks Basic auth and the repository's prefixes, validates the base64 XML against the DataCite 4.7 XSD, applies
-the publish/register/hide events with DataCite's state rules, restricts landing-page domains, answers JSON:API errors (401, 403, 404, 415, 422), and
-can be told to fail the next requests (503 outage, 429 rate limit) to exercise retries.
+the publish/register/hide events with DataCite's state rules, restricts landing-page domains, answers JSON:API
+errors (401, 403, 404, 415, 422), and can be told to fail the next requests (503 outage, 429 rate limit).
 """
 
 import base64
