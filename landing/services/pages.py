@@ -193,6 +193,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
         schema_org=schema,
         extra={
             "document": document,
+            "proposal_number": document.proposal_number,
             "is_collection": document.kind == DocumentKind.COLLECTION,
             "doi_url": metadata.doi_url(document.doi),
             "local_draft": document.doi_state in (DoiState.LOCAL_DRAFT, DoiState.DRAFT, DoiState.NONE),
@@ -346,6 +347,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
         schema_org=schema,
         extra={
             "dataset": dataset,
+            "proposal_number": dataset.proposal.proposal_number,
             "citing": citing,
             "doi_url": metadata.doi_url(citing.doi) if citing else None,
             "local_draft": citing is not None and citing.doi_state in (DoiState.LOCAL_DRAFT, DoiState.DRAFT),

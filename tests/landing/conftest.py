@@ -1,11 +1,14 @@
 """Landing fixtures: an open proposal with a rich record, an embargoed one carrying a leak token, a fake DataCite."""
 
+import io
+import math
 from datetime import UTC, datetime
 
 import pytest
 from django.test import override_settings
+from PIL import Image, ImageDraw
 
-from catalogue.models import DoiState
+from catalogue.models import DoiState, Preview
 from tests.factories import (
     AffiliationFactory,
     DataFileFactory,
@@ -98,7 +101,21 @@ def open_proposal(esrf):
     for n in range(3):
         DataFileFactory(dataset=dataset, path=f"raw/cement_{n:03d}.nxs", size=1024**2)
     ParameterFactory(dataset=dataset)
+    Preview.objects.create(dataset=dataset, png=saxs_curve_png(), width=480, height=320, signal_path="/entry/data/I")
     return proposal
+
+
+def saxs_curve_png() -> bytes:
+    """A real PNG of a log-log scattering curve, as ingestion's default-plot thumbnails look."""
+    width, height = 480, 320
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.line([(50, 20), (50, 280), (460, 280)], fill="black", width=2)
+    points = [(50 + x, 280 - int(250 * math.exp(-x / 90) + 10 * math.sin(x / 12) ** 2)) for x in range(0, 410, 2)]
+    draw.line(points, fill=(11, 92, 173), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture

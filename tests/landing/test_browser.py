@@ -1,0 +1,67 @@
+"""Real landing pages in headless Chromium at desktop and phone widths: screenshots, citation copy, export menu."""
+
+import bibtexparser
+import pytest
+
+from landing.datacite import xml as datacite_xml
+from landing.models import RelatedWork
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+DOI_URL = "/doi/10.80000/ESRF-MA-5678"
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def page(request, browser, live_server):
+    context = browser.new_context(viewport=VIEWPORTS[request.param], base_url=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    tab = context.new_page()
+    tab.viewport_name = request.param
+    yield tab
+    context.close()
+
+
+def test_doi_page_citation_copy_and_export_menu_work(page, open_proposal, artifacts_dir):
+    RelatedWork.objects.create(document=open_proposal, identifier="10.1107/S1600577522009999", title="Our paper")
+    page.goto(DOI_URL)
+    assert page.title().startswith("In-situ hydration of cement pastes by SAXS")
+    page.screenshot(path=artifacts_dir / f"doi-{page.viewport_name}.png", full_page=True)
+
+    page.select_option("#citation-style", "ieee")
+    ieee = page.locator("[data-citation='ieee']")
+    assert ieee.is_visible() and not page.locator("[data-citation='apa']").is_visible()
+    page.click("[data-copy-citation]")
+    page.wait_for_selector(".copy-status:has-text('Citation copied')")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == ieee.inner_text().strip() and "A. Lovelace" in copied
+
+    menu = page.locator("details.export-menu")
+    assert not page.locator("[data-export='bibtex']").is_visible()
+    menu.locator("summary").focus()
+    page.keyboard.press("Enter")  # keyboard users open the menu like everyone else
+    bibtex_link = page.locator("[data-export='bibtex']")
+    assert bibtex_link.is_visible()
+    page.screenshot(path=artifacts_dir / f"doi-export-menu-{page.viewport_name}.png")
+    entry = bibtexparser.loads(page.request.get(bibtex_link.get_attribute("href")).text()).entries[0]
+    assert entry["doi"] == "10.80000/ESRF-MA-5678"
+    xml = page.request.get(page.locator("[data-export='datacite-xml']").get_attribute("href")).body()
+    assert datacite_xml.validation_errors(xml) == []
+    page.keyboard.press("Escape")
+    assert not bibtex_link.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling"
+
+
+def test_dataset_page_renders_files_and_cites_the_doi(page, open_proposal, artifacts_dir):
+    page.goto("/datasets/esrf/dataset/000123")
+    page.screenshot(path=artifacts_dir / f"dataset-{page.viewport_name}.png", full_page=True)
+    assert page.locator("table.files tbody tr").count() == 3
+    assert "cite as DOI" in page.locator(".badges").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling"
+
+
+def test_embargoed_doi_page_shows_the_stub_and_how_to_get_access(page, embargoed_proposal, artifacts_dir):
+    page.goto("/doi/10.80000/ESRF-MX-9999")
+    page.screenshot(path=artifacts_dir / f"stub-{page.viewport_name}.png", full_page=True)
+    assert "Under embargo until" in page.locator(".banner.embargo").inner_text()
+    assert "ZEBRAQUOKKA" not in page.content()
