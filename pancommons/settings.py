@@ -3,6 +3,7 @@
 With no DATABASE_URL an embedded PostgreSQL (pgserver) is started with its data under var/.
 """
 
+import re
 import socket
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
 
 
 REDIS_URL = env_str("REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_answers() else "")
-POSTGRES_BROKER_URL = "sqla+" + DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+POSTGRES_BROKER_URL = "sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or POSTGRES_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
