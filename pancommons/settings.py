@@ -224,5 +224,5 @@ LOGGING = {
 # --- Landing pages and DataCite (landing app) -----------------------------------------------------------------
 INSTALLED_APPS += ["django.contrib.sitemaps"]
 # Quick retries inside one DataCite call; longer outages are retried by the Celery task with back-off.
-DATACITE_ATTEMPTS = env_int("DATACITE_ATTEMPTS", 3, minimum=1)
-DATACITE_BACKOFF_SECONDS = env_float("DATACITE_BACKOFF_SECONDS", 1.0)
+DATACITE_ATTEMPTS = 3
+DATACITE_BACKOFF_SECONDS = 1.0
