@@ -7,16 +7,20 @@ def _on_dataset_recorded(sender: object, dataset: object, created: bool, **kwarg
     from landing import tasks
 
     proposal = dataset.proposal  # type: ignore[attr-defined]
-    task = tasks.sync_doi if proposal.doi else tasks.mint_proposal_doi
+    task = tasks.sync_doi if proposal.doi else tasks.mint_doi
     task.delay_on_commit(proposal.pk)
 
 
 def _on_document_saved(sender: object, instance: object, **kwargs: object) -> None:
-    """A steward's edit (or an opening, or a withdrawal) reaches DataCite once committed."""
+    """A steward's edit (or an opening, or a withdrawal) reaches DataCite once committed; a collection published
+    in the admin gets its DOI."""
+    from catalogue.models import DocumentKind
     from landing import tasks
 
-    if getattr(instance, "doi", None):
+    if instance.doi:  # type: ignore[attr-defined]
         tasks.sync_doi.delay_on_commit(instance.pk)  # type: ignore[attr-defined]
+    elif instance.kind == DocumentKind.COLLECTION and instance.published_at:  # type: ignore[attr-defined]
+        tasks.mint_doi.delay_on_commit(instance.pk)  # type: ignore[attr-defined]
 
 
 def _on_member_changed(sender: object, instance: object, **kwargs: object) -> None:

@@ -17,8 +17,8 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def mint_proposal_doi(document_id: int) -> None:
-    dois.mint_proposal_doi(document_id=document_id)
+def mint_doi(document_id: int) -> None:
+    dois.mint_doi(document_id=document_id)
 
 
 @shared_task(**RETRY)

@@ -54,10 +54,8 @@ def create_collection(
     )
     collection.collected_datasets.set(datasets)
     Member.objects.create(document=collection, person=_person_of(user), role="creator", is_creator=True)
+    # The DOI is assigned now for the redirect; saving a published collection queued its registration (apps.py).
     dois.assign_doi(document_id=collection.pk)
-    from landing import tasks
-
-    tasks.sync_doi.delay_on_commit(collection.pk)
     collection.refresh_from_db()
     return collection
 

@@ -68,11 +68,10 @@ def assign_doi(*, document_id: int) -> Document:
     return document
 
 
-def mint_proposal_doi(*, document_id: int) -> None:
-    """A proposal's DOI at its first dataset (the ESRF practice): assign, then register and publish it."""
+def mint_doi(*, document_id: int) -> None:
+    """Give a proposal (at its first dataset, the ESRF practice) or a collection its DOI, and register it."""
     document = assign_doi(document_id=document_id)
-    if document.kind != DocumentKind.COLLECTION:
-        sync_doi(document_id=document.pk)
+    sync_doi(document_id=document.pk)
 
 
 def target_event(document: Document) -> str | None:

@@ -29,7 +29,7 @@ def registered_xml(fake, doi) -> str:
 
 def test_first_dataset_mints_a_findable_doi_with_the_record_and_landing_url(fake_datacite, esrf):
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     proposal.refresh_from_db()
     assert proposal.doi == "10.80000/ESRF-MA-1"
     assert proposal.doi_state == DoiState.FINDABLE
@@ -42,8 +42,8 @@ def test_first_dataset_mints_a_findable_doi_with_the_record_and_landing_url(fake
 
 def test_minting_twice_keeps_one_doi_and_unchanged_metadata_is_not_resent(fake_datacite, esrf):
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     dois.sync_doi(document_id=proposal.pk)
     assert [r for r in fake_datacite.requests if r[0] == "PUT"] == [("PUT", "/dois/10.80000/ESRF-MA-1", 201)]
 
@@ -53,7 +53,7 @@ def test_dataset_recorded_enqueues_minting_after_commit(esrf, django_capture_on_
     with django_capture_on_commit_callbacks() as callbacks:
         dataset_recorded.send(sender=None, dataset=proposal.datasets.first(), created=True)
     [enqueue] = callbacks
-    assert enqueue.func.__self__.name == "landing.tasks.mint_proposal_doi" and enqueue.args == (proposal.pk,)
+    assert enqueue.func.__self__.name == "landing.tasks.mint_doi" and enqueue.args == (proposal.pk,)
     proposal.doi = "10.80000/ESRF-MA-1"
     proposal.save()
     with django_capture_on_commit_callbacks() as callbacks:
@@ -63,7 +63,7 @@ def test_dataset_recorded_enqueues_minting_after_commit(esrf, django_capture_on_
 
 def test_steward_edit_updates_the_registered_metadata(fake_datacite, esrf):
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     proposal.refresh_from_db()
     proposal.title = "Corrected title by the data office"
     proposal.save()
@@ -74,7 +74,7 @@ def test_steward_edit_updates_the_registered_metadata(fake_datacite, esrf):
 
 def test_embargoed_proposal_registers_the_stub_then_the_full_record_at_opening(fake_datacite, embargoed_proposal):
     Document.objects.filter(pk=embargoed_proposal.pk).update(doi=None, doi_state=DoiState.NONE)
-    dois.mint_proposal_doi(document_id=embargoed_proposal.pk)
+    dois.mint_doi(document_id=embargoed_proposal.pk)
     doi = Document.objects.get(pk=embargoed_proposal.pk).doi
     assert fake_datacite.dois[doi].state == "findable"
     assert LEAK_TOKEN not in registered_xml(fake_datacite, doi)
@@ -88,7 +88,7 @@ def test_embargoed_proposal_registers_the_stub_then_the_full_record_at_opening(f
 
 def test_withdrawal_hides_the_doi_which_keeps_resolving(fake_datacite, esrf):
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     Document.objects.filter(pk=proposal.pk).update(withdrawn_at=timezone.now(), withdrawal_reason="Duplicate.")
     assert dois.sync_doi(document_id=proposal.pk) == "registered"
     registered = fake_datacite.dois["10.80000/ESRF-MA-1"]
@@ -108,7 +108,7 @@ def test_collection_stays_draft_until_published(fake_datacite, open_proposal, es
 def test_datacite_outage_is_retried_with_back_off_inside_one_call(fake_datacite, esrf):
     proposal = fresh_proposal(esrf)
     fake_datacite.fail_next(503, 429)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     assert [status for _, _, status in fake_datacite.requests] == [503, 429, 201]
     assert Document.objects.get(pk=proposal.pk).doi_state == DoiState.FINDABLE
 
@@ -117,7 +117,7 @@ def test_long_outage_raises_for_the_task_to_retry_and_recovers_later(fake_dataci
     proposal = fresh_proposal(esrf)
     fake_datacite.fail_next(503, 503, 503)
     with pytest.raises(DataciteUnavailable):
-        dois.mint_proposal_doi(document_id=proposal.pk)
+        dois.mint_doi(document_id=proposal.pk)
     registration = DoiRegistration.objects.get(document=proposal)
     assert registration.attempts == 1 and "503" in registration.last_error
     assert Document.objects.get(pk=proposal.pk).doi_state == DoiState.DRAFT
@@ -130,7 +130,7 @@ def test_long_outage_raises_for_the_task_to_retry_and_recovers_later(fake_dataci
 def test_validation_error_from_datacite_is_kept_for_curators_not_retried(fake_datacite, esrf):
     fake_datacite.allowed_domains = ("data.example.org",)
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     registration = DoiRegistration.objects.get(document=proposal)
     assert registration.last_error == "DataCite 422: url: URL is not allowed by repository domain settings."
     assert len(fake_datacite.requests) == 1
@@ -139,12 +139,12 @@ def test_validation_error_from_datacite_is_kept_for_curators_not_retried(fake_da
 def test_bad_credentials_and_foreign_prefix_are_reported(fake_datacite, esrf):
     with override_settings(DATACITE_PASSWORD="wrong"):
         proposal = fresh_proposal(esrf, "MA-2")
-        dois.mint_proposal_doi(document_id=proposal.pk)
+        dois.mint_doi(document_id=proposal.pk)
         assert "DataCite 401: Bad credentials." in DoiRegistration.objects.get(document=proposal).last_error
     esrf.doi_prefix = "10.15151"
     esrf.save()
     other = fresh_proposal(esrf, "MA-3")
-    dois.mint_proposal_doi(document_id=other.pk)
+    dois.mint_doi(document_id=other.pk)
     other.refresh_from_db()
     assert other.doi == "10.15151/ESRF-MA-3"
     assert "DataCite 403" in DoiRegistration.objects.get(document=other).last_error
@@ -155,7 +155,7 @@ def test_without_credentials_dois_stay_local_drafts_under_the_configured_prefix(
     esrf.doi_prefix = "10.15151"
     esrf.save()
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     proposal.refresh_from_db()
     assert proposal.doi == "10.80000/ESRF-MA-1" and proposal.doi_state == DoiState.LOCAL_DRAFT
     assert not DoiRegistration.objects.filter(document=proposal).exists()
@@ -173,7 +173,7 @@ def test_doi_suffixes_stay_unique(fake_datacite, esrf):
 
 def test_client_reads_back_a_registered_doi_and_hides_drafts_from_others(fake_datacite, esrf):
     proposal = fresh_proposal(esrf)
-    dois.mint_proposal_doi(document_id=proposal.pk)
+    dois.mint_doi(document_id=proposal.pk)
     client = dois.client()
     status = client.get_doi(doi="10.80000/ESRF-MA-1")
     assert status.state == "findable"
@@ -190,3 +190,13 @@ def test_unreachable_datacite_is_an_outage(esrf):
     client = DataciteClient(api_url="http://127.0.0.1:9", username="u", password="p", attempts=2, backoff_seconds=0)
     with pytest.raises(DataciteUnavailable, match="unreachable"):
         client.get_doi(doi="10.80000/X")
+
+
+def test_collection_published_in_the_admin_gets_its_doi_after_commit(
+    open_proposal, esrf, django_capture_on_commit_callbacks
+):
+    collection = CollectionFactory(facility=esrf, published_at=None, doi=None)
+    with django_capture_on_commit_callbacks() as callbacks:
+        collection.published_at = timezone.now()
+        collection.save()
+    assert [(c.func.__self__.name, c.args) for c in callbacks] == [("landing.tasks.mint_doi", (collection.pk,))]
