@@ -100,7 +100,15 @@ def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS) 
     instruments, proposal number and title, team, measurement period, release date, licence and how to ask for access.
     """
     stub = visibility.public_stub_only(user, document)
-    datasets = [] if stub else list(visible_datasets(document=document, user=user).select_related("instrument"))
+    datasets = (
+        []
+        if stub
+        else list(
+            visible_datasets(document=document, user=user)
+            .select_related("instrument__facility")
+            .prefetch_related("samples")
+        )
+    )
     facility = facility_of(document)
     is_open = (
         bool(datasets) and any(visibility.is_open(dataset) for dataset in datasets) or visibility.is_open(document)

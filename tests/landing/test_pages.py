@@ -317,3 +317,22 @@ def test_session_proposal_without_dates_takes_its_period_from_datasets(anonymous
     )
     html = anonymous_client.get("/doi/10.80000/ESRF-SESSION-1").content.decode()
     assert dataset.start_time.strftime("%-d %b %Y") in html
+
+
+def test_doi_page_queries_do_not_grow_with_its_datasets(anonymous_client, open_proposal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DataFileFactory, SampleFactory
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert anonymous_client.get(DOI_URL).status_code == 200
+        return len(captured.captured_queries)
+
+    before = queries()
+    instrument = open_proposal.datasets.first().instrument
+    for n in range(10):
+        dataset = DatasetFactory(proposal=open_proposal, instrument=instrument, samples=[SampleFactory(pid=f"s/{n}")])
+        DataFileFactory(dataset=dataset)
+    assert queries() == before

@@ -32,8 +32,21 @@ def worker(fake_datacite):
     }
     app.control.purge()  # messages queued by earlier tests name rows that no longer exist
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "solo", "-l", "warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pancommons",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
         cwd=settings.BASE_DIR,
         env=env,
     )

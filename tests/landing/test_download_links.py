@@ -1,0 +1,47 @@
+"""File links appear only when the caller may download; the access-request form is offered during an embargo.
+
+The download and access-request views belong to the access helper; here they are stand-ins under the same names.
+"""
+
+import pytest
+from django.test import override_settings
+
+from tests.landing.conftest import LEAK_TOKEN
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.landing.urls_with_downloads")]
+
+
+def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_proposal):
+    response = anonymous_client.get("/datasets/esrf/dataset/000123")
+    html = response.content.decode()
+    assert html.count('href="/files/esrf/dataset/000123/') == 3
+    assert 'href="/zip/esrf/dataset/000123"' in html
+    assert response["Link"].count('rel="item"') == 3
+    assert 'rel="item"' in anonymous_client.get("/doi/10.80000/ESRF-MA-5678")["Link"]
+
+
+@override_settings(EMBARGOED_METADATA="visible")
+def test_embargoed_files_are_never_linked_even_when_metadata_is_public(anonymous_client, embargoed_proposal):
+    response = anonymous_client.get(f"/datasets/esrf/dataset/{LEAK_TOKEN.lower()}")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "/files/" not in html and "/zip/" not in html and 'rel="item"' not in response["Link"]
+    assert f'href="/access/{embargoed_proposal.pid}"' in html
+
+
+def test_embargoed_stub_offers_the_access_request_form(anonymous_client, embargoed_proposal):
+    html = anonymous_client.get("/doi/10.80000/ESRF-MX-9999").content.decode()
+    assert f'href="/access/{embargoed_proposal.pid}"' in html and "Request access from the team" in html
+    assert "/files/" not in html
+
+
+def test_team_members_get_file_links_during_the_embargo(embargoed_proposal):
+    from tests.conftest import client_for
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="grace")
+    person = embargoed_proposal.members.first().person
+    person.user = user
+    person.save()
+    html = client_for(user).get(f"/datasets/esrf/dataset/{LEAK_TOKEN.lower()}").content.decode()
+    assert f"/files/esrf/dataset/{LEAK_TOKEN.lower()}/" in html
