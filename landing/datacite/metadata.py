@@ -110,9 +110,7 @@ def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS) 
         )
     )
     facility = facility_of(document)
-    is_open = (
-        bool(datasets) and any(visibility.is_open(dataset) for dataset in datasets) or visibility.is_open(document)
-    )
+    is_open = visibility.is_open(document) or any(visibility.is_open(dataset) for dataset in datasets)
     record: Record = {
         "doi": document.doi,
         "url": landing_url(document) if document.doi else None,

@@ -1,6 +1,7 @@
 """Landing pages and their machine-readable forms; each view translates HTTP and calls one landing service."""
 
 import json
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -41,7 +42,7 @@ def _not_acceptable(error: negotiation.NotAcceptable) -> HttpResponse:
     return response
 
 
-def _export(request: HttpRequest, page: pages.Page, key: str, *, stem: str, linkset_url: str) -> HttpResponse:
+def _export(request: HttpRequest, page: pages.Page, key: str, *, stem: str) -> HttpResponse:
     """One machine-readable form of a page: an export, a formatted citation or the linkset."""
     if key == negotiation.BIBLIOGRAPHY:
         style = request.GET.get("style", citations.DEFAULT_STYLE)
@@ -76,7 +77,8 @@ def _export(request: HttpRequest, page: pages.Page, key: str, *, stem: str, link
 
 def _html(request: HttpRequest, template: str, page: pages.Page, *, linkset_url: str) -> HttpResponse:
     context = {"page": page, "record": page.record, **page.extra}
-    context |= {"linkset_url": linkset_url, "citation_meta": _citation_meta(page), "datacite_ready": True}
+    linkset_url = metadata.site_url(linkset_url)
+    context |= {"linkset_url": linkset_url, "citation_meta": _citation_meta(page)}
     response = render(request, template, context)
     response["Link"] = signposting.header(page.links, linkset_url=linkset_url)
     patch_vary_headers(response, ["Accept"])
@@ -104,13 +106,13 @@ def _citation_meta(page: pages.Page) -> list[tuple[str, str]]:
         ("DC.date", str(record["publicationYear"])),
         ("DC.type", "Dataset"),
         ("DC.identifier", exports.identifier_url(record)),
-        ("DC.rights", exports._licence(record)["rightsUri"]),
+        ("DC.rights", exports.licence_rights(record)["rightsUri"]),
         ("DC.language", record["language"]),
     ]
     return tags
 
 
-def _tombstone(request: HttpRequest, *, record: metadata.Record, withdrawn_at, reason: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _tombstone(request: HttpRequest, *, record: metadata.Record, withdrawn_at: datetime, reason: str) -> HttpResponse:
     context = {
         "record": record,
         "citation": citations.citation(record),
@@ -146,7 +148,7 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
     linkset_url = reverse("landing-doi-linkset", kwargs={"doi": document.doi})
     stem = document.doi.replace("/", "_")
     if key != negotiation.HTML:
-        return _export(request, page, key, stem=stem, linkset_url=linkset_url)
+        return _export(request, page, key, stem=stem)
     if pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
         pages.count_document_view(document)
     return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
@@ -182,7 +184,7 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     linkset_url = reverse("landing-dataset-linkset", kwargs={"pid": dataset.pid})
     if key != negotiation.HTML:
         stem = dataset.pid.replace("/", "_")
-        return _export(request, page, key, stem=stem, linkset_url=linkset_url)
+        return _export(request, page, key, stem=stem)
     if pages.is_counted_visit(user=request.user, user_agent=request.headers.get("User-Agent", "")):
         pages.count_dataset_view(dataset)
     context_similar = _similar(dataset=dataset, user=request.user)
@@ -214,7 +216,7 @@ def _linkset_response(request: HttpRequest, page: pages.Page) -> HttpResponse:
     accept = request.headers.get("Accept", "")
     wants_text = "application/linkset" in accept and "application/linkset+json" not in accept
     key = negotiation.LINKSET if wants_text else negotiation.LINKSET_JSON
-    return _export(request, page, key, stem="linkset", linkset_url=request.path)
+    return _export(request, page, key, stem="linkset")
 
 
 @require_GET

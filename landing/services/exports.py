@@ -37,7 +37,8 @@ def _date_of(record: Record, date_type: str) -> str | None:
     return next((d["date"] for d in record["dates"] if d["dateType"] == date_type), None)
 
 
-def _licence(record: Record) -> Record:
+def licence_rights(record: Record) -> Record:
+    """The SPDX licence entry of a record's rights list."""
     return next(r for r in record["rightsList"] if r.get("rightsIdentifierScheme") == "SPDX")
 
 
@@ -115,7 +116,7 @@ def bibtex(record: Record) -> str:
         ("doi", record.get("doi") or ""),
         ("url", identifier_url(record)),
         ("keywords", _bibtex_escape(", ".join(s["subject"] for s in record["subjects"]))),
-        ("copyright", _bibtex_escape(_licence(record)["rights"])),
+        ("copyright", _bibtex_escape(licence_rights(record)["rights"])),
     ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{citation_key(record)},\n{body}\n}}\n"
@@ -186,7 +187,7 @@ def schema_org(
     description = abstract(record)
     if len(description) < 50:  # Google wants 50–5000 characters
         description = f"{description} {record['types']['resourceType']} published by {publisher['name']}.".strip()
-    licence = _licence(record)
+    licence = licence_rights(record)
     data: Record = {
         "@context": "https://schema.org",
         "@type": "Dataset",

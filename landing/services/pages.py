@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from catalogue import visibility
-from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Parameter
+from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Parameter, Sample
 from landing.datacite import metadata
 from landing.datacite.metadata import Record
 from landing.models import DocumentStatistics, RelatedWork
@@ -65,6 +65,18 @@ class Page:
         return json_for_script(self.schema_org)
 
 
+def doi_notice(document: Document) -> str | None:
+    """What the page must say while the DOI does not resolve through doi.org (access-policy.md, Identifiers)."""
+    if document.doi_state == DoiState.LOCAL_DRAFT:
+        return (
+            "This DOI is a local draft: the site has no DataCite account configured, so it is not registered and "
+            "does not resolve through doi.org. Cite the page address until it does."
+        )
+    if document.doi_state in (DoiState.NONE, DoiState.DRAFT):
+        return "This DOI is being registered with DataCite; it resolves through doi.org once registration completes."
+    return None
+
+
 def citing_document(dataset: Dataset) -> Document | None:
     """The DOI a dataset is cited through: its proposal's, else the first published collection holding it."""
     if dataset.proposal.doi and dataset.proposal.withdrawn_at is None:
@@ -116,13 +128,15 @@ def _authors(record: Record) -> list[Link]:
 
 
 def _licence_link(record: Record) -> Link:
-    return Link(exports._licence(record)["rightsUri"], "license")
+    return Link(exports.licence_rights(record)["rightsUri"], "license")
 
 
 TYPE_LINKS = [Link("https://schema.org/Dataset", "type"), Link("https://schema.org/AboutPage", "type")]
 
 
-def _carbon(*, start: datetime | None, end: datetime | None, facility: Any, outside: int, cited: int) -> Any:
+def _carbon(
+    *, start: datetime | None, end: datetime | None, facility: Facility | None, outside: int, cited: int
+) -> carbon.Estimate | None:
     hours = carbon.beam_hours(start, end)
     if hours is None:
         return None
@@ -166,13 +180,13 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     start, end = metadata.measurement_period(document)
     keys = list(exports.FORMATS)
     links = [Link(metadata.doi_url(document.doi), "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    links += [Link(metadata.dataset_url(d), "item", "text/html") for d in dataset_rows if d.pk in downloadable]
-    links += _describedby(base, keys)
     downloads = [
         (metadata.site_url(url), "application/zip")
         for d in dataset_rows
         if visibility.is_open(d) and (url := optional_url("download-dataset", pid=d.pid))
     ]
+    links += [Link(url, "item", media_type) for url, media_type in downloads]
+    links += _describedby(base, keys)
     variables = list(
         Parameter.objects.filter(dataset__in=datasets, is_physical=True)
         .values_list("name", "unit")
@@ -196,7 +210,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "proposal_number": document.proposal_number,
             "is_collection": document.kind == DocumentKind.COLLECTION,
             "doi_url": metadata.doi_url(document.doi),
-            "local_draft": document.doi_state in (DoiState.LOCAL_DRAFT, DoiState.DRAFT, DoiState.NONE),
+            "doi_notice": doi_notice(document),
             "facility": facility,
             "instruments": metadata.document_instruments(document),
             "measurement_start": start,
@@ -224,8 +238,6 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
 
 
 def _samples(datasets: Any) -> list[Any]:
-    from catalogue.models import Sample
-
     return list(Sample.objects.filter(datasets__in=datasets.values("pk")).distinct().order_by("name")[:50])
 
 
@@ -350,7 +362,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
             "proposal_number": dataset.proposal.proposal_number,
             "citing": citing,
             "doi_url": metadata.doi_url(citing.doi) if citing else None,
-            "local_draft": citing is not None and citing.doi_state in (DoiState.LOCAL_DRAFT, DoiState.DRAFT),
+            "doi_notice": doi_notice(citing) if citing else None,
             "facility": facility,
             "instrument": dataset.instrument,
             "techniques": list(dataset.techniques.all()),
@@ -375,7 +387,6 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
                     Q(kind=DocumentKind.COLLECTION), collected_datasets=dataset, doi__isnull=False
                 )
             ),
-            "proposal_visible": visibility.can_view_document(user, dataset.proposal) or bool(dataset.proposal.doi),
             "views": dataset.view_count,
             "downloads": dataset.download_count,
             "carbon": _carbon(

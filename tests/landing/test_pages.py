@@ -107,7 +107,7 @@ def test_linkset_lists_the_same_relations(anonymous_client, open_proposal):
     [context] = response.json()["linkset"]
     assert context["anchor"] == "http://127.0.0.1:8000" + DOI_URL
     assert context["cite-as"] == [{"href": "https://doi.org/10.80000/ESRF-MA-5678"}]
-    assert {"href": "http://127.0.0.1:8000" + DATASET_URL, "type": "text/html"} in context["item"]
+    assert context["describedby"][-1]["type"] == "application/ld+json"
     text = anonymous_client.get("/linkset/doi/10.80000/ESRF-MA-5678", HTTP_ACCEPT="application/linkset")
     assert text["Content-Type"] == "application/linkset" and 'rel="cite-as"' in text.content.decode()
 
