@@ -200,3 +200,20 @@ def test_collection_published_in_the_admin_gets_its_doi_after_commit(
         collection.published_at = timezone.now()
         collection.save()
     assert [(c.func.__self__.name, c.args) for c in callbacks] == [("landing.tasks.mint_doi", (collection.pk,))]
+
+
+def test_sync_dois_command_mints_missing_dois_and_is_safe_to_rerun(fake_datacite, esrf):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    proposal = fresh_proposal(esrf)
+    ProposalFactory(facility=esrf, proposal_number="EMPTY-1", doi=None)  # no dataset yet: no DOI
+    output = StringIO()
+    call_command("sync_dois", stdout=output)
+    assert "1 DOI(s) minted, 0 checked" in output.getvalue()
+    proposal.refresh_from_db()
+    assert proposal.doi_state == DoiState.FINDABLE
+    call_command("sync_dois", stdout=output)
+    assert "0 DOI(s) minted, 1 checked" in output.getvalue()
+    assert len([r for r in fake_datacite.requests if r[0] == "PUT"]) == 1
