@@ -92,11 +92,13 @@ GRID_INTENSITY: dict[str, list[tuple[float, str, int, str, str]]] = {
         (748.0, "generation", 2021, SDES, SDES_URL),
     ],
 }
-# A country we hold no factor for: the talk's figure, with a range wide enough to cover most European grids.
-FALLBACK_GRID = [
-    (75.0, "the talk's figure (France)", 2022, NOBUGS, NOBUGS_URL),
-    (400.0, "upper bound for European grids", 2024, EMAPS, EMAPS_URL),
+# A country we hold no factor for: the lowest and the highest factor of the table, each named with its country.
+_ALL_GRID_ROWS = [
+    (value, f"{label}, {code}", year, source, url)
+    for code, rows in GRID_INTENSITY.items()
+    for value, label, year, source, url in rows
 ]
+FALLBACK_GRID = [min(_ALL_GRID_ROWS), max(_ALL_GRID_ROWS)]
 
 DEFAULT_FACTORS = {
     factor.key: factor

@@ -65,3 +65,16 @@ def test_embargoed_doi_page_shows_the_stub_and_how_to_get_access(page, embargoed
     page.screenshot(path=artifacts_dir / f"stub-{page.viewport_name}.png", full_page=True)
     assert "Under embargo until" in page.locator(".banner.embargo").inner_text()
     assert "ZEBRAQUOKKA" not in page.content()
+
+
+def test_methodology_and_tombstone_pages_render(page, open_proposal, artifacts_dir):
+    page.goto("/about/carbon")
+    page.screenshot(path=artifacts_dir / f"methodology-{page.viewport_name}.png", full_page=True)
+    assert page.locator("h1").inner_text().startswith("How the carbon estimate")
+    open_proposal.withdrawn_at = open_proposal.modified_at
+    open_proposal.withdrawal_reason = "The sample was mislabelled; a corrected dataset will follow."
+    open_proposal.save()
+    response = page.goto(DOI_URL)
+    assert response.status == 410
+    page.screenshot(path=artifacts_dir / f"tombstone-{page.viewport_name}.png", full_page=True)
+    assert "mislabelled" in page.locator(".banner.withdrawn").inner_text()
