@@ -1,3 +1,5 @@
+"""Landing app wiring: DOIs follow the catalogue through its signals (first dataset, steward edits, publication)."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 

@@ -274,19 +274,24 @@ def _subjects(datasets: Iterable[Dataset], keywords: Iterable[str]) -> list[Reco
     return subjects
 
 
-def measurement_period(document: Document, datasets: Iterable[Dataset] | None = None) -> tuple[datetime | None, ...]:
-    """(start, end) of the measurement: the proposal's dates, else the span of all its datasets' times.
+def measurement_period(document: Document, datasets: list[Dataset]) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of the measurement: the document's dates, else the span of its datasets' times.
 
-    The span of all datasets (embargoed included) is part of the public stub, so it is computed without visibility.
+    A proposal's span covers all its datasets, embargoed included: the period is part of the public stub. A
+    collection's covers only `datasets`, those the caller may see.
     """
     if document.start_date or document.end_date:
         return document.start_date, document.end_date
+    if document.kind == DocumentKind.COLLECTION:
+        starts = [d.start_time for d in datasets if d.start_time]
+        ends = [d.end_time for d in datasets if d.end_time]
+        return min(starts, default=None), max(ends, default=None)
     span = all_datasets(document).aggregate(start=Min("start_time"), end=Max("end_time"))
     return span["start"], span["end"]
 
 
 def _dates(document: Document, datasets: list[Dataset]) -> list[Record]:
-    start, end = measurement_period(document)
+    start, end = measurement_period(document, datasets)
     issued = document.published_at if document.kind == DocumentKind.COLLECTION else None
     dates = _dates_of(start=start, end=end, release=document.release_date, issued=issued or document.created_at)
     if document.withdrawn_at is not None:

@@ -134,13 +134,17 @@ def _licence_link(record: Record) -> Link:
 TYPE_LINKS = [Link("https://schema.org/Dataset", "type"), Link("https://schema.org/AboutPage", "type")]
 
 
-def _carbon(
-    *, start: datetime | None, end: datetime | None, facility: Facility | None, outside: int, cited: int
-) -> carbon.Estimate | None:
-    hours = carbon.beam_hours(start, end)
-    if hours is None:
+def _carbon(*, hours: float | None, facility: Facility | None, outside: int, cited: int) -> carbon.Estimate | None:
+    if not hours:
         return None
     return carbon.estimate(hours=hours, facility=facility, outside_downloads=outside, citations=cited)
+
+
+def _beam_hours(document: Document, datasets: list[Dataset]) -> float | None:
+    """A proposal's beamtime is its measurement period; a collection's, the sum of its datasets' own times."""
+    if document.kind == DocumentKind.COLLECTION:
+        return sum(carbon.beam_hours(d.start_time, d.end_time) or 0 for d in datasets) or None
+    return carbon.beam_hours(*metadata.measurement_period(document, datasets))
 
 
 def _citation_count(document: Document) -> int:
@@ -177,7 +181,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
         request_url=optional_url("access-request", pid=document.pid) if not is_open or stub else None,
     )
     totals = datasets.aggregate(downloads=Sum("download_count"), outside=Sum("outside_download_count"))
-    start, end = metadata.measurement_period(document)
+    start, end = metadata.measurement_period(document, dataset_rows)
     keys = list(exports.FORMATS)
     links = [Link(metadata.doi_url(document.doi), "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
     downloads = [
@@ -225,8 +229,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "views": statistics.view_count if statistics else 0,
             "downloads": None if stub else totals["downloads"] or 0,
             "carbon": _carbon(
-                start=start,
-                end=end,
+                hours=_beam_hours(document, dataset_rows),
                 facility=facility,
                 outside=0 if stub else totals["outside"] or 0,
                 cited=_citation_count(document),
@@ -390,8 +393,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
             "views": dataset.view_count,
             "downloads": dataset.download_count,
             "carbon": _carbon(
-                start=dataset.start_time,
-                end=dataset.end_time,
+                hours=carbon.beam_hours(dataset.start_time, dataset.end_time),
                 facility=facility,
                 outside=dataset.outside_download_count,
                 cited=_citation_count(citing) if citing else 0,

@@ -270,12 +270,15 @@ def test_collection_page_lists_its_datasets_and_unpublished_collections_stay_hid
     collection.collected_datasets.set(open_proposal.datasets.all())
     html = anonymous_client.get("/doi/10.80000/ESRF-C9").content.decode()
     assert "Data collection" in html and "Cement paste w/c 0.4" in html and "10.80000/ESRF-MA-5678" in html
+    assert "Producing these data emitted about" in html  # beamtime = the collected datasets' own times
     draft = CollectionFactory(facility=esrf, doi="10.80000/ESRF-C10", published_at=None)
     draft.collected_datasets.set(open_proposal.datasets.all())
     assert anonymous_client.get("/doi/10.80000/ESRF-C10").status_code == 404
 
 
 def test_scientist_creates_a_collection_with_a_doi(open_proposal, outsider, outsider_client):
+    dataset_page = outsider_client.get(DATASET_URL).content.decode()
+    assert "/collections/new?datasets=esrf/dataset/000123" in dataset_page
     PersonFactory(user=outsider, full_name="Olga Outsider", first_name="Olga", last_name="Outsider", orcid="")
     response = outsider_client.post(
         "/collections/new",
