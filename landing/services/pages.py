@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -155,7 +155,7 @@ def _citation_count(document: Document) -> int:
     ).count()
 
 
-def _preview_of(datasets: Any) -> Dataset | None:
+def _preview_of(datasets: QuerySet[Dataset]) -> Dataset | None:
     return datasets.filter(preview__png__isnull=False).order_by("creation_time", "pk").first()
 
 
@@ -235,12 +235,11 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
                 cited=_citation_count(document),
             ),
             "related": related,
-            "withdrawn": document.withdrawn_at is not None,
         },
     )
 
 
-def _samples(datasets: Any) -> list[Any]:
+def _samples(datasets: QuerySet[Dataset]) -> list[Sample]:
     return list(Sample.objects.filter(datasets__in=datasets.values("pk")).distinct().order_by("name")[:50])
 
 
@@ -398,6 +397,5 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
                 outside=dataset.outside_download_count,
                 cited=_citation_count(citing) if citing else 0,
             ),
-            "withdrawn": dataset.withdrawn_at is not None,
         },
     )
