@@ -58,6 +58,7 @@ class FakeDatacite:
 
             def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
                 body = json.dumps(payload).encode()
+                fake.requests.append((self.command, self.path, status))  # before answering: tests read it at once
                 self.send_response(status)
                 self.send_header("Content-Type", JSON_API)
                 self.send_header("Content-Length", str(len(body)))
@@ -65,7 +66,6 @@ class FakeDatacite:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
-                fake.requests.append((self.command, self.path, status))
 
             def _error(self, status: int, title: str, source: str | None = None) -> None:
                 error = {"status": str(status), "title": title}

@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.landing.urls_with_d
 def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_proposal):
     response = anonymous_client.get("/datasets/esrf/dataset/000123")
     html = response.content.decode()
-    assert html.count('href="/files/esrf/dataset/000123/') == 3
-    assert 'href="/zip/esrf/dataset/000123"' in html
+    assert html.count('href="/datasets/esrf/dataset/000123/files/') == 3
+    assert 'href="/datasets/esrf/dataset/000123/download.zip"' in html
     assert response["Link"].count('rel="item"') == 3
     assert 'rel="item"' in anonymous_client.get("/doi/10.80000/ESRF-MA-5678")["Link"]
 
@@ -25,13 +25,13 @@ def test_embargoed_files_are_never_linked_even_when_metadata_is_public(anonymous
     response = anonymous_client.get(f"/datasets/esrf/dataset/{LEAK_TOKEN.lower()}")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "/files/" not in html and "/zip/" not in html and 'rel="item"' not in response["Link"]
-    assert f'href="/access/{embargoed_proposal.pid}"' in html
+    assert "/files/" not in html and "download.zip" not in html and 'rel="item"' not in response["Link"]
+    assert f'href="/access/request/{embargoed_proposal.pid}"' in html
 
 
 def test_embargoed_stub_offers_the_access_request_form(anonymous_client, embargoed_proposal):
     html = anonymous_client.get("/doi/10.80000/ESRF-MX-9999").content.decode()
-    assert f'href="/access/{embargoed_proposal.pid}"' in html and "Request access from the team" in html
+    assert f'href="/access/request/{embargoed_proposal.pid}"' in html and "Request access from the team" in html
     assert "/files/" not in html
 
 
@@ -44,4 +44,13 @@ def test_team_members_get_file_links_during_the_embargo(embargoed_proposal):
     person.user = user
     person.save()
     html = client_for(user).get(f"/datasets/esrf/dataset/{LEAK_TOKEN.lower()}").content.decode()
-    assert f"/files/esrf/dataset/{LEAK_TOKEN.lower()}/" in html
+    assert f"/datasets/esrf/dataset/{LEAK_TOKEN.lower()}/files/" in html
+
+
+def test_dataset_page_route_leaves_the_download_routes_to_the_access_views(anonymous_client, open_proposal):
+    file_id = open_proposal.datasets.first().files.first().pk
+    zip_response = anonymous_client.get("/datasets/esrf/dataset/000123/download.zip")
+    assert zip_response.content == b"stand-in download-dataset"
+    file_response = anonymous_client.get(f"/datasets/esrf/dataset/000123/files/{file_id}/download")
+    assert file_response.content == b"stand-in download-file"
+    assert anonymous_client.get("/datasets/esrf/dataset/000123/preview.png")["Content-Type"] == "image/png"
