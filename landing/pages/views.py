@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from catalogue import visibility
 from catalogue.models import Dataset, Document, DocumentKind
@@ -126,7 +126,7 @@ def _tombstone(request: HttpRequest, *, record: metadata.Record, withdrawn_at: d
     return response
 
 
-@require_GET
+@require_safe
 def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
     document = Document.objects.select_related("facility").filter(doi__iexact=doi).first()
     if document is None:
@@ -149,7 +149,7 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
     stem = document.doi.replace("/", "_")
     if key != negotiation.HTML:
         return _export(request, page, key, stem=stem)
-    if pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
+    if request.method == "GET" and pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
         pages.count_document_view(document)
     return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
 
@@ -161,7 +161,7 @@ def _visible_dataset(request: HttpRequest, pid: str) -> Dataset | None:
     return dataset
 
 
-@require_GET
+@require_safe
 def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = Dataset.objects.select_related("proposal__facility", "instrument__facility").filter(pid=pid).first()
     # Never echo the pid: the page must read the same for an unknown pid and an embargoed one.
@@ -185,7 +185,9 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     if key != negotiation.HTML:
         stem = dataset.pid.replace("/", "_")
         return _export(request, page, key, stem=stem)
-    if pages.is_counted_visit(user=request.user, user_agent=request.headers.get("User-Agent", "")):
+    if request.method == "GET" and pages.is_counted_visit(
+        user=request.user, user_agent=request.headers.get("User-Agent", "")
+    ):
         pages.count_dataset_view(dataset)
     context_similar = _similar(dataset=dataset, user=request.user)
     page.extra["similar"] = context_similar
@@ -201,7 +203,7 @@ def _similar(*, dataset: Dataset, user: visibility.User) -> list | None:  # type
     return list(similar_datasets(dataset=dataset, user=user, limit=6))
 
 
-@require_GET
+@require_safe
 def dataset_preview(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = _visible_dataset(request, pid)
     preview = getattr(dataset, "preview", None) if dataset is not None else None
@@ -219,7 +221,7 @@ def _linkset_response(request: HttpRequest, page: pages.Page) -> HttpResponse:
     return _export(request, page, key, stem="linkset")
 
 
-@require_GET
+@require_safe
 def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
     document = Document.objects.filter(doi=doi, withdrawn_at__isnull=True).first()
     if document is None or (
@@ -229,7 +231,7 @@ def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
     return _linkset_response(request, pages.document_page(document=document, user=request.user))
 
 
-@require_GET
+@require_safe
 def dataset_linkset(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = _visible_dataset(request, pid)
     if dataset is None or dataset.withdrawn_at is not None:
@@ -264,7 +266,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
     return render(request, "landing/pages/collection_form.html", {"form": form, "error": error}, status=status)
 
 
-@require_GET
+@require_safe
 def carbon_methodology(request: HttpRequest) -> HttpResponse:
     context = {
         "factors": list(carbon.DEFAULT_FACTORS.values()),
@@ -276,7 +278,7 @@ def carbon_methodology(request: HttpRequest) -> HttpResponse:
     return render(request, "landing/pages/carbon_methodology.html", context)
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", f"Sitemap: {settings.SITE_URL}/sitemap.xml", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain")

@@ -200,6 +200,7 @@ def test_page_views_are_counted_for_people_not_robots_or_stewards(anonymous_clie
     anonymous_client.get(DOI_URL, **BROWSER)
     anonymous_client.get(DOI_URL, HTTP_USER_AGENT="Googlebot/2.1 (+http://www.google.com/bot.html)")
     steward_client.get(DOI_URL, **BROWSER)
+    assert anonymous_client.head(DOI_URL, **BROWSER).status_code == 200  # link checkers: answered, not counted
     assert DocumentStatistics.objects.get(document=open_proposal).view_count == 1
     anonymous_client.get(DATASET_URL, **BROWSER)
     assert Dataset.objects.get(pid="esrf/dataset/000123").view_count == 1
