@@ -33,15 +33,36 @@ def _on_member_changed(sender: object, instance: object, **kwargs: object) -> No
         tasks.sync_doi.delay_on_commit(document.pk)
 
 
+def _on_opened(sender: object, **kwargs: object) -> None:
+    """An embargo ended: the proposal's DOI (and those of collections holding the data) get the full record."""
+    from catalogue.models import Document
+    from landing import tasks
+
+    if "document" in kwargs:
+        documents = [kwargs["document"]]
+    else:
+        dataset = kwargs["dataset"]
+        documents = [dataset.proposal, *Document.objects.filter(collected_datasets=dataset)]  # type: ignore[attr-defined]
+    for document in documents:
+        if document.doi:  # type: ignore[attr-defined]
+            tasks.sync_doi.delay_on_commit(document.pk)  # type: ignore[attr-defined]
+
+
 class LandingConfig(AppConfig):
     name = "landing"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from catalogue import signals
         from catalogue.models import Collection, Document, Member, Proposal
-        from catalogue.signals import dataset_recorded
 
-        dataset_recorded.connect(_on_dataset_recorded, dispatch_uid="landing-mint-doi")
+        signals.dataset_recorded.connect(_on_dataset_recorded, dispatch_uid="landing-mint-doi")
+        # The opening service claims records with a conditional UPDATE (no post_save) and sends these instead.
+        # They arrive on main with the access work; until then there is nothing to connect.
+        for name in ("dataset_opened", "document_opened"):
+            signal = getattr(signals, name, None)
+            if signal is not None:
+                signal.connect(_on_opened, dispatch_uid=f"landing-{name}")
         for model in (Document, Proposal, Collection):
             post_save.connect(_on_document_saved, sender=model, dispatch_uid=f"landing-sync-{model.__name__}")
         post_save.connect(_on_member_changed, sender=Member, dispatch_uid="landing-member-saved")

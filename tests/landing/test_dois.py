@@ -1,6 +1,7 @@
 """DOI life cycle against a faithful fake of DataCite's REST API over real HTTP (landing-doi.md §1.5)."""
 
 import base64
+import functools
 
 import pytest
 from django.test import override_settings
@@ -15,6 +16,17 @@ from tests.factories import CollectionFactory, DatasetFactory, ProposalFactory
 from tests.landing.conftest import LEAK_TOKEN
 
 pytestmark = pytest.mark.django_db
+
+
+def landing_tasks(callbacks) -> list[tuple[str, tuple]]:
+    """(task name, args) of the landing tasks among on-commit callbacks (other apps may queue their own)."""
+    return [
+        (callback.func.__self__.name, callback.args)
+        for callback in callbacks
+        if isinstance(callback, functools.partial)
+        and getattr(callback.func, "__self__", None) is not None
+        and callback.func.__self__.name.startswith("landing.")
+    ]
 
 
 def fresh_proposal(facility, number="MA-1"):
@@ -52,13 +64,12 @@ def test_dataset_recorded_enqueues_minting_after_commit(esrf, django_capture_on_
     proposal = fresh_proposal(esrf)
     with django_capture_on_commit_callbacks() as callbacks:
         dataset_recorded.send(sender=None, dataset=proposal.datasets.first(), created=True)
-    [enqueue] = callbacks
-    assert enqueue.func.__self__.name == "landing.tasks.mint_doi" and enqueue.args == (proposal.pk,)
+    assert landing_tasks(callbacks) == [("landing.tasks.mint_doi", (proposal.pk,))]
     proposal.doi = "10.80000/ESRF-MA-1"
     proposal.save()
     with django_capture_on_commit_callbacks() as callbacks:
         dataset_recorded.send(sender=None, dataset=DatasetFactory(proposal=proposal), created=True)
-    assert {callback.func.__self__.name for callback in callbacks} == {"landing.tasks.sync_doi"}
+    assert {name for name, _ in landing_tasks(callbacks)} == {"landing.tasks.sync_doi"}
 
 
 def test_steward_edit_updates_the_registered_metadata(fake_datacite, esrf):
@@ -199,7 +210,7 @@ def test_collection_published_in_the_admin_gets_its_doi_after_commit(
     with django_capture_on_commit_callbacks() as callbacks:
         collection.published_at = timezone.now()
         collection.save()
-    assert [(c.func.__self__.name, c.args) for c in callbacks] == [("landing.tasks.mint_doi", (collection.pk,))]
+    assert landing_tasks(callbacks) == [("landing.tasks.mint_doi", (collection.pk,))]
 
 
 def test_sync_dois_command_mints_missing_dois_and_is_safe_to_rerun(fake_datacite, esrf):
@@ -217,3 +228,21 @@ def test_sync_dois_command_mints_missing_dois_and_is_safe_to_rerun(fake_datacite
     call_command("sync_dois", stdout=output)
     assert "0 DOI(s) minted, 1 checked" in output.getvalue()
     assert len([r for r in fake_datacite.requests if r[0] == "PUT"]) == 1
+
+
+def test_an_opening_sends_the_full_record_of_the_proposal_and_its_collections(
+    open_proposal, esrf, django_capture_on_commit_callbacks
+):
+    from landing.apps import _on_opened
+
+    collection = CollectionFactory(facility=esrf, doi="10.80000/ESRF-C5")
+    dataset = open_proposal.datasets.first()
+    collection.collected_datasets.set([dataset])
+    with django_capture_on_commit_callbacks() as callbacks:
+        _on_opened(sender=None, dataset=dataset)
+        _on_opened(sender=None, document=open_proposal)
+    assert sorted(landing_tasks(callbacks)) == [
+        ("landing.tasks.sync_doi", (open_proposal.pk,)),
+        ("landing.tasks.sync_doi", (open_proposal.pk,)),
+        ("landing.tasks.sync_doi", (collection.pk,)),
+    ]
