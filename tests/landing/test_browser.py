@@ -52,6 +52,35 @@ def test_doi_page_citation_copy_and_export_menu_work(page, open_proposal, artifa
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling"
 
 
+ACCESSIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  document.querySelectorAll("img:not([alt])").forEach((el) => problems.push("img without alt: " + el.src));
+  document.querySelectorAll("input, select, textarea").forEach((el) => {
+    if (el.type !== "hidden" && !(el.id && document.querySelector(`label[for="${el.id}"]`)) && !el.getAttribute("aria-label"))
+      problems.push("control without label: " + (el.id || el.name));
+  });
+  for (const landmark of ["header", "main", "footer", "nav"])
+    if (!document.querySelector(landmark)) problems.push("missing landmark: " + landmark);
+  if (document.querySelectorAll("h1").length !== 1) problems.push("pages have exactly one h1");
+  const levels = Array.from(document.querySelectorAll("h1, h2, h3, h4")).map((h) => Number(h.tagName[1]));
+  levels.forEach((level, i) => { if (i && level > levels[i - 1] + 1) problems.push("heading level skipped at " + i); });
+  return problems;
+}"""
+
+
+def test_landing_pages_pass_basic_accessibility_checks_and_work_by_keyboard(page, open_proposal):
+    for url in (DOI_URL, "/datasets/esrf/dataset/000123", "/about/carbon"):
+        page.goto(url)
+        assert page.evaluate(ACCESSIBILITY_PROBLEMS) == [], url
+    page.goto(DOI_URL)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.focus("[data-copy-citation]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".copy-status:has-text('Citation copied')")
+    assert "Lovelace, A." in page.evaluate("navigator.clipboard.readText()")
+
+
 def test_dataset_page_renders_files_and_cites_the_doi(page, open_proposal, artifacts_dir):
     page.goto("/datasets/esrf/dataset/000123")
     page.screenshot(path=artifacts_dir / f"dataset-{page.viewport_name}.png", full_page=True)
