@@ -56,7 +56,8 @@ ACCESSIBILITY_PROBLEMS = """() => {
   const problems = [];
   document.querySelectorAll("img:not([alt])").forEach((el) => problems.push("img without alt: " + el.src));
   document.querySelectorAll("input, select, textarea").forEach((el) => {
-    if (el.type !== "hidden" && !(el.id && document.querySelector(`label[for="${el.id}"]`)) && !el.getAttribute("aria-label"))
+    const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`)) || el.getAttribute("aria-label");
+    if (el.type !== "hidden" && !labelled)
       problems.push("control without label: " + (el.id || el.name));
   });
   for (const landmark of ["header", "main", "footer", "nav"])
