@@ -53,6 +53,9 @@ ACCESS_RIGHTS = {
     ],
 }
 HDF5_MEDIA_TYPE = "application/x-hdf5"
+# Beyond this many datasets the record lists no more parts: the landing page and search find the rest, and
+# DataCite records stay of a size every harvester accepts.
+MAX_PARTS_LISTED = 1000
 
 
 def site_url(path: str) -> str:
@@ -358,7 +361,7 @@ def _related_identifiers(document: Document, datasets: list[Dataset], user: visi
             "relationType": "HasPart",
             "resourceTypeGeneral": "Dataset",
         }
-        for dataset in datasets
+        for dataset in datasets[:MAX_PARTS_LISTED]
     ]
     for work in RelatedWork.objects.filter(document=document).order_by("id"):
         entry: Record = {

@@ -9,6 +9,10 @@ from catalogue import visibility
 from catalogue.models import Collection, Member, Person
 from landing.services import dois
 
+MAX_TITLE = 1024  # Document.title
+MAX_KEYWORD = 255
+MAX_DATASETS = 10_000
+
 
 class CollectionError(ValueError):
     pass
@@ -33,9 +37,18 @@ def create_collection(
     title = title.strip()
     if not title:
         raise CollectionError("A collection needs a title.")
+    if len(title) > MAX_TITLE:
+        raise CollectionError(f"The title is {len(title)} characters long; keep it under {MAX_TITLE}.")
+    keywords = [k.strip() for k in keywords or [] if k.strip()]
+    if any(len(keyword) > MAX_KEYWORD for keyword in keywords):
+        raise CollectionError(f"Keep each keyword under {MAX_KEYWORD} characters.")
     pids = list(dict.fromkeys(pid.strip() for pid in dataset_pids if pid.strip()))
     if not pids:
         raise CollectionError("Choose at least one dataset (one pid per line).")
+    if len(pids) > MAX_DATASETS:
+        raise CollectionError(f"A collection holds at most {MAX_DATASETS} datasets; ask the data office for more.")
+    if any("\x00" in pid for pid in pids):
+        raise CollectionError("A pid cannot contain a NUL byte.")
     datasets = list(visibility.datasets_visible_to(user).filter(pid__in=pids, withdrawn_at__isnull=True))
     unknown = sorted(set(pids) - {dataset.pid for dataset in datasets})
     if unknown:
@@ -47,7 +60,7 @@ def create_collection(
         pid=f"collection/{uuid.uuid4()}",
         title=title,
         summary=description.strip(),
-        keywords=[k.strip() for k in keywords or [] if k.strip()],
+        keywords=keywords,
         licence=licence.strip() or first.proposal.licence,
         facility=facility,
         published_at=timezone.now(),

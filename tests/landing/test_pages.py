@@ -299,6 +299,24 @@ def test_collection_of_invisible_datasets_is_refused_without_confirming_they_exi
     assert "No dataset you can see has the pid(s): esrf/dataset/zebraquokka, no/such/pid" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"title": "x" * 1100, "datasets": "esrf/dataset/000123"}, "keep it under 1024"),
+        ({"title": "   ", "datasets": "esrf/dataset/000123"}, "needs a title"),
+        ({"title": "T", "datasets": ""}, "at least one dataset"),
+        ({"title": "T", "datasets": "esrf/dataset/000123", "keywords": "k" * 300}, "under 255 characters"),
+        ({"title": "T", "datasets": "a\x00b"}, "NUL byte"),
+    ],
+)
+def test_bad_collection_forms_get_a_clear_message_and_write_nothing(outsider_client, open_proposal, form, message):
+    from catalogue.models import Collection
+
+    response = outsider_client.post("/collections/new", form)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Collection.objects.exists()
+
+
 def test_collection_form_needs_a_login(anonymous_client, db):
     assert anonymous_client.get("/collections/new").status_code == 302
 
