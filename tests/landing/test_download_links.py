@@ -19,6 +19,14 @@ def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_p
     assert 'href="/datasets/esrf/dataset/000123/download.zip"' in html
     assert response["Link"].count('rel="item"') == 3
     assert 'rel="item"' in anonymous_client.get("/doi/10.80000/ESRF-MA-5678")["Link"]
+    jsonld = anonymous_client.get("/doi/10.80000/ESRF-MA-5678", {"format": "jsonld"}).json()
+    assert jsonld["distribution"] == [
+        {
+            "@type": "DataDownload",
+            "contentUrl": "http://127.0.0.1:8000/datasets/esrf/dataset/000123/download.zip",
+            "encodingFormat": "application/zip",
+        }
+    ]
 
 
 @override_settings(EMBARGOED_METADATA="visible")

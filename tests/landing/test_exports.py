@@ -180,3 +180,32 @@ def test_datacite_xml_of_the_dataset_page_menu_points_to_the_doi(anonymous_clien
     links = {a.get("data-export"): a.get("href") for a in tree.iterfind(".//a[@data-export]")}
     assert links["datacite-xml"] == "/doi/10.80000/ESRF-MA-5678?format=datacite-xml"
     assert links["bibtex"] == "/datasets/esrf/dataset/000123?format=bibtex"
+
+
+def test_json_ld_carries_google_dataset_search_required_and_recommended_properties(anonymous_client, open_proposal):
+    data = json.loads(get(anonymous_client, DOI_URL, format="jsonld").content)
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Dataset"
+    assert data["name"] and 50 <= len(data["description"]) <= 5000
+    for recommended in (
+        "creator",
+        "funder",
+        "hasPart",
+        "identifier",
+        "isAccessibleForFree",
+        "keywords",
+        "license",
+        "measurementTechnique",
+        "sameAs",
+        "spatialCoverage",
+        "temporalCoverage",
+        "variableMeasured",
+        "url",
+        "includedInDataCatalog",
+        "alternateName",
+        "datePublished",
+        "publisher",
+        "provider",
+    ):
+        assert data.get(recommended), recommended
+    assert data["variableMeasured"] == [{"@type": "PropertyValue", "name": "sample_temperature", "unitText": "degC"}]
+    assert data["temporalCoverage"] == "2020-03-14/2020-03-17"
