@@ -26,11 +26,13 @@ def _on_document_saved(sender: object, instance: object, **kwargs: object) -> No
 
 
 def _on_member_changed(sender: object, instance: object, **kwargs: object) -> None:
+    from catalogue.models import Document
     from landing import tasks
 
-    document = instance.document  # type: ignore[attr-defined]
-    if document.doi:
-        tasks.sync_doi.delay_on_commit(document.pk)
+    # Read the DOI afresh: when a whole document is being deleted its members go first.
+    document_id = instance.document_id  # type: ignore[attr-defined]
+    if Document.objects.filter(pk=document_id, doi__isnull=False).exists():
+        tasks.sync_doi.delay_on_commit(document_id)
 
 
 def _on_opened(sender: object, **kwargs: object) -> None:

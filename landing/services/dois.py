@@ -89,8 +89,8 @@ def sync_doi(*, document_id: int) -> str:
     Raises DataciteUnavailable for the task to retry. DataCite's refusals (invalid metadata, wrong prefix, bad
     credentials) and our own XSD errors are recorded on the DoiRegistration for curators, not raised.
     """
-    document = Document.objects.select_related("facility").get(pk=document_id)
-    if not document.doi:
+    document = Document.objects.select_related("facility").filter(pk=document_id).first()
+    if document is None or not document.doi:  # deleted before the queued task ran, or nothing to register
         return DoiState.NONE
     if not datacite_configured():
         if document.doi_state != DoiState.LOCAL_DRAFT:

@@ -246,3 +246,11 @@ def test_an_opening_sends_the_full_record_of_the_proposal_and_its_collections(
         ("landing.tasks.sync_doi", (open_proposal.pk,)),
         ("landing.tasks.sync_doi", (collection.pk,)),
     ]
+
+
+def test_deleting_a_document_with_its_team_leaves_nothing_to_sync(fake_datacite, open_proposal):
+    document_id = open_proposal.pk
+    open_proposal.datasets.all().delete()
+    open_proposal.delete()
+    assert dois.sync_doi(document_id=document_id) == DoiState.NONE
+    assert fake_datacite.requests == []
