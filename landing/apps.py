@@ -1,6 +1,7 @@
 """Landing app wiring: DOIs follow the catalogue through its signals (first dataset, steward edits, publication)."""
 
 from django.apps import AppConfig
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
 
@@ -35,19 +36,33 @@ def _on_member_changed(sender: object, instance: object, **kwargs: object) -> No
         tasks.sync_doi.delay_on_commit(document_id)
 
 
-def _on_opened(sender: object, **kwargs: object) -> None:
-    """An embargo ended: the proposal's DOI (and those of collections holding the data) get the full record."""
+def _sync_documents_of(dataset: object) -> None:
+    """Queue a DataCite update for the DOIs describing `dataset`: its proposal's and its collections'."""
     from catalogue.models import Document
     from landing import tasks
 
+    citing = Document.objects.filter(
+        Q(pk=dataset.proposal_id) | Q(collected_datasets=dataset),  # type: ignore[attr-defined]
+        doi__isnull=False,
+    )
+    for document_id in citing.values_list("pk", flat=True).distinct():
+        tasks.sync_doi.delay_on_commit(document_id)
+
+
+def _on_dataset_saved(sender: object, instance: object, created: bool, **kwargs: object) -> None:
+    """A steward's edit of a dataset (title, withdrawal…) changes the full record of the DOIs describing it."""
+    if not created:
+        _sync_documents_of(instance)
+
+
+def _on_opened(sender: object, **kwargs: object) -> None:
+    """An embargo ended: the DOIs describing the data get the full record."""
+    from landing import tasks
+
     if "document" in kwargs:
-        documents = [kwargs["document"]]
+        tasks.sync_doi.delay_on_commit(kwargs["document"].pk)  # type: ignore[attr-defined]
     else:
-        dataset = kwargs["dataset"]
-        documents = [dataset.proposal, *Document.objects.filter(collected_datasets=dataset)]  # type: ignore[attr-defined]
-    for document in documents:
-        if document.doi:  # type: ignore[attr-defined]
-            tasks.sync_doi.delay_on_commit(document.pk)  # type: ignore[attr-defined]
+        _sync_documents_of(kwargs["dataset"])
 
 
 class LandingConfig(AppConfig):
@@ -56,7 +71,7 @@ class LandingConfig(AppConfig):
 
     def ready(self) -> None:
         from catalogue import signals
-        from catalogue.models import Collection, Document, Member, Proposal
+        from catalogue.models import Collection, Dataset, Document, Member, Proposal
 
         signals.dataset_recorded.connect(_on_dataset_recorded, dispatch_uid="landing-mint-doi")
         # The opening service claims records with a conditional UPDATE (no post_save) and sends these instead.
@@ -67,5 +82,6 @@ class LandingConfig(AppConfig):
                 signal.connect(_on_opened, dispatch_uid=f"landing-{name}")
         for model in (Document, Proposal, Collection):
             post_save.connect(_on_document_saved, sender=model, dispatch_uid=f"landing-sync-{model.__name__}")
+        post_save.connect(_on_dataset_saved, sender=Dataset, dispatch_uid="landing-dataset-saved")
         post_save.connect(_on_member_changed, sender=Member, dispatch_uid="landing-member-saved")
         post_delete.connect(_on_member_changed, sender=Member, dispatch_uid="landing-member-deleted")

@@ -248,6 +248,14 @@ def test_an_opening_sends_the_full_record_of_the_proposal_and_its_collections(
     ]
 
 
+def test_steward_edit_of_a_dataset_updates_the_dois_describing_it(open_proposal, django_capture_on_commit_callbacks):
+    dataset = open_proposal.datasets.first()
+    with django_capture_on_commit_callbacks() as callbacks:
+        dataset.withdrawn_at = timezone.now()
+        dataset.save()
+    assert landing_tasks(callbacks) == [("landing.tasks.sync_doi", (open_proposal.pk,))]
+
+
 def test_deleting_a_document_with_its_team_leaves_nothing_to_sync(fake_datacite, open_proposal):
     document_id = open_proposal.pk
     open_proposal.datasets.all().delete()
