@@ -22,7 +22,7 @@ def _requestable_document(request: HttpRequest, pid: str) -> Document | None:
     return None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_access(request: HttpRequest, pid: str) -> HttpResponseBase:
     document = _requestable_document(request, pid)
     if document is None:
