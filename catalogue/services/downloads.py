@@ -3,6 +3,7 @@ root, one file with HTTP ranges or a whole dataset as a zip streamed on the fly 
 """
 
 import logging
+import mimetypes
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +21,15 @@ from catalogue.models import DataFile, Dataset, Facility
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
+# Media types of the formats facilities store (mimetypes knows none of them).
+MEDIA_TYPES = {
+    ".h5": "application/x-hdf5",
+    ".hdf5": "application/x-hdf5",
+    ".hdf": "application/x-hdf5",
+    ".nxs": "application/x-hdf5",
+    ".nx5": "application/x-hdf5",
+    ".cbf": "application/octet-stream",
+}
 # Command-line tools that check a manifest of each algorithm (`b2sum -c checksums.blake2b`).
 CHECKSUM_TOOLS = {"blake2b": "b2sum", "sha256": "sha256sum", "md5": "md5sum", "sha1": "sha1sum"}
 
@@ -141,9 +151,14 @@ def read_range(stored: StoredFile, byte_range: ByteRange | None = None) -> Itera
             yield chunk
 
 
+def media_type(data_file: DataFile) -> str:
+    suffix = PurePosixPath(data_file.path).suffix.lower()
+    return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(data_file.path)[0] or "application/octet-stream"
+
+
 def record_download(*, dataset: Dataset, user: visibility.User) -> None:
     """Count one download for the landing page statistics; outside the team counts separately (reuse)."""
-    counts: dict[str, F] = {"download_count": F("download_count") + 1}
+    counts: dict[str, object] = {"download_count": F("download_count") + 1}
     if not visibility.is_steward(user) and not visibility.is_team_member(user, dataset.proposal):
         counts["outside_download_count"] = F("outside_download_count") + 1
     Dataset.objects.filter(pk=dataset.pk).update(**counts)

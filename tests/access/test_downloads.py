@@ -40,6 +40,7 @@ def test_open_file_streams_whole_with_validators(anonymous_client, proposal, sto
     assert response["Accept-Ranges"] == "bytes"
     assert response["ETag"].startswith('"') and response["Last-Modified"].endswith("GMT")
     assert "filename*=UTF-8''scan.nxs" in response["Content-Disposition"]
+    assert response["Content-Type"] == "application/x-hdf5"
 
 
 def test_range_request_resumes_from_the_offset(anonymous_client, proposal, stored_dataset):

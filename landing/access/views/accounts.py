@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -34,5 +34,4 @@ def logout(request: HttpRequest) -> HttpResponseBase:
     if request.user.is_authenticated and settings.OIDC_ENABLED and request.session.get("oidc_id_token"):
         target = oidc.provider_logout_url(request)
     auth.logout(request)
-    response: HttpResponse = HttpResponseRedirect(target)
-    return response
+    return HttpResponseRedirect(target)

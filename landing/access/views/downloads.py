@@ -110,13 +110,13 @@ def download_file(request: HttpRequest, pid: str, file_id: int) -> HttpResponseB
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{stored.size}"
     status = 206 if byte_range else 200
     if request.method == "HEAD":
-        return HttpResponse(status=status, headers=headers, content_type="application/octet-stream")
+        return HttpResponse(status=status, headers=headers, content_type=downloads.media_type(data_file))
     if byte_range is None or byte_range.start == 0:  # resumptions are the same download
         downloads.record_download(dataset=dataset, user=user)
     return StreamingHttpResponse(
         downloads.read_range(stored, byte_range),
         status=status,
-        content_type="application/octet-stream",
+        content_type=downloads.media_type(data_file),
         headers=headers,
     )
 
