@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -153,8 +154,9 @@ def candidates(seed: Seed) -> dict[str, list[str]]:
     """Values for each path parameter name, aimed at the embargoed records."""
     dataset, document = seed.dataset, seed.document
     sample = dataset.samples.get()
+    encoded = {record.pid: quote(record.pid, safe="") for record in (dataset, document)}
     return {
-        "pid": [dataset.pid, document.pid, sample.pid],
+        "pid": [dataset.pid, document.pid, sample.pid, dataset.instrument.pid],
         "dataset_pid": [dataset.pid],
         "document_pid": [document.pid],
         "proposal_pid": [document.pid],
@@ -163,14 +165,38 @@ def candidates(seed: Seed) -> dict[str, list[str]]:
         "pk": [str(dataset.pk), str(seed.data_file.pk), str(dataset.parameters.get().pk), str(document.pk)],
         "id": [str(dataset.pk), str(document.pk)],
         "request_id": [str(AccessRequest.objects.get().pk)],
+        "job_id": ["1"],
         "short_name": [dataset.instrument.facility.short_name],
         "panet_id": [dataset.techniques.get().panet_id],
         "format": ["json", ".json", "api", ".api"],
+        # The PaNOSC Search API serves everything below its prefix from one catch-all route.
+        "rest": [
+            "",
+            "/",
+            *(
+                f"/{kind}{suffix}"
+                for kind in ("Datasets", "Documents", "Instruments", "Samples", "Techniques")
+                for suffix in ("", "/count")
+            ),
+            *(
+                f"/Datasets/{pid}{suffix}"
+                for pid in (encoded[dataset.pid],)
+                for suffix in ("", "/files", "/files/count")
+            ),
+            f"/Documents/{encoded[document.pid]}",
+        ],
     }
+
+
+def route_values(route: Route, values: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Candidates plus what the route itself declares, such as the section names of a sitemap."""
+    sitemaps = route.pattern.default_args.get("sitemaps")
+    return {**values, "section": list(sitemaps)} if isinstance(sitemaps, dict) else values
 
 
 def concrete_urls(route: Route, values: dict[str, list[str]]) -> list[str] | None:
     """Every URL the route serves for the candidate values; None when a parameter has no candidates."""
+    values = route_values(route, values)
     names = placeholders(route.template)
     if any(name not in values for name in names):
         return None
@@ -217,10 +243,13 @@ def counts_in(content: bytes) -> list[tuple[str, int]]:
     return found
 
 
-def requests_for(route: Route, urls: list[str], *, probes: bool) -> Iterator[tuple[str, str, dict, dict]]:
-    """(method, url, query, headers) for one route: plain GET and HEAD, then search queries on lists and export
-    formats/media types on record pages."""
+def requests_for(
+    route: Route, urls: list[str], records: list[str], *, probes: bool
+) -> Iterator[tuple[str, str, dict, dict]]:
+    """(method, url, query, headers) for one route: plain GET and HEAD, then search queries on listings (URLs
+    naming no record) and export formats/media types on record pages."""
     names = placeholders(route.template)
+    listing_route = all(name in ("format", "rest") for name in names)
     for url in urls:
         yield "get", url, {}, {}
         if route.name in PLAIN_ONLY:
@@ -228,10 +257,10 @@ def requests_for(route: Route, urls: list[str], *, probes: bool) -> Iterator[tup
         yield "head", url, {}, {}
         if not probes:
             continue
-        if not names:
+        if listing_route and not any(record in url for record in records):
             for query in SEARCH_QUERIES:
                 yield "get", url, query, {}
-        elif "format" not in names and any("pid" in name or name == "doi" for name in names):
+        elif "format" not in names:
             for name in EXPORT_FORMATS:
                 yield "get", url, {"format": name}, {}
             for media_type in EXPORT_MEDIA_TYPES:
@@ -244,6 +273,8 @@ def exercise(
     """Request every public surface; returns (leaks, counts per request, unexercisable routes)."""
     leaks, counts, unexercised = [], {}, []
     token = TOKEN.encode()
+    # PaNOSC paths naming one record (the rest are listings and counts).
+    records = [value for value in values["rest"] if "%2F" in value]
     for route in routes():
         if is_exempt(route):
             continue
@@ -251,9 +282,12 @@ def exercise(
             continue
         urls = concrete_urls(route, values)
         if urls is None:
-            unexercised.append(f"{route.name or '(unnamed)'} {route.template}")
+            unexercised.append(f"{route.name or '(unnamed)'} {route.template}: a path parameter has no candidates")
             continue
-        for method, url, query, headers in requests_for(route, urls, probes=probes):
+        if not urls:
+            unexercised.append(f"{route.name or '(unnamed)'} {route.template}: shadowed by an earlier route")
+            continue
+        for method, url, query, headers in requests_for(route, urls, records, probes=probes):
             response = getattr(client, method)(url, query, **headers)
             content = body_of(response)
             label = f"{method.upper()} {url} {query or ''} {headers or ''}"
