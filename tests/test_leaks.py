@@ -58,6 +58,10 @@ SEARCH_QUERIES = [
     {"filter": json.dumps({"where": {"title": {"ilike": f"%{PROBE}%"}}})},
     {"where": json.dumps({"title": {"ilike": f"%{PROBE}%"}})},
     {"filter": json.dumps({"query": PROBE})},
+    # OAI-PMH harvesting, once a route serves it.
+    {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
+    {"verb": "ListRecords", "metadataPrefix": "oai_datacite"},
+    {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"},
 ]
 EXPORT_FORMATS = ["json", "jsonld", "datacite", "xml", "bibtex", "ris", "csl", "dcat", "ttl", "linkset", "oai_dc"]
 EXPORT_MEDIA_TYPES = [
