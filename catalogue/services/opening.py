@@ -172,13 +172,15 @@ def open_now(record: Dataset | Document, *, by: visibility.User | None) -> Openi
 def extend_embargo(record: Dataset | Document, *, until: datetime, by: visibility.User | None) -> None:
     """Renew an embargo until `until`: a dataset alone, or a proposal with every dataset still under embargo.
 
-    Raises EmbargoError when the date is not in the future or the record is open already (closing open data
-    would break every citation of it; withdraw it instead).
+    Raises EmbargoError when the date is not in the future or not after the current release date, or the record
+    is open already (closing open data would break every citation of it; withdraw it instead).
     """
     if until <= timezone.now():
         raise EmbargoError("the new release date must lie in the future")
     if visibility.is_open(record):
         raise EmbargoError(f"{record.pid} is open already; an embargo cannot be put back on open data")
+    if record.release_date is not None and until <= record.release_date:
+        raise EmbargoError(f"the embargo already runs until {record.release_date:%Y-%m-%d}; choose a later day")
     with transaction.atomic():
         datasets = (
             [record]

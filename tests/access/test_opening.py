@@ -145,6 +145,8 @@ def test_extending_open_data_or_into_the_past_is_refused(db):
     dataset = DatasetFactory(embargoed=True)
     with pytest.raises(opening.EmbargoError, match="future"):
         opening.extend_embargo(dataset, until=timezone.now() - timedelta(days=1), by=None)
+    with pytest.raises(opening.EmbargoError, match="choose a later day"):
+        opening.extend_embargo(dataset, until=dataset.release_date - timedelta(days=1), by=None)
 
 
 def test_open_now_opens_a_dataset_alone(db):
