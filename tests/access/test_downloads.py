@@ -231,3 +231,11 @@ def test_zip_above_the_cap_explains_the_bulk_route(anonymous_client, proposal, s
     assert response.status_code == 413
     assert f"https://app.globus.org/file-manager?origin_path={dataset.source_folder}" in response.content.decode()
     assert DataFile.objects.filter(dataset=dataset).count() == 1
+
+
+def test_file_downloads_point_to_their_landing_page_and_linkset(anonymous_client, proposal, stored_dataset, settings):
+    settings.ROOT_URLCONF = "tests.access.urls_with_landing"
+    dataset = stored_dataset(proposal, {"raw/scan.nxs": PAYLOAD})
+    link = anonymous_client.head(file_url(dataset, "raw/scan.nxs"))["Link"]
+    assert f'<http://testserver/landing/datasets/{dataset.pid}> ; rel="collection"' in link
+    assert f'<http://testserver/linkset/datasets/{dataset.pid}> ; rel="linkset"' in link

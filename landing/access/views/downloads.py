@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
@@ -37,6 +38,19 @@ def _downloadable(request: HttpRequest, pid: str) -> tuple[Dataset | None, visib
 
 def _attachment(name: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(name)}"
+
+
+def _signposting(request: HttpRequest, dataset: Dataset) -> dict[str, str]:
+    """FAIR Signposting on the bytes: the landing page they belong to and its linkset, when the pages exist."""
+    try:
+        collection = reverse("landing-dataset", kwargs={"pid": dataset.pid})
+        linkset = reverse("landing-dataset-linkset", kwargs={"pid": dataset.pid})
+    except NoReverseMatch:
+        return {}
+    return {
+        "Link": f'<{request.build_absolute_uri(collection)}> ; rel="collection" ; type="text/html", '
+        f'<{request.build_absolute_uri(linkset)}> ; rel="linkset" ; type="application/linkset+json"'
+    }
 
 
 def _not_modified(request: HttpRequest, stored: downloads.StoredFile) -> bool:
@@ -84,6 +98,7 @@ def download_file(request: HttpRequest, pid: str, file_id: int) -> HttpResponseB
         "ETag": stored.etag,
         "Last-Modified": http_date(stored.modified_at.timestamp()),
         "Cache-Control": "public, max-age=3600" if visibility.is_open(dataset) else "private, no-store",
+        **_signposting(request, dataset),
     }
     if _not_modified(request, stored):
         return HttpResponse(status=304, headers=headers)
