@@ -49,6 +49,7 @@ EXEMPT_PREFIXES = {
 }
 
 # Query strings a search surface may understand; a surface that ignores them answers its default page.
+RELATIONS = ("files", "parameters", "samples", "techniques", "instrument")
 SEARCH_QUERIES = [
     {"q": PROBE},
     {"query": PROBE},
@@ -58,6 +59,12 @@ SEARCH_QUERIES = [
     {"filter": json.dumps({"where": {"title": {"ilike": f"%{PROBE}%"}}})},
     {"where": json.dumps({"title": {"ilike": f"%{PROBE}%"}})},
     {"filter": json.dumps({"query": PROBE})},
+    # PaNOSC relations pulled into documents and instruments.
+    {
+        "filter": json.dumps(
+            {"include": [{"relation": "datasets", "scope": {"include": [{"relation": r} for r in RELATIONS]}}]}
+        )
+    },
     # OAI-PMH harvesting, once a route serves it.
     {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
     {"verb": "ListRecords", "metadataPrefix": "oai_datacite"},
@@ -169,7 +176,7 @@ def candidates(seed: Seed) -> dict[str, list[str]]:
         "pk": [str(dataset.pk), str(seed.data_file.pk), str(dataset.parameters.get().pk), str(document.pk)],
         "id": [str(dataset.pk), str(document.pk)],
         "request_id": [str(AccessRequest.objects.get().pk)],
-        "job_id": ["1"],
+        "job_id": ["1"],  # ingestion jobs: the first job of the test database
         "short_name": [dataset.instrument.facility.short_name],
         "panet_id": [dataset.techniques.get().panet_id],
         "format": ["json", ".json", "api", ".api"],
@@ -182,11 +189,7 @@ def candidates(seed: Seed) -> dict[str, list[str]]:
                 for kind in ("Datasets", "Documents", "Instruments", "Samples", "Techniques")
                 for suffix in ("", "/count")
             ),
-            *(
-                f"/Datasets/{pid}{suffix}"
-                for pid in (encoded[dataset.pid],)
-                for suffix in ("", "/files", "/files/count")
-            ),
+            *(f"/Datasets/{encoded[dataset.pid]}{suffix}" for suffix in ("", "/files", "/files/count")),
             f"/Documents/{encoded[document.pid]}",
         ],
     }
