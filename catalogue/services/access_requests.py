@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -109,11 +110,12 @@ def decide(
 def _guest_account(access_request: AccessRequest) -> tuple[AbstractBaseUser, bool]:
     """The local account a granted guest logs in with: found by e-mail, or made without a password."""
     users = get_user_model()
-    existing = users.objects.filter(email__iexact=access_request.guest_email).order_by("pk").first()
+    email = access_request.guest_email
+    existing = users.objects.filter(Q(email__iexact=email) | Q(username=email[:150])).order_by("pk").first()
     if existing is not None:
         return existing, False
     first, _, last = access_request.guest_name.partition(" ")
-    user = users(username=access_request.guest_email[:150], email=access_request.guest_email)
+    user = users(username=email[:150], email=email)
     user.first_name, user.last_name = first[:150], last[:150]
     user.set_unusable_password()
     user.save()
