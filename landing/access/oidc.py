@@ -110,10 +110,10 @@ def _person_for(*, user: AbstractUser, claims: dict[str, Any]) -> Person:
         person = Person.objects.create(
             user=user,
             full_name=claims.get("name") or user.get_full_name() or user.get_username(),
-            first_name=claims.get("given_name", ""),
-            last_name=claims.get("family_name", ""),
-            email=claims.get("email", ""),
-            orcid=str(claims.get("orcid", ""))[-19:],
+            first_name=claims.get("given_name") or "",
+            last_name=claims.get("family_name") or "",
+            email=claims.get("email") or "",
+            orcid=str(claims.get("orcid") or "")[-19:],
         )
     return person
 
@@ -180,9 +180,9 @@ class AuthenticationBackend(OIDCAuthenticationBackend):
         return self.update_user(user, claims)
 
     def update_user(self, user: AbstractUser, claims: dict[str, Any]) -> AbstractUser:
-        user.email = claims.get("email", user.email)
-        user.first_name = claims.get("given_name", user.first_name)[:150]
-        user.last_name = claims.get("family_name", user.last_name)[:150]
+        user.email = claims.get("email") or user.email
+        user.first_name = (claims.get("given_name") or user.first_name)[:150]
+        user.last_name = (claims.get("family_name") or user.last_name)[:150]
         user.save()
         map_claims(user=user, claims=claims)
         return user
