@@ -75,11 +75,8 @@ class LandingConfig(AppConfig):
 
         signals.dataset_recorded.connect(_on_dataset_recorded, dispatch_uid="landing-mint-doi")
         # The opening service claims records with a conditional UPDATE (no post_save) and sends these instead.
-        # They arrive on main with the access work; until then there is nothing to connect.
-        for name in ("dataset_opened", "document_opened"):
-            signal = getattr(signals, name, None)
-            if signal is not None:
-                signal.connect(_on_opened, dispatch_uid=f"landing-{name}")
+        signals.dataset_opened.connect(_on_opened, dispatch_uid="landing-dataset-opened")
+        signals.document_opened.connect(_on_opened, dispatch_uid="landing-document-opened")
         for model in (Document, Proposal, Collection):
             post_save.connect(_on_document_saved, sender=model, dispatch_uid=f"landing-sync-{model.__name__}")
         post_save.connect(_on_dataset_saved, sender=Dataset, dispatch_uid="landing-dataset-saved")
