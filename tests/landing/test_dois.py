@@ -262,3 +262,22 @@ def test_deleting_a_document_with_its_team_leaves_nothing_to_sync(fake_datacite,
     open_proposal.delete()
     assert dois.sync_doi(document_id=document_id) == DoiState.NONE
     assert fake_datacite.requests == []
+
+
+def test_opening_an_embargoed_proposal_replaces_the_stub_at_datacite_with_the_full_record(
+    fake_datacite, embargoed_proposal, django_capture_on_commit_callbacks
+):
+    from catalogue.services import opening
+
+    Document.objects.filter(pk=embargoed_proposal.pk).update(doi=None, doi_state=DoiState.NONE)
+    dois.mint_doi(document_id=embargoed_proposal.pk)
+    doi = Document.objects.get(pk=embargoed_proposal.pk).doi
+    assert LEAK_TOKEN not in registered_xml(fake_datacite, doi)
+    embargoed_proposal.refresh_from_db()
+    with django_capture_on_commit_callbacks() as callbacks:
+        opening.open_now(embargoed_proposal, by=None)
+    queued = set(landing_tasks(callbacks))
+    assert queued == {("landing.tasks.sync_doi", (embargoed_proposal.pk,))}
+    dois.sync_doi(document_id=embargoed_proposal.pk)
+    xml = registered_xml(fake_datacite, doi)
+    assert LEAK_TOKEN in xml and "info:eu-repo/semantics/openAccess" in xml
