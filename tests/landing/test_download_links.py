@@ -1,20 +1,31 @@
-"""File links appear only when the caller may download; the access-request form is offered during an embargo.
-
-The download and access-request views belong to the access helper; here they are stand-ins under the same names.
-"""
+"""File links appear only when the caller may download, and lead to the bytes; the access-request form is offered
+during an embargo. The download and access-request views are the access work's; these tests follow the links."""
 
 import pytest
 from django.test import override_settings
 from django.urls import resolve
+from lxml import etree
 
 from tests.landing.conftest import LEAK_TOKEN
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.landing.urls_with_downloads")]
+pytestmark = pytest.mark.django_db
 
 
-def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_proposal):
+def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_proposal, tmp_path):
+    dataset = open_proposal.datasets.first()
+    dataset.instrument.facility.storage_root = str(tmp_path)
+    dataset.instrument.facility.save()
+    dataset.source_folder = str(tmp_path / "cement")
+    dataset.save()
+    (tmp_path / "cement" / "raw").mkdir(parents=True)
+    for data_file in dataset.files.all():
+        (tmp_path / "cement" / data_file.path).write_bytes(b"NeXus bytes of " + data_file.path.encode())
     response = anonymous_client.get("/datasets/esrf/dataset/000123")
     html = response.content.decode()
+    link = etree.HTML(html).xpath("//table[@class='files']//a[text()='Download']/@href")[0]
+    download = anonymous_client.get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"NeXus bytes of raw/cement_000.nxs"
     assert html.count('href="/datasets/esrf/dataset/000123/files/') == 3
     assert 'href="/datasets/esrf/dataset/000123/download.zip"' in html
     assert response["Link"].count('rel="item"') == 3
