@@ -70,8 +70,10 @@ def assign_doi(*, document_id: int) -> Document:
 
 def mint_doi(*, document_id: int) -> None:
     """Give a proposal (at its first dataset, the ESRF practice) or a collection its DOI, and register it."""
-    document = assign_doi(document_id=document_id)
-    sync_doi(document_id=document.pk)
+    if not Document.objects.filter(pk=document_id).exists():  # deleted before the queued task ran
+        return
+    assign_doi(document_id=document_id)
+    sync_doi(document_id=document_id)
 
 
 def target_event(document: Document) -> str | None:

@@ -261,6 +261,7 @@ def test_deleting_a_document_with_its_team_leaves_nothing_to_sync(fake_datacite,
     open_proposal.datasets.all().delete()
     open_proposal.delete()
     assert dois.sync_doi(document_id=document_id) == DoiState.NONE
+    dois.mint_doi(document_id=document_id)
     assert fake_datacite.requests == []
 
 
