@@ -26,6 +26,9 @@ def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_p
     download = anonymous_client.get(link)
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"NeXus bytes of raw/cement_000.nxs"
+    # A download by someone outside the team is evidenced reuse: the carbon block now counts it.
+    again = anonymous_client.get("/datasets/esrf/dataset/000123").content.decode()
+    assert "1 download outside the team" in again and "has avoided about" in again
     assert html.count('href="/datasets/esrf/dataset/000123/files/') == 3
     assert 'href="/datasets/esrf/dataset/000123/download.zip"' in html
     assert response["Link"].count('rel="item"') == 3
