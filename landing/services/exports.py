@@ -4,7 +4,6 @@ CSL-JSON, BibTeX and RIS, and FAIR signposting links."""
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from landing.datacite import xml as datacite_xml
 from landing.datacite.metadata import Record, doi_url
@@ -269,8 +268,8 @@ def schema_org(
     return data
 
 
-def render(record: Record, key: str, **schema_org_extras: Any) -> bytes:
-    """One export as bytes in its media type (FORMATS[key])."""
+def render(record: Record, key: str) -> bytes:
+    """One export of the record as bytes in its media type (FORMATS[key]); schema.org comes from schema_org()."""
     if key == "datacite-xml":
         return datacite_xml_export(record)
     if key == "datacite-json":
@@ -281,6 +280,4 @@ def render(record: Record, key: str, **schema_org_extras: Any) -> bytes:
         return bibtex(record).encode()
     if key == "ris":
         return ris(record).encode()
-    if key == "jsonld":
-        return json.dumps(schema_org(record, **schema_org_extras), indent=2, ensure_ascii=False).encode()
     raise KeyError(key)
