@@ -78,38 +78,14 @@ def _export(request: HttpRequest, page: pages.Page, key: str, *, stem: str) -> H
 def _html(request: HttpRequest, template: str, page: pages.Page, *, linkset_url: str) -> HttpResponse:
     context = {"page": page, "record": page.record, **page.extra}
     linkset_url = metadata.site_url(linkset_url)
-    context |= {"linkset_url": linkset_url, "citation_meta": _citation_meta(page)}
+    context |= {
+        "linkset_url": linkset_url,
+        "citation_meta": exports.meta_tags(page.citation_record, page_url=page.canonical_url),
+    }
     response = render(request, template, context)
     response["Link"] = signposting.header(page.links, linkset_url=linkset_url)
     patch_vary_headers(response, ["Accept"])
     return response
-
-
-def _citation_meta(page: pages.Page) -> list[tuple[str, str]]:
-    """Highwire (Google Scholar) and Dublin Core meta tags from the citation record."""
-    record = page.citation_record
-    tags = [("citation_title", record["titles"][0]["title"])]
-    tags += [("citation_author", creator["name"]) for creator in record["creators"]]
-    issued = next((d["date"] for d in record["dates"] if d["dateType"] in ("Available", "Issued")), None)
-    tags.append(("citation_publication_date", (issued or str(record["publicationYear"])).replace("-", "/")))
-    tags.append(("citation_publisher", record["publisher"]["name"]))
-    if record.get("doi"):
-        tags.append(("citation_doi", record["doi"]))
-    keywords = [s["subject"] for s in record["subjects"]]
-    if keywords:
-        tags.append(("citation_keywords", "; ".join(keywords)))
-    tags.append(("citation_abstract_html_url", page.canonical_url))
-    tags += [("DC.title", record["titles"][0]["title"])]
-    tags += [("DC.creator", creator["name"]) for creator in record["creators"]]
-    tags += [
-        ("DC.publisher", record["publisher"]["name"]),
-        ("DC.date", str(record["publicationYear"])),
-        ("DC.type", "Dataset"),
-        ("DC.identifier", exports.identifier_url(record)),
-        ("DC.rights", exports.licence_rights(record)["rightsUri"]),
-        ("DC.language", record["language"]),
-    ]
-    return tags
 
 
 def _tombstone(request: HttpRequest, *, record: metadata.Record, withdrawn_at: datetime, reason: str) -> HttpResponse:

@@ -268,6 +268,32 @@ def schema_org(
     return data
 
 
+def meta_tags(record: Record, *, page_url: str) -> list[tuple[str, str]]:
+    """Highwire (Google Scholar) and Dublin Core <meta> tags (landing-doi.md §2.9)."""
+    tags = [("citation_title", record["titles"][0]["title"])]
+    tags += [("citation_author", creator["name"]) for creator in record["creators"]]
+    issued = next((d["date"] for d in record["dates"] if d["dateType"] in ("Available", "Issued")), None)
+    tags.append(("citation_publication_date", (issued or str(record["publicationYear"])).replace("-", "/")))
+    tags.append(("citation_publisher", record["publisher"]["name"]))
+    if record.get("doi"):
+        tags.append(("citation_doi", record["doi"]))
+    keywords = [s["subject"] for s in record["subjects"]]
+    if keywords:
+        tags.append(("citation_keywords", "; ".join(keywords)))
+    tags.append(("citation_abstract_html_url", page_url))
+    tags += [("DC.title", record["titles"][0]["title"])]
+    tags += [("DC.creator", creator["name"]) for creator in record["creators"]]
+    tags += [
+        ("DC.publisher", record["publisher"]["name"]),
+        ("DC.date", str(record["publicationYear"])),
+        ("DC.type", "Dataset"),
+        ("DC.identifier", identifier_url(record)),
+        ("DC.rights", licence_rights(record)["rightsUri"]),
+        ("DC.language", record["language"]),
+    ]
+    return tags
+
+
 def render(record: Record, key: str) -> bytes:
     """One export of the record as bytes in its media type (FORMATS[key]); schema.org comes from schema_org()."""
     if key == "datacite-xml":
