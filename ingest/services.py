@@ -630,3 +630,43 @@ def scan_watched_folders(
                     queue_job(job=job)
             jobs.append(job)
     return jobs
+
+
+def reingest_datasets(*, datasets: list[Dataset], requested_by=None) -> list[IngestionJob]:
+    """Queue a new ingestion of each dataset's master file (steward action); curated fields survive it."""
+    jobs = []
+    with transaction.atomic():
+        for dataset in datasets:
+            if not dataset.source_path:
+                continue
+            job = create_job(
+                path=Path(dataset.source_path),
+                source_folder=Path(dataset.source_folder or Path(dataset.source_path).parent),
+                trigger=IngestionJob.Trigger.ADMIN,
+                requested_by=requested_by,
+            )
+            queue_job(job=job)
+            jobs.append(job)
+    return jobs
+
+
+class PathNotAllowed(ValueError):
+    """A path outside every folder this site ingests from."""
+
+
+def allowed_source_folder(*, path: Path) -> Path:
+    """The configured ingestion root that holds `path` (its source folder); PathNotAllowed otherwise.
+
+    Roots: INGEST_ALLOWED_ROOTS, INGEST_WATCH_DIRS and the facilities' and instruments' storage roots.
+    """
+    roots = [Path(root) for root in (*settings.INGEST_ALLOWED_ROOTS, *settings.INGEST_WATCH_DIRS)]
+    roots += [Path(root) for root in Facility.objects.exclude(storage_root="").values_list("storage_root", flat=True)]
+    roots += [Path(root) for root in Instrument.objects.exclude(storage_root="").values_list("storage_root", flat=True)]
+    if not path.is_absolute():
+        raise PathNotAllowed(f"path must be absolute: {path}")
+    real = Path(os.path.realpath(path))
+    for root in roots:
+        real_root = Path(os.path.realpath(root))
+        if real == real_root or real_root in real.parents:
+            return root
+    raise PathNotAllowed(f"{path} is outside the folders this site ingests from")

@@ -220,3 +220,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- Ingestion (ingest app) ----------------------------------------------------------------------------------------
+# Folders the ingestion API may be asked to read (besides INGEST_WATCH_DIRS and the facilities' storage roots), and
+# extra profile folders a facility adds beside the shipped ingest/profiles/.
+INGEST_ALLOWED_ROOTS = env_list("INGEST_ALLOWED_ROOTS", [str(NEXUS_SAMPLES_DIR)] if DEBUG else [])
+INGEST_PROFILE_DIRS = env_list("INGEST_PROFILE_DIRS", [])
+INGEST_WATCH_INTERVAL_SECONDS = env_int("INGEST_WATCH_INTERVAL_SECONDS", 60, minimum=1)
