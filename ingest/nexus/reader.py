@@ -5,6 +5,7 @@ external links and VDS sources resolved inside the source folder, missing target
 """
 
 import errno
+import math
 import os
 import time
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ class Field:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape)) if self.shape else 1
+        return math.prod(self.shape)
 
 
 @dataclass
@@ -184,112 +185,140 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
     """Walk the whole file once, recording groups, fields, links and VDS sources; never reads large values."""
     with open_file(path) as handle:
         userblock = handle.userblock_size
-        tree = Tree(path=path, root_attrs=_attributes(handle, "/", names=None), userblock_size=userblock)
+        tree = Tree(path=path, root_attrs=_attributes(handle.id, "/", names=None), userblock_size=userblock)
         root = Group(path="/", nx_class=_nx_class(tree.root_attrs), attrs=tree.root_attrs)
         tree.nodes["/"] = root
         try:
-            _walk(handle, root, tree, seen={})
+            _walk(handle.id, root, tree, seen={})
         except RecursionError as error:
             raise FileRejected("group nesting too deep") from error
     _check_link_targets(tree, master=path, source_folder=source_folder)
     return tree
 
 
-def _walk(handle: h5py.Group, group: Group, tree: Tree, seen: dict[object, str]) -> None:
-    for name in handle:
+def _walk(group_id: h5py.h5g.GroupID, group: Group, tree: Tree, seen: dict[object, str]) -> None:
+    # Low-level link iteration: the high-level API looks every name up twice (h5py's `get(getlink=True)` + `[]`),
+    # which was most of the time spent on files with thousands of objects (SNS event files).
+    links: list[tuple[bytes, int]] = []
+    group_id.links.iterate(lambda name, info: links.append((name, info.type)), info=True)
+    for raw_name, link_type in links:
         if len(tree.nodes) + len(tree.soft_links) + len(tree.links) > MAX_OBJECTS:
             raise FileRejected(f"more than {MAX_OBJECTS} objects in one file")
+        name = decode(raw_name)
         path = f"{group.path.rstrip('/')}/{name}"
         group.children.append(name)
-        link = handle.get(name, getlink=True)
-        if isinstance(link, h5py.ExternalLink):
-            tree.links.append(
-                LinkedFile(path, link.filename, link.path, "external", None, exists=False, object_exists=False)
-            )
+        if link_type == h5py.h5l.TYPE_EXTERNAL:
+            filename, object_path = group_id.links.get_val(raw_name)
+            tree.links.append(LinkedFile(path, decode(filename), decode(object_path), "external", None, False, False))
             continue
-        if isinstance(link, h5py.SoftLink):
-            tree.soft_links[path] = link.path
+        if link_type == h5py.h5l.TYPE_SOFT:
+            tree.soft_links[path] = decode(group_id.links.get_val(raw_name))
             continue
         try:
-            child = handle[name]
+            child = h5py.h5o.open(group_id, raw_name)
         except (KeyError, OSError, RuntimeError) as error:
             tree.broken[path] = _first_line(error)
             continue
-        if isinstance(child, h5py.Group):
-            key = child.id
-            if key in seen:  # a second hard link to a group already walked (or a cycle)
-                tree.soft_links[path] = seen[key]
+        if isinstance(child, h5py.h5g.GroupID):
+            if child in seen:  # a second hard link to a group already walked (or a cycle)
+                tree.soft_links[path] = seen[child]
                 continue
-            seen[key] = path
+            seen[child] = path
             attrs = _attributes(child, path, names=None)
             node = Group(path=path, nx_class=_nx_class(attrs), attrs=attrs)
             tree.nodes[path] = node
             _walk(child, node, tree, seen)
-        elif isinstance(child, h5py.Dataset):
+        elif isinstance(child, h5py.h5d.DatasetID):
             tree.nodes[path] = _field(child, path, tree)
 
 
-def _field(dataset: h5py.Dataset, path: str, tree: Tree) -> Field:
-    attrs = _attributes(dataset, path, names=FIELD_ATTRIBUTES)
-    shape = tuple(int(n) for n in dataset.shape) if dataset.shape is not None else ()
-    dtype = dataset.dtype
-    is_virtual = dataset.is_virtual
+def _field(dataset_id: h5py.h5d.DatasetID, path: str, tree: Tree) -> Field:
+    attrs = _attributes(dataset_id, path, names=FIELD_ATTRIBUTES)
+    shape = tuple(int(n) for n in dataset_id.shape) if dataset_id.shape is not None else ()
+    dtype = dataset_id.dtype
+    create = dataset_id.get_create_plist()
+    layout = create.get_layout()
+    is_virtual = layout == h5py.h5d.VIRTUAL
     if is_virtual:
-        for source in dataset.virtual_sources():
+        for source in h5py.Dataset(dataset_id).virtual_sources():
             if source.file_name != ".":
-                tree.links.append(
-                    LinkedFile(path, source.file_name, source.dset_name, "vds", None, exists=False, object_exists=False)
-                )
+                tree.links.append(LinkedFile(path, source.file_name, source.dset_name, "vds", None, False, False))
     return Field(
         path=path,
         shape=shape,
         dtype=str(dtype),
-        value=None if is_virtual else _small_value(dataset, shape, dtype),
+        value=None if is_virtual else _small_value(dataset_id, shape, dtype),
         attrs=attrs,
-        filters=_filters(dataset),
+        filters=_filters(create) if layout == h5py.h5d.CHUNKED else (),
         is_virtual=is_virtual,
     )
 
 
-def _small_value(dataset: h5py.Dataset, shape: tuple[int, ...], dtype: np.dtype) -> object:
-    items = int(np.prod(shape)) if shape else 1
-    if dataset.shape is None or items > MAX_ARRAY_ITEMS or dtype.kind not in "biufSUOc":
+def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], dtype: np.dtype) -> object:
+    items = math.prod(shape)
+    if dataset_id.shape is None or items > MAX_ARRAY_ITEMS or dtype.kind not in "biufSUOc":
         return None
     if dtype.kind == "O" and h5py.check_string_dtype(dtype) is None:
         return None  # references, vlen sequences
     if dtype.itemsize * items > MAX_VALUE_BYTES:
         return None
     try:
-        value = dataset[()]
+        if dtype.kind in "biufS":  # plain numbers and fixed strings: straight into a numpy buffer
+            value = np.empty(shape, dtype=dtype)
+            dataset_id.read(h5py.h5s.ALL, h5py.h5s.ALL, value)
+            value = value[()] if not shape else value
+        else:
+            value = h5py.Dataset(dataset_id)[()]
     except (OSError, RuntimeError, ValueError, TypeError):  # unregistered filter, broken VDS, odd types
         return None
     return _plain(value)
 
 
-def _attributes(obj: h5py.HLObject, path: str, *, names: tuple[str, ...] | None) -> dict[str, object]:
+def _attributes(
+    object_id: h5py.h5g.GroupID | h5py.h5d.DatasetID | h5py.h5f.FileID, path: str, *, names: tuple[str, ...] | None
+) -> dict[str, object]:
     """Small attribute values; refuses objects with absurd attribute counts or sizes."""
-    attributes = obj.attrs
-    count = len(attributes)
+    count = h5py.h5a.get_num_attrs(object_id)
     if count > MAX_ATTRIBUTES:
         raise FileRejected(f"{path} carries {count} attributes (more than {MAX_ATTRIBUTES}): refused")
     if count == 0:
         return {}
-    wanted = attributes.keys() if names is None else [name for name in names if name in attributes]
+    present: list[bytes] = []
+    h5py.h5a.iterate(object_id, present.append)
+    wanted = present if names is None else [name.encode() for name in names if name.encode() in present]
     values: dict[str, object] = {}
-    for name in wanted:
+    for raw_name in wanted:
+        name = decode(raw_name)
         try:
-            attribute = attributes.get_id(name)
+            attribute = h5py.h5a.open(object_id, raw_name)
             storage = attribute.get_storage_size()
             if storage > MAX_ATTRIBUTE_BYTES:
                 raise FileRejected(f"attribute {name!r} of {path} is {storage} bytes (limit {MAX_ATTRIBUTE_BYTES})")
             if storage > MAX_VALUE_BYTES:
                 continue
-            values[name] = _plain(attributes[name])
+            values[name] = _plain(_read_attribute(attribute))
         except FileRejected:
             raise
         except (OSError, KeyError, RuntimeError, TypeError, ValueError):
             continue  # unreadable attribute types (references, empty dataspaces) carry no catalogue metadata
     return values
+
+
+def _read_attribute(attribute: h5py.h5a.AttrID) -> object:
+    shape = attribute.shape
+    if shape is None:  # null dataspace
+        return None
+    dtype = attribute.dtype
+    string = h5py.check_string_dtype(dtype)
+    if string is not None and string.length is None:  # variable-length strings
+        value = np.empty(shape, dtype=object)
+        attribute.read(value, mtype=h5py.h5t.py_create(h5py.string_dtype("utf-8")))
+    elif dtype.kind in "biufS":
+        value = np.empty(shape, dtype=dtype)
+        attribute.read(value)
+    else:
+        raise TypeError(f"attribute type {dtype} is not read")
+    return value[()] if not shape else value
 
 
 def _plain(value: object) -> object:
@@ -305,10 +334,7 @@ def _nx_class(attrs: dict[str, object]) -> str | None:
     return to_text(attrs.get("NX_class"), keep_placeholders=True)
 
 
-def _filters(dataset: h5py.Dataset) -> tuple[str, ...]:
-    if dataset.chunks is None:
-        return ()
-    plist = dataset.id.get_create_plist()
+def _filters(plist: h5py.h5p.PropDCID) -> tuple[str, ...]:
     names = []
     for index in range(plist.get_nfilters()):
         code, _flags, _values, name = plist.get_filter(index)
