@@ -3,6 +3,8 @@
 import os
 import pwd
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from catalogue.models import DataFile, Dataset, Document, Instrument, Parameter,
 from catalogue.signals import dataset_recorded
 from ingest import services
 from ingest.models import IngestionJob
+from ingest.nexus.reader import FileBusy
 from tests.conftest import SAMPLES_DIR
 
 GOOD_SAMPLE = SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5"
@@ -149,3 +152,22 @@ def test_permission_denied_for_an_unprivileged_worker(transactional_db, registry
         assert_failed_without_records(job, f"permission denied: {path}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_file_still_being_written_goes_back_to_the_queue_for_a_retry(ingest, tmp_path):
+    path = tmp_path / "writing.nxs"
+    shutil.copy(GOOD_SAMPLE, path)
+    holder = "import h5py, sys, time; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); time.sleep(60)"
+    writer = subprocess.Popen([sys.executable, "-c", holder, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        job = services.create_job(path=path)
+        with pytest.raises(FileBusy):
+            services.run_job(job_id=job.pk)
+    finally:
+        writer.kill()
+        writer.wait()
+    job.refresh_from_db()
+    assert job.state == IngestionJob.State.QUEUED and job.attempts == 1
+    assert not Dataset.objects.exists()
+    assert services.run_job(job_id=job.pk).state == IngestionJob.State.SUCCEEDED

@@ -1,5 +1,8 @@
 """The pure reader and extractor over every sample file (32 real, 34 synthetic); no database."""
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import h5py
@@ -7,8 +10,9 @@ import numpy as np
 import pytest
 
 from catalogue import panet
-from catalogue.units import normalise_unit
+from catalogue.units import NON_PHYSICAL, normalise_unit
 from ingest.nexus import extract, reader
+from ingest.nexus.values import to_text
 from tests.conftest import SAMPLES_DIR
 from tests.ingest.expected import LINK_TARGETS, REAL, SYNTHETIC, TIME_ZONES
 
@@ -116,11 +120,18 @@ def test_parameters_take_the_portal_names_and_keep_raw_units():
     assert xps["incident_photon_energy"].number == 153.0
 
 
-def test_every_raw_unit_in_the_samples_is_mapped_or_marked_non_physical():
+def test_every_unit_string_in_the_real_samples_is_mapped_or_deliberately_non_physical():
+    unknown = set()
     for expected in REAL:
-        for quantity in extraction_of(expected.file).parameters:
-            meaning = normalise_unit(quantity.raw_unit, quantity_name=quantity.name)
-            assert meaning.is_physical == bool(meaning.unit) or not meaning.is_physical
+        path = SAMPLES_DIR / expected.file
+        for node in reader.read_tree(path, source_folder=path.parent).nodes.values():
+            raw = to_text(node.attrs.get("units"), keep_placeholders=True) if isinstance(node, reader.Field) else None
+            if raw is None:
+                continue
+            meaning = normalise_unit(raw, quantity_name=node.path)
+            if not meaning.is_physical and not meaning.unit and raw.strip() not in NON_PHYSICAL:
+                unknown.add(raw)
+    assert unknown == set()
 
 
 def test_several_entries_keep_the_root_default_first_and_list_the_others():
@@ -170,3 +181,22 @@ def test_synthetic_and_real_samples_are_all_present():
     assert len(list((SAMPLES_DIR / "synthetic-appdefs").glob("*.hdf5"))) == len(SYNTHETIC) == 34
     assert len(REAL) + len(LINK_TARGETS) == 32
     assert all(Path(SAMPLES_DIR / e.file).exists() for e in REAL)
+
+
+def test_file_locked_by_a_writer_is_retried_then_reported_busy(tmp_path):
+    path = tmp_path / "writing.nxs"
+    with h5py.File(path, "w") as handle:
+        handle.create_group("entry").attrs["NX_class"] = "NXentry"
+    holder = "import h5py, sys, time; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); time.sleep(60)"
+    writer = subprocess.Popen([sys.executable, "-c", holder, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        started = time.monotonic()
+        with pytest.raises(reader.FileBusy, match="locked by a writer"), reader.open_file(path, first_delay=0.05):
+            pass
+        assert time.monotonic() - started >= 0.05 + 0.1 + 0.2  # three back-off waits before giving up
+    finally:
+        writer.kill()
+        writer.wait()
+    with reader.open_file(path) as handle:
+        assert "entry" in handle

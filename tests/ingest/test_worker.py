@@ -15,6 +15,7 @@ import h5py
 import pytest
 import redis
 from django.conf import settings
+from django.core.management import call_command
 
 from catalogue.models import DataFile, Dataset
 from ingest import services
@@ -124,3 +125,9 @@ def test_killed_worker_leaves_no_partial_record_and_the_redelivered_task_complet
     master = finished.dataset.files.get()
     assert master.size == path.stat().st_size and len(master.checksum) == 128
     assert "WorkerLostError" in log.read_text() or "exited" in log.read_text()
+
+
+def test_ingest_command_queues_to_the_worker_and_waits(worker, capsys):
+    call_command("ingest", str(SAMPLES_DIR / "httomo"), "--timeout", "120")
+    assert "1 ingested, 0 updated, 0 failed, 2 link targets" in capsys.readouterr().out
+    assert IngestionJob.objects.get().state == "succeeded"
