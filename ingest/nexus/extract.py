@@ -22,6 +22,8 @@ MAX_PARAMETERS = 200  # generic NXcollection/NXnote scalars beyond the named one
 MAX_RAW_ITEMS = 2000  # fields copied into raw_metadata
 GENERIC_GROUP_NAMES = frozenset({"instrument", "sasinstrument", "sample", "sassample", "source", "sassource"})
 ENTRY_NAMES = ("entry", "entry1", "raw_data_1")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+REDACTED = "(e-mail address: personal data)"
 
 
 @dataclass(frozen=True)
@@ -474,7 +476,7 @@ def _scientific_metadata(
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         quantity.name: {
-            "value": quantity.number if quantity.number is not None else quantity.text,
+            "value": quantity.number if quantity.number is not None else jsonable(quantity.text),
             "unit": quantity.raw_unit,
             "source": quantity.source,
         }
@@ -507,12 +509,16 @@ def _scientific_metadata(
 
 
 def _raw_metadata(tree: Tree, entry: Group) -> dict[str, Any]:
-    """Small values of the entry, path → value (and unit), for reference beside the curated fields."""
+    """Small values of the entry, path → value (and unit), for reference beside the curated fields.
+
+    NXuser groups are left out and e-mail addresses redacted: contact details are personal data (access-policy.md)
+    and live only in Person rows, which members and stewards alone see."""
+    private = tuple(group.path + "/" for group in tree.subgroups(entry, "NXuser"))
     fields: dict[str, Any] = {}
     for path, node in tree.nodes.items():
         if len(fields) >= MAX_RAW_ITEMS:
             break
-        if not isinstance(node, Field) or not path.startswith(entry.path + "/"):
+        if not isinstance(node, Field) or not path.startswith(entry.path + "/") or path.startswith(private):
             continue
         if node.value is None:
             fields[path] = {"shape": list(node.shape), "dtype": node.dtype}
@@ -536,9 +542,11 @@ def jsonable(value: object) -> Any:
     if isinstance(value, np.ndarray):
         return [jsonable(item) for item in value.reshape(-1)[:16]]
     if isinstance(value, bytes):
-        return to_text(value, keep_placeholders=True)
+        return jsonable(to_text(value, keep_placeholders=True))
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, int | str | bool) or value is None:
-        return value.replace("\x00", "") if isinstance(value, str) else value
+    if isinstance(value, str):
+        return EMAIL.sub(REDACTED, value.replace("\x00", ""))
+    if isinstance(value, int | bool) or value is None:
+        return value
     return str(value)

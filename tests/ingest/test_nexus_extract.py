@@ -200,3 +200,11 @@ def test_file_locked_by_a_writer_is_retried_then_reported_busy(tmp_path):
         writer.wait()
     with reader.open_file(path) as handle:
         assert "entry" in handle
+
+
+def test_contact_details_stay_out_of_the_raw_and_scientific_metadata():
+    for relative in ("exampledata/SOLEIL_DIFFABS_file_2.nxs", "exampledata/ANSTO_Platypus_PLP0006018.nx.hdf"):
+        found = extraction_of(relative)
+        assert found.users and all(user.email for user in found.users)
+        dumped = repr(found.raw_metadata) + repr(found.scientific_metadata)
+        assert "@" not in dumped.replace("(e-mail address: personal data)", "")
