@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import h5py
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -211,10 +211,17 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
         if signal
         else previews.PreviewResult("", None, unavailable_reason="no default plot: the entry has no NXdata signal")
     )
-    with transaction.atomic():
-        dataset, created = _write(extraction, facts, files, preview, relative, source_folder)
-        dataset_recorded.send(sender=Dataset, dataset=dataset, created=created)
-        _check_unchanged(facts)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                dataset, created = _write(extraction, facts, files, preview, relative, source_folder)
+                dataset_recorded.send(sender=Dataset, dataset=dataset, created=created)
+                _check_unchanged(facts)
+            break
+        except IntegrityError:
+            # Two workers created the same dataset (or proposal, instrument) at once: the loser updates it.
+            if attempt:
+                raise
     large = [record.path for record in files if record.needs_checksum_task]
     if large:
         from ingest import tasks  # tasks import services; enqueue only after commit
@@ -225,7 +232,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
 
 
 def active_profiles() -> tuple[profiles.Profile, ...]:
-    extra = tuple(Path(folder) for folder in getattr(settings, "INGEST_PROFILE_DIRS", []))
+    extra = tuple(Path(folder) for folder in settings.INGEST_PROFILE_DIRS)
     return profiles.load_profiles((*extra, profiles.PROFILES_DIR)) if extra else profiles.shipped_profiles()
 
 
@@ -605,27 +612,41 @@ def scan_watched_folders(
     *, folders: list[Path] | None = None, stable_seconds: int | None = None, queue: bool = True
 ) -> list[IngestionJob]:
     """Create (and queue) a job for each file that is new or changed since its last job and whose mtime has been
-    stable for `stable_seconds` (still-written files wait). Stateless: the job rows are the memory."""
+    stable for `stable_seconds` (files still being written wait). Stateless: the job rows are the memory.
+
+    Link and VDS targets are skipped: those recorded as files of a dataset, and those of new or pending masters.
+    Only new files are opened, so a scan of a large, mostly ingested folder costs a directory listing.
+    """
     folders = folders if folders is not None else [Path(folder) for folder in settings.INGEST_WATCH_DIRS]
     stable = settings.INGEST_STABLE_SECONDS if stable_seconds is None else stable_seconds
     now = timezone.now().timestamp()
     jobs = []
     for folder in folders:
-        plan = plan_ingestion(paths=[folder])
-        for planned in plan.files:
+        candidates = []
+        for path in sorted(folder.rglob("*")):
             try:
-                mtime = planned.path.stat().st_mtime
+                stat = path.stat()
             except OSError:
                 continue
-            if now - mtime < stable:
+            if not path.is_file() or path.name.startswith(".") or now - stat.st_mtime < stable:
                 continue
-            changed_at = datetime.fromtimestamp(mtime, tz=ZoneInfo("UTC"))
-            if IngestionJob.objects.filter(path=str(planned.path), created_at__gte=changed_at).exists():
+            changed_at = datetime.fromtimestamp(stat.st_mtime, tz=ZoneInfo("UTC"))
+            if not IngestionJob.objects.filter(path=str(path), created_at__gte=changed_at).exists():
+                candidates.append(path)
+        recorded = DataFile.objects.filter(
+            role__in=[DataFile.Role.LINKED, DataFile.Role.VIRTUAL_SOURCE], dataset__source_folder=str(folder)
+        ).values_list("path", flat=True)
+        targets = {Path(os.path.realpath(folder / path)) for path in recorded}
+        pending = IngestionJob.objects.filter(
+            state__in=[IngestionJob.State.QUEUED, IngestionJob.State.RUNNING], source_folder=str(folder)
+        ).values_list("path", flat=True)
+        for path in [*candidates, *(Path(pending_path) for pending_path in pending)]:
+            targets |= _link_targets(path)
+        for path in candidates:
+            if Path(os.path.realpath(path)) in targets:
                 continue
             with transaction.atomic():
-                job = create_job(
-                    path=planned.path, source_folder=planned.source_folder, trigger=IngestionJob.Trigger.WATCH
-                )
+                job = create_job(path=path, source_folder=folder, trigger=IngestionJob.Trigger.WATCH)
                 if queue:
                     queue_job(job=job)
             jobs.append(job)

@@ -117,3 +117,13 @@ def test_watch_command_ingests_inline(registry, tmp_path, capsys):
     call_command("watch", str(tmp_path), "--once", "--sync", "--stable-seconds", "0")
     assert "succeeded" in capsys.readouterr().out
     assert Dataset.objects.get().source_folder == str(tmp_path.resolve())
+
+
+def test_watched_folder_skips_link_targets_already_recorded_as_files(registry, tmp_path):
+    shutil.copytree(SAMPLES_DIR / "httomo", tmp_path / "httomo")
+    (job,) = services.scan_watched_folders(folders=[tmp_path], stable_seconds=0, queue=False)
+    services.run_job(job_id=job.pk)
+    for target in (tmp_path / "httomo/k11-18014").iterdir():  # the acquisition touched the data files later
+        stamp = time.time()
+        os.utime(target, (stamp, stamp))
+    assert services.scan_watched_folders(folders=[tmp_path], stable_seconds=0, queue=False) == []
