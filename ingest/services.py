@@ -518,9 +518,15 @@ def _samples(dataset: Dataset, extraction: extract.Extraction) -> list[Sample]:
 
 
 def techniques_by_id(panet_ids: tuple[str, ...]) -> list[Technique]:
-    """Technique rows for PaNET ids, created from the shipped vocabulary when load_panet has not run yet."""
-    rows = {row.panet_id: row for row in Technique.objects.filter(panet_id__in=panet_ids)}
+    """Technique rows for the most specific of the PaNET ids (an ancestor of another one is dropped), created from
+    the shipped vocabulary when load_panet has not run yet."""
     vocabulary = panet.vocabulary()
+    panet_ids = tuple(
+        term_id
+        for term_id in panet_ids
+        if not any(term_id in vocabulary.terms[other].ancestors for other in panet_ids if other in vocabulary.terms)
+    )
+    rows = {row.panet_id: row for row in Technique.objects.filter(panet_id__in=panet_ids)}
     for term_id in panet_ids:
         term = vocabulary.terms.get(term_id)
         if term_id not in rows and term is not None:

@@ -196,3 +196,8 @@ def test_several_entries_make_one_dataset_listing_the_others(ingest):
     dataset = ingest("punx/NIST_SANS_cs_af1410.h5").dataset
     assert dataset.entry_path == "/AF1410_10"
     assert len(dataset.scientific_metadata["other_entries"]) == 9
+
+
+def test_only_the_most_specific_techniques_are_linked(registry):
+    linked = services.techniques_by_id(("PaNET01124", "PaNET01188", "PaNET01001"))
+    assert [technique.panet_id for technique in linked] == ["PaNET01188", "PaNET01001"]

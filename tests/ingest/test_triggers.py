@@ -127,3 +127,17 @@ def test_watched_folder_skips_link_targets_already_recorded_as_files(registry, t
         stamp = time.time()
         os.utime(target, (stamp, stamp))
     assert services.scan_watched_folders(folders=[tmp_path], stable_seconds=0, queue=False) == []
+
+
+def test_beat_entry_follows_the_watch_setting(db, settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from ingest.apps import _schedule_watch
+
+    settings.INGEST_WATCH_DIRS = ["/data/incoming"]
+    _schedule_watch()
+    entry = PeriodicTask.objects.get(name="ingest: scan watched folders")
+    assert entry.task == "ingest.tasks.scan_watched_folders" and entry.interval.every == 60
+    settings.INGEST_WATCH_DIRS = []
+    _schedule_watch()
+    assert not PeriodicTask.objects.filter(name="ingest: scan watched folders").exists()
