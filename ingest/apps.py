@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+WATCH_INTERVAL_SECONDS = 60  # how often beat scans INGEST_WATCH_DIRS; stability is INGEST_STABLE_SECONDS
+
 
 class IngestConfig(AppConfig):
     name = "ingest"
@@ -19,9 +21,7 @@ def _schedule_watch(**kwargs: object) -> None:
     if not settings.INGEST_WATCH_DIRS:
         PeriodicTask.objects.filter(name=name).delete()
         return
-    every, _ = IntervalSchedule.objects.get_or_create(
-        every=settings.INGEST_WATCH_INTERVAL_SECONDS, period=IntervalSchedule.SECONDS
-    )
+    every, _ = IntervalSchedule.objects.get_or_create(every=WATCH_INTERVAL_SECONDS, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.update_or_create(
         name=name, defaults={"task": "ingest.tasks.scan_watched_folders", "interval": every, "enabled": True}
     )

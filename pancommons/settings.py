@@ -226,4 +226,3 @@ LOGGING = {
 # extra profile folders a facility adds beside the shipped ingest/profiles/.
 INGEST_ALLOWED_ROOTS = env_list("INGEST_ALLOWED_ROOTS", [str(NEXUS_SAMPLES_DIR)] if DEBUG else [])
 INGEST_PROFILE_DIRS = env_list("INGEST_PROFILE_DIRS", [])
-INGEST_WATCH_INTERVAL_SECONDS = env_int("INGEST_WATCH_INTERVAL_SECONDS", 60, minimum=1)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest import services
+from ingest.apps import WATCH_INTERVAL_SECONDS
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("folders", nargs="+", type=Path)
         parser.add_argument("--stable-seconds", type=int, default=settings.INGEST_STABLE_SECONDS)
-        parser.add_argument("--interval", type=float, default=settings.INGEST_WATCH_INTERVAL_SECONDS)
+        parser.add_argument("--interval", type=float, default=WATCH_INTERVAL_SECONDS, help="Seconds between scans.")
         parser.add_argument("--once", action="store_true", help="Scan once and exit.")
         parser.add_argument("--sync", action="store_true", help="Ingest inline instead of queueing to the workers.")
 
