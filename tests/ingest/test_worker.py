@@ -89,12 +89,17 @@ def test_worker_ingests_good_files_and_survives_bad_ones(worker, tmp_path):
     (tmp_path / "empty.nxs").touch()
     (tmp_path / "noise.nxs").write_bytes(os.urandom(4096))
     (tmp_path / "old.hdf").write_bytes(b"\x0e\x03\x13\x01" + b"\x00" * 512)
-    bad = [queue(tmp_path / name) for name in ("empty.nxs", "noise.nxs", "old.hdf")]
+    sample = SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5"
+    (tmp_path / "truncated.h5").write_bytes(sample.read_bytes()[:10_000])
+    (tmp_path / "folder.nxs").mkdir()
+    names = ("empty.nxs", "noise.nxs", "old.hdf", "truncated.h5", "folder.nxs")
+    bad = [queue(tmp_path / name) for name in names]
     good = queue(SAMPLES_DIR / "scicat-ingestor/ESS_ODIN_small-coda.hdf")
     finished = wait_for([*bad, good], {"succeeded", "failed"}, 60, log)
-    assert [job.state for job in finished] == ["failed", "failed", "failed", "succeeded"]
-    assert "empty file" in finished[0].error and "HDF4" in finished[2].error
-    assert finished[3].dataset.pid == "ess/f22acb1c-950b-11ef-a3ef-fa163e9aae0a"
+    assert [job.state for job in finished] == ["failed"] * len(names) + ["succeeded"]
+    reasons = ["empty file", "not an HDF5 file", "HDF4 file", "unreadable HDF5 file", "a directory"]
+    assert all(reason in job.error for reason, job in zip(reasons, finished, strict=False))
+    assert finished[-1].dataset.pid == "ess/f22acb1c-950b-11ef-a3ef-fa163e9aae0a"
     assert Dataset.objects.count() == 1
 
 
