@@ -141,3 +141,22 @@ def test_beat_entry_follows_the_watch_setting(db, settings):
     settings.INGEST_WATCH_DIRS = []
     _schedule_watch()
     assert not PeriodicTask.objects.filter(name="ingest: scan watched folders").exists()
+
+
+def test_an_acquisition_account_with_only_the_ingest_permissions_may_queue(
+    registry, roots, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    robot = UserFactory(username="acquisition")
+    robot.user_permissions.add(*Permission.objects.filter(codename__in=["add_ingestionjob", "view_ingestionjob"]))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=robot).key}")
+    path = SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5"
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post("/api/v1/ingest/", {"path": str(path)}, format="json")
+    assert response.status_code == 202
+    assert client.get(f"/api/v1/ingest/{response.json()['id']}/").json()["state"] == "queued"
+    assert client.get("/api/v1/datasets/").status_code == 200  # and nothing more than any signed-in user
