@@ -421,12 +421,16 @@ def _parameters(
         add(_quantity("source_energy", text.field(source, "energy")))
         add(_quantity("source_current", text.field(source, "current")))
     if sample is not None:
-        add(_quantity("sample_temperature", text.field(sample, "temperature")))
+        for name in ("temperature", "sample_temperature", "temperature_mean"):  # SINQ DMC: sample_temperature
+            add(_quantity("sample_temperature", text.field(sample, name)))
         for log in tree.subgroups(sample, "NXlog", "NXenvironment", "NXsensor"):
-            if "temp" in log.path.rsplit("/", 1)[-1].lower():
+            if "temp" not in log.path.rsplit("/", 1)[-1].lower():
+                continue
+            # pynxtools: sample/temperature_env (NXenvironment) → soft link to the manipulator's NXsensor
+            for reading in [log, *tree.subgroups(log, "NXsensor", "NXlog")]:
                 add(
-                    _quantity("sample_temperature", text.field(log, "average_value"))
-                    or _quantity("sample_temperature", text.field(log, "value"))
+                    _quantity("sample_temperature", text.field(reading, "average_value"))
+                    or _quantity("sample_temperature", text.field(reading, "value"))
                 )
         add(_quantity("sample_pressure", text.field(sample, "pressure")))
         add(_quantity("sample_chemical_formula", text.field(sample, "chemical_formula")))

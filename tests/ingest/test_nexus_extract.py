@@ -208,3 +208,16 @@ def test_contact_details_stay_out_of_the_raw_and_scientific_metadata():
         assert found.users and all(user.email for user in found.users)
         dumped = repr(found.raw_metadata) + repr(found.scientific_metadata)
         assert "@" not in dumped.replace("(e-mail address: personal data)", "")
+
+
+@pytest.mark.parametrize(
+    "relative, kelvin_or_value, unit",
+    [
+        ("exampledata/PSI_SINQ_DMC_dmc01.h5", 4.0017, "K"),  # sample/sample_temperature
+        ("exampledata/PSI_SINQ_FOCUS_focus2007n001335.hdf", 296.379, "K"),  # sample/temperature
+        ("pynxtools-xps/BESSY_Cu-HHTP.ibw.nxs", 298.0, "K"),  # NXenvironment → NXsensor through a soft link
+    ],
+)
+def test_sample_temperature_is_found_wherever_the_writer_put_it(relative, kelvin_or_value, unit):
+    temperature = {q.name: q for q in extraction_of(relative).parameters}["sample_temperature"]
+    assert temperature.number == pytest.approx(kelvin_or_value, rel=1e-5) and temperature.raw_unit == unit
