@@ -16,7 +16,7 @@ import numpy as np
 from ingest.nexus import profiles as profiles_module
 from ingest.nexus import techniques as techniques_module
 from ingest.nexus.reader import Field, Group, LinkedFile, Tree
-from ingest.nexus.values import parse_time, scalar, to_number, to_text
+from ingest.nexus.values import decode, parse_time, scalar, to_number, to_text
 
 MAX_PARAMETERS = 200  # generic NXcollection/NXnote scalars beyond the named ones
 MAX_RAW_ITEMS = 2000  # fields copied into raw_metadata
@@ -380,7 +380,7 @@ def _raw(value: object) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, separator=", ", threshold=16)[:1024]
     if isinstance(value, bytes):
-        return value.decode("latin-1")
+        return decode(value)
     return str(value)
 
 

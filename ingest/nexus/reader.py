@@ -324,7 +324,8 @@ def _read_attribute(attribute: h5py.h5a.AttrID) -> object:
 def _plain(value: object) -> object:
     """Numpy scalars to Python, string arrays kept as arrays of bytes/str (values.to_text decodes later)."""
     if isinstance(value, np.ndarray) and value.dtype.kind == "O":
-        return np.array([item.decode("latin-1") if isinstance(item, bytes) else item for item in value.flat])
+        items = [decode(item) if isinstance(item, bytes) else item for item in value.flat]
+        return np.array(items, dtype=object).reshape(value.shape)
     if isinstance(value, np.generic):
         return value.item()
     return value
