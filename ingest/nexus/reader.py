@@ -129,8 +129,10 @@ class FileFacts:
 
 def sniff(path: Path, *, source_folder: Path) -> FileFacts:
     """Stat and recognise the file by content; raises FileRejected with the reason for anything but HDF5."""
-    if path.is_symlink() and not _inside(Path(os.path.realpath(path)), source_folder):
-        raise FileRejected(f"symbolic link leaves the source folder: {path} → {os.path.realpath(path)}")
+    real = Path(os.path.realpath(path))
+    if not _inside(real, source_folder):  # the file itself or any folder on its way may be a symbolic link
+        what = "symbolic link" if real != Path(os.path.abspath(path)) else "file"
+        raise FileRejected(f"{what} leaves the source folder: {path} → {real}")
     try:
         stat = path.stat()
     except FileNotFoundError as error:

@@ -171,3 +171,12 @@ def test_file_still_being_written_goes_back_to_the_queue_for_a_retry(ingest, tmp
     assert job.state == IngestionJob.State.QUEUED and job.attempts == 1
     assert not Dataset.objects.exists()
     assert services.run_job(job_id=job.pk).state == IngestionJob.State.SUCCEEDED
+
+
+def test_symlinked_folder_escaping_the_source_folder(ingest, tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "outside").mkdir()
+    shutil.copy(GOOD_SAMPLE, tmp_path / "outside" / "scan.h5")
+    (tmp_path / "source" / "run1").symlink_to(tmp_path / "outside")
+    job = ingest(tmp_path / "source" / "run1" / "scan.h5", source_folder=tmp_path / "source")
+    assert_failed_without_records(job, "symbolic link leaves the source folder")
