@@ -1,6 +1,6 @@
 """Ingestion speed and memory: prints figures, asserts nothing (issue 4, "Must hold" targets).
 
-    .venv/bin/python benchmarks/ingest.py [--samples DIR] [--big-gb 4] [--checksum-gb 1] [--work DIR]
+    .venv/bin/python benchmarks/ingest.py [--samples DIR] [--big-gb 4] [--checksum-gb 1] [--work DIR] [--database]
 
 1. Metadata (sniff + one walk + extraction, no database) over the 32 real sample files: files/s, median and p90 ms
    per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB.
@@ -8,6 +8,8 @@
    for both). Target: ≥ 90 % of the command-line tool.
 3. Peak RSS of metadata + checksum of a generated multi-GB NeXus file with large chunked datasets, each in a fresh
    process, beside the same for a small sample: memory stays flat whatever the file size.
+4. With --database (DATABASE_URL set): the whole write service per real file (checksum, preview, one transaction),
+   all rolled back at the end so the database is left as it was.
 """
 
 import argparse
@@ -152,6 +154,30 @@ def bench_flat_memory(samples: Path, work: Path, size_gb: float) -> None:
     big.unlink()
 
 
+def bench_database(samples: Path) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
+    django.setup()
+    from django.db import transaction
+
+    from ingest import services
+
+    manifest = json.loads((samples / "manifest.json").read_text())
+    plan = services.plan_ingestion(paths=[samples / record["file"] for record in manifest])
+    timings = []
+    with transaction.atomic():
+        for planned in plan.files:
+            started = time.perf_counter()
+            services.ingest_file(path=planned.path, source_folder=planned.source_folder)
+            timings.append((time.perf_counter() - started) * 1000)
+        transaction.set_rollback(True)
+    timings.sort()
+    print(f"write service (metadata, checksums, preview, one transaction) over {len(timings)} masters, rolled back")
+    print(f"  median ms per file:               {statistics.median(timings):8.1f}")
+    print(f"  slowest ms per file:              {timings[-1]:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES)
@@ -159,12 +185,15 @@ def main() -> None:
     parser.add_argument("--checksum-gb", type=float, default=1.0)
     parser.add_argument("--big-gb", type=float, default=4.0)
     parser.add_argument("--work", type=Path, default=None, help="Scratch folder (default: a temporary one).")
+    parser.add_argument("--database", action="store_true", help="Also time the write service (needs DATABASE_URL).")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=arguments.work) as scratch:
         work = Path(scratch)
         bench_metadata(arguments.samples, arguments.rounds)
         bench_checksum(work, arguments.checksum_gb)
         bench_flat_memory(arguments.samples, work, arguments.big_gb)
+    if arguments.database:
+        bench_database(arguments.samples)
 
 
 if __name__ == "__main__":
