@@ -81,7 +81,7 @@ def render(path: Path, tree: Tree, signal_path: str) -> PreviewResult:
         return PreviewResult(signal_path, None, unavailable_reason="no numeric data to plot")
     image = _image(values)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG")  # optimize=True costs ~50 ms per preview for a few hundred bytes
     return PreviewResult(signal_path, buffer.getvalue(), image.width, image.height)
 
 
