@@ -41,7 +41,7 @@ from catalogue.models import (
 from catalogue.services import embargo
 from catalogue.signals import dataset_recorded
 from ingest.models import IngestionJob
-from ingest.nexus import checksums, extract, previews, profiles, reader
+from ingest.nexus import checksums, extract, previews, reader
 from ingest.nexus.reader import FileBusy, FileRejected
 
 logger = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     tree = reader.read_tree(path, source_folder=source_folder)
     relative = os.path.relpath(path, source_folder)
     try:
-        extraction = extract.extract(tree, relative_path=relative, profiles=active_profiles())
+        extraction = extract.extract(tree, relative_path=relative)
     except ValueError as error:
         raise FileRejected(str(error)) from error
     files = _file_records(facts, extraction, source_folder)
@@ -229,11 +229,6 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
         for data_file in DataFile.objects.filter(dataset=dataset, path__in=large):
             tasks.hash_data_file.delay_on_commit(data_file.pk)
     return IngestResult(dataset=dataset, created=created, warnings=extraction.warnings)
-
-
-def active_profiles() -> tuple[profiles.Profile, ...]:
-    extra = tuple(Path(folder) for folder in settings.INGEST_PROFILE_DIRS)
-    return profiles.load_profiles((*extra, profiles.PROFILES_DIR)) if extra else profiles.shipped_profiles()
 
 
 def _check_unchanged(facts: reader.FileFacts) -> None:
@@ -684,9 +679,11 @@ class PathNotAllowed(ValueError):
 def allowed_source_folder(*, path: Path) -> Path:
     """The configured ingestion root that holds `path` (its source folder); PathNotAllowed otherwise.
 
-    Roots: INGEST_ALLOWED_ROOTS, INGEST_WATCH_DIRS and the facilities' and instruments' storage roots.
+    Roots: INGEST_WATCH_DIRS, the facilities' and instruments' storage roots, and the sample files with DEBUG on.
     """
-    roots = [Path(root) for root in (*settings.INGEST_ALLOWED_ROOTS, *settings.INGEST_WATCH_DIRS)]
+    roots = [Path(root) for root in settings.INGEST_WATCH_DIRS]
+    if settings.DEBUG:
+        roots.append(Path(settings.NEXUS_SAMPLES_DIR))
     roots += [Path(root) for root in Facility.objects.exclude(storage_root="").values_list("storage_root", flat=True)]
     roots += [Path(root) for root in Instrument.objects.exclude(storage_root="").values_list("storage_root", flat=True)]
     if not path.is_absolute():

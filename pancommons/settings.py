@@ -258,9 +258,3 @@ OIDC_PROPOSAL_PATTERN = env_str("OIDC_PROPOSAL_PATTERN", r"^urn:[^#]*:group:pan:
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.insert(0, "landing.access.oidc.AuthenticationBackend")
-
-# --- Ingestion (ingest app) ----------------------------------------------------------------------------------------
-# Folders the ingestion API may be asked to read (besides INGEST_WATCH_DIRS and the facilities' storage roots), and
-# extra profile folders a facility adds beside the shipped ingest/profiles/.
-INGEST_ALLOWED_ROOTS = env_list("INGEST_ALLOWED_ROOTS", [str(NEXUS_SAMPLES_DIR)] if DEBUG else [])
-INGEST_PROFILE_DIRS = env_list("INGEST_PROFILE_DIRS", [])

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from catalogue.models import Dataset
+from catalogue.models import Dataset, Facility
 from ingest import services
 from ingest.models import IngestionJob
 from tests.conftest import SAMPLES_DIR
@@ -23,9 +23,11 @@ def token_client(steward):
 
 
 @pytest.fixture
-def roots(settings, tmp_path):
-    settings.INGEST_ALLOWED_ROOTS = [str(SAMPLES_DIR)]
+def roots(registry, settings):
+    """The sample folder as a facility's storage root: the only place the API may ingest from here."""
     settings.INGEST_WATCH_DIRS = []
+    settings.DEBUG = False
+    Facility.objects.filter(short_name="SINQ").update(storage_root=str(SAMPLES_DIR))
 
 
 def test_acquisition_system_posts_a_file_and_reads_its_job(
