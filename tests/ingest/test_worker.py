@@ -22,7 +22,10 @@ from ingest import services
 from ingest.models import IngestionJob
 from tests.conftest import SAMPLES_DIR
 
-pytestmark = pytest.mark.worker
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis (REDIS_URL)"),
+]
 SPARSE_BYTES = 3 * 1024**3
 
 
