@@ -156,14 +156,14 @@ def extract(
     if not techniques:
         warnings.append("no technique: no known definition and no instrument rule")
 
-    start_text, time_source = text.entry_text("start_time"), "start_time"
+    start_text, time_source = text.entry_text("start_time", profile), "start_time"
     if start_text is None:
         start_text, time_source = to_text(tree.root_attrs.get("file_time")), "file_time"
         if start_text is None or parse_time(start_text) is None:
             start_text, time_source = None, ""
-    end_text = text.entry_text("end_time")
+    end_text = text.entry_text("end_time", profile)
 
-    experiment_identifier = text.entry_text("experiment_identifier")
+    experiment_identifier = text.entry_text("experiment_identifier", profile)
     proposal_number = (
         experiment_identifier
         if experiment_identifier and profile.proposal_pattern.search(experiment_identifier)
@@ -176,7 +176,7 @@ def extract(
         software_name = to_text(tree.root_attrs.get("creator"))
 
     sample_group = text.first_group("NXsample")
-    sample = _sample(text, sample_group)
+    sample = _sample(text, sample_group, text.profile_text("sample_name", profile))
     parameters = _parameters(tree, entry, text, instrument, sample_group, source, probe, profile)
     links = tuple(tree.links)
     summary = _link_summary(links)
@@ -185,7 +185,7 @@ def extract(
             f"{summary.dangling} of {summary.total} external link or VDS targets missing"
             f" ({summary.missing_files} files absent)"
         )
-    title = text.entry_text("title") or (sample.name if sample else None) or Path(relative_path).stem
+    title = text.entry_text("title", profile) or (sample.name if sample else None) or Path(relative_path).stem
 
     return Extraction(
         entry_path=entry.path,
@@ -240,8 +240,18 @@ class _Reader:
         found = self.field(group, name)
         return to_text(found.value) if found else None
 
-    def entry_text(self, name: str) -> str | None:
-        return self.text(self.entry, name)
+    def profile_text(self, name: str, profile: profiles_module.Profile) -> str | None:
+        """The first non-missing value at the profile's paths for `name` (relative to the entry)."""
+        for path in profile.fields.get(name, ()):
+            found = self.tree.field(f"{self.entry.path}/{path.strip('/')}")
+            text = to_text(found.value) if found else None
+            if text:
+                return text
+        return None
+
+    def entry_text(self, name: str, profile: profiles_module.Profile | None = None) -> str | None:
+        """The profile's paths for `name` first, then the entry's field of that name."""
+        return (profile and self.profile_text(name, profile)) or self.text(self.entry, name)
 
 
 def _source(tree: Tree, entry: Group, instrument: Group | None) -> Group | None:
@@ -308,10 +318,8 @@ def _techniques(
     return (), ""
 
 
-def _sample(text: _Reader, group: Group | None) -> SampleFacts | None:
-    if group is None:
-        return None
-    name = text.text(group, "name") or text.text(group, "short_title")
+def _sample(text: _Reader, group: Group | None, profile_name: str | None) -> SampleFacts | None:
+    name = profile_name or (text.text(group, "name") or text.text(group, "short_title") if group else None)
     if name is None:
         return None
     characteristics = {}

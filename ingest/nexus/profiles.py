@@ -35,6 +35,9 @@ class ParameterRule:
     path: str
 
 
+FIELD_NAMES = frozenset({"title", "start_time", "end_time", "experiment_identifier", "sample_name"})
+
+
 @dataclass(frozen=True)
 class Profile:
     id: str
@@ -47,6 +50,8 @@ class Profile:
     proposal_pattern: re.Pattern[str] = re.compile(r".")
     instruments: tuple[InstrumentRule, ...] = ()
     parameters: tuple[ParameterRule, ...] = field(default_factory=tuple)
+    # Catalogue field → candidate paths below the NXentry, tried before the generic NX_class location.
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def matches(self, *, path: str, source_name: str | None, instrument_names: list[str]) -> bool:
         if source_name and any(pattern.search(source_name) for pattern in self.source_names):
@@ -96,10 +101,14 @@ def choose(
 def _profile(entry: object, profile_id: str, path: Path) -> Profile:
     if not isinstance(entry, dict):
         raise ProfileError(f"{path}: a profile must be a mapping")
-    unknown = set(entry) - {"facility", "order", "match", "probe", "proposal_pattern", "instruments", "parameters"}
+    known = {"facility", "order", "match", "probe", "proposal_pattern", "instruments", "parameters", "fields"}
+    unknown = set(entry) - known
     if unknown:
         raise ProfileError(f"{path}: unknown keys {sorted(unknown)}")
     match = entry.get("match") or {}
+    fields = entry.get("fields") or {}
+    if set(fields) - FIELD_NAMES:
+        raise ProfileError(f"{path}: unknown fields {sorted(set(fields) - FIELD_NAMES)}; known: {sorted(FIELD_NAMES)}")
     try:
         return Profile(
             id=profile_id,
@@ -112,6 +121,7 @@ def _profile(entry: object, profile_id: str, path: Path) -> Profile:
             proposal_pattern=re.compile(entry.get("proposal_pattern", "."), re.IGNORECASE),
             instruments=tuple(_instrument(rule, path) for rule in entry.get("instruments") or ()),
             parameters=tuple(ParameterRule(name=p["name"], path=p["path"]) for p in entry.get("parameters") or ()),
+            fields={name: tuple([paths] if isinstance(paths, str) else paths) for name, paths in fields.items()},
         )
     except (re.error, KeyError, TypeError) as error:
         raise ProfileError(f"{path}: {error}") from error

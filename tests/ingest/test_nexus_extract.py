@@ -11,7 +11,7 @@ import pytest
 
 from catalogue import panet
 from catalogue.units import NON_PHYSICAL, normalise_unit
-from ingest.nexus import extract, reader
+from ingest.nexus import extract, profiles, reader
 from ingest.nexus.values import to_text
 from tests.conftest import SAMPLES_DIR
 from tests.ingest.expected import LINK_TARGETS, REAL, SYNTHETIC, TIME_ZONES
@@ -221,3 +221,34 @@ def test_contact_details_stay_out_of_the_raw_and_scientific_metadata():
 def test_sample_temperature_is_found_wherever_the_writer_put_it(relative, kelvin_or_value, unit):
     temperature = {q.name: q for q in extraction_of(relative).parameters}["sample_temperature"]
     assert temperature.number == pytest.approx(kelvin_or_value, rel=1e-5) and temperature.raw_unit == unit
+
+
+def test_a_facility_adds_a_profile_that_places_fields_parameters_and_techniques(tmp_path):
+    (tmp_path / "opal.yaml").write_text(
+        """
+facility: ANSTO
+order: 1
+match: {paths: ['*/ANSTO_*']}
+probe: neutron
+fields:
+  title: [experiment/title]
+  experiment_identifier: [experiment/file_set, experiment/save_count]
+instruments:
+  - {name: Platypus, paths: ['*Platypus*'], techniques: [PaNET01239]}
+parameters:
+  - {name: detector_save_count, path: experiment/save_count}
+"""
+    )
+    path = SAMPLES_DIR / "exampledata/ANSTO_Platypus_PLP0006018.nx.hdf"
+    tree = reader.read_tree(path, source_folder=path.parent)
+    found = extract.extract(tree, relative_path=path.name, profiles=profiles.load_profiles((tmp_path,)))
+    assert found.profile == "opal" and found.title == "OLEDs"
+    assert found.experiment_identifier == "59"  # file_set is "UNKNOWN": the next candidate path is used
+    assert found.techniques == ("PaNET01239",)
+    assert {q.name: q.number for q in found.parameters}["detector_save_count"] == 59
+
+
+def test_a_profile_with_an_unknown_field_is_refused_with_the_known_ones(tmp_path):
+    (tmp_path / "bad.yaml").write_text("facility: X\nfields: {colour: [a/b]}\n")
+    with pytest.raises(profiles.ProfileError, match="unknown fields"):
+        profiles.load_profiles((tmp_path,))
