@@ -252,9 +252,8 @@ class FileRecord:
 
 
 def _file_records(facts: reader.FileFacts, extraction: extract.Extraction, source_folder: Path) -> list[FileRecord]:
-    algorithm = settings.CHECKSUM_ALGORITHM
-    limit = settings.INGEST_LARGE_FILE_BYTES
-    records = [_present(facts.path, facts.size, facts.mtime, DataFile.Role.MASTER, source_folder, algorithm, limit)]
+    """The master and every distinct link/VDS target, paths relative to the source folder; small files hashed here."""
+    records = [_present(facts.path, os.path.relpath(facts.path, source_folder), DataFile.Role.MASTER)]
     seen = {records[0].path}
     for link in extraction.links:
         if link.resolved is not None:
@@ -266,24 +265,21 @@ def _file_records(facts: reader.FileFacts, extraction: extract.Extraction, sourc
         seen.add(relative)
         role = DataFile.Role.LINKED if link.kind == "external" else DataFile.Role.VIRTUAL_SOURCE
         if link.exists and link.resolved is not None:
-            stat = link.resolved.stat()
-            records.append(_present(link.resolved, stat.st_size, stat.st_mtime, role, source_folder, algorithm, limit))
-            records[-1] = FileRecord(**{**records[-1].__dict__, "path": relative})
+            records.append(_present(link.resolved, relative, role))
         else:
-            records.append(FileRecord(relative, role, None, None, "", True, False))
+            records.append(FileRecord(relative, role, None, None, "", is_missing=True, needs_checksum_task=False))
     return records
 
 
-def _present(
-    path: Path, size: int, mtime: float, role: str, source_folder: Path, algorithm: str, limit: int
-) -> FileRecord:
-    large = size > limit
+def _present(path: Path, relative: str, role: str) -> FileRecord:
+    stat = path.stat()
+    large = stat.st_size > settings.INGEST_LARGE_FILE_BYTES
     return FileRecord(
-        path=os.path.relpath(path, source_folder),
+        path=relative,
         role=role,
-        size=size,
-        modified_at=datetime.fromtimestamp(mtime, tz=ZoneInfo("UTC")),
-        checksum="" if large else checksums.file_checksum(path, algorithm=algorithm),
+        size=stat.st_size,
+        modified_at=datetime.fromtimestamp(stat.st_mtime, tz=ZoneInfo("UTC")),
+        checksum="" if large else checksums.file_checksum(path, algorithm=settings.CHECKSUM_ALGORITHM),
         is_missing=False,
         needs_checksum_task=large,
     )
@@ -344,6 +340,7 @@ def _write(
             setattr(dataset, name, value)
 
     assign("title", (extraction.title or Path(relative).stem)[:1024])
+    assign("description", extraction.description)
     assign("kind", DatasetKind.DERIVED if extraction.is_derived else DatasetKind.RAW)
     assign("start_time", start)
     assign("end_time", end)

@@ -75,6 +75,7 @@ class Extraction:
     proposal_number: str | None
     entry_identifier: str | None
     entry_uuid: str | None
+    description: str
     definitions: tuple[str, ...]
     software_name: str
     software_version: str
@@ -197,6 +198,7 @@ def extract(
         proposal_number=proposal_number,
         entry_identifier=text.entry_text("entry_identifier"),
         entry_uuid=text.entry_text("entry_identifier_uuid"),
+        description=text.entry_text("experiment_description") or text.entry_text("notes") or "",
         definitions=tuple(definitions),
         software_name=(software_name or "")[:255],
         software_version=(software_version or "")[:128],
