@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import h5py
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -126,7 +127,7 @@ def create_job(
     path: Path,
     source_folder: Path | None = None,
     trigger: str = IngestionJob.Trigger.COMMAND,
-    requested_by=None,
+    requested_by: AbstractBaseUser | None = None,
 ) -> IngestionJob:
     return IngestionJob.objects.create(
         path=str(path),
@@ -136,7 +137,7 @@ def create_job(
     )
 
 
-def retry_job(*, job: IngestionJob, requested_by=None) -> IngestionJob:
+def retry_job(*, job: IngestionJob, requested_by: AbstractBaseUser | None = None) -> IngestionJob:
     """A new attempt at the same file (the failed row stays as history)."""
     return create_job(
         path=Path(job.path),
@@ -176,6 +177,11 @@ def run_job(*, job_id: int) -> IngestionJob:
         outcome=IngestionJob.Outcome.CREATED if result.created else IngestionJob.Outcome.UPDATED,
         warnings=list(result.warnings),
     )
+
+
+def fail_job(*, job_id: int, error: str) -> IngestionJob:
+    """Record that a job will not be tried again (a file locked by its writer for too long)."""
+    return _finish(IngestionJob.objects.get(pk=job_id), state=IngestionJob.State.FAILED, error=error)
 
 
 def _finish(job: IngestionJob, **fields: object) -> IngestionJob:
@@ -651,7 +657,7 @@ def scan_watched_folders(
     return jobs
 
 
-def reingest_datasets(*, datasets: list[Dataset], requested_by=None) -> list[IngestionJob]:
+def reingest_datasets(*, datasets: list[Dataset], requested_by: AbstractBaseUser | None = None) -> list[IngestionJob]:
     """Queue a new ingestion of each dataset's master file (steward action); curated fields survive it."""
     jobs = []
     with transaction.atomic():

@@ -183,3 +183,23 @@ def test_symlinked_folder_escaping_the_source_folder(ingest, tmp_path):
     (tmp_path / "source" / "run1").symlink_to(tmp_path / "outside")
     job = ingest(tmp_path / "source" / "run1" / "scan.h5", source_folder=tmp_path / "source")
     assert_failed_without_records(job, "symbolic link leaves the source folder")
+
+
+def test_task_gives_up_on_a_file_locked_too_long_and_says_so(ingest, tmp_path):
+    from ingest.tasks import run_ingestion_job
+
+    path = tmp_path / "writing.nxs"
+    shutil.copy(GOOD_SAMPLE, path)
+    holder = "import h5py, sys, time; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); time.sleep(60)"
+    writer = subprocess.Popen([sys.executable, "-c", holder, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        job = services.create_job(path=path)
+        # The last allowed delivery (what the broker hands over after eight back-offs), run in this process.
+        result = run_ingestion_job.apply(args=[job.pk], retries=run_ingestion_job.max_retries)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.get() == "failed"
+    job.refresh_from_db()
+    assert "locked by a writer" in job.error and "gave up after 8 retries" in job.error
