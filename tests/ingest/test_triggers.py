@@ -100,8 +100,8 @@ def test_admin_retries_a_failed_job_and_reruns_ingestion_of_datasets(
     assert services.run_job(job_id=rerun.pk).outcome == "updated"
 
 
-def test_watched_folder_ingests_stable_new_files_once(registry, tmp_path, django_capture_on_commit_callbacks):
-    shutil.copytree(SAMPLES_DIR / "httomo", tmp_path / "httomo")
+def test_watched_folder_ingests_stable_new_files_once(registry, tmp_path):
+    shutil.copytree(SAMPLES_DIR / "httomo", tmp_path / "httomo", copy_function=shutil.copy)  # fresh mtimes
     shutil.copy(SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5", tmp_path)
     assert services.scan_watched_folders(folders=[tmp_path], stable_seconds=3600, queue=False) == []
     jobs = services.scan_watched_folders(folders=[tmp_path], stable_seconds=0, queue=False)
