@@ -188,7 +188,8 @@ def test_dataset_recorded_is_sent_inside_the_transaction(ingest):
 
 def test_release_date_is_measurement_plus_the_embargo_period(ingest, settings):
     dataset = ingest("exampledata/PSI_SINQ_FOCUS_focus2007n001335.hdf").dataset
-    assert dataset.release_date == dataset.end_time.replace(year=dataset.end_time.year + 3)
+    years = settings.EMBARGO_PERIOD_YEARS
+    assert dataset.release_date == dataset.end_time.replace(year=dataset.end_time.year + years)
     assert Document.objects.get(pk=dataset.proposal_id).release_date == dataset.release_date
 
 
