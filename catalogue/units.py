@@ -79,6 +79,14 @@ ALIASES: dict[str, str] = {
     "Amps": "A",
     "amps": "A",
     "c/s": "count/s",
+    # Seen in the real sample files (ingestion, issue 4): SINQ, APS and SNS sample-environment logs.
+    "Hertz": "Hz",
+    "Ohm": "ohm",
+    "Ohms": "ohm",
+    "RAD": "radian",
+    "RPM": "rpm",
+    "picoCoulombs": "pC",
+    "electrons/nm3": "1/nm**3",
     "cps": "count/s",
     "%": "percent",
 }
@@ -112,6 +120,14 @@ NON_PHYSICAL = frozenset(
         "unitless",
         "dimensionless",
         "mm/pixel",
+        # Seen in the real sample files (ingestion, issue 4): labels of channels and states, not units.
+        "channel",
+        "clock",
+        "detectors",
+        "fraction",
+        "full st",
+        "ls-1",
+        "pulses",
     }
 )
 # Ambiguous single letters mean a temperature or a length only where the quantity's name says so (spec §4.4).

@@ -12,6 +12,7 @@ admin.site.site_title = "PaN Commons curation"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/ingest/", include("ingest.urls")),
     path("api/v1/", include("catalogue.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),

@@ -1,0 +1,200 @@
+"""Ingestion speed and memory: prints figures, asserts nothing (issue 4, "Must hold" targets).
+
+    .venv/bin/python benchmarks/ingest.py [--samples DIR] [--big-gb 4] [--checksum-gb 1] [--work DIR] [--database]
+
+1. Metadata (sniff + one walk + extraction, no database) over the 32 real sample files: files/s, median and p90 ms
+   per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB.
+2. Checksum throughput of the streamed blake2b/sha256 beside `b2sum`/`sha256sum` on the same file (page cache warm
+   for both). Target: ≥ 90 % of the command-line tool.
+3. Peak RSS of metadata + checksum of a generated multi-GB NeXus file with large chunked datasets, each in a fresh
+   process, beside the same for a small sample: memory stays flat whatever the file size.
+4. With --database (DATABASE_URL set): the whole write service per real file (checksum, preview, one transaction),
+   all rolled back at the end so the database is left as it was.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ingest.nexus import checksums, extract, reader
+
+DEFAULT_SAMPLES = Path(
+    os.environ.get("NEXUS_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared/nexus-samples")
+)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def metadata_once(path: Path) -> None:
+    reader.sniff(path, source_folder=path.parent)
+    tree = reader.read_tree(path, source_folder=path.parent)
+    with contextlib.suppress(ValueError):  # link targets have no NXentry
+        extract.extract(tree, relative_path=path.name)
+
+
+def bench_metadata(samples: Path, rounds: int) -> None:
+    manifest = json.loads((samples / "manifest.json").read_text())
+    files = [samples / record["file"] for record in manifest]
+    started = time.perf_counter()
+    metadata_once(files[0])
+    first = (time.perf_counter() - started) * 1000
+    timings: list[float] = []
+    cpu: list[float] = []
+    total_started = time.perf_counter()
+    for _ in range(rounds):
+        for path in files:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            metadata_once(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+    total = time.perf_counter() - total_started
+    timings.sort()
+    load = os.getloadavg()[0]
+    print(f"metadata over {len(files)} real files × {rounds} rounds (load average {load:.1f} on {os.cpu_count()} CPUs)")
+    print(f"  first file (cold, after imports): {first:8.1f} ms")
+    print(f"  files/s:                          {len(timings) / total:8.1f}")
+    print(f"  median ms per file:               {statistics.median(timings):8.2f}   (target ≤ 10)")
+    print(f"  median CPU ms per file:           {statistics.median(cpu):8.2f}   (what a busy machine does not inflate)")
+    print(f"  p90 ms per file:                  {timings[int(len(timings) * 0.9)]:8.2f}")
+    print(f"  slowest ms per file:              {timings[-1]:8.2f}")
+    print(f"  peak RSS:                         {peak_rss_mb():8.1f} MB (target ≤ 150)")
+
+
+def bench_checksum(work: Path, size_gb: float) -> None:
+    path = work / "checksum.bin"
+    chunk = os.urandom(16 * 1024 * 1024)
+    with path.open("wb") as handle:
+        for _ in range(max(1, int(size_gb * 1024 / 16))):
+            handle.write(chunk)
+    size_mb = path.stat().st_size / 1024**2
+    print(f"checksum of a {size_mb:.0f} MB file (page cache warm)")
+    for algorithm, tool in (("blake2b", "b2sum"), ("sha256", "sha256sum")):
+        ours = best_of(3, lambda algorithm=algorithm: checksums.file_checksum(path, algorithm=algorithm))
+        line = f"  {algorithm:8s} ours {size_mb / ours:8.0f} MB/s"
+        if shutil.which(tool):
+            theirs = best_of(3, lambda tool=tool: subprocess.run([tool, str(path)], check=True, capture_output=True))
+            line += f"   {tool} {size_mb / theirs:8.0f} MB/s   ratio {theirs / ours:5.0%} (target ≥ 90 %)"
+        print(line)
+    path.unlink()
+
+
+def best_of(rounds: int, action) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def make_big_nexus(path: Path, size_gb: float) -> None:
+    """A NeXus file with large chunked, compressed-layout datasets whose chunks are allocated but not written (sparse
+    on disk, multi-GB in size), plus NXdata, a monochromator and a sample like a real master file."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "w") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        entry["title"] = "generated multi-GB acquisition"
+        entry["start_time"] = "2025-01-01T10:00:00Z"
+        instrument = entry.create_group("instrument")
+        instrument.attrs["NX_class"] = "NXinstrument"
+        detector = instrument.create_group("detector")
+        detector.attrs["NX_class"] = "NXdetector"
+        frames = int(size_gb * 1024**3 / (2048 * 2048 * 2))
+        create = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        create.set_chunk((1, 2048, 2048))
+        create.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+        create.set_fill_time(h5py.h5d.FILL_TIME_NEVER)
+        space = h5py.h5s.create_simple((frames, 2048, 2048))
+        h5py.h5d.create(detector.id, b"data", h5py.h5t.NATIVE_UINT16, space, dcpl=create)
+        data = entry.create_group("data")
+        data.attrs["NX_class"] = "NXdata"
+        data.attrs["signal"] = "data"
+        data["data"] = h5py.SoftLink("/entry/instrument/detector/data")
+        for index in range(200):
+            data[f"axis_{index}"] = np.arange(16, dtype=float)
+
+
+def child_peak_rss(path: Path) -> float:
+    """Metadata + checksum of `path` in a fresh interpreter; its peak RSS in MB."""
+    code = (
+        "import resource, sys; from pathlib import Path;"
+        "from ingest.nexus import reader, extract, checksums;"
+        "p = Path(sys.argv[1]); t = reader.read_tree(p, source_folder=p.parent);"
+        "extract.extract(t, relative_path=p.name); checksums.file_checksum(p);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True, cwd=root)
+    return float(done.stdout.strip())
+
+
+def bench_flat_memory(samples: Path, work: Path, size_gb: float) -> None:
+    big = work / "big.nxs"
+    make_big_nexus(big, size_gb)
+    small = samples / "exampledata/PSI_SINQ_DMC_dmc01.h5"
+    print("peak RSS of metadata + checksum, fresh process per file")
+    print(f"  {small.name:28s} {small.stat().st_size / 1024**2:10.2f} MB  → {child_peak_rss(small):7.1f} MB RSS")
+    print(f"  {big.name:28s} {big.stat().st_size / 1024**2:10.0f} MB  → {child_peak_rss(big):7.1f} MB RSS")
+    big.unlink()
+
+
+def bench_database(samples: Path) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
+    django.setup()
+    from django.db import transaction
+
+    from ingest import services
+
+    manifest = json.loads((samples / "manifest.json").read_text())
+    plan = services.plan_ingestion(paths=[samples / record["file"] for record in manifest])
+    timings = []
+    with transaction.atomic():
+        for planned in plan.files:
+            started = time.perf_counter()
+            services.ingest_file(path=planned.path, source_folder=planned.source_folder)
+            timings.append((time.perf_counter() - started) * 1000)
+        transaction.set_rollback(True)
+    timings.sort()
+    print(f"write service (metadata, checksums, preview, one transaction) over {len(timings)} masters, rolled back")
+    print(f"  median ms per file:               {statistics.median(timings):8.1f}")
+    print(f"  slowest ms per file:              {timings[-1]:8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--checksum-gb", type=float, default=1.0)
+    parser.add_argument("--big-gb", type=float, default=4.0)
+    parser.add_argument("--work", type=Path, default=None, help="Scratch folder (default: a temporary one).")
+    parser.add_argument("--database", action="store_true", help="Also time the write service (needs DATABASE_URL).")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=arguments.work) as scratch:
+        work = Path(scratch)
+        bench_metadata(arguments.samples, arguments.rounds)
+        bench_checksum(work, arguments.checksum_gb)
+        bench_flat_memory(arguments.samples, work, arguments.big_gb)
+    if arguments.database:
+        bench_database(arguments.samples)
+
+
+if __name__ == "__main__":
+    main()

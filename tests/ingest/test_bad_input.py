@@ -1,0 +1,205 @@
+"""Dirty and hostile files: each one is a failed job with a clear reason, and nothing of it is written."""
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from django.db import connections
+
+from catalogue.models import DataFile, Dataset, Document, Instrument, Parameter, Person, Sample
+from catalogue.signals import dataset_recorded
+from ingest import services
+from ingest.models import IngestionJob
+from ingest.nexus.reader import FileBusy
+from tests.conftest import SAMPLES_DIR
+
+GOOD_SAMPLE = SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5"
+
+
+def assert_failed_without_records(job: IngestionJob, reason: str) -> None:
+    assert job.state == IngestionJob.State.FAILED
+    assert reason in job.error
+    assert job.dataset is None and job.finished_at is not None
+    for model in (Dataset, Document, Instrument, DataFile, Parameter, Sample, Person):
+        assert not model.objects.exists(), model.__name__
+
+
+def test_empty_file(ingest, tmp_path):
+    (tmp_path / "empty.nxs").touch()
+    assert_failed_without_records(ingest(tmp_path / "empty.nxs"), "empty file (0 bytes)")
+
+
+def test_truncated_hdf5(ingest, tmp_path):
+    (tmp_path / "truncated.h5").write_bytes(GOOD_SAMPLE.read_bytes()[:10_000])
+    assert_failed_without_records(ingest(tmp_path / "truncated.h5"), "unreadable HDF5 file")
+
+
+def test_random_bytes(ingest, tmp_path):
+    (tmp_path / "noise.nxs").write_bytes(np.random.default_rng(4).bytes(65536))
+    assert_failed_without_records(ingest(tmp_path / "noise.nxs"), "not an HDF5 file")
+
+
+def test_hdf4_nexus(ingest, tmp_path):
+    (tmp_path / "old.hdf").write_bytes(b"\x0e\x03\x13\x01" + b"\x00" * 4000)
+    assert_failed_without_records(ingest(tmp_path / "old.hdf"), "HDF4 file")
+
+
+def test_xml_nexus(ingest, tmp_path):
+    (tmp_path / "old.xml").write_text('<?xml version="1.0"?><NXroot><NXentry name="entry"/></NXroot>')
+    assert_failed_without_records(ingest(tmp_path / "old.xml"), "XML NeXus file")
+
+
+def test_a_directory(ingest, tmp_path):
+    (tmp_path / "scan.nxs").mkdir()
+    assert_failed_without_records(ingest(tmp_path / "scan.nxs"), "a directory, not a file")
+
+
+def test_a_missing_file(ingest, tmp_path):
+    assert_failed_without_records(ingest(tmp_path / "gone.nxs"), "file not found")
+
+
+def test_symlink_escaping_the_source_folder(ingest, tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "outside").mkdir()
+    shutil.copy(GOOD_SAMPLE, tmp_path / "outside" / "secret.h5")
+    (tmp_path / "source" / "scan.h5").symlink_to(tmp_path / "outside" / "secret.h5")
+    job = ingest(tmp_path / "source" / "scan.h5", source_folder=tmp_path / "source")
+    assert_failed_without_records(job, "symbolic link leaves the source folder")
+
+
+def test_external_link_escaping_the_source_folder(ingest, tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "outside").mkdir()
+    with h5py.File(tmp_path / "outside" / "secret.h5", "w") as handle:
+        handle["data"] = np.arange(4)
+    with h5py.File(tmp_path / "source" / "scan.nxs", "w") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        entry["title"] = "innocent"
+        entry["data"] = h5py.ExternalLink("../outside/secret.h5", "/data")
+    job = ingest(tmp_path / "source" / "scan.nxs", source_folder=tmp_path / "source")
+    assert_failed_without_records(job, "external link /entry/data leaves the source folder")
+
+
+def test_file_deleted_while_it_is_being_written_to_the_catalogue(ingest, tmp_path):
+    path = tmp_path / "dmc.h5"
+    shutil.copy(GOOD_SAMPLE, path)
+
+    def delete_file(**kwargs):
+        path.unlink()
+
+    dataset_recorded.connect(delete_file)
+    try:
+        job = ingest(path)
+    finally:
+        dataset_recorded.disconnect(delete_file)
+    assert_failed_without_records(job, "file was deleted during ingestion")
+
+
+def test_file_with_100000_attributes(ingest, tmp_path):
+    path = tmp_path / "attributes.nxs"
+    with h5py.File(path, "w", libver="latest") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        for index in range(100_000):
+            entry.attrs[f"a{index}"] = index
+    assert_failed_without_records(ingest(path), "carries 100001 attributes")
+
+
+def test_file_with_a_1_gb_string_attribute(ingest, tmp_path):
+    path = tmp_path / "huge-attribute.nxs"
+    with h5py.File(path, "w", libver="latest") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        entry.attrs.create("notes", np.bytes_(b"x" * 1024**3))
+    try:
+        assert_failed_without_records(ingest(path), "attribute 'notes' of /entry is 1073741824 bytes")
+    finally:
+        path.unlink()  # pytest keeps recent tmp folders: do not leave a gigabyte behind
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
+def test_permission_denied_for_an_unprivileged_worker(transactional_db, registry):
+    """CI runs as root, which reads anything: the worker runs as `nobody` in a forked child, as runuser would do
+    (runuser cannot exec this interpreter, which lives under root's private home)."""
+    folder = Path(tempfile.mkdtemp(prefix="pc-ingest-permission-"))
+    try:
+        folder.chmod(0o755)
+        path = folder / "closed.h5"
+        shutil.copy(GOOD_SAMPLE, path)
+        path.chmod(0o000)
+        job = services.create_job(path=path)
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            status = 1
+            try:
+                nobody = pwd.getpwnam("nobody")
+                os.setgroups([])
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+                connections["default"].connection = None  # the parent's socket stays the parent's
+                services.run_job(job_id=job.pk)
+                status = 0
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        job.refresh_from_db()
+        assert_failed_without_records(job, f"permission denied: {path}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_file_still_being_written_goes_back_to_the_queue_for_a_retry(ingest, tmp_path):
+    path = tmp_path / "writing.nxs"
+    shutil.copy(GOOD_SAMPLE, path)
+    holder = "import h5py, sys, time; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); time.sleep(60)"
+    writer = subprocess.Popen([sys.executable, "-c", holder, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        job = services.create_job(path=path)
+        with pytest.raises(FileBusy):
+            services.run_job(job_id=job.pk)
+    finally:
+        writer.kill()
+        writer.wait()
+    job.refresh_from_db()
+    assert job.state == IngestionJob.State.QUEUED and job.attempts == 1
+    assert not Dataset.objects.exists()
+    assert services.run_job(job_id=job.pk).state == IngestionJob.State.SUCCEEDED
+
+
+def test_symlinked_folder_escaping_the_source_folder(ingest, tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "outside").mkdir()
+    shutil.copy(GOOD_SAMPLE, tmp_path / "outside" / "scan.h5")
+    (tmp_path / "source" / "run1").symlink_to(tmp_path / "outside")
+    job = ingest(tmp_path / "source" / "run1" / "scan.h5", source_folder=tmp_path / "source")
+    assert_failed_without_records(job, "symbolic link leaves the source folder")
+
+
+def test_task_gives_up_on_a_file_locked_too_long_and_says_so(ingest, tmp_path):
+    from ingest.tasks import run_ingestion_job
+
+    path = tmp_path / "writing.nxs"
+    shutil.copy(GOOD_SAMPLE, path)
+    holder = "import h5py, sys, time; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); time.sleep(60)"
+    writer = subprocess.Popen([sys.executable, "-c", holder, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        job = services.create_job(path=path)
+        # The last allowed delivery (what the broker hands over after eight back-offs), run in this process.
+        result = run_ingestion_job.apply(args=[job.pk], retries=run_ingestion_job.max_retries)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.get() == "failed"
+    job.refresh_from_db()
+    assert "locked by a writer" in job.error and "gave up after 8 retries" in job.error

@@ -1,0 +1,204 @@
+"""The write service on real sample files: what lands in the catalogue, re-ingestion, curation, files, previews."""
+
+import hashlib
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from catalogue.models import DataFile, Dataset, Document, DocumentKind, Parameter, Person
+from catalogue.services import curation
+from catalogue.signals import dataset_recorded
+from ingest import services
+from ingest.models import IngestionJob
+from tests.conftest import SAMPLES_DIR
+from tests.ingest.expected import LINK_TARGETS, REAL, SYNTHETIC
+
+
+@pytest.mark.parametrize("expected", REAL, ids=[e.file for e in REAL])
+def test_real_file_becomes_a_dataset_with_the_fields_a_scientist_checks(ingest, expected):
+    job = ingest(expected.file)
+    assert job.state == IngestionJob.State.SUCCEEDED, job.error
+    dataset = job.dataset
+    assert dataset.title == expected.title
+    assert dataset.start_time == expected.start
+    assert (dataset.instrument.name if dataset.instrument else None) == expected.instrument
+    facility = dataset.instrument.facility if dataset.instrument else dataset.proposal.facility
+    assert facility.short_name == expected.facility
+    assert [sample.name for sample in dataset.samples.all()] == ([expected.sample] if expected.sample else [])
+    assert sorted(dataset.techniques.values_list("panet_id", flat=True)) == sorted(expected.techniques)
+    if expected.proposal:
+        assert dataset.proposal.kind == DocumentKind.PROPOSAL
+        assert dataset.proposal.proposal_number == expected.proposal
+        assert dataset.proposal.pid == f"{facility.pid_prefix}/proposal/{expected.proposal}"
+    else:
+        assert dataset.proposal.kind == DocumentKind.SESSION
+        assert " session " in dataset.proposal.title
+    assert dataset.number_of_files == dataset.files.count() == expected.files
+    assert dataset.files.filter(is_missing=True).exists() == bool(expected.dangling)
+    assert any("targets missing" in warning for warning in job.warnings) == bool(expected.dangling)
+    assert dataset.file_format == "NeXus/HDF5"
+    assert dataset.ingestion_state == "ingested"
+    assert dataset.release_date is not None
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHETIC))
+def test_synthetic_file_is_catalogued_with_the_technique_of_its_definition(ingest, name):
+    from catalogue import panet
+
+    job = ingest(f"synthetic-appdefs/{name}.hdf5")
+    assert job.state == IngestionJob.State.SUCCEEDED, job.error
+    found = set(job.dataset.techniques.values_list("panet_id", flat=True))
+    generic = SYNTHETIC[name]
+    if generic is None:
+        assert found == set()
+    else:
+        assert found & panet.vocabulary().descendants(generic)
+
+
+def test_command_ingests_the_32_real_files_with_link_targets_as_files_of_their_master(registry, capsys):
+    paths = [str(SAMPLES_DIR / e.file) for e in REAL] + [str(SAMPLES_DIR / t) for t in LINK_TARGETS]
+    call_command("ingest", *paths, "--sync", "--keep-going")
+    out = capsys.readouterr().out
+    assert "30 ingested, 0 updated, 0 failed, 2 link targets" in out
+    assert Dataset.objects.count() == 30
+    diad = Dataset.objects.get(source_path=str(SAMPLES_DIR / "httomo/k11-18014.nxs"))
+    present = diad.files.filter(is_missing=False, role=DataFile.Role.LINKED)
+    assert sorted(present.values_list("path", flat=True)) == [
+        "k11-18014/k11-18014-imaging.h5",
+        "k11-18014/k11-18014-pcompPanda.h5",
+    ]
+    assert all(len(row.checksum) == 128 for row in present)
+    call_command("ingest", *paths, "--sync")
+    assert "0 ingested, 30 updated, 0 failed" in capsys.readouterr().out
+    assert Dataset.objects.count() == 30
+
+
+def test_command_fails_with_non_zero_exit_unless_keep_going(registry, tmp_path, capsys):
+    (tmp_path / "junk.nxs").write_bytes(b"\x00" * 100)
+    shutil.copy(SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5", tmp_path)
+    with pytest.raises(Exception, match="1 of 2 files failed"):
+        call_command("ingest", str(tmp_path), "--sync")
+    call_command("ingest", str(tmp_path), "--sync", "--keep-going")
+    assert "not an HDF5 file" in capsys.readouterr().out
+
+
+def test_reingesting_updates_in_place_and_keeps_the_pid(ingest):
+    first = ingest("scicat-ingestor/ESS_YMIR_small-ymir.hdf").dataset
+    second = ingest("scicat-ingestor/ESS_YMIR_small-ymir.hdf")
+    assert second.outcome == IngestionJob.Outcome.UPDATED
+    assert second.dataset.pk == first.pk
+    assert first.pid == "ess/90d87f9a-950f-11ef-9101-fa163e943f63"
+    assert Dataset.objects.count() == 1
+    assert Parameter.objects.filter(dataset=first).count() == second.dataset.parameters.count()
+
+
+def test_pid_without_uuid_hashes_the_relative_path_and_entry(ingest):
+    dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+    digest = hashlib.blake2b(b"PSI_SINQ_DMC_dmc01.h5#/entry1", digest_size=10).hexdigest()
+    assert dataset.pid == f"psi.sinq/{digest}"
+
+
+def test_steward_edits_survive_a_reingest(ingest):
+    dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+    dataset.title = "GaMnSb powder, corrected by the steward"
+    dataset.save()
+    curation.record_dataset_edit(dataset=dataset, changed_fields={"title"})
+    ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")
+    dataset.refresh_from_db()
+    assert dataset.title == "GaMnSb powder, corrected by the steward"
+    assert dataset.ingested_at is not None
+
+
+def test_session_proposal_groups_an_instruments_day(ingest):
+    dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+    assert dataset.proposal.title == "DMC session 2005-05-27"
+    assert dataset.proposal.instrument == dataset.instrument
+    assert dataset.proposal.pid == "psi.sinq/session/dmc/2005-05-27"
+
+
+def test_users_become_members_with_their_emails_kept_as_personal_data(ingest):
+    dataset = ingest("exampledata/ANSTO_Platypus_PLP0006018.nx.hdf").dataset
+    person = Person.objects.get(full_name="Arthur Smith")
+    assert person.email == "d.mcgillivray@auckland.ac.nz"
+    assert dataset.proposal.members.filter(person=person).exists()
+    ymir = ingest("scicat-ingestor/ESS_YMIR_small-ymir.hdf").dataset
+    assert ymir.proposal.members.count() == 12
+    assert ymir.proposal.members.filter(person__full_name="Søren Schmidt").exists()
+
+
+def test_parameters_keep_raw_values_and_carry_si(ingest):
+    focus = ingest("exampledata/PSI_SINQ_FOCUS_focus2007n001335.hdf").dataset
+    temperature = focus.parameters.get(name="sample_temperature")
+    assert temperature.raw_unit == "K" and temperature.value_si == pytest.approx(296.379, abs=1e-3)
+    assert temperature.unit_si == "kelvin" and temperature.is_physical
+    sixs = ingest("punx/SOLEIL_SIXS_scan101.nxs").dataset
+    wavelength = sixs.parameters.get(name="incident_wavelength")
+    assert wavelength.raw_unit == "Å" and wavelength.unit == "angstrom"
+    assert wavelength.value_si == pytest.approx(1.0331844e-10)
+    energy = sixs.parameters.get(name="incident_photon_energy")
+    assert energy.raw_unit == "KeV" and energy.unit == "keV"
+    xps = ingest("pynxtools-xps/BESSY_Cu-HHTP.ibw.nxs").dataset
+    assert xps.parameters.get(name="sample_chemical_formula").value_text == "Cu"
+
+
+def test_master_file_checksum_is_blake2b_of_its_bytes(ingest):
+    dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+    master = dataset.files.get(role=DataFile.Role.MASTER)
+    expected = hashlib.blake2b((SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5").read_bytes()).hexdigest()
+    assert (master.checksum, master.checksum_algorithm, master.path) == (expected, "blake2b", "PSI_SINQ_DMC_dmc01.h5")
+    assert master.size == dataset.size
+
+
+def test_large_files_are_hashed_after_the_metadata(ingest, settings, django_capture_on_commit_callbacks):
+    settings.INGEST_LARGE_FILE_BYTES = 1000
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+    master = dataset.files.get(role=DataFile.Role.MASTER)
+    assert master.checksum == "" and callbacks  # queued, not computed inline
+    services.hash_data_file(data_file_id=master.pk)
+    master.refresh_from_db()
+    assert len(master.checksum) == 128 and master.checksum_verified_at is not None
+
+
+def test_preview_is_a_png_or_says_why_not(ingest):
+    sans = ingest("exampledata/PSI_SINQ_SANS_sans2009n012333.hdf").dataset
+    assert bytes(sans.preview.png).startswith(b"\x89PNG") and sans.preview.width == 128
+    i04 = ingest("exampledata/DLS_i04_Therm_6_2.nxs").dataset
+    assert i04.preview.png is None
+    assert "Therm_6_2_000001.h5" in i04.preview.unavailable_reason
+
+
+def test_dataset_recorded_is_sent_inside_the_transaction(ingest):
+    seen = []
+
+    def receiver(sender, dataset, created, **kwargs):
+        from django.db import connection
+
+        seen.append((dataset.pid, created, connection.in_atomic_block))
+
+    dataset_recorded.connect(receiver)
+    try:
+        dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+        ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")
+    finally:
+        dataset_recorded.disconnect(receiver)
+    assert seen == [(dataset.pid, True, True), (dataset.pid, False, True)]
+
+
+def test_release_date_is_measurement_plus_the_embargo_period(ingest, settings):
+    dataset = ingest("exampledata/PSI_SINQ_FOCUS_focus2007n001335.hdf").dataset
+    years = settings.EMBARGO_PERIOD_YEARS
+    assert dataset.release_date == dataset.end_time.replace(year=dataset.end_time.year + years)
+    assert Document.objects.get(pk=dataset.proposal_id).release_date == dataset.release_date
+
+
+def test_several_entries_make_one_dataset_listing_the_others(ingest):
+    dataset = ingest("punx/NIST_SANS_cs_af1410.h5").dataset
+    assert dataset.entry_path == "/AF1410_10"
+    assert len(dataset.scientific_metadata["other_entries"]) == 9
+
+
+def test_only_the_most_specific_techniques_are_linked(registry):
+    linked = services.techniques_by_id(("PaNET01124", "PaNET01188", "PaNET01001"))
+    assert [technique.panet_id for technique in linked] == ["PaNET01188", "PaNET01001"]

@@ -1,0 +1,141 @@
+"""A real Celery worker (prefork, one child) against the real Redis and the test database.
+
+It ingests queued files, survives bad ones, and when its pool child is killed mid-task (acks_late +
+reject_on_worker_lost) nothing partial is written and the redelivered task completes the job.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+
+from catalogue.models import DataFile, Dataset
+from ingest import services
+from ingest.models import IngestionJob
+from tests.conftest import SAMPLES_DIR
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis (REDIS_URL)"),
+]
+SPARSE_BYTES = 3 * 1024**3
+
+
+@pytest.fixture
+def worker(transactional_db, registry, tmp_path):
+    database = settings.DATABASES["default"]
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "CELERY_VISIBILITY_TIMEOUT": "10",
+        "INGEST_LARGE_FILE_BYTES": str(10 * SPARSE_BYTES),  # hash inline: makes the task long enough to kill
+        "DEBUG": "true",
+    }
+    log = tmp_path / "worker.log"
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "prefork", "-c", "1"),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", "ingest-test@%h"),
+    ]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+        )
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+        time.sleep(0.2)
+    yield process, log
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+
+
+def queue(path: Path) -> IngestionJob:
+    job = services.create_job(path=path)
+    services.queue_job(job=job)  # autocommit here: sent at once
+    return job
+
+
+def wait_for(jobs: list[IngestionJob], states: set[str], timeout: float, log: Path) -> list[IngestionJob]:
+    deadline = time.monotonic() + timeout
+    while True:
+        current = [IngestionJob.objects.get(pk=job.pk) for job in jobs]
+        if all(job.state in states for job in current):
+            return current
+        assert time.monotonic() < deadline, [(j.path, j.state) for j in current] + [log.read_text()[-3000:]]
+        time.sleep(0.2)
+
+
+def pool_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def test_worker_ingests_good_files_and_survives_bad_ones(worker, tmp_path):
+    _, log = worker
+    (tmp_path / "empty.nxs").touch()
+    (tmp_path / "noise.nxs").write_bytes(os.urandom(4096))
+    (tmp_path / "old.hdf").write_bytes(b"\x0e\x03\x13\x01" + b"\x00" * 512)
+    sample = SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5"
+    (tmp_path / "truncated.h5").write_bytes(sample.read_bytes()[:10_000])
+    (tmp_path / "folder.nxs").mkdir()
+    names = ("empty.nxs", "noise.nxs", "old.hdf", "truncated.h5", "folder.nxs")
+    bad = [queue(tmp_path / name) for name in names]
+    good = queue(SAMPLES_DIR / "scicat-ingestor/ESS_ODIN_small-coda.hdf")
+    finished = wait_for([*bad, good], {"succeeded", "failed"}, 60, log)
+    assert [job.state for job in finished] == ["failed"] * len(names) + ["succeeded"]
+    reasons = ["empty file", "not an HDF5 file", "HDF4 file", "unreadable HDF5 file", "a directory"]
+    assert all(reason in job.error for reason, job in zip(reasons, finished, strict=False))
+    assert finished[-1].dataset.pid == "ess/f22acb1c-950b-11ef-a3ef-fa163e9aae0a"
+    assert Dataset.objects.count() == 1
+
+
+def test_killed_worker_leaves_no_partial_record_and_the_redelivered_task_completes(worker, tmp_path):
+    process, log = worker
+    path = tmp_path / "big.nxs"
+    with h5py.File(path, "w") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        entry["title"] = "a long acquisition"
+        detector = entry.create_group("detector")
+        detector.attrs["NX_class"] = "NXdetector"
+        create = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        create.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)  # space reserved, never written: a sparse multi-GB file
+        create.set_fill_time(h5py.h5d.FILL_TIME_NEVER)
+        space = h5py.h5s.create_simple((SPARSE_BYTES,))
+        h5py.h5d.create(detector.id, b"data", h5py.h5t.NATIVE_UINT8, space, dcpl=create)
+    job = queue(path)
+    wait_for([job], {"running"}, 30, log)
+    time.sleep(1.0)  # inside the streamed checksum of the 3 GB file
+    (child,) = pool_children(process.pid)
+    os.kill(child, signal.SIGKILL)
+    assert Dataset.objects.count() == 0 and DataFile.objects.count() == 0
+    (finished,) = wait_for([job], {"succeeded", "failed"}, 180, log)
+    assert finished.state == "succeeded", finished.error
+    assert finished.attempts == 2
+    assert Dataset.objects.count() == 1
+    master = finished.dataset.files.get()
+    assert master.size == path.stat().st_size and len(master.checksum) == 128
+    assert "WorkerLostError" in log.read_text() or "exited" in log.read_text()
+
+
+def test_ingest_command_queues_to_the_worker_and_waits(worker, capsys):
+    call_command("ingest", str(SAMPLES_DIR / "httomo"), "--timeout", "120")
+    assert "1 ingested, 0 updated, 0 failed, 2 link targets" in capsys.readouterr().out
+    assert IngestionJob.objects.get().state == "succeeded"
