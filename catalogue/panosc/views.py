@@ -158,9 +158,10 @@ def endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     # JIT compilation costs tens of milliseconds on the large plans includes produce and never pays
-                    # back on a page of results.
+                    # back on a page of results; scoring groups tens of thousands of rows, which must not spill.
                     cursor.execute(
-                        "SET LOCAL statement_timeout = %s; SET LOCAL jit = off", [settings.PANOSC_STATEMENT_TIMEOUT_MS]
+                        "SET LOCAL statement_timeout = %s; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'",
+                        [settings.PANOSC_STATEMENT_TIMEOUT_MS],
                     )
                 body = _answer(route, request)
             scored = route.kind == "search" and bool(_query_of(request))

@@ -99,7 +99,21 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
             score=Value(MAX_SCORE, output_field=FloatField()), score_hits=Value(0), score_sum=Value(0.0)
         )
     posting = config.posting
-    if base.filter(exact).exists():
+    has_exact = base.filter(exact).exists()
+    if len(words) == 1:
+        (term_id,) = idf
+        max_tf = posting.objects.filter(term_id=term_id).aggregate(top=Max("tf"))["top"] or 1.0
+    if len(words) == 1 and not has_exact:
+        # One term: one posting per item, so no grouping at all; the score is tf against the best tf.
+        weight = F("search_postings__tf") * Value(idf[term_id])
+        ranked = base.filter(search_postings__term_id=term_id).annotate(
+            score_sum=weight, score_squares=weight * weight, score_hits=Value(1)
+        )
+        relevance = Value(SINGLE_TERM_FACTOR) * F("search_postings__tf") / Value(max_tf)
+        return ranked.annotate(score=Least(relevance, Value(MAX_SCORE), output_field=FloatField())).order_by(
+            *ordered_by_score(group)
+        )
+    if has_exact:
         # An exact identifier joins the scored set even without any of the terms: left join the postings.
         matched = posting.objects.filter(term_id__in=list(idf)).values(f"{config.item_field}_id")
         scored = base.filter(Q(pk__in=matched) | exact).annotate(
@@ -107,7 +121,7 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
         )
         relation = "hit"
     else:
-        # The common case: an inner join on the query's terms, one pass over their postings.
+        # Several terms: an inner join on their postings, grouped per item.
         scored = base.filter(search_postings__term_id__in=list(idf))
         relation = "search_postings"
     weight = F(f"{relation}__tf") * Case(
@@ -120,19 +134,17 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
         score_hits=Count(f"{relation}__term_id"),
     )
     if len(words) == 1:
-        (term_id,) = idf
-        max_tf = posting.objects.filter(term_id=term_id).aggregate(top=Max("tf"))["top"] or 1.0
         relevance = Value(SINGLE_TERM_FACTOR) * F("score_sum") / Value(max_tf * idf[term_id])
     else:
         relevance = F("score_sum") / (Sqrt(Greatest(F("score_squares"), Value(1e-300))) * Value(math.sqrt(len(words))))
-    is_exact = model.objects.filter(exact).values("pk")
-    return ranked.annotate(
-        score=Case(
-            When(pk__in=is_exact, then=Value(MAX_SCORE)),
-            default=Least(relevance, Value(MAX_SCORE)),
+    score = Least(relevance, Value(MAX_SCORE))
+    if has_exact:
+        score = Case(
+            When(pk__in=model.objects.filter(exact).values("pk"), then=Value(MAX_SCORE)),
+            default=score,
             output_field=FloatField(),
         )
-    ).order_by(*ordered_by_score(group))
+    return ranked.annotate(score=score).order_by(*ordered_by_score(group))
 
 
 def ordered_by_score(group: SearchGroup, explicit: list | None = None) -> list:
