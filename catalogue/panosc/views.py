@@ -19,6 +19,7 @@ from catalogue.panosc import queries
 from catalogue.panosc.entities import ENTITIES, ROUTE_ENTITIES
 from catalogue.panosc.errors import PanoscError, bad_request, not_found
 from catalogue.panosc.filters import parse_filter, parse_json
+from catalogue.search import scoring
 
 logger = logging.getLogger("catalogue.panosc")
 
@@ -108,7 +109,10 @@ def status() -> dict:
         "facility": settings.HOME_FACILITY,
         "panetVersion": panet,
         "scoring": {"index": index, "noQueryScore": settings.PANOSC_NO_QUERY_SCORE},
-        "degraded": [] if index else ["scoring index empty: run manage.py rebuild_search_index"],
+        "degraded": [
+            f"search index of {group} never built: substring scoring until manage.py rebuild_search_index"
+            for group in scoring.degraded_groups()
+        ],
     }
 
 

@@ -112,3 +112,11 @@ def test_reindexing_twice_changes_nothing_and_closing_a_dataset_removes_it(corpu
     index.reindex_datasets(dataset_ids=[dataset.pk])
     assert SearchIndexState.objects.get(group="datasets").items == 2
     assert not scoring.rank_datasets(candidates=Dataset.objects.all(), query="cement").exists()
+
+
+def test_without_a_built_index_scores_fall_back_to_substrings_and_status_says_degraded(db, client):
+    water = DatasetFactory(title="Water uptake", description="")
+    DatasetFactory(title="Glassy carbon", description="")
+    ranked = list(scoring.rank_datasets(candidates=Dataset.objects.all(), query="water magnetic"))
+    assert [(d.pk, d.score) for d in ranked] == [(water.pk, pytest.approx(0.45))]
+    assert "datasets" in " ".join(client.get("/panosc-api").json()["degraded"])
