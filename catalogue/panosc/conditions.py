@@ -12,7 +12,7 @@ from django.db.models.functions import Cast
 from django.db.models.lookups import IRegex, Regex
 
 from catalogue import units
-from catalogue.models import Dataset, Technique
+from catalogue.models import Dataset, Parameter, Technique
 from catalogue.panet import vocabulary
 from catalogue.panosc.entities import Entity, Field
 from catalogue.panosc.errors import bad_request
@@ -350,7 +350,68 @@ def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
             else:
                 parts.append(field_q(key, "integer" if key == "id" else "string", op, operand, where=where))
     q = _all(parts)
+    ranged = _range_q(leaves, context)
+    if ranged is not None:
+        q |= ranged
     return ParameterWhere(q, [UnitGroup(q, *context)] if context else [])
+
+
+def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) -> Q | None:
+    """Rows <name>_min / <name>_max of one dataset that, as a range, satisfy the value condition (spec §4.2)."""
+    names = [condition for key, condition in leaves if key == "name"]
+    values = [condition for key, condition in leaves if key == "value"]
+    others = [key for key, condition in leaves if key not in ("name", "value") and _plain_unit(condition) is None]
+    name = _plain_unit(names[0]) if len(names) == 1 else None
+    if name is None or not values or others:
+        return None
+    lookup = "value_si" if context else "value_number"
+
+    def convert(value: object) -> float | None:
+        number = number_of(value)
+        if number is None or context is None:
+            return number
+        return units.to_si(number, context[1]).value
+
+    low_side, high_side = [], []  # conditions on the range's minimum and on its maximum
+    for condition in values:
+        for operator, operand in operations(condition, where="Parameter.value"):
+            items = check_list(operator, operand, where="Parameter.value") if operator == "between" else [operand]
+            bounds = [convert(item) for item in items]
+            if any(bound is None for bound in bounds):
+                return None
+            if operator == "between":
+                low_side.append(("lte", bounds[1]))
+                high_side.append(("gte", bounds[0]))
+            elif operator in ("lt", "lte"):
+                low_side.append((operator, bounds[0]))
+            elif operator in ("gt", "gte"):
+                high_side.append((operator, bounds[0]))
+            elif operator == "eq":
+                low_side.append(("lte", bounds[0]))
+                high_side.append(("gte", bounds[0]))
+            else:
+                return None
+    dimension = Q(dimension=units.dimension_of(context[1])) if context else Q()
+
+    def holds(side: list[tuple[str, float]]) -> Q:
+        slack = {"lte": 1, "gte": -1}
+        return dimension & _all(
+            [
+                Q(**{f"{lookup}__{operator}": bound + slack.get(operator, 0) * abs(bound) * RELATIVE_TOLERANCE})
+                for operator, bound in side
+            ]
+            + [Q(**{f"{lookup}__isnull": False})]
+        )
+
+    def partner(partner_name: str, side: list) -> Exists:
+        return Exists(
+            Parameter.objects.filter(dataset_id=OuterRef("dataset_id"), name=partner_name).filter(holds(side))
+        )
+
+    low, high = f"{name}_min", f"{name}_max"
+    return (Q(name=low) & holds(low_side) & partner(high, high_side)) | (
+        Q(name=high) & holds(high_side) & partner(low, low_side)
+    )
 
 
 def _value_q(operator: str, operand: object, context: tuple[str, str] | None) -> Q:

@@ -132,3 +132,26 @@ def test_an_unknown_unit_is_a_400_unknown_unit(api, db, unit):
     scope = {"where": {"and": [{"name": "x"}, {"value": {"gt": 1}}, {"unit": unit}]}}
     body = api.json("/Datasets", filter={"include": [{"relation": "parameters", "scope": scope}]}, status=400)
     assert body["error"]["code"] == "UNKNOWN_UNIT"
+
+
+@pytest.mark.parametrize(
+    ("condition", "unit", "matches"),
+    [
+        ({"between": [280, 290]}, "K", True),
+        ({"between": [0, 10]}, "celsius", True),
+        ({"gte": 310}, "K", False),
+        ({"lte": "260"}, "K", True),
+        ({"eq": 275}, "K", True),
+        ({"lt": 240}, "K", False),
+    ],
+)
+def test_a_min_max_pair_counts_as_a_range_for_the_parameter(api, db, condition, unit, matches):
+    dataset = DatasetFactory(title="ramp")
+    add_parameter(dataset, "sample_temperature_min", 250, "K")
+    add_parameter(dataset, "sample_temperature_max", 300, "K")
+    where = {"and": [{"name": "sample_temperature"}, {"value": condition}, {"unit": unit}]}
+    body = api.json("/Datasets", filter={"include": [{"relation": "parameters", "scope": {"where": where}}]})
+    assert bool(body) == matches
+    if matches:
+        assert {p["name"] for p in body[0]["parameters"]} == {"sample_temperature_min", "sample_temperature_max"}
+        assert {p["unit"] for p in body[0]["parameters"]} == {unit}
