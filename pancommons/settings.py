@@ -3,6 +3,7 @@
 With no DATABASE_URL an embedded PostgreSQL (pgserver) is started with its data under var/.
 """
 
+import re
 import socket
 from pathlib import Path
 
@@ -104,14 +105,20 @@ def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
 
 
 REDIS_URL = env_str("REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_answers() else "")
-CELERY_BROKER_URL = REDIS_URL or "sqla+" + DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+POSTGRES_BROKER_URL = "sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or POSTGRES_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+# Redis redelivers an unacknowledged task (worker lost) after this many seconds; SQLAlchemy takes no such option.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+    if CELERY_BROKER_URL.startswith("redis")
+    else {}
+)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -211,17 +218,46 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
 }
 
-# --- Relevance index of the PaNOSC `query` (catalogue.search) ------------------------------------------------
-# Embargoes run out without any write; this sweep indexes datasets that opened and drops those that closed.
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "search-reindex-stale-datasets": {
-        "task": "catalogue.search.tasks.reindex_stale_datasets",
-        "schedule": env_float("SEARCH_STALE_SWEEP_SECONDS", 600.0),
-    },
-}
+# --- Access: login (local accounts, optional OpenID Connect), downloads, embargo life cycle ----------------------
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+# Whole-dataset zips above this size are refused in favour of the facility's bulk route (Globus/SFTP).
+DOWNLOAD_ZIP_MAX_BYTES = env_int("DOWNLOAD_ZIP_MAX_BYTES", 20 * 1024**3, minimum=0)
+EMBARGO_REMINDER_DAYS = env_int("EMBARGO_REMINDER_DAYS", 30, minimum=1)
+ACCESS_GRANT_DEFAULT_DAYS = env_int("ACCESS_GRANT_DEFAULT_DAYS", 365, minimum=1)
+FIXITY_BATCH_SIZE = env_int("FIXITY_BATCH_SIZE", 500, minimum=1)
+FIXITY_INTERVAL_DAYS = env_int("FIXITY_INTERVAL_DAYS", 90, minimum=1)
+# Where access requests go besides the PI (the data office); empty = the stewards' own e-mail addresses.
+DATA_OFFICE_EMAIL = env_str("DATA_OFFICE_EMAIL")
+
+# OpenID Connect (UmbrellaID, eduTEAMS, Keycloak): enabled when OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID are set.
+# Endpoints come from the issuer's discovery document unless given one by one.
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your institution (PaN AAI)")
+OIDC_ENABLED = bool(OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID)
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_STORE_ID_TOKEN = True  # needed for the provider's end-session (logout) call
+OIDC_AUTHENTICATE_CLASS = "landing.access.oidc.AuthenticationRequestView"
+OIDC_OP_LOGOUT_URL_METHOD = "landing.access.oidc.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?failed=oidc"
+# Claim mapping: each value of OIDC_GROUPS_CLAIM matching OIDC_GROUP_PATTERN joins the Django group named by its
+# `group` match; a value matching OIDC_PROPOSAL_PATTERN makes the user a member of the proposal whose number is the
+# `proposal` match (eduTEAMS/AARC entitlements look like urn:mace:…:group:pan:proposal:mx1234#aai.example).
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "eduperson_entitlement")
+OIDC_GROUP_PATTERN = env_str("OIDC_GROUP_PATTERN", r"^urn:[^#]*:group:pan:group:(?P<group>[\w.-]+)(#.*)?$")
+OIDC_PROPOSAL_PATTERN = env_str("OIDC_PROPOSAL_PATTERN", r"^urn:[^#]*:group:pan:proposal:(?P<proposal>[\w.-]+)(#.*)?$")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(0, "landing.access.oidc.AuthenticationBackend")
 
 # --- PaNOSC Search API (catalogue.panosc) ---------------------------------------------------------------------------
 PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)

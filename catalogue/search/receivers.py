@@ -10,11 +10,17 @@ import threading
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from catalogue.signals import dataset_recorded
+from catalogue.signals import dataset_opened, dataset_recorded, document_opened
 from pancommons.celery import app
 
 # The tasks live in catalogue.search.tasks, which Django's app-based autodiscovery would not look at.
 app.autodiscover_tasks(["catalogue.search"])
+# Embargoes that simply run out are caught by the opening service (dataset_opened); this sweep is the safety net
+# for openness changed by plain UPDATEs (withdrawals, bulk fixes). pancommons/celery.py owns the schedule table.
+app.conf.beat_schedule.setdefault(
+    "search-reindex-stale-datasets",
+    {"task": "catalogue.search.tasks.reindex_stale_datasets", "schedule": 600.0},
+)
 
 _pending = threading.local()
 
@@ -43,6 +49,10 @@ def _flush() -> None:
 
 def _dataset_recorded(sender: object, dataset, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
     queue_reindex("datasets", [dataset.pk])
+
+
+def _document_opened(sender: object, document, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    queue_reindex("documents", [document.pk])
 
 
 def _dataset_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
@@ -106,6 +116,8 @@ def _item_deleted(sender, instance, **kwargs: object) -> None:  # type: ignore[n
 
 
 dataset_recorded.connect(_dataset_recorded, dispatch_uid="search-dataset-recorded")
+dataset_opened.connect(_dataset_recorded, dispatch_uid="search-dataset-opened")
+document_opened.connect(_document_opened, dispatch_uid="search-document-opened")
 for model, handler in (
     ("catalogue.Dataset", _dataset_saved),
     ("catalogue.Document", _document_saved),
