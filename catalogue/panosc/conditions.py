@@ -37,14 +37,14 @@ _PANET_ID = re.compile(r"panet(\d{5,7})$", re.IGNORECASE)
 RELATIVE_TOLERANCE = 1e-9
 
 
-def _all(parts: list[Q]) -> Q:
+def all_of(parts: list[Q]) -> Q:
     result = Q()
     for part in parts:
         result &= part
     return result
 
 
-def _any(parts: list[Q]) -> Q:
+def any_of(parts: list[Q]) -> Q:
     if not parts:
         return NOTHING
     if any(not part for part in parts):
@@ -225,7 +225,7 @@ def where_q(entity: Entity, where: object, *, depth: int = 0) -> Q:
             if not isinstance(condition, list):
                 raise bad_request("INVALID_OPERAND", f"'{key}' on {entity.name} needs an array")
             clauses = [where_q(entity, clause, depth=depth + 1) for clause in condition]
-            parts.append(_all(clauses) if key == "and" else _any(clauses))
+            parts.append(all_of(clauses) if key == "and" else any_of(clauses))
         elif key == "text":
             parts.append(text_q(entity, condition))
         elif key in IGNORED_KEYS:
@@ -234,14 +234,14 @@ def where_q(entity: Entity, where: object, *, depth: int = 0) -> Q:
             parts.append(condition_q(entity, key, entity.fields[key], condition))
         else:
             raise bad_request("UNKNOWN_PROPERTY", f"Unknown property '{key}' on {entity.name}")
-    return _all(parts)
+    return all_of(parts)
 
 
 def condition_q(entity: Entity, key: str, spec: Field, condition: object) -> Q:
     where = f"{entity.name}.{key}"
     if spec.kind == "public":
-        return _all([_public_q(op, operand, where=where) for op, operand in operations(condition, where=where)])
-    return _all(
+        return all_of([_public_q(op, operand, where=where) for op, operand in operations(condition, where=where)])
+    return all_of(
         [
             field_q(spec.lookup, spec.kind, op, operand, where=where)
             for op, operand in operations(condition, where=where)
@@ -255,7 +255,7 @@ def text_q(entity: Entity, text: object) -> Q:
         raise bad_request("INVALID_OPERAND", f"'text' on {entity.name} needs a string")
     if not entity.text_fields:
         return Q()
-    return _any([Q(**{f"{lookup}__icontains": str(text)}) for lookup in entity.text_fields])
+    return any_of([Q(**{f"{lookup}__icontains": str(text)}) for lookup in entity.text_fields])
 
 
 # --- Parameters (spec §4.2) -----------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def parameter_where(where: object, *, depth: int = 0) -> ParameterWhere:
     compiled = _group(leaves)
     for branches in alternatives:
         options = [parameter_where(branch, depth=depth + 1) for branch in branches]
-        compiled.q &= _any([option.q for option in options])
+        compiled.q &= any_of([option.q for option in options])
         compiled.unit_groups.extend(group for option in options for group in option.unit_groups)
     return compiled
 
@@ -349,7 +349,7 @@ def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
                 parts.append(_value_q(op, operand, context))
             else:
                 parts.append(field_q(key, "integer" if key == "id" else "string", op, operand, where=where))
-    q = _all(parts)
+    q = all_of(parts)
     ranged = _range_q(leaves, context)
     if ranged is not None:
         q |= ranged
@@ -395,7 +395,7 @@ def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) 
 
     def holds(side: list[tuple[str, float]]) -> Q:
         slack = {"lte": 1, "gte": -1}
-        return dimension & _all(
+        return dimension & all_of(
             [
                 Q(**{f"{lookup}__{operator}": bound + slack.get(operator, 0) * abs(bound) * RELATIVE_TOLERANCE})
                 for operator, bound in side
@@ -456,7 +456,7 @@ def _si_q(positive: str, operand: object, unit: str, *, where: str) -> Q:
         value = si(operand)
         return same_dimension & Q(value_si__gte=value - tolerance(value), value_si__lte=value + tolerance(value))
     if positive == "inq":
-        return _any([_si_q("eq", item, unit, where=where) for item in check_list("inq", operand, where=where)])
+        return any_of([_si_q("eq", item, unit, where=where) for item in check_list("inq", operand, where=where)])
     if positive == "between":
         low, high = (si(item) for item in check_list("between", operand, where=where))
         return same_dimension & Q(value_si__gte=low - tolerance(low), value_si__lte=high + tolerance(high))
@@ -480,7 +480,7 @@ def _raw_q(positive: str, operand: object, *, where: str) -> Q:
             raise bad_request("INVALID_VALUE", f"{operand!r} is not a valid value for {where}")
         return Q(value_number=number)
     if positive == "inq":
-        return _any([_raw_q("eq", item, where=where) for item in check_list("inq", operand, where=where)])
+        return any_of([_raw_q("eq", item, where=where) for item in check_list("inq", operand, where=where)])
     if positive == "between":
         low, high = check_list("between", operand, where=where)
         if number_of(low) is not None and number_of(high) is not None:
@@ -553,7 +553,7 @@ def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
     lookup = "pid" if key in ("pid", "panetId") else "name"
     if positive in ("eq", "inq") and lookup == "name":
         items = [operand] if positive == "eq" else check_list("inq", operand, where="Technique.name")
-        local = _any([Q(name__iexact=str(item)) for item in items if item is not None])
+        local = any_of([Q(name__iexact=str(item)) for item in items if item is not None])
     else:
         local = field_q(lookup, "string", positive, operand, where=f"Technique.{key}")
     return in_panet | (Q(panet_id__isnull=True) & local)
@@ -578,7 +578,7 @@ def technique_where(where: object) -> TechniqueWhere:
                 if not isinstance(condition, list):
                     raise bad_request("INVALID_OPERAND", f"'{key}' on Technique needs an array")
                 branches = [walk(branch, depth + 1) for branch in condition]
-                parts.append(_all(branches) if key == "and" else _any(branches))
+                parts.append(all_of(branches) if key == "and" else any_of(branches))
             elif key == "text":
                 parts.append(leaf("name", "ilike", "%" + re.sub(r"([\\%_])", r"\\\1", str(condition)) + "%"))
             elif key in IGNORED_KEYS:
@@ -587,7 +587,7 @@ def technique_where(where: object) -> TechniqueWhere:
                 parts.extend(leaf(key, op, operand) for op, operand in operations(condition, where=f"Technique.{key}"))
             else:
                 raise bad_request("UNKNOWN_PROPERTY", f"Unknown property '{key}' on Technique")
-        return _all(parts)
+        return all_of(parts)
 
     def leaf(key: str, operator: str, operand: object) -> Q:
         has_any = Exists(Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk")))
@@ -601,4 +601,4 @@ def technique_where(where: object) -> TechniqueWhere:
         return _dataset_has(rows)
 
     dataset_q = walk(where, 0)
-    return TechniqueWhere(dataset_q, _any(positives) if positives else None)
+    return TechniqueWhere(dataset_q, any_of(positives) if positives else None)

@@ -5,7 +5,7 @@ lookup from the target back to the parent). Everything the filter compiler and t
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Exists, F, Func, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Lower
@@ -52,8 +52,6 @@ class Entity:
     text_fields: tuple[str, ...]
     default_order: tuple  # order_by() arguments
     base: Callable[[], QuerySet]
-    scored: bool = False
-    sortable: frozenset[str] = field(default_factory=frozenset)
 
 
 def _file_name() -> Func:
@@ -107,7 +105,6 @@ _register(
         text_fields=("title",),
         default_order=(Lower("title"), "pid"),
         base=open_datasets,
-        scored=True,
     )
 )
 _register(
@@ -135,7 +132,6 @@ _register(
         text_fields=("title", "summary"),
         default_order=(Lower("title"), "pid"),
         base=_documents,
-        scored=True,
     )
 )
 _register(
@@ -151,7 +147,6 @@ _register(
         text_fields=("name", "facility__short_name"),
         default_order=(Lower("name"), "pid"),
         base=lambda: Instrument.objects.select_related("facility"),
-        scored=True,
     )
 )
 _register(

@@ -14,7 +14,7 @@ from django.db.models.functions import RowNumber
 
 from catalogue.models import Dataset, SearchGroup
 from catalogue.panosc import serializers
-from catalogue.panosc.conditions import UnitGroup, _all, _any, parameter_where, technique_where, where_q
+from catalogue.panosc.conditions import UnitGroup, all_of, any_of, parameter_where, technique_where, where_q
 from catalogue.panosc.entities import ENTITIES, Entity
 from catalogue.panosc.errors import not_found
 from catalogue.panosc.filters import (
@@ -41,7 +41,7 @@ def _is_dataset_techniques(item: IncludeItem) -> bool:
 def qualifies_q(item: IncludeItem) -> Q:
     """Rows of the item's target that qualify for it: its scope's where and every constraining nested item."""
     q = where_q(item.target, item.scope.where) if item.scope.where else Q()
-    return q & _all([related_q(nested) for nested in item.scope.include if nested.constraining])
+    return q & all_of([related_q(nested) for nested in item.scope.include if nested.constraining])
 
 
 def related_q(item: IncludeItem) -> Q:
@@ -49,7 +49,7 @@ def related_q(item: IncludeItem) -> Q:
     if _is_dataset_techniques(item):
         # techniques are judged per dataset, not per row (spec §5.2)
         q = technique_where(item.scope.where).dataset_q if item.scope.where else Q()
-        nested = _all([related_q(inner) for inner in item.scope.include if inner.constraining])
+        nested = all_of([related_q(inner) for inner in item.scope.include if inner.constraining])
         if nested:
             rows = item.target.base().filter(nested).values("pk")
             through = Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"), technique_id__in=rows)
@@ -57,7 +57,7 @@ def related_q(item: IncludeItem) -> Q:
         return q
     relation = item.parent.relations[item.relation]
     rows = item.target.base().filter(qualifies_q(item))
-    return _any([Exists(rows.filter(**{path: OuterRef("pk")})) for path in _live_paths(relation.paths)])
+    return any_of([Exists(rows.filter(**{path: OuterRef("pk")})) for path in _live_paths(relation.paths)])
 
 
 def _live_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,7 +70,7 @@ def _live_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
 def candidates(entity: Entity, *, where: dict, include: list[IncludeItem]) -> QuerySet:
     """Public rows satisfying `where` and every constraining include (the parent filter of spec §3.5)."""
     q = where_q(entity, where) if where else Q()
-    q &= _all([related_q(item) for item in include if item.constraining])
+    q &= all_of([related_q(item) for item in include if item.constraining])
     return entity.base().filter(q)
 
 
@@ -203,10 +203,10 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
         row_filter = Q()
     elif _is_dataset_techniques(items[0]):
         outputs = [technique_where(item.scope.where).output_q if item.scope.where else None for item in items]
-        row_filter = Q() if any(output is None for output in outputs) else _any(outputs)
-        row_filter &= _any([_all([related_q(n) for n in item.scope.include if n.constraining]) for item in items])
+        row_filter = Q() if any(output is None for output in outputs) else any_of(outputs)
+        row_filter &= any_of([all_of([related_q(n) for n in item.scope.include if n.constraining]) for item in items])
     else:
-        row_filter = _any([qualifies_q(item) for item in items])
+        row_filter = any_of([qualifies_q(item) for item in items])
     annotations = {}
     if target.name == "Parameter" and not sends_all:
         for item in items:

@@ -120,3 +120,15 @@ def test_without_a_built_index_scores_fall_back_to_substrings_and_status_says_de
     ranked = list(scoring.rank_datasets(candidates=Dataset.objects.all(), query="water magnetic"))
     assert [(d.pk, d.score) for d in ranked] == [(water.pk, pytest.approx(0.45))]
     assert "datasets" in " ".join(client.get("/panosc-api").json()["degraded"])
+
+
+def test_an_opened_embargo_is_indexed_after_commit(corpus, django_capture_on_commit_callbacks):
+    from catalogue.signals import dataset_opened
+
+    secret = corpus["secret"]
+    Dataset.objects.filter(pk=secret.pk).update(open_now=True)
+    with django_capture_on_commit_callbacks() as callbacks:
+        dataset_opened.send(sender=Dataset, dataset=secret)
+    assert callbacks
+    reindex_items("datasets", [secret.pk])
+    assert [d.pk for d in scoring.rank_datasets(candidates=Dataset.objects.all(), query="zebrafish")] == [secret.pk]
