@@ -6,6 +6,8 @@ Usage (a catalogue made with `manage.py generate_catalogue --datasets N`, a serv
 The floor of a request is the time PostgreSQL needs to read the same top-level rows by pid (or, for a count,
 to count the same rows with the same text condition) over a direct connection: what no API can beat.
 Targets (issue 5): p95 ≤ 100 ms and ≤ 2× the floor for every request. Prints one line per request.
+With --explain (run from the project root, same settings as the server) each request is also replayed in-process
+and the indexes in the plan of its slowest SQL statement are printed.
 """
 
 import argparse
@@ -213,6 +215,29 @@ def floor_ms(connection: psycopg.Connection, path: str, body: object, repeat: in
     return statistics.median(samples)
 
 
+def explained_indexes(path: str, flt: dict | None) -> str:
+    """The indexes PostgreSQL plans to use for the slowest statement of one request, replayed in-process."""
+    import re
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/panosc-api" + path + ("?filter=" + urllib.parse.quote(json.dumps(flt)) if flt else "")
+    with CaptureQueriesContext(connection) as captured:
+        Client(HTTP_HOST="127.0.0.1").get(url)
+    statements = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    if not statements:
+        return "-"
+    slowest = max(statements, key=lambda q: float(q["time"]))["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + slowest)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    used = re.findall(r"Index (?:Only )?Scan (?:Backward )?using (\w+)", plan)
+    used += re.findall(r"Bitmap Index Scan on (\w+)", plan)
+    return ", ".join(sorted(set(used))) or "none (sequential scans)"
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -223,7 +248,17 @@ def main() -> int:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000/panosc-api")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--explain", action="store_true", help="also print the indexes each request's plan uses")
     args = parser.parse_args()
+    if args.explain:
+        import django
+
+        sys.path.insert(0, os.getcwd())
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
+        django.setup()
+        import logging
+
+        logging.getLogger("catalogue.panosc").setLevel(logging.WARNING)
     connection = psycopg.connect(args.database_url, autocommit=True)
     datasets = connection.execute("SELECT count(*) FROM catalogue_dataset").fetchone()[0]
     document = connection.execute(
@@ -248,6 +283,8 @@ def main() -> int:
         count = len(body) if isinstance(body, list) else 1
         worst = max(worst, p95)
         print(f"{name:32} {count:5d} {p50:8.1f} {p95:8.1f} {floor:9.2f} {p95 / max(floor, 0.01):9.1f}")
+        if args.explain:
+            print(f"{'':32} indexes: {explained_indexes(path, flt)}")
     print(f"worst p95: {worst:.1f} ms")
     return 0
 

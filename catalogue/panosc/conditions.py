@@ -4,6 +4,7 @@ group conditions for parameters (§4.2) and dataset-level PaNET conditions for t
 import logging
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -356,13 +357,33 @@ def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
     return ParameterWhere(q, [UnitGroup(q, *context)] if context else [])
 
 
+_RANGE_TTL_SECONDS = 60.0
+_ranged_names: dict[str, tuple[float, bool]] = {}
+
+
+def has_range(name: str) -> bool:
+    """Whether any dataset records <name>_min (cached: the range branches cost a join on every parameter query).
+
+    A stale "no" can hide a just-recorded range for a minute (parameter saves clear the cache in this process).
+    """
+    checked = _ranged_names.get(name)
+    if checked is None or time.monotonic() - checked[0] > _RANGE_TTL_SECONDS:
+        checked = (time.monotonic(), Parameter.objects.filter(name=f"{name}_min").exists())
+        _ranged_names[name] = checked
+    return checked[1]
+
+
+def forget_ranges() -> None:
+    _ranged_names.clear()
+
+
 def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) -> Q | None:
     """Rows <name>_min / <name>_max of one dataset that, as a range, satisfy the value condition (spec §4.2)."""
     names = [condition for key, condition in leaves if key == "name"]
     values = [condition for key, condition in leaves if key == "value"]
     others = [key for key, condition in leaves if key not in ("name", "value") and _plain_unit(condition) is None]
     name = _plain_unit(names[0]) if len(names) == 1 else None
-    if name is None or not values or others:
+    if name is None or not values or others or not has_range(name):
         return None
     lookup = "value_si" if context else "value_number"
 

@@ -78,6 +78,9 @@ def _sample_saved(sender: object, instance, **kwargs: object) -> None:  # type: 
 
 
 def _parameter_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    from catalogue.panosc.conditions import forget_ranges
+
+    forget_ranges()
     if instance.dataset_id:
         queue_reindex("datasets", [instance.dataset_id])
 
