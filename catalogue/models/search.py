@@ -51,7 +51,7 @@ class DatasetPosting(Posting):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "dataset"], name="dataset_posting_unique")]
-        indexes = [models.Index(fields=["term", "tf"], name="dataset_posting_term_tf")]
+        indexes = [models.Index(fields=["term", "tf", "dataset"], name="dataset_posting_covering")]
 
     def __str__(self) -> str:
         return f"{self.term_id} in dataset {self.dataset_id}: {self.tf}"
@@ -62,7 +62,7 @@ class DocumentPosting(Posting):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "document"], name="document_posting_unique")]
-        indexes = [models.Index(fields=["term", "tf"], name="document_posting_term_tf")]
+        indexes = [models.Index(fields=["term", "tf", "document"], name="document_posting_covering")]
 
     def __str__(self) -> str:
         return f"{self.term_id} in document {self.document_id}: {self.tf}"
@@ -73,7 +73,7 @@ class InstrumentPosting(Posting):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "instrument"], name="instrument_posting_unique")]
-        indexes = [models.Index(fields=["term", "tf"], name="instrument_posting_term_tf")]
+        indexes = [models.Index(fields=["term", "tf", "instrument"], name="instrument_posting_covering")]
 
     def __str__(self) -> str:
         return f"{self.term_id} in instrument {self.instrument_id}: {self.tf}"
