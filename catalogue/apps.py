@@ -14,3 +14,4 @@ class CatalogueConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_stewards_group, sender=self)
+        from catalogue.search import receivers  # noqa: F401 — connects the search index's signal receivers

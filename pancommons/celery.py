@@ -10,10 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
 app = Celery("pancommons")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# catalogue.search.tasks sits below an app, where Django's app-based autodiscovery does not look.
+app.autodiscover_tasks(["catalogue.search"])
 
 # Periodic work; django-celery-beat copies these entries into its tables, where stewards can pause or retime them.
 app.conf.beat_schedule = {
     "open-ended-embargoes": {"task": "catalogue.tasks.open_ended_embargoes", "schedule": crontab(minute=5)},
     "embargo-reminders": {"task": "catalogue.tasks.send_embargo_reminders", "schedule": crontab(hour=6, minute=15)},
     "fixity": {"task": "catalogue.tasks.check_fixity", "schedule": crontab(minute=35)},
+    # Safety net for openness changed by plain UPDATEs (withdrawals, bulk fixes); openings reindex at once.
+    "search-reindex-stale-datasets": {"task": "catalogue.search.tasks.reindex_stale_datasets", "schedule": 600.0},
 }

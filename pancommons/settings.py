@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -260,7 +261,11 @@ if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.insert(0, "landing.access.oidc.AuthenticationBackend")
 
 # --- Landing pages and DataCite (landing app) -----------------------------------------------------------------
-INSTALLED_APPS += ["django.contrib.sitemaps"]
 # Quick retries inside one DataCite call; longer outages are retried by the Celery task with back-off.
 DATACITE_ATTEMPTS = 3
 DATACITE_BACKOFF_SECONDS = 1.0
+
+# --- PaNOSC Search API (catalogue.panosc) ---------------------------------------------------------------------------
+PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
+# A pathological filter fails fast with 503 instead of holding a worker; the federation has given up by then.
+PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minimum=100)
