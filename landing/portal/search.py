@@ -1,0 +1,390 @@
+"""The portal's dataset search: facet and parameter filters, facet counts, sorting and pages (issue 8).
+
+Every read starts from catalogue.visibility, so an embargoed dataset the visitor may not see never reaches a
+result, a count or a facet. Free-text relevance is the PaNOSC scorer's (catalogue.search.scoring), not ours.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, ExtractYear, Lower
+
+from catalogue import panet, units, visibility
+from catalogue.models import Dataset, Facility, Instrument, Parameter, Preview, Technique
+
+PAGE_SIZE = 20
+FacetName = Literal["technique", "instrument", "facility", "year", "access", "format"]
+FACET_NAMES: tuple[FacetName, ...] = ("technique", "instrument", "facility", "year", "access", "format")
+# The SearchQuery field holding each facet's chosen values; the URL parameter is the facet's name.
+FACET_FIELDS: dict[FacetName, str] = {
+    "technique": "techniques",
+    "instrument": "instruments",
+    "facility": "facilities",
+    "year": "years",
+    "access": "access",
+    "format": "formats",
+}
+SORTS = {"relevance": "best match", "newest": "newest first", "oldest": "oldest first", "title": "title A–Z"}
+# PaNET's upper terms only organise the ontology ("defined by experimental probe"); the tree starts below them.
+PANET_GROUPING_TERMS = frozenset({"PaNET00001", "PaNET00002", "PaNET00003"})
+# Relative tolerance on inclusive bounds, as the PaNOSC API compares converted values (spec §4.2).
+SI_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class RangeKind:
+    """A parameter the portal filters by range: its PaNOSC name, its dimension and the units it offers."""
+
+    key: str
+    label: str
+    parameter: str
+    units: tuple[str, ...]
+
+    @property
+    def dimension(self) -> str:
+        return units.dimension_of(units.query_unit(self.units[0]))
+
+
+RANGE_KINDS: dict[str, RangeKind] = {
+    kind.key: kind
+    for kind in (
+        RangeKind("temperature", "Sample temperature", "sample_temperature", ("K", "celsius", "fahrenheit")),
+        RangeKind("wavelength", "Wavelength", "incident_wavelength", ("angstrom", "nm", "pm")),
+        RangeKind("energy", "Photon energy", "incident_photon_energy", ("eV", "keV", "J")),
+        RangeKind("pressure", "Sample pressure", "sample_pressure", ("Pa", "kPa", "bar", "mbar", "atm", "torr")),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    """A range filter as the visitor wrote it (bounds in `unit`); either bound may be open."""
+
+    kind: RangeKind
+    unit: str
+    low: float | None
+    high: float | None
+
+    def si_bounds(self) -> tuple[float | None, float | None]:
+        pint_unit = units.query_unit(self.unit)
+        low = None if self.low is None else units.to_si(self.low, pint_unit).value
+        high = None if self.high is None else units.to_si(self.high, pint_unit).value
+        return (
+            None if low is None else low - abs(low) * SI_TOLERANCE,
+            None if high is None else high + abs(high) * SI_TOLERANCE,
+        )
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One state of the search page; every field round-trips through the URL (see forms.py)."""
+
+    text: str = ""
+    techniques: tuple[str, ...] = ()  # PaNET ids; each includes its descendants
+    instruments: tuple[str, ...] = ()  # instrument pids
+    facilities: tuple[str, ...] = ()  # facility short names
+    years: tuple[int, ...] = ()
+    access: tuple[str, ...] = ()  # "open", "embargoed"
+    formats: tuple[str, ...] = ()
+    ranges: tuple[ParameterRange, ...] = ()
+    sort: str = ""
+    page: int = 1
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort:
+            return self.sort
+        return "relevance" if self.text.strip() else "newest"
+
+    def selected(self, facet: FacetName) -> tuple[str, ...]:
+        return tuple(str(value) for value in getattr(self, FACET_FIELDS[facet]))
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    children: tuple["FacetValue", ...] = ()
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: FacetName
+    label: str
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    datasets: list[Dataset]
+    total: int
+    page: int
+    page_count: int
+    facets: tuple[Facet, ...] = field(default_factory=tuple)
+
+
+class PageOutOfRange(ValueError):
+    def __init__(self, page: int, page_count: int) -> None:
+        super().__init__(f"page {page} does not exist: the results fill {page_count} page(s)")
+        self.page = page
+        self.page_count = page_count
+
+
+FACET_LABELS: dict[FacetName, str] = {
+    "technique": "Technique",
+    "instrument": "Instrument",
+    "facility": "Facility",
+    "year": "Year of measurement",
+    "access": "Access",
+    "format": "File format",
+}
+
+
+def _is_open() -> Q:
+    # The visibility module's own definition of "open", so the access facet can never disagree with it.
+    return visibility._open_q()
+
+
+def _facet_expressions() -> dict[FacetName, object]:
+    """SQL for each non-technique facet's key (techniques are many-to-many and counted separately)."""
+    return {
+        "instrument": F("instrument__pid"),
+        "facility": Coalesce(F("instrument__facility__short_name"), F("proposal__facility__short_name")),
+        "year": ExtractYear("creation_time"),
+        "access": Case(When(_is_open(), then=Value("open")), default=Value("embargoed")),
+        "format": F("file_format"),
+    }
+
+
+def expanded_techniques(panet_ids: tuple[str, ...]) -> frozenset[str]:
+    """The chosen PaNET terms and all their descendants: "small angle scattering" brings SAXS and SANS."""
+    vocabulary = panet.vocabulary()
+    expanded: set[str] = set()
+    for panet_id in panet_ids:
+        expanded |= vocabulary.descendants(panet_id)
+    return frozenset(expanded)
+
+
+def _technique_filter(panet_ids: tuple[str, ...]) -> Q:
+    tagged = Dataset.techniques.through.objects.filter(
+        dataset_id=OuterRef("pk"), technique__panet_id__in=expanded_techniques(panet_ids)
+    )
+    return Q(Exists(tagged))
+
+
+def _range_filter(parameter_range: ParameterRange) -> Q:
+    """A point value in range, or a `<name>_min`/`<name>_max` range that overlaps it (spec §4.2, ranges)."""
+    kind = parameter_range.kind
+    low, high = parameter_range.si_bounds()
+    rows = Parameter.objects.filter(dataset_id=OuterRef("pk"), dimension=kind.dimension, value_si__isnull=False)
+    point = rows.filter(name=kind.parameter)
+    range_min = rows.filter(name=f"{kind.parameter}_min")
+    range_max = rows.filter(name=f"{kind.parameter}_max")
+    if low is not None:
+        point = point.filter(value_si__gte=low)
+        range_max = range_max.filter(value_si__gte=low)
+    if high is not None:
+        point = point.filter(value_si__lte=high)
+        range_min = range_min.filter(value_si__lte=high)
+    return Q(Exists(point)) | (Q(Exists(range_min)) & Q(Exists(range_max)))
+
+
+def _facet_filter(facet: FacetName, query: SearchQuery) -> Q | None:
+    selected = query.selected(facet)
+    if not selected:
+        return None
+    if facet == "technique":
+        return _technique_filter(query.techniques)
+    if facet == "access":
+        return _is_open() if selected == ("open",) else (~_is_open() if selected == ("embargoed",) else Q())
+    if facet == "year":
+        return Q(measured_year__in=query.years)
+    lookup = {"instrument": "instrument__pid__in", "facility": "facility_key__in", "format": "file_format__in"}[facet]
+    return Q(**{lookup: selected})
+
+
+def _annotated(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    expressions = _facet_expressions()
+    return queryset.annotate(measured_year=expressions["year"], facility_key=expressions["facility"])
+
+
+def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetName | None = None) -> QuerySet:
+    """Datasets the visitor may see that pass every filter of `query` (except facet `skip`) and the text."""
+    datasets = _annotated(visibility.datasets_visible_to(user))
+    for facet in FACET_NAMES:
+        condition = None if facet == skip else _facet_filter(facet, query)
+        if condition is not None:
+            datasets = datasets.filter(condition)
+    for parameter_range in query.ranges:
+        datasets = datasets.filter(_range_filter(parameter_range))
+    return datasets
+
+
+def _count_groups(datasets: QuerySet[Dataset], facets: list[FacetName]) -> dict[FacetName, dict[str, int]]:
+    """Counts per key of several facets in one scan (GROUPING SETS): one query, however many facets."""
+    if not facets:
+        return {}
+    expressions = _facet_expressions()
+    columns = [f"facet_{name}" for name in facets]
+    keyed = datasets.order_by().annotate(**{f"facet_{name}": expressions[name] for name in facets}).values(*columns)
+    inner_sql, params = keyed.query.sql_with_params()
+    quoted = [connection.ops.quote_name(column) for column in columns]
+    sql = (
+        f"SELECT {', '.join(quoted)}, GROUPING({', '.join(quoted)}), COUNT(*) FROM ({inner_sql}) AS matched "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({column})' for column in quoted)})"
+    )
+    counts: dict[FacetName, dict[str, int]] = {name: {} for name in facets}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            keys, grouping, count = row[: len(facets)], row[-2], row[-1]
+            for position, name in enumerate(facets):
+                # GROUPING() sets the bit of every column the row is not grouped by; ours is the zero bit.
+                if not grouping & (1 << (len(facets) - 1 - position)) and keys[position] not in (None, ""):
+                    counts[name][str(keys[position])] = count
+    return counts
+
+
+def _technique_counts(datasets: QuerySet[Dataset]) -> dict[str, int]:
+    """Datasets per PaNET term, a dataset counting once under each term it or its techniques descend from.
+
+    Datasets are grouped by their exact set of techniques in SQL (a handful of distinct sets even in a large
+    catalogue); each set's ancestors are then rolled up, so a dataset tagged SAXS and WAXS counts once under
+    "x-ray scattering".
+    """
+    through = Dataset.techniques.through
+    per_dataset = (
+        through.objects.filter(dataset_id__in=datasets.order_by().values("pk"))
+        .values("dataset_id")
+        .annotate(technique_set=ArrayAgg("technique_id", ordering="technique_id"))
+        .values("technique_set")
+    )
+    inner_sql, params = per_dataset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT technique_set, COUNT(*) FROM ({inner_sql}) AS sets GROUP BY technique_set", params)
+        technique_sets = cursor.fetchall()
+    ids = {technique_id for technique_set, _ in technique_sets for technique_id in technique_set}
+    terms_of = {
+        technique.pk: {technique.panet_id, *technique.ancestors}
+        for technique in Technique.objects.filter(pk__in=ids, panet_id__isnull=False).only("panet_id", "ancestors")
+    }
+    counts: dict[str, int] = defaultdict(int)
+    for technique_set, count in technique_sets:
+        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in technique_set)):
+            counts[term] += count
+    return dict(counts)
+
+
+def _technique_tree(counts: dict[str, int], selected: tuple[str, ...]) -> tuple[FacetValue, ...]:
+    vocabulary = panet.vocabulary()
+    shown = {
+        term_id
+        for term_id in counts
+        if term_id in vocabulary.terms
+        and term_id not in PANET_GROUPING_TERMS
+        and not vocabulary.terms[term_id].is_concept
+    }
+    children: dict[str, list[str]] = defaultdict(list)
+    roots = []
+    for term_id in shown:
+        parents = [parent for parent in vocabulary.terms[term_id].parents if parent in shown]
+        for parent in parents:
+            children[parent].append(term_id)
+        if not parents:
+            roots.append(term_id)
+
+    def node(term_id: str, path: frozenset[str]) -> FacetValue:
+        below = sorted(children[term_id], key=lambda child: (-counts[child], vocabulary.terms[child].label))
+        return FacetValue(
+            value=term_id,
+            label=vocabulary.terms[term_id].label,
+            count=counts[term_id],
+            selected=term_id in selected,
+            children=tuple(node(child, path | {term_id}) for child in below if child not in path),
+        )
+
+    return tuple(node(root, frozenset()) for root in sorted(roots, key=lambda r: (-counts[r], r)))
+
+
+def _labels(facet: FacetName, keys: list[str]) -> dict[str, str]:
+    if facet == "instrument":
+        return {
+            instrument.pid: f"{instrument.name} ({instrument.facility.short_name})"
+            for instrument in Instrument.objects.filter(pid__in=keys).select_related("facility")
+        }
+    if facet == "facility":
+        return dict(Facility.objects.filter(short_name__in=keys).values_list("short_name", "name"))
+    if facet == "access":
+        return {"open": "Open", "embargoed": "Under embargo"}
+    return {key: key for key in keys}
+
+
+def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, ...]:
+    """Every facet's values with the number of matching datasets.
+
+    A facet's counts apply every filter but its own, so choosing one instrument still shows how many datasets
+    the others would add. Facets without a selection share one GROUPING SETS scan.
+    """
+    counts: dict[FacetName, dict[str, int]] = {}
+    shared = [name for name in FACET_NAMES if name != "technique" and not query.selected(name)]
+    counts.update(_count_groups(matching_datasets(user=user, query=query), shared))
+    for name in FACET_NAMES:
+        if name != "technique" and query.selected(name):
+            counts.update(_count_groups(matching_datasets(user=user, query=query, skip=name), [name]))
+    technique_counts = _technique_counts(matching_datasets(user=user, query=query, skip="technique"))
+
+    facets = [Facet("technique", FACET_LABELS["technique"], _technique_tree(technique_counts, query.techniques))]
+    for name in FACET_NAMES[1:]:
+        found = counts[name]
+        selected = query.selected(name)
+        for value in selected:  # a chosen value stays on screen (count 0) so it can be unchosen
+            found.setdefault(value, 0)
+        labels = _labels(name, list(found))
+        if name == "year":
+            ordered = sorted(found, reverse=True)
+        else:
+            ordered = sorted(found, key=lambda key: (-found[key], labels.get(key, key).lower()))
+        values = tuple(FacetValue(key, labels.get(key, key), found[key], key in selected) for key in ordered)
+        facets.append(Facet(name, FACET_LABELS[name], values))
+    return tuple(facets)
+
+
+def _ordered(datasets: QuerySet[Dataset], sort: str) -> QuerySet[Dataset]:
+    # Each order ends with pid so that pages never overlap or skip a dataset.
+    if sort == "title":
+        return datasets.order_by(Lower("title"), "pid")
+    if sort == "oldest":
+        return datasets.order_by("creation_time", "pid")
+    return datasets.order_by("-creation_time", "-pid")
+
+
+def with_card_fields(datasets: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """What a result card shows, in a fixed number of queries (no per-card queries, no large JSON columns)."""
+    return (
+        datasets.select_related("proposal", "instrument__facility")
+        .prefetch_related("techniques")
+        .defer("raw_metadata", "scientific_metadata", "description")
+        .annotate(
+            has_preview=Exists(Preview.objects.filter(dataset_id=OuterRef("pk"), png__isnull=False)),
+            is_open=Case(When(_is_open(), then=Value(True)), default=Value(False)),
+        )
+    )
+
+
+def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = True) -> SearchPage:
+    """One page of results (and the facets) for the visitor; raises PageOutOfRange past the last page."""
+    datasets = _ordered(matching_datasets(user=user, query=query), query.effective_sort)
+    total = datasets.count()
+    page_count = max(1, -(-total // PAGE_SIZE))
+    if query.page > page_count:
+        raise PageOutOfRange(query.page, page_count)
+    start = (query.page - 1) * PAGE_SIZE
+    page = list(with_card_fields(datasets)[start : start + PAGE_SIZE])
+    facets = facet_counts(user=user, query=query) if with_facets else ()
+    return SearchPage(datasets=page, total=total, page=query.page, page_count=page_count, facets=facets)
