@@ -262,7 +262,7 @@ def _technique_counts(datasets: QuerySet[Dataset]) -> dict[str, int]:
     per_dataset = (
         through.objects.filter(dataset_id__in=datasets.order_by().values("pk"))
         .values("dataset_id")
-        .annotate(technique_set=ArrayAgg("technique_id", ordering="technique_id"))
+        .annotate(technique_set=ArrayAgg("technique_id", order_by="technique_id"))
         .values("technique_set")
     )
     inner_sql, params = per_dataset.query.sql_with_params()
