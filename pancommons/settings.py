@@ -212,3 +212,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Relevance index of the PaNOSC `query` (catalogue.search) ------------------------------------------------
+# Embargoes run out without any write; this sweep indexes datasets that opened and drops those that closed.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "search-reindex-stale-datasets": {
+        "task": "catalogue.search.tasks.reindex_stale_datasets",
+        "schedule": env_float("SEARCH_STALE_SWEEP_SECONDS", 600.0),
+    },
+}

@@ -7,6 +7,14 @@ from catalogue.models.files import DataFile
 from catalogue.models.parameters import Parameter
 from catalogue.models.people import AccessGrant, AccessRequest, Affiliation, Member, Person
 from catalogue.models.samples import Sample
+from catalogue.models.search import (
+    DatasetPosting,
+    DocumentPosting,
+    InstrumentPosting,
+    SearchGroup,
+    SearchIndexState,
+    SearchTerm,
+)
 from catalogue.models.techniques import Technique
 
 __all__ = [
@@ -15,19 +23,25 @@ __all__ = [
     "Affiliation",
     "Collection",
     "DataFile",
+    "DatasetPosting",
     "Dataset",
     "DatasetKind",
     "DoiState",
     "Document",
+    "DocumentPosting",
     "DocumentKind",
     "Facility",
     "IngestionState",
     "Instrument",
+    "InstrumentPosting",
     "Member",
     "Parameter",
     "Person",
     "Preview",
     "Proposal",
     "Sample",
+    "SearchGroup",
+    "SearchIndexState",
+    "SearchTerm",
     "Technique",
 ]

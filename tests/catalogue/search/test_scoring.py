@@ -1,0 +1,114 @@
+import math
+
+import pytest
+from django.utils import timezone
+
+from catalogue.models import Dataset, Document, Instrument, SearchGroup, SearchIndexState
+from catalogue.search import index, scoring
+from catalogue.search.tasks import reindex_items
+from tests.factories import DatasetFactory, InstrumentFactory, ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rebuild_all() -> None:
+    for group in SearchGroup:
+        index.rebuild(group=group)
+
+
+@pytest.fixture
+def corpus():
+    proposal = ProposalFactory(title="Order in frustrated systems", summary="Neutron diffraction.")
+    datasets = {
+        "both": DatasetFactory(proposal=proposal, title="Water in magnetic clay", description=""),
+        "water": DatasetFactory(proposal=proposal, title="Water uptake of cement", description=""),
+        "other": DatasetFactory(proposal=proposal, title="Glassy carbon standard", description=""),
+        "secret": DatasetFactory(embargoed=True, title="Water secret zebrafish", description=""),
+    }
+    rebuild_all()
+    return datasets
+
+
+def test_single_term_score_is_point_nine_of_the_best_weight(corpus):
+    ranked = list(scoring.rank_datasets(candidates=Dataset.objects.all(), query="water"))
+    assert {d.pk for d in ranked} == {corpus["both"].pk, corpus["water"].pk}
+    assert max(d.score for d in ranked) == pytest.approx(0.9)
+    assert all(0 < d.score < 1 for d in ranked)
+
+
+def test_two_term_query_scores_one_term_matches_at_one_over_root_two(corpus):
+    ranked = list(scoring.rank_datasets(candidates=Dataset.objects.all(), query="water magnetic"))
+    scores = {d.pk: d.score for d in ranked}
+    assert scores[corpus["water"].pk] == pytest.approx(1 / math.sqrt(2))
+    assert ranked[0].pk == corpus["both"].pk
+    assert scores[corpus["both"].pk] < 1
+    assert corpus["other"].pk not in scores
+
+
+def test_embargoed_dataset_is_not_indexed_and_does_not_count_in_n(corpus):
+    assert SearchIndexState.objects.get(group="datasets").items == 3
+    ranked = scoring.rank_datasets(candidates=Dataset.objects.all(), query="zebrafish")
+    assert list(ranked) == []
+
+
+def test_only_stop_words_behaves_as_no_query(corpus):
+    ranked = scoring.rank_datasets(candidates=Dataset.objects.filter(pk=corpus["other"].pk), query="the of")
+    assert [d.score for d in ranked] == [scoring.no_query_score()]
+
+
+def test_exact_pid_scores_highest(corpus):
+    pid = corpus["other"].pid
+    ranked = list(scoring.rank_datasets(candidates=Dataset.objects.all(), query=pid))
+    assert ranked[0].pk == corpus["other"].pk
+    assert ranked[0].score == scoring.MAX_SCORE
+
+
+def test_candidates_restrict_the_result_but_not_the_single_term_maximum(corpus):
+    only_water = Dataset.objects.filter(pk=corpus["water"].pk)
+    ranked = list(scoring.rank_datasets(candidates=only_water, query="water"))
+    assert [d.pk for d in ranked] == [corpus["water"].pk]
+
+
+def test_documents_are_scored_with_the_text_of_their_open_datasets(corpus):
+    ranked = list(scoring.rank_documents(candidates=Document.objects.all(), query="cement"))
+    assert [d.pk for d in ranked] == [corpus["water"].proposal_id]
+    assert list(scoring.rank_documents(candidates=Document.objects.all(), query="zebrafish")) == []
+
+
+def test_instruments_are_scored_by_name_and_facility():
+    instrument = InstrumentFactory(name="MAGiC", description="Polarised diffractometer")
+    InstrumentFactory(name="LoKI")
+    rebuild_all()
+    ranked = list(scoring.rank_instruments(candidates=Instrument.objects.all(), query="polarised magic"))
+    assert [i.pk for i in ranked] == [instrument.pk]
+
+
+def test_a_steward_edit_is_reflected_in_scores_after_commit(corpus, django_capture_on_commit_callbacks):
+    dataset = corpus["other"]
+    assert not scoring.rank_datasets(candidates=Dataset.objects.all(), query="perovskite").exists()
+    with django_capture_on_commit_callbacks() as callbacks:
+        dataset.title = "Perovskite thin film"
+        dataset.save()
+    assert callbacks  # the reindex is sent only once the edit is committed
+    # What the Celery worker runs for that message:
+    reindex_items("datasets", [dataset.pk])
+    ranked = list(scoring.rank_datasets(candidates=Dataset.objects.all(), query="perovskite"))
+    assert [d.pk for d in ranked] == [dataset.pk]
+
+
+def test_reindexing_twice_changes_nothing_and_closing_a_dataset_removes_it(corpus):
+    dataset = corpus["water"]
+    before = list(
+        scoring.rank_datasets(candidates=Dataset.objects.all(), query="water cement").values_list("pk", "score")
+    )
+    index.reindex_datasets(dataset_ids=[dataset.pk])
+    index.reindex_datasets(dataset_ids=[dataset.pk])
+    after = list(
+        scoring.rank_datasets(candidates=Dataset.objects.all(), query="water cement").values_list("pk", "score")
+    )
+    assert before == after
+    Dataset.objects.filter(pk=dataset.pk).update(withdrawn_at=timezone.now())
+    assert dataset.pk in index.stale_dataset_ids(limit=10)
+    index.reindex_datasets(dataset_ids=[dataset.pk])
+    assert SearchIndexState.objects.get(group="datasets").items == 2
+    assert not scoring.rank_datasets(candidates=Dataset.objects.all(), query="cement").exists()
