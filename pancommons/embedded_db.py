@@ -12,8 +12,9 @@ def embedded_database_url(var_dir: Path, database: str = "pancommons") -> str:
 
     data_dir = var_dir / "pgdata"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    # "stop" would shut the server down when this process exits, under the feet of the other demo processes.
-    server = pgserver.get_server(data_dir, cleanup_mode=None)
+    # The server stops when the last process that attached to it exits; `make demo` passes the URL to the
+    # processes it starts, so the demo command owns the server and Ctrl-C stops it cleanly.
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')

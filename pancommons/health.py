@@ -32,6 +32,10 @@ def _redis() -> dict[str, object]:
 def _workers() -> dict[str, object]:
     from pancommons.celery import app
 
+    if not settings.CELERY_BROKER_URL.startswith(("redis", "amqp")):
+        # kombu's SQLAlchemy transport has no broadcast channel, so workers cannot be pinged.
+        return {"ok": None, "count": None, "note": "not observable with the PostgreSQL broker"}
+
     try:
         replies = app.control.inspect(timeout=0.5).ping() or {}
     except Exception as error:

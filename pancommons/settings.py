@@ -3,6 +3,7 @@
 With no DATABASE_URL an embedded PostgreSQL (pgserver) is started with its data under var/.
 """
 
+import re
 import socket
 from pathlib import Path
 
@@ -104,14 +105,20 @@ def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
 
 
 REDIS_URL = env_str("REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_answers() else "")
-CELERY_BROKER_URL = REDIS_URL or "sqla+" + DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+POSTGRES_BROKER_URL = "sqla+" + re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", DATABASE_URL)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or POSTGRES_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+# Redis redelivers an unacknowledged task (worker lost) after this many seconds; SQLAlchemy takes no such option.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+    if CELERY_BROKER_URL.startswith("redis")
+    else {}
+)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -211,6 +218,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
 }
 
 # --- Relevance index of the PaNOSC `query` (catalogue.search) ------------------------------------------------

@@ -1,0 +1,338 @@
+"""Curation UI for data stewards: every catalogue entity, with history; side effects go through services."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from catalogue.models import (
+    AccessGrant,
+    AccessRequest,
+    Affiliation,
+    Collection,
+    DataFile,
+    Dataset,
+    Facility,
+    Instrument,
+    Member,
+    Parameter,
+    Person,
+    Proposal,
+    Sample,
+    Technique,
+)
+from catalogue.services import curation
+
+
+class ReleaseDateForm(forms.Form):
+    release_date = forms.DateTimeField(help_text="New embargo end (UTC), e.g. 2027-01-31 00:00")
+
+
+class TechniqueChoiceForm(forms.Form):
+    technique = forms.ModelChoiceField(queryset=Technique.objects.filter(is_concept=False))
+
+
+class DataFileInline(admin.TabularInline):
+    model = DataFile
+    extra = 0
+    fields = ["path", "role", "size", "checksum_algorithm", "checksum", "is_missing", "fixity_error"]
+    readonly_fields = ["size", "checksum_algorithm", "checksum", "fixity_error"]
+    show_change_link = False
+
+
+class ParameterInline(admin.TabularInline):
+    model = Parameter
+    fk_name = "dataset"
+    extra = 0
+    fields = ["name", "raw_value", "raw_unit", "value_number", "value_text", "unit", "value_si", "unit_si", "source"]
+    readonly_fields = ["value_si", "unit_si", "source"]
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    autocomplete_fields = ["person", "affiliation"]
+    fields = ["person", "role", "affiliation", "is_creator", "position"]
+
+
+@admin.register(Facility)
+class FacilityAdmin(SimpleHistoryAdmin):
+    list_display = ["short_name", "name", "country", "time_zone", "embargo_period_years", "pid_prefix"]
+    search_fields = ["short_name", "name", "ror_id"]
+    list_filter = ["country"]
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "facility", "pid"]
+    list_filter = ["facility"]
+    search_fields = ["name", "pid", "description"]
+    autocomplete_fields = ["techniques"]
+
+
+@admin.register(Technique)
+class TechniqueAdmin(admin.ModelAdmin):
+    list_display = ["name", "panet_id", "is_concept"]
+    list_filter = ["is_concept"]
+    search_fields = ["name", "panet_id", "alt_labels", "pid"]
+    readonly_fields = ["parents", "ancestors"]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "orcid", "email", "user"]
+    search_fields = ["full_name", "orcid", "email"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "country", "ror_id"]
+    search_fields = ["name", "ror_id", "city"]
+
+
+@admin.register(Sample)
+class SampleAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "chemical_formula", "pid"]
+    search_fields = ["name", "pid", "chemical_formula", "description"]
+
+
+class EmbargoActionsMixin:
+    """Bulk actions shared by datasets and documents: set the release date, open now."""
+
+    @admin.action(description="Set release date (embargo end)…")
+    def set_release_date(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = ReleaseDateForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for record in queryset:
+                record.release_date_override = form.cleaned_data["release_date"]
+                record.save(update_fields=["release_date_override"])
+                self.record_edit(record, {"release_date_override"})
+            self.message_user(request, f"Release date set on {queryset.count()} records.", messages.SUCCESS)
+            return None
+        return render(
+            request,
+            "admin/catalogue/action_form.html",
+            {"form": form, "records": queryset, "action": "set_release_date", "opts": self.model._meta},
+        )
+
+    @admin.action(description="Open now (end the embargo)")
+    def open_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for record in queryset:
+            record.open_now = True
+            record.save(update_fields=["open_now"])
+            self.record_edit(record, {"open_now"})
+        self.message_user(request, f"Opened {queryset.count()} records.", messages.SUCCESS)
+
+
+class EmbargoStatusFilter(admin.SimpleListFilter):
+    title = "access"
+    parameter_name = "access"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("open", "open"), ("embargoed", "embargoed"), ("opening-soon", "opening within 30 days")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "open":
+            return queryset.filter(open_now=True) | queryset.filter(release_date__lte=now)
+        if self.value() == "embargoed":
+            return queryset.filter(open_now=False, release_date__gt=now)
+        if self.value() == "opening-soon":
+            return queryset.filter(open_now=False, release_date__gt=now, release_date__lte=now + timedelta(days=30))
+        return queryset
+
+
+@admin.register(Dataset)
+class DatasetAdmin(EmbargoActionsMixin, SimpleHistoryAdmin):
+    list_display = ["title", "pid", "instrument", "proposal", "creation_time", "access", "ingestion_state"]
+    list_filter = [EmbargoStatusFilter, "kind", "ingestion_state", "instrument__facility", "instrument", "file_format"]
+    search_fields = ["title", "pid", "description", "proposal__proposal_number", "source_path"]
+    date_hierarchy = "creation_time"
+    autocomplete_fields = ["instrument", "samples", "techniques", "input_datasets"]
+    raw_id_fields = ["proposal"]
+    readonly_fields = [
+        "pid",
+        "size",
+        "number_of_files",
+        "release_date",
+        "curated_fields",
+        "ingested_at",
+        "source_folder",
+        "source_path",
+        "entry_path",
+        "definitions",
+        "raw_metadata_view",
+        "view_count",
+        "download_count",
+        "outside_download_count",
+        "opened_at",
+    ]
+    exclude = ["raw_metadata"]
+    inlines = [DataFileInline, ParameterInline]
+    actions = ["set_release_date", "open_now", "add_technique"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "pid",
+                    "title",
+                    "description",
+                    "kind",
+                    "keywords",
+                    "proposal",
+                    "instrument",
+                    "samples",
+                    "techniques",
+                ]
+            },
+        ),
+        ("Times", {"fields": ["creation_time", "start_time", "end_time", "time_source"]}),
+        (
+            "Access",
+            {
+                "fields": [
+                    "release_date",
+                    "release_date_override",
+                    "open_now",
+                    "opened_at",
+                    "withdrawn_at",
+                    "withdrawal_reason",
+                ]
+            },
+        ),
+        (
+            "Provenance",
+            {"fields": ["input_datasets", "software_name", "software_version", "definitions", "file_format"]},
+        ),
+        (
+            "Ingestion (read-only)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "ingestion_state",
+                    "ingested_at",
+                    "source_folder",
+                    "source_path",
+                    "entry_path",
+                    "size",
+                    "number_of_files",
+                    "curated_fields",
+                    "raw_metadata_view",
+                ],
+            },
+        ),
+        ("Free metadata", {"classes": ["collapse"], "fields": ["scientific_metadata"]}),
+        ("Usage", {"classes": ["collapse"], "fields": ["view_count", "download_count", "outside_download_count"]}),
+    ]
+
+    @admin.display(description="access")
+    def access(self, dataset: Dataset) -> str:
+        if dataset.withdrawn_at:
+            return "withdrawn"
+        if dataset.open_now or dataset.release_date <= timezone.now():
+            return "open"
+        return f"embargoed until {dataset.release_date:%Y-%m-%d}"
+
+    @admin.display(description="raw ingestion metadata")
+    def raw_metadata_view(self, dataset: Dataset) -> str:
+        import json
+
+        return format_html(
+            "<pre style='max-height:30em;overflow:auto'>{}</pre>",
+            json.dumps(dataset.raw_metadata, indent=2, ensure_ascii=False, default=str),
+        )
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        self.record_edit(form.instance, set(form.changed_data))
+
+    def record_edit(self, dataset: Dataset, changed: set[str]) -> None:
+        curation.record_dataset_edit(dataset=dataset, changed_fields=changed)
+
+    @admin.action(description="Add a technique…")
+    def add_technique(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> HttpResponse | None:
+        form = TechniqueChoiceForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for dataset in queryset:
+                dataset.techniques.add(form.cleaned_data["technique"])
+                self.record_edit(dataset, {"techniques"})
+            self.message_user(request, f"Technique added to {queryset.count()} datasets.", messages.SUCCESS)
+            return None
+        return render(
+            request,
+            "admin/catalogue/action_form.html",
+            {"form": form, "records": queryset, "action": "add_technique", "opts": self.model._meta},
+        )
+
+
+class DocumentAdminBase(EmbargoActionsMixin, SimpleHistoryAdmin):
+    list_display = ["title", "proposal_number", "facility", "doi", "doi_state", "release_date"]
+    list_filter = [EmbargoStatusFilter, "kind", "facility", "doi_state", "licence"]
+    search_fields = ["title", "pid", "proposal_number", "doi", "summary", "members__person__full_name"]
+    readonly_fields = [
+        "pid",
+        "doi_state",
+        "release_date",
+        "opened_at",
+        "embargo_reminder_sent_at",
+        "created_at",
+        "modified_at",
+    ]
+    inlines = [MemberInline]
+    filter_horizontal = ["access_groups"]
+    actions = ["set_release_date", "open_now"]
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        self.record_edit(form.instance, set(form.changed_data))
+
+    def record_edit(self, document: Proposal, changed: set[str]) -> None:
+        curation.record_document_edit(document=document, changed_fields=changed)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(DocumentAdminBase):
+    exclude = ["collected_datasets", "published_at"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(DocumentAdminBase):
+    exclude = ["proposal_number", "instrument"]
+    autocomplete_fields = ["collected_datasets"]
+
+
+@admin.register(DataFile)
+class DataFileAdmin(admin.ModelAdmin):
+    list_display = ["path", "dataset", "size", "checksum_algorithm", "is_missing", "fixity_error"]
+    list_filter = ["role", "is_missing", "checksum_algorithm"]
+    search_fields = ["path", "dataset__pid", "checksum"]
+    raw_id_fields = ["dataset"]
+
+
+@admin.register(Parameter)
+class ParameterAdmin(admin.ModelAdmin):
+    list_display = ["name", "value", "unit", "raw_unit", "value_si", "unit_si", "dataset"]
+    list_filter = ["is_physical", "unit_si"]
+    search_fields = ["name", "dataset__pid", "raw_unit"]
+    raw_id_fields = ["dataset", "document"]
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    list_display = ["document", "user", "expires_at", "granted_by", "created_at"]
+    raw_id_fields = ["document", "user", "granted_by"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    list_display = ["document", "user", "guest_email", "state", "created_at", "decided_by"]
+    list_filter = ["state"]
+    raw_id_fields = ["document", "user", "decided_by"]

@@ -1,0 +1,150 @@
+"""The curation admin: every page loads for a steward, bulk actions work, history records who changed what."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+
+from catalogue.models import AccessGrant, AccessRequest, Dataset
+from tests.factories import (
+    CollectionFactory,
+    DataFileFactory,
+    DatasetFactory,
+    MemberFactory,
+    ParameterFactory,
+    SampleFactory,
+    TechniqueFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue_rows(proposal):
+    dataset = DatasetFactory(proposal=proposal, samples=[SampleFactory()], techniques=[TechniqueFactory()])
+    DataFileFactory(dataset=dataset)
+    ParameterFactory(dataset=dataset)
+    MemberFactory(document=proposal)
+    CollectionFactory().collected_datasets.add(dataset)
+    requester = UserFactory(username="requester")
+    AccessGrant.objects.create(document=proposal, user=requester)
+    AccessRequest.objects.create(document=proposal, user=requester, reason="to compare with our SANS data")
+    return dataset
+
+
+def form_values(form) -> dict:
+    """What a browser would post back for an unchanged Django form, multi-widgets (date + time) included."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        widget = field.widget
+        if hasattr(widget, "widgets"):
+            parts = widget.decompress(value)
+            for index, part in enumerate(parts):
+                data[f"{form.add_prefix(name)}_{index}"] = "" if part is None else str(part)
+        else:
+            data[form.add_prefix(name)] = value
+    return data
+
+
+def admin_form_data(page) -> dict:
+    data = form_values(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(
+            {f"{formset.management_form.prefix}-{key}": value for key, value in formset.management_form.initial.items()}
+        )
+        for form in formset.forms:
+            data.update(form_values(form))
+    return data
+
+
+def catalogue_model_admins():
+    return [model for model in admin.site._registry if model._meta.app_label == "catalogue"]
+
+
+@pytest.mark.parametrize("model", catalogue_model_admins(), ids=lambda m: m.__name__)
+def test_steward_can_open_list_add_and_change_pages(model, steward_client, catalogue_rows):
+    opts = model._meta
+    changelist = steward_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    assert steward_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+    row = model.objects.first()
+    assert row is not None, f"no {opts.model_name} row to open"
+    change = steward_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk]))
+    assert change.status_code == 200
+
+
+def test_changelist_search_and_access_filter_work(steward_client, catalogue_rows):
+    embargoed = DatasetFactory(title="Secret kinetics", embargoed=True)
+    url = reverse("admin:catalogue_dataset_changelist")
+    assert embargoed.title in steward_client.get(url, {"access": "embargoed"}).content.decode()
+    assert embargoed.title not in steward_client.get(url, {"access": "open"}).content.decode()
+    assert catalogue_rows.title in steward_client.get(url, {"q": catalogue_rows.pid}).content.decode()
+
+
+def test_outsider_cannot_enter_the_admin(outsider_client):
+    response = outsider_client.get(reverse("admin:catalogue_dataset_changelist"))
+    assert response.status_code == 302
+
+
+def test_bulk_open_now_opens_and_is_recorded_in_history(steward_client, steward):
+    dataset = DatasetFactory(embargoed=True)
+    response = steward_client.post(
+        reverse("admin:catalogue_dataset_changelist"),
+        {"action": "open_now", "_selected_action": [dataset.pk]},
+    )
+    assert response.status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.open_now
+    assert "open_now" in dataset.curated_fields
+
+
+def test_bulk_set_release_date_asks_then_applies(steward_client):
+    dataset = DatasetFactory()
+    url = reverse("admin:catalogue_dataset_changelist")
+    form = steward_client.post(url, {"action": "set_release_date", "_selected_action": [dataset.pk]})
+    assert b"release_date" in form.content
+    steward_client.post(
+        url,
+        {
+            "action": "set_release_date",
+            "_selected_action": [dataset.pk],
+            "apply": "1",
+            "release_date": "2031-01-31 00:00",
+        },
+    )
+    dataset.refresh_from_db()
+    assert dataset.release_date == datetime(2031, 1, 31, tzinfo=UTC)
+    assert dataset.release_date > timezone.now()
+
+
+def test_bulk_add_technique(steward_client):
+    dataset = DatasetFactory()
+    technique = TechniqueFactory(panet_id="PaNET01189", name="small angle neutron scattering")
+    steward_client.post(
+        reverse("admin:catalogue_dataset_changelist"),
+        {"action": "add_technique", "_selected_action": [dataset.pk], "apply": "1", "technique": technique.pk},
+    )
+    assert list(dataset.techniques.all()) == [technique]
+    dataset.refresh_from_db()
+    assert "techniques" in dataset.curated_fields
+
+
+def test_editing_a_title_in_the_admin_marks_it_curated_and_keeps_history(steward_client, steward):
+    dataset = DatasetFactory(title="1  ascan  mr -0.1 0.1 20 1")
+    url = reverse("admin:catalogue_dataset_change", args=[dataset.pk])
+    data = admin_form_data(steward_client.get(url))
+    data.update({"title": "Rocking curve of the Si(111) monochromator", "_save": "Save"})
+    response = steward_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    dataset.refresh_from_db()
+    assert dataset.title == "Rocking curve of the Si(111) monochromator"
+    assert "title" in dataset.curated_fields
+    latest = Dataset.history.filter(pid=dataset.pid).latest("history_date")
+    assert latest.history_user == steward

@@ -1,0 +1,142 @@
+"""The catalogue REST API under /api/v1/: reads through visibility, writes for stewards and tokens."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import DatasetFactory, InstrumentFactory, MemberFactory, TechniqueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def datasets(proposal):
+    open_dataset = DatasetFactory(proposal=proposal, title="Open glassy carbon")
+    embargoed = DatasetFactory(proposal=proposal, title="Embargoed kinetics", embargoed=True)
+    return open_dataset, embargoed
+
+
+def titles(response) -> set[str]:
+    return {row["title"] for row in response.json()["results"]}
+
+
+def test_anonymous_list_shows_open_datasets_only(anonymous_client, datasets):
+    response = anonymous_client.get("/api/v1/datasets/")
+    assert response.status_code == 200
+    assert titles(response) == {"Open glassy carbon"}
+
+
+def test_member_list_includes_their_embargoed_dataset(member_client, datasets):
+    assert titles(member_client.get("/api/v1/datasets/")) == {"Open glassy carbon", "Embargoed kinetics"}
+
+
+def test_embargoed_detail_is_404_for_outsiders(outsider_client, datasets):
+    _, embargoed = datasets
+    response = outsider_client.get(f"/api/v1/datasets/{embargoed.pid}/")
+    assert response.status_code == 404
+    assert response.json()["error"]["status"] == 404
+
+
+def test_pid_with_slashes_resolves(anonymous_client, datasets):
+    open_dataset, _ = datasets
+    assert "/" in open_dataset.pid
+    assert anonymous_client.get(f"/api/v1/datasets/{open_dataset.pid}/").json()["pid"] == open_dataset.pid
+
+
+def test_filters_by_technique_and_title(anonymous_client, proposal):
+    saxs = TechniqueFactory()
+    DatasetFactory(proposal=proposal, title="With SAXS", techniques=[saxs])
+    DatasetFactory(proposal=proposal, title="Without")
+    assert titles(anonymous_client.get("/api/v1/datasets/", {"technique": "PaNET01188"})) == {"With SAXS"}
+    assert titles(anonymous_client.get("/api/v1/datasets/", {"title": "witho"})) == {"Without"}
+
+
+def test_anonymous_cannot_write(anonymous_client, datasets):
+    open_dataset, _ = datasets
+    response = anonymous_client.patch(
+        f"/api/v1/datasets/{open_dataset.pid}/", {"title": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "error" in response.json()
+
+
+def test_steward_token_creates_updates_and_deletes(steward, proposal):
+    token = Token.objects.create(user=steward)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    instrument = InstrumentFactory(facility=proposal.facility)
+    created = client.post(
+        "/api/v1/datasets/",
+        {
+            "pid": "fac/dataset/api-1",
+            "title": "Posted by the acquisition system",
+            "proposal": proposal.pid,
+            "instrument": instrument.pid,
+            "creation_time": "2021-05-01T10:00:00Z",
+            "end_time": "2021-05-01T11:00:00Z",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["release_date"].startswith("2024-05-01T11:00:00")
+    updated = client.patch("/api/v1/datasets/fac/dataset/api-1/", {"description": "curated"}, format="json")
+    assert updated.json()["description"] == "curated"
+    assert "description" in updated.json()["curated_fields"]
+    assert client.delete("/api/v1/datasets/fac/dataset/api-1/").status_code == 204
+
+
+def test_bad_input_is_a_json_400_naming_the_field(steward_client, proposal):
+    response = steward_client.post(
+        "/api/v1/datasets/",
+        {"pid": "x", "title": "t", "proposal": "no-such-proposal", "creation_time": "yesterday"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert "proposal" in fields and "creation_time" in fields
+
+
+def test_duplicate_pid_is_a_400_not_a_500(steward_client, datasets, proposal):
+    open_dataset, _ = datasets
+    response = steward_client.post(
+        "/api/v1/datasets/",
+        {"pid": open_dataset.pid, "title": "t", "proposal": proposal.pid, "creation_time": "2021-05-01T10:00:00Z"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "pid" in response.json()["error"]["fields"]
+
+
+def test_member_emails_only_for_team_and_stewards(anonymous_client, member_client, steward_client, proposal, datasets):
+    MemberFactory(document=proposal)
+    url = f"/api/v1/documents/{proposal.pid}/"
+    public_people = [m["person"] for m in anonymous_client.get(url).json()["members"]]
+    assert public_people and all("email" not in person for person in public_people)
+    assert all("email" in m["person"] for m in member_client.get(url).json()["members"])
+    assert all("email" in m["person"] for m in steward_client.get(url).json()["members"])
+
+
+def test_proposal_with_only_embargoed_data_is_hidden_from_the_api(anonymous_client):
+    embargoed = DatasetFactory(embargoed=True)
+    assert anonymous_client.get(f"/api/v1/documents/{embargoed.proposal.pid}/").status_code == 404
+    assert anonymous_client.get("/api/v1/documents/").json()["count"] == 0
+
+
+def test_openapi_schema_is_valid_and_browsable(anonymous_client):
+    from drf_spectacular.validation import validate_schema
+
+    response = anonymous_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    validate_schema(schema)
+    assert "/api/v1/datasets/" in schema["paths"]
+    assert anonymous_client.get("/api/schema/ui/").status_code == 200
+
+
+def test_healthz_reports_database_and_redis(anonymous_client):
+    response = anonymous_client.get("/healthz")
+    body = response.json()
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["redis"]["ok"] is True
+    assert "workers" in body["checks"]
+    assert response.status_code == 200
