@@ -5,7 +5,7 @@ result, a count or a facet. Free-text relevance is the PaNOSC scorer's (catalogu
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, ExtractYear, Lower
 
 from catalogue import panet, units, visibility
 from catalogue.models import Dataset, Facility, Instrument, Parameter, Preview, Technique
+from catalogue.search import scoring
 
 PAGE_SIZE = 20
 FacetName = Literal["technique", "instrument", "facility", "year", "access", "format"]
@@ -95,10 +96,15 @@ class SearchQuery:
     page: int = 1
 
     @property
+    def has_text(self) -> bool:
+        """Whether the text carries any term (only stop words count as no query, PaNOSC spec §6.1)."""
+        return bool(self.text.strip()) and bool(scoring.query_terms(self.text))
+
+    @property
     def effective_sort(self) -> str:
-        if self.sort:
+        if self.sort and (self.sort != "relevance" or self.has_text):
             return self.sort
-        return "relevance" if self.text.strip() else "newest"
+        return "relevance" if self.has_text else "newest"
 
     def selected(self, facet: FacetName) -> tuple[str, ...]:
         return tuple(str(value) for value in getattr(self, FACET_FIELDS[facet]))
@@ -215,7 +221,10 @@ def _annotated(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
 
 
 def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetName | None = None) -> QuerySet:
-    """Datasets the visitor may see that pass every filter of `query` (except facet `skip`) and the text."""
+    """Datasets the visitor may see that pass every filter of `query` (except facet `skip`) and match its text.
+
+    The text restricts to what the PaNOSC scorer gives a score above 0, so facets count exactly the results.
+    """
     datasets = _annotated(visibility.datasets_visible_to(user))
     for facet in FACET_NAMES:
         condition = None if facet == skip else _facet_filter(facet, query)
@@ -223,6 +232,9 @@ def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetN
             datasets = datasets.filter(condition)
     for parameter_range in query.ranges:
         datasets = datasets.filter(_range_filter(parameter_range))
+    if query.has_text:
+        scored = scoring.rank_datasets(candidates=datasets, query=query.text)
+        datasets = datasets.filter(pk__in=scored.order_by().values("pk"))
     return datasets
 
 
@@ -378,13 +390,21 @@ def with_card_fields(datasets: QuerySet[Dataset]) -> QuerySet[Dataset]:
 
 
 def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = True) -> SearchPage:
-    """One page of results (and the facets) for the visitor; raises PageOutOfRange past the last page."""
-    datasets = _ordered(matching_datasets(user=user, query=query), query.effective_sort)
+    """One page of results (and the facets) for the visitor; raises PageOutOfRange past the last page.
+
+    Relevance is the PaNOSC endpoint's own score (catalogue.search.scoring), so both rank alike.
+    """
+    datasets = matching_datasets(user=user, query=query)
     total = datasets.count()
     page_count = max(1, -(-total // PAGE_SIZE))
     if query.page > page_count:
         raise PageOutOfRange(query.page, page_count)
+    if query.effective_sort == "relevance":
+        filtered = matching_datasets(user=user, query=replace(query, text=""))
+        ordered = scoring.rank_datasets(candidates=filtered, query=query.text)
+    else:
+        ordered = _ordered(datasets, query.effective_sort)
     start = (query.page - 1) * PAGE_SIZE
-    page = list(with_card_fields(datasets)[start : start + PAGE_SIZE])
+    page = list(with_card_fields(ordered)[start : start + PAGE_SIZE])
     facets = facet_counts(user=user, query=query) if with_facets else ()
     return SearchPage(datasets=page, total=total, page=query.page, page_count=page_count, facets=facets)

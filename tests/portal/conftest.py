@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from catalogue import panet, units
-from catalogue.models import Dataset, Instrument
+from catalogue.models import Dataset, Instrument, SearchGroup
+from catalogue.search import index
 from catalogue.services.techniques import load_panet
 from tests.factories import (
     DatasetFactory,
@@ -110,3 +111,11 @@ def catalogue(techniques, proposal) -> Catalogue:
         embargoed=True,
     )
     return Catalogue(glassy_carbon, sans, diffraction, embargoed, i22, loq, secret_beamline)
+
+
+@pytest.fixture
+def indexed(catalogue) -> Catalogue:
+    """The catalogue with its relevance index built, as the Celery reindex tasks keep it in production."""
+    for group in SearchGroup:
+        index.rebuild(group=group)
+    return catalogue

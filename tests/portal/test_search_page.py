@@ -268,8 +268,8 @@ def test_every_state_of_the_page_is_a_url_that_reads_back_the_same(catalogue):
     assert forms.parse(QueryDict(forms.query_string(state))) == state
 
 
-def test_facet_links_toggle_one_value_and_keep_the_rest(anonymous_client, catalogue):
-    response = anonymous_client.get("/search", {"q": "carbon", "instrument": catalogue.i22.pid, "page": "1"})
+def test_facet_links_toggle_one_value_and_keep_the_rest(anonymous_client, indexed):
+    response = anonymous_client.get("/search", {"q": "carbon", "instrument": indexed.i22.pid, "page": "1"})
     html = response.content.decode()
     hrefs = set(re.findall(r'href="(/search[^"]*)"', html))
     assert any(f"technique={SAXS}" in href and "instrument=" in href and "q=carbon" in href for href in hrefs)
