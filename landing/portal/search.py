@@ -305,11 +305,13 @@ def _technique_tree(counts: dict[str, int], selected: tuple[str, ...]) -> tuple[
     children: dict[str, list[str]] = defaultdict(list)
     roots = []
     for term_id in shown:
-        parents = [parent for parent in vocabulary.terms[term_id].parents if parent in shown]
-        for parent in parents:
-            children[parent].append(term_id)
-        if not parents:
+        # PaNET is a graph (SAXS is both "small angle" and "x-ray" scattering): each term is drawn once, under its
+        # first listed parent; choosing any broader term still includes it, and every count includes it.
+        parent = next((parent for parent in vocabulary.terms[term_id].parents if parent in shown), None)
+        if parent is None:
             roots.append(term_id)
+        else:
+            children[parent].append(term_id)
 
     def node(term_id: str, path: frozenset[str]) -> FacetValue:
         below = sorted(children[term_id], key=lambda child: (-counts[child], vocabulary.terms[child].label))

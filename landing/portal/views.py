@@ -16,6 +16,7 @@ from catalogue.models import Dataset, Instrument, Preview
 from landing.portal import browse, forms, search
 
 BROWSE_PAGE_SIZE = 20
+UNFOLDED_TREE_SIZE = 30
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,7 @@ class FacetLink:
     href: str
     children: tuple["FacetLink", ...]
 
-    @property
-    def expanded(self) -> bool:
-        """Whether a chosen value lies below this one, so the tree opens down to it."""
-        return any(child.selected or child.expanded for child in self.children)
+    expanded: bool = False  # whether the technique tree shows this value's narrower terms unfolded
 
 
 def _search_url(query: search.SearchQuery) -> str:
@@ -39,17 +37,32 @@ def _search_url(query: search.SearchQuery) -> str:
     return f"/search?{encoded}" if encoded else "/search"
 
 
-def _links(query: search.SearchQuery, facet: search.Facet, values: tuple[search.FacetValue, ...]) -> list[FacetLink]:
-    return [
-        FacetLink(
-            label=value.label,
-            count=value.count,
-            selected=value.selected,
-            href=_search_url(forms.toggled(query, facet.name, value.value)),
-            children=tuple(_links(query, facet, value.children)),
+def _links(
+    query: search.SearchQuery, facet: search.Facet, values: tuple[search.FacetValue, ...], unfold_all: bool = False
+) -> tuple[FacetLink, ...]:
+    links = []
+    for value in values:
+        children = _links(query, facet, value.children, unfold_all)
+        links.append(
+            FacetLink(
+                label=value.label,
+                count=value.count,
+                selected=value.selected,
+                href=_search_url(forms.toggled(query, facet.name, value.value)),
+                children=children,
+                expanded=bool(children) and (unfold_all or any(c.selected or c.expanded for c in children)),
+            )
         )
-        for value in values
-    ]
+    return tuple(links)
+
+
+def _size(values: tuple[search.FacetValue, ...]) -> int:
+    return sum(1 + _size(value.children) for value in values)
+
+
+def _facet_links(query: search.SearchQuery, facet: search.Facet) -> tuple[FacetLink, ...]:
+    """A small technique tree is shown unfolded; a large one unfolds down to the chosen terms only."""
+    return _links(query, facet, facet.values, unfold_all=_size(facet.values) <= UNFOLDED_TREE_SIZE)
 
 
 def _active_filters(query: search.SearchQuery, facets: tuple[search.Facet, ...]) -> list[tuple[str, str]]:
@@ -107,7 +120,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "query": query.text,
         "search": query,
         "results": results,
-        "facets": [(facet, _links(query, facet, facet.values)) for facet in results.facets],
+        "facets": [(facet, _facet_links(query, facet)) for facet in results.facets],
         "active_filters": _active_filters(query, results.facets),
         "range_kinds": [
             (kind, next((r for r in query.ranges if r.kind.key == kind.key), None))
