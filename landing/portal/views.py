@@ -126,7 +126,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
             (kind, next((r for r in query.ranges if r.kind.key == kind.key), None))
             for kind in search.RANGE_KINDS.values()
         ],
-        "sorts": [(key, label, _search_url(forms.resorted(query, key))) for key, label in search.SORTS.items()],
+        "sorts": [
+            (key, label, _search_url(forms.resorted(query, key)))
+            for key, label in search.SORTS.items()
+            if key != "relevance" or query.has_text
+        ],
         "effective_sort": query.effective_sort,
         "previous_url": _search_url(forms.replace_page(query, query.page - 1)) if query.page > 1 else "",
         "next_url": (_search_url(forms.replace_page(query, query.page + 1)) if query.page < results.page_count else ""),

@@ -281,3 +281,13 @@ def test_search_page_runs_a_bounded_number_of_queries(anonymous_client, catalogu
         DatasetFactory(instrument=catalogue.i22)
     with django_assert_max_num_queries(12):
         anonymous_client.get("/search", {"instrument": catalogue.i22.pid, "year": "2020"})
+
+
+def test_result_count_matches_the_results_under_every_access_choice(member_client, catalogue):
+    for params in ({}, {"access": "open"}, {"access": "embargoed"}, {"access": ["open", "embargoed"]}):
+        response = member_client.get("/search", params)
+        assert response.context["results"].total == len(response.context["results"].datasets)
+
+
+def test_best_match_is_offered_only_with_search_text(anonymous_client, catalogue):
+    assert "best match" not in anonymous_client.get("/search").content.decode()
