@@ -4,7 +4,7 @@ instrument's or technique's datasets, always through catalogue.visibility.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
@@ -43,13 +43,19 @@ def recent_open_datasets(*, limit: int = 6) -> list[Dataset]:
 
 def visible_proposal(*, user: visibility.User, pid: str) -> Document | None:
     """A proposal whose full record the visitor may see; None also when it exists but is under embargo."""
-    return (
-        visibility.documents_visible_to(user)
-        .exclude(kind=DocumentKind.COLLECTION)
-        .select_related("facility")
-        .filter(pid=pid)
-        .first()
-    )
+    return visible_proposals(user=user).select_related("facility").filter(pid=pid).first()
+
+
+def proposal_named(*, user: visibility.User, text: str) -> Document | None:
+    """The visible proposal whose number or pid is exactly the search text ("mt9396-1"), to offer as a shortcut."""
+    if not text or len(text) > 255:
+        return None
+    named = Q(proposal_number__iexact=text) | Q(pid=text)
+    return visible_proposals(user=user).filter(named).first()
+
+
+def visible_proposals(*, user: visibility.User) -> QuerySet[Document]:
+    return visibility.documents_visible_to(user).exclude(kind=DocumentKind.COLLECTION)
 
 
 def proposal_team(*, proposal: Document) -> list[Member]:

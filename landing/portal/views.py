@@ -119,6 +119,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     context = {
         "query": query.text,
         "search": query,
+        "proposal_shortcut": browse.proposal_named(user=request.user, text=query.text),
         "results": results,
         "facets": [(facet, _facet_links(query, facet)) for facet in results.facets],
         "active_filters": _active_filters(query, results.facets),

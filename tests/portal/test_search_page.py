@@ -291,3 +291,11 @@ def test_result_count_matches_the_results_under_every_access_choice(member_clien
 
 def test_best_match_is_offered_only_with_search_text(anonymous_client, catalogue):
     assert "best match" not in anonymous_client.get("/search").content.decode()
+
+
+def test_searching_a_proposal_number_offers_its_page(anonymous_client, member_client, catalogue):
+    response = anonymous_client.get("/search", {"q": "MT9396-1"})
+    assert f'href="/proposals/{catalogue.glassy_carbon.proposal.pid}"' in response.content.decode()
+    embargoed = catalogue.embargoed.proposal.proposal_number
+    assert "pc-shortcut" not in anonymous_client.get("/search", {"q": embargoed}).content.decode()
+    assert "pc-shortcut" in member_client.get("/search", {"q": embargoed}).content.decode()
