@@ -49,6 +49,14 @@ class RangeKind:
     def dimension(self) -> str:
         return units.dimension_of(units.query_unit(self.units[0]))
 
+    @property
+    def unit_choices(self) -> list[tuple[str, str]]:
+        """(unit as sent in the URL, as shown to people)."""
+        return [(unit, UNIT_SYMBOLS.get(unit, unit)) for unit in self.units]
+
+
+UNIT_SYMBOLS = {"celsius": "°C", "fahrenheit": "°F", "angstrom": "Å"}
+
 
 RANGE_KINDS: dict[str, RangeKind] = {
     kind.key: kind

@@ -72,3 +72,22 @@ def test_visitor_finds_glassy_carbon_saxs_data_and_opens_its_landing_page(
             expect(page).to_have_title(re.compile("Glassy carbon SAXS calibration"))
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_browse_pages_and_a_bad_search_read_well(browser, live_server, open_catalogue, artifacts_dir, viewport):
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    try:
+        for name, path, heading in [
+            ("proposal", "/proposals/dls/proposal/mt9396-1", "Carbon standards for SAXS"),
+            ("instrument", "/instruments/dls/instrument/i22", "I22"),
+            ("technique", f"/techniques/{SAXS}", "small angle x-ray scattering"),
+            ("bad-search", "/search?q=%3Cb%3Ebold%3C/b%3E&temperature_max=hot&technique=PaNET0", "could not run"),
+        ]:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.status == (400 if name == "bad-search" else 200)
+            expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+            page.screenshot(path=artifacts_dir / f"{name}-{viewport}.png", full_page=True)
+        expect(page.locator("main")).to_contain_text("<b>bold</b>")  # echoed as text, never as markup
+    finally:
+        page.close()
