@@ -230,3 +230,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_float("SEARCH_STALE_SWEEP_SECONDS", 600.0),
     },
 }
+
+# --- PaNOSC Search API (catalogue.panosc) ---------------------------------------------------------------------------
+PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
+# A pathological filter fails fast with 503 instead of holding a worker; the federation has given up by then.
+PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minimum=100)

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+"""Mounted at /panosc-api (no trailing slash): every path below it goes to one view that routes by hand (§1.2)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import re_path
+
+from catalogue.panosc import views
+
+urlpatterns = [re_path(r"^(?P<rest>.*)$", views.endpoint, name="panosc")]

@@ -4,7 +4,8 @@ The stable interface the PaNOSC API and the portal share:
     rank_datasets / rank_documents / rank_instruments(*, candidates, query) -> QuerySet annotated with `score`
     query_terms(text) -> list[str]
 Only candidates with 0 < score are returned, ordered by score then the spec's tie-breaks (more query terms present,
-larger Σw, newer, pid). Callers put their own explicit `order` in front with `ordered_by_score(..., first=...)`.
+larger Σw, newer, pid). Callers with an explicit `order` re-order with `ordered_by_score(group, explicit=...)`:
+it breaks ties right after the score (spec §6.3 step 4).
 """
 
 import logging
@@ -125,8 +126,8 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
     ).order_by(*ordered_by_score(group))
 
 
-def ordered_by_score(group: SearchGroup, first: list | None = None) -> list:
-    """The ordering of a scored list: an explicit order (if any), score, then the spec's tie-breaks."""
+def ordered_by_score(group: SearchGroup, explicit: list | None = None) -> list:
+    """The ordering of a scored list: score, an explicit order (if any), then the spec's tie-breaks."""
     recency = _RECENCY[group]
     newest = F(recency).desc(nulls_last=True) if recency != "name" else F(recency).asc()
-    return [*(first or []), F("score").desc(), F("score_hits").desc(), F("score_sum").desc(), newest, "pid"]
+    return [F("score").desc(), *(explicit or []), F("score_hits").desc(), F("score_sum").desc(), newest, "pid"]

@@ -1,0 +1,265 @@
+"""The PaNOSC Search API's reads (spec §3.5, §6–§9): filter → queryset → ordered page → included relations → JSON.
+
+Every query starts from the entity's public rows (open datasets, documents that hold one), so nothing embargoed
+can reach a result, a count, an include or a score. Includes are fetched with one query per relation and level,
+limited per parent in SQL (a window), never one query per row.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
+
+from catalogue.models import Dataset, SearchGroup
+from catalogue.panosc import serializers
+from catalogue.panosc.conditions import UnitGroup, _all, _any, parameter_where, technique_where, where_q
+from catalogue.panosc.entities import ENTITIES, Entity
+from catalogue.panosc.errors import not_found
+from catalogue.panosc.filters import (
+    Filter,
+    IncludeItem,
+    Order,
+    effective_limit,
+    selected_fields,
+)
+from catalogue.search import scoring
+
+GROUPS = {"Dataset": SearchGroup.DATASETS, "Document": SearchGroup.DOCUMENTS, "Instrument": SearchGroup.INSTRUMENTS}
+RANKERS = {
+    "Dataset": scoring.rank_datasets,
+    "Document": scoring.rank_documents,
+    "Instrument": scoring.rank_instruments,
+}
+
+
+def _is_dataset_techniques(item: IncludeItem) -> bool:
+    return item.parent.name == "Dataset" and item.relation == "techniques"
+
+
+def qualifies_q(item: IncludeItem) -> Q:
+    """Rows of the item's target that qualify for it: its scope's where and every constraining nested item."""
+    q = where_q(item.target, item.scope.where) if item.scope.where else Q()
+    return q & _all([related_q(nested) for nested in item.scope.include if nested.constraining])
+
+
+def related_q(item: IncludeItem) -> Q:
+    """A condition on the parent rows: it has a related row that qualifies for this (constraining) item."""
+    if _is_dataset_techniques(item):
+        # techniques are judged per dataset, not per row (spec §5.2)
+        q = technique_where(item.scope.where).dataset_q if item.scope.where else Q()
+        nested = _all([related_q(inner) for inner in item.scope.include if inner.constraining])
+        if nested:
+            rows = item.target.base().filter(nested).values("pk")
+            through = Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"), technique_id__in=rows)
+            q &= Exists(through)
+        return q
+    relation = item.parent.relations[item.relation]
+    rows = item.target.base().filter(qualifies_q(item))
+    return _any([Exists(rows.filter(**{path: OuterRef("pk")})) for path in relation.paths])
+
+
+def candidates(entity: Entity, *, where: dict, include: list[IncludeItem]) -> QuerySet:
+    """Public rows satisfying `where` and every constraining include (the parent filter of spec §3.5)."""
+    q = where_q(entity, where) if where else Q()
+    q &= _all([related_q(item) for item in include if item.constraining])
+    return entity.base().filter(q)
+
+
+def _order_expressions(entity: Entity, orders: list[Order]) -> list:
+    expressions = []
+    for order in orders:
+        if order.key == "score":
+            continue
+        spec = entity.fields[order.key]
+        if spec.kind == "public":
+            continue
+        lookups = ("value_number", "value_text") if spec.kind == "parameter_value" else (spec.lookup,)
+        for lookup in lookups:
+            expressions.append(F(lookup).desc(nulls_last=True) if order.descending else F(lookup).asc(nulls_last=True))
+    return expressions
+
+
+def _tie_break(entity: Entity) -> str:
+    return "pid" if "pid" in entity.fields else "pk"
+
+
+def search(entity: Entity, flt: Filter) -> list[dict]:
+    queryset = candidates(entity, where=flt.where, include=flt.include)
+    explicit = _order_expressions(entity, flt.order)
+    query_terms = scoring.query_terms(flt.query) if flt.query else []
+    if query_terms:
+        ranked = RANKERS[entity.name](candidates=queryset, query=flt.query)
+        queryset = ranked.order_by(*scoring.ordered_by_score(GROUPS[entity.name], explicit=explicit))
+        if entity.name == "Instrument":
+            queryset = queryset.select_related("facility")
+    else:
+        order = explicit + [_tie_break(entity)] if explicit else list(entity.default_order)
+        queryset = queryset.order_by(*order)
+    rows = list(queryset[flt.skip : flt.skip + flt.limit])
+    return render(entity, rows, flt.include, fields=flt.fields, top_level=True)
+
+
+def count(entity: Entity, *, where: dict) -> int:
+    return candidates(entity, where=where, include=[]).count()
+
+
+def find(entity: Entity, pid: str, queryset: QuerySet | None = None):  # type: ignore[no-untyped-def]
+    """A public record by pid (spec §1.3): exact, DOI case-insensitively, without resolver prefix, decoded again."""
+    queryset = entity.base() if queryset is None else queryset
+    for candidate in scoring.identifier_variants(pid) + [unquote(pid)]:
+        row = queryset.filter(pid=candidate).first()
+        if row is None and candidate.lower().startswith("10."):
+            lookup = Q(pid__iexact=candidate)
+            if "doi" in entity.fields:
+                lookup |= Q(doi__iexact=candidate)
+            row = queryset.filter(lookup).order_by("pk").first()
+        if row is not None:
+            return row
+    raise not_found(f"No public {entity.name} with pid {pid!r}")
+
+
+def get(entity: Entity, pid: str, flt: Filter) -> dict:
+    row = find(entity, pid)
+    return render(entity, [row], flt.include, fields=flt.fields, top_level=True)[0]
+
+
+def files(pid: str, flt: Filter) -> list[dict]:
+    dataset = find(ENTITIES["Dataset"], pid)
+    entity = ENTITIES["File"]
+    queryset = entity.base().filter(dataset=dataset)
+    if flt.where:
+        queryset = queryset.filter(where_q(entity, flt.where))
+    order = _order_expressions(entity, flt.order) + ["pk"] if flt.order else list(entity.default_order)
+    rows = list(queryset.order_by(*order)[flt.skip : flt.skip + flt.limit])
+    return render(entity, rows, flt.include, fields=flt.fields, top_level=False)
+
+
+def files_count(pid: str, *, where: dict) -> int:
+    dataset = find(ENTITIES["Dataset"], pid)
+    entity = ENTITIES["File"]
+    queryset = entity.base().filter(dataset=dataset)
+    return queryset.filter(where_q(entity, where)).count() if where else queryset.count()
+
+
+# --- rendering with includes ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fetched:
+    relation: str
+    many: bool
+    by_parent: dict[int, list[dict]]
+
+
+def render(entity: Entity, rows: list, include: list[IncludeItem], *, fields: object, top_level: bool) -> list[dict]:
+    fetched = [_fetch(entity, rows, relation, items) for relation, items in _by_relation(include).items()]
+    names = selected_fields(fields, entity=entity)
+    serialize = serializers.SERIALIZERS[entity.name]
+    unit_groups = getattr(rows, "unit_groups", None)
+    result = []
+    for row in rows:
+        record = serialize(row, unit_groups) if entity.name == "Parameter" and unit_groups else serialize(row)
+        record = {key: value for key, value in record.items() if key in names}
+        if top_level:
+            record = {"pid": row.pid, **record}
+            score = getattr(row, "score", None)
+            record["score"] = score if score is not None else scoring.no_query_score()
+        for relation in fetched:
+            children = relation.by_parent.get(row.pk, [])
+            record[relation.relation] = children if relation.many else (children[0] if children else None)
+        result.append(record)
+    return result
+
+
+def _by_relation(include: list[IncludeItem]) -> dict[str, list[IncludeItem]]:
+    grouped: dict[str, list[IncludeItem]] = {}
+    for item in include:
+        grouped.setdefault(item.relation, []).append(item)
+    return grouped
+
+
+class _Rows(list):
+    """Fetched rows plus the unit groups their parameter values are converted with."""
+
+    unit_groups: list[UnitGroup]
+
+
+def _fetch(entity: Entity, parents: list, relation_name: str, items: list[IncludeItem]) -> _Fetched:
+    relation = entity.relations[relation_name]
+    target = items[0].target
+    scope = items[0].scope
+    sends_all = any(not item.constraining for item in items)
+    unit_groups: list[UnitGroup] = []
+    if sends_all:
+        row_filter = Q()
+    elif _is_dataset_techniques(items[0]):
+        outputs = [technique_where(item.scope.where).output_q if item.scope.where else None for item in items]
+        row_filter = Q() if any(output is None for output in outputs) else _any(outputs)
+        row_filter &= _any([_all([related_q(n) for n in item.scope.include if n.constraining]) for item in items])
+    else:
+        row_filter = _any([qualifies_q(item) for item in items])
+    annotations = {}
+    if target.name == "Parameter" and not sends_all:
+        for item in items:
+            if item.scope.where:
+                unit_groups.extend(parameter_where(item.scope.where).unit_groups)
+        if unit_groups:
+            annotations["panosc_group"] = Case(
+                *[When(group.q, then=Value(index)) for index, group in enumerate(unit_groups)],
+                default=None,
+                output_field=IntegerField(),
+            )
+    limit = effective_limit(scope.limit)
+    order = (
+        _order_expressions(target, scope.order) + [_tie_break(target)] if scope.order else list(target.default_order)
+    )
+    by_parent: dict[int, list] = defaultdict(list)
+    children: _Rows = _Rows()
+    children.unit_groups = unit_groups
+    seen: set[int] = set()
+    for path, parent_ids in _paths(relation, parents):
+        if not parent_ids:
+            continue
+        queryset = (
+            target.base()
+            .annotate(panosc_parent=F(path))
+            .filter(panosc_parent__in=parent_ids)
+            .filter(row_filter)
+            .annotate(**annotations)
+            .annotate(panosc_rank=Window(RowNumber(), partition_by=F("panosc_parent"), order_by=_window_order(order)))
+            .filter(panosc_rank__gt=scope.skip, panosc_rank__lte=scope.skip + limit)
+            .order_by("panosc_parent", "panosc_rank")
+        )
+        for row in queryset:
+            by_parent[row.panosc_parent].append(row)
+            if row.pk not in seen:
+                seen.add(row.pk)
+                children.append(row)
+    rendered = render(target, children, _merged_include(items), fields=scope.fields, top_level=False)
+    rendered_by_pk = {row.pk: record for row, record in zip(children, rendered, strict=True)}
+    result = {parent_id: [rendered_by_pk[row.pk] for row in rows][:limit] for parent_id, rows in by_parent.items()}
+    return _Fetched(relation_name, relation.many, result)
+
+
+def _merged_include(items: list[IncludeItem]) -> list[IncludeItem]:
+    return [nested for item in items for nested in item.scope.include]
+
+
+def _paths(relation, parents: list) -> list[tuple[str, list[int]]]:  # type: ignore[no-untyped-def]
+    if relation.path_for is None:
+        return [(path, [parent.pk for parent in parents]) for path in relation.paths]
+    grouped: dict[str, list[int]] = {path: [] for path in relation.paths}
+    for parent in parents:
+        grouped[relation.path_for(parent)].append(parent.pk)
+    return list(grouped.items())
+
+
+def _window_order(order: list) -> list:
+    return [
+        F(item[1:]).desc()
+        if isinstance(item, str) and item.startswith("-")
+        else (F(item) if isinstance(item, str) else item)
+        for item in order
+    ]
