@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, ExtractYear, Lower
 
 from catalogue import panet, units, visibility
 from catalogue.models import Dataset, Facility, Instrument, Parameter, Preview, Technique
+from catalogue.panosc import conditions
 from catalogue.search import scoring
 
 PAGE_SIZE = 20
@@ -32,8 +33,6 @@ FACET_FIELDS: dict[FacetName, str] = {
 SORTS = {"relevance": "best match", "newest": "newest first", "oldest": "oldest first", "title": "title A–Z"}
 # PaNET's upper terms only organise the ontology ("defined by experimental probe"); the tree starts below them.
 PANET_GROUPING_TERMS = frozenset({"PaNET00001", "PaNET00002", "PaNET00003"})
-# Relative tolerance on inclusive bounds, as the PaNOSC API compares converted values (spec §4.2).
-SI_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -77,15 +76,6 @@ class ParameterRange:
     unit: str
     low: float | None
     high: float | None
-
-    def si_bounds(self) -> tuple[float | None, float | None]:
-        pint_unit = units.query_unit(self.unit)
-        low = None if self.low is None else units.to_si(self.low, pint_unit).value
-        high = None if self.high is None else units.to_si(self.high, pint_unit).value
-        return (
-            None if low is None else low - abs(low) * SI_TOLERANCE,
-            None if high is None else high + abs(high) * SI_TOLERANCE,
-        )
 
 
 @dataclass(frozen=True)
@@ -192,21 +182,29 @@ def _technique_filter(panet_ids: tuple[str, ...]) -> Q:
     return Q(Exists(tagged))
 
 
+def _parameter_rows(name: str, operator: str, operand: object, unit: str) -> QuerySet[Parameter]:
+    """A dataset's parameter rows matching one condition, compiled by the PaNOSC API's own parameter machinery
+    (unit conversion to SI, tolerance on inclusive bounds), exactly as the portal's filter reaches the API."""
+    where = {"and": [{"name": name}, {"value": {operator: operand}}, {"unit": unit}]}
+    return Parameter.objects.filter(conditions.parameter_where(where).q, dataset_id=OuterRef("pk"))
+
+
 def _range_filter(parameter_range: ParameterRange) -> Q:
-    """A point value in range, or a `<name>_min`/`<name>_max` range that overlaps it (spec §4.2, ranges)."""
-    kind = parameter_range.kind
-    low, high = parameter_range.si_bounds()
-    rows = Parameter.objects.filter(dataset_id=OuterRef("pk"), dimension=kind.dimension, value_si__isnull=False)
-    point = rows.filter(name=kind.parameter)
-    range_min = rows.filter(name=f"{kind.parameter}_min")
-    range_max = rows.filter(name=f"{kind.parameter}_max")
-    if low is not None:
-        point = point.filter(value_si__gte=low)
-        range_max = range_max.filter(value_si__gte=low)
+    """A value in range, or a `<name>_min`/`<name>_max` range that overlaps it (spec §4.2, ranges)."""
+    name, unit = parameter_range.kind.parameter, parameter_range.unit
+    low, high = parameter_range.low, parameter_range.high
+    if low is not None and high is not None:
+        point = _parameter_rows(name, "between", [low, high], unit)
+    elif low is not None:
+        point = _parameter_rows(name, "gte", low, unit)
+    else:
+        point = _parameter_rows(name, "lte", high, unit)
+    overlap = Q()
     if high is not None:
-        point = point.filter(value_si__lte=high)
-        range_min = range_min.filter(value_si__lte=high)
-    return Q(Exists(point)) | (Q(Exists(range_min)) & Q(Exists(range_max)))
+        overlap &= Q(Exists(_parameter_rows(f"{name}_min", "lte", high, unit)))
+    if low is not None:
+        overlap &= Q(Exists(_parameter_rows(f"{name}_max", "gte", low, unit)))
+    return Q(Exists(point)) | overlap
 
 
 def _facet_filter(facet: FacetName, query: SearchQuery) -> Q | None:
