@@ -9,7 +9,7 @@ from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, Document, DocumentKind, Instrument, Member
-from landing.portal.search import expanded_techniques, with_card_fields
+from landing.portal.search import technique_filter, with_card_fields
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,7 @@ def datasets_per_year(datasets: QuerySet[Dataset]) -> list[tuple[int, int]]:
 
 def datasets_of_technique(*, user: visibility.User, panet_id: str) -> QuerySet[Dataset]:
     """Visible datasets tagged with the term or any narrower one."""
-    tagged = Dataset.techniques.through.objects.filter(technique__panet_id__in=expanded_techniques((panet_id,)))
-    return visibility.datasets_visible_to(user).filter(pk__in=tagged.values("dataset_id"))
+    return visibility.datasets_visible_to(user).filter(technique_filter((panet_id,)))
 
 
 def narrower_terms(panet_id: str) -> list[panet.PanetTerm]:

@@ -166,20 +166,10 @@ def _facet_expressions() -> dict[FacetName, object]:
     }
 
 
-def expanded_techniques(panet_ids: tuple[str, ...]) -> frozenset[str]:
-    """The chosen PaNET terms and all their descendants: "small angle scattering" brings SAXS and SANS."""
-    vocabulary = panet.vocabulary()
-    expanded: set[str] = set()
-    for panet_id in panet_ids:
-        expanded |= vocabulary.descendants(panet_id)
-    return frozenset(expanded)
-
-
-def _technique_filter(panet_ids: tuple[str, ...]) -> Q:
-    tagged = Dataset.techniques.through.objects.filter(
-        dataset_id=OuterRef("pk"), technique__panet_id__in=expanded_techniques(panet_ids)
-    )
-    return Q(Exists(tagged))
+def technique_filter(panet_ids: tuple[str, ...]) -> Q:
+    """Datasets with a technique at or below any of these PaNET terms ("small angle scattering" brings SAXS and
+    SANS), compiled by the PaNOSC API's technique machinery so both expand PaNET alike (spec §5.2)."""
+    return conditions.technique_where({"pid": {"inq": list(panet_ids)}}).dataset_q
 
 
 def _parameter_rows(name: str, operator: str, operand: object, unit: str) -> QuerySet[Parameter]:
@@ -212,7 +202,7 @@ def _facet_filter(facet: FacetName, query: SearchQuery) -> Q | None:
     if not selected:
         return None
     if facet == "technique":
-        return _technique_filter(query.techniques)
+        return technique_filter(query.techniques)
     if facet == "access":
         return _is_open() if selected == ("open",) else (~_is_open() if selected == ("embargoed",) else Q())
     if facet == "year":
