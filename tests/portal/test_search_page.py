@@ -212,6 +212,10 @@ def test_embargoed_parameters_never_match_for_anonymous(anonymous_client, catalo
         ({"page": "0"}, "not a page number"),
         ({"page": "-3"}, "not a page number"),
         ({"page": "abc"}, "not a page number"),
+        ({"page": "1" * 40}, "not a page number"),
+        ({"q": "glassy\x00carbon"}, "NUL character"),
+        ({"instrument": "bl\x00"}, "NUL character"),
+        ({"q": "x" * 600}, "too long"),
     ],
 )
 def test_bad_query_strings_get_a_helpful_400_page(anonymous_client, catalogue, params, message):
