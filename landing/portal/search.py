@@ -4,21 +4,37 @@ Every read starts from catalogue.visibility, so an embargoed dataset the visitor
 result, a count or a facet. Free-text relevance is the PaNOSC scorer's (catalogue.search.scoring), not ours.
 """
 
+import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractYear, Lower
 
 from catalogue import panet, units, visibility
-from catalogue.models import Dataset, Facility, Instrument, Parameter, Preview, Technique
+from catalogue.models import (
+    Dataset,
+    Facility,
+    Instrument,
+    Parameter,
+    Preview,
+    SearchGroup,
+    SearchIndexState,
+    Technique,
+)
 from catalogue.panosc import conditions
 from catalogue.search import scoring
 
+logger = logging.getLogger(__name__)
+
 PAGE_SIZE = 20
+FACET_CACHE_SECONDS = 300
 FacetName = Literal["technique", "instrument", "facility", "year", "access", "format"]
 FACET_NAMES: tuple[FacetName, ...] = ("technique", "instrument", "facility", "year", "access", "format")
 # The SearchQuery field holding each facet's chosen values; the URL parameter is the facet's name.
@@ -210,16 +226,11 @@ def _facet_filter(facet: FacetName, query: SearchQuery) -> Q | None:
     if facet == "access":
         return _is_open() if selected == ("open",) else (~_is_open() if selected == ("embargoed",) else Q())
     if facet == "year":
-        return Q(measured_year__in=query.years)
+        return Q(year_key__in=query.years)
     if facet == "facility":
         return Q(facility_key__in=Facility.objects.filter(short_name__in=selected).values("pk"))
     lookup = {"instrument": "instrument__pid__in", "format": "file_format__in"}[facet]
     return Q(**{lookup: selected})
-
-
-def _annotated(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
-    expressions = _facet_expressions()
-    return queryset.annotate(measured_year=expressions["year"], facility_key=expressions["facility"])
 
 
 def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetName | None = None) -> QuerySet:
@@ -227,11 +238,15 @@ def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetN
 
     The text restricts to what the PaNOSC scorer gives a score above 0, so facets count exactly the results.
     """
-    datasets = _annotated(visibility.datasets_visible_to(user))
+    datasets = visibility.datasets_visible_to(user)
+    expressions = _facet_expressions()
     for facet in FACET_NAMES:
         condition = None if facet == skip else _facet_filter(facet, query)
-        if condition is not None:
-            datasets = datasets.filter(condition)
+        if condition is None:
+            continue
+        if facet in ("year", "facility"):  # filtered through their facet key; annotated only then (joins)
+            datasets = datasets.alias(**{f"{facet}_key": expressions[facet]})
+        datasets = datasets.filter(condition)
     for parameter_range in query.ranges:
         datasets = datasets.filter(_range_filter(parameter_range))
     if query.has_text:
@@ -374,6 +389,38 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
     return tuple(facets)
 
 
+def _catalogue_version() -> str | None:
+    """Changes whenever a dataset is (re)indexed: every edit, opening, withdrawal and each periodic embargo sweep."""
+    state = SearchIndexState.objects.filter(group=SearchGroup.DATASETS).values_list("items", "updated_at").first()
+    return None if state is None else f"{state[0]}:{state[1].timestamp()}"
+
+
+def cached_facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, ...]:
+    """facet_counts, shared between anonymous visitors for FACET_CACHE_SECONDS or until the catalogue changes.
+
+    Anonymous visitors all see the same (open) data, and at a million datasets the counts take seconds while the
+    same few searches (home page links, popular techniques) come again and again. Signed-in visitors see their
+    own embargoed data, so their counts are never shared.
+    """
+    version = None if user.is_authenticated else _catalogue_version()
+    if version is None:
+        return facet_counts(user=user, query=query)
+    state = f"{version}|{settings.EMBARGOED_METADATA}|{replace(query, page=1, sort='')!r}"
+    key = "portal:facets:" + hashlib.sha256(state.encode()).hexdigest()
+    try:
+        facets = cache.get(key)
+    except Exception:  # the cache is a speed-up only: a missing Redis must not take the page down
+        logger.warning("facet cache unavailable", exc_info=True)
+        return facet_counts(user=user, query=query)
+    if facets is None:
+        facets = facet_counts(user=user, query=query)
+        try:
+            cache.set(key, facets, FACET_CACHE_SECONDS)
+        except Exception:
+            logger.warning("facet cache unavailable", exc_info=True)
+    return facets
+
+
 def _ordered(datasets: QuerySet[Dataset], sort: str) -> QuerySet[Dataset]:
     # Each order ends with pid so that pages never overlap or skip a dataset.
     if sort == "title":
@@ -409,7 +456,7 @@ def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = Tru
     Relevance is the PaNOSC endpoint's own score (catalogue.search.scoring), so both rank alike.
     """
     datasets = matching_datasets(user=user, query=query)
-    facets = facet_counts(user=user, query=query) if with_facets else ()
+    facets = cached_facet_counts(user=user, query=query) if with_facets else ()
     total = _total(facets, query) if with_facets else datasets.count()
     page_count = max(1, -(-total // PAGE_SIZE))
     if query.page > page_count:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import cache
 
 from catalogue import panet, units
 from catalogue.models import Dataset, Instrument, SearchGroup
@@ -119,3 +120,11 @@ def indexed(catalogue) -> Catalogue:
     for group in SearchGroup:
         index.rebuild(group=group)
     return catalogue
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Shared facet counts must never carry over from one test's catalogue to the next."""
+    cache.clear()
+    yield
+    cache.clear()

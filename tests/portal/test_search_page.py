@@ -303,3 +303,19 @@ def test_searching_a_proposal_number_offers_its_page(anonymous_client, member_cl
     embargoed = catalogue.embargoed.proposal.proposal_number
     assert "pc-shortcut" not in anonymous_client.get("/search", {"q": embargoed}).content.decode()
     assert "pc-shortcut" in member_client.get("/search", {"q": embargoed}).content.decode()
+
+
+def test_anonymous_facet_counts_are_shared_until_the_catalogue_changes(anonymous_client, indexed):
+    from catalogue.search import index
+
+    first = anonymous_client.get("/search")
+    assert facet(first, "instrument")[indexed.i22.pid] == 2
+    late = DatasetFactory(instrument=indexed.i22)
+    assert facet(anonymous_client.get("/search"), "instrument")[indexed.i22.pid] == 2  # shared counts
+    index.reindex_datasets(dataset_ids=[late.pk])  # what the on-commit Celery task does for every change
+    assert facet(anonymous_client.get("/search"), "instrument")[indexed.i22.pid] == 3
+
+
+def test_signed_in_visitors_never_get_shared_counts(anonymous_client, member_client, indexed):
+    anonymous_client.get("/search")
+    assert facet(member_client.get("/search"), "access") == {"open": 3, "embargoed": 1}
