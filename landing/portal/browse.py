@@ -9,7 +9,7 @@ from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, Document, DocumentKind, Instrument, Member
-from landing.portal.search import technique_filter, with_card_fields
+from landing.portal.search import shared, technique_filter, with_card_fields
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,14 @@ class CatalogueSummary:
 
 
 def catalogue_summary() -> CatalogueSummary:
-    """Totals of what the facility publishes: open datasets and the proposals, instruments, techniques behind them."""
+    """Totals of what the facility publishes: open datasets and the proposals, instruments, techniques behind them.
+
+    The same for every visitor (open data only), so shared through the cache until the catalogue changes.
+    """
+    return shared("summary", "", _count_open_catalogue)
+
+
+def _count_open_catalogue() -> CatalogueSummary:
     open_datasets = visibility.open_datasets()
     totals = open_datasets.aggregate(
         datasets=Count("pk"),

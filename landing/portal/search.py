@@ -7,8 +7,9 @@ result, a count or a facet. Free-text relevance is the PaNOSC scorer's (catalogu
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -32,6 +33,7 @@ from catalogue.panosc import conditions
 from catalogue.search import scoring
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE_SIZE = 20
 FACET_CACHE_SECONDS = 300
@@ -395,30 +397,41 @@ def _catalogue_version() -> str | None:
     return None if state is None else f"{state[0]}:{state[1].timestamp()}"
 
 
-def cached_facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, ...]:
-    """facet_counts, shared between anonymous visitors for FACET_CACHE_SECONDS or until the catalogue changes.
+def shared(name: str, state: str, compute: Callable[[], T]) -> T:
+    """compute(), kept in the cache for FACET_CACHE_SECONDS or until the catalogue changes, whichever is first.
 
-    Anonymous visitors all see the same (open) data, and at a million datasets the counts take seconds while the
-    same few searches (home page links, popular techniques) come again and again. Signed-in visitors see their
-    own embargoed data, so their counts are never shared.
+    Only for what every caller of `name` with this `state` may see alike. The cache is a speed-up only: when it is
+    unreachable the value is computed and the page still served.
     """
-    version = None if user.is_authenticated else _catalogue_version()
+    version = _catalogue_version()
     if version is None:
-        return facet_counts(user=user, query=query)
-    state = f"{version}|{settings.EMBARGOED_METADATA}|{replace(query, page=1, sort='')!r}"
-    key = "portal:facets:" + hashlib.sha256(state.encode()).hexdigest()
+        return compute()
+    digest = hashlib.sha256(f"{version}|{settings.EMBARGOED_METADATA}|{state}".encode()).hexdigest()
+    key = f"portal:{name}:{digest}"
     try:
-        facets = cache.get(key)
-    except Exception:  # the cache is a speed-up only: a missing Redis must not take the page down
-        logger.warning("facet cache unavailable", exc_info=True)
-        return facet_counts(user=user, query=query)
-    if facets is None:
-        facets = facet_counts(user=user, query=query)
+        value = cache.get(key)
+    except Exception:
+        logger.warning("portal cache unavailable", exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
         try:
-            cache.set(key, facets, FACET_CACHE_SECONDS)
+            cache.set(key, value, FACET_CACHE_SECONDS)
         except Exception:
-            logger.warning("facet cache unavailable", exc_info=True)
-    return facets
+            logger.warning("portal cache unavailable", exc_info=True)
+    return value
+
+
+def cached_facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, ...]:
+    """facet_counts, shared between anonymous visitors (who all see the same open data).
+
+    At a million datasets the counts take seconds while the same few searches (home page links, popular
+    techniques) come again and again. Signed-in visitors may see their own embargoed data: never shared.
+    """
+    if user.is_authenticated:
+        return facet_counts(user=user, query=query)
+    state = repr(replace(query, page=1, sort=""))
+    return shared("facets", state, lambda: facet_counts(user=user, query=query))
 
 
 def _ordered(datasets: QuerySet[Dataset], sort: str) -> QuerySet[Dataset]:
