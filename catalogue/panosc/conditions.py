@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 MAX_WHERE_DEPTH = 32
 NOTHING = Q(pk__in=[])
+# Django drops an empty Q() from an OR (Q(a) | Q() == Q(a)); an always-true branch must be spelled out.
+ALWAYS = Q(pk__isnull=False)
 IGNORED_KEYS = frozenset({"score", "provider"})
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 _PANET_ID = re.compile(r"panet(\d{5,7})$", re.IGNORECASE)
@@ -45,6 +47,8 @@ def _all(parts: list[Q]) -> Q:
 def _any(parts: list[Q]) -> Q:
     if not parts:
         return NOTHING
+    if any(not part for part in parts):
+        return ALWAYS
     result = parts[0]
     for part in parts[1:]:
         result |= part

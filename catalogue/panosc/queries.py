@@ -24,7 +24,7 @@ from catalogue.panosc.filters import (
     effective_limit,
     selected_fields,
 )
-from catalogue.search import scoring
+from catalogue.search import public, scoring
 
 GROUPS = {"Dataset": SearchGroup.DATASETS, "Document": SearchGroup.DOCUMENTS, "Instrument": SearchGroup.INSTRUMENTS}
 RANKERS = {
@@ -57,7 +57,14 @@ def related_q(item: IncludeItem) -> Q:
         return q
     relation = item.parent.relations[item.relation]
     rows = item.target.base().filter(qualifies_q(item))
-    return _any([Exists(rows.filter(**{path: OuterRef("pk")})) for path in relation.paths])
+    return _any([Exists(rows.filter(**{path: OuterRef("pk")})) for path in _live_paths(relation.paths)])
+
+
+def _live_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Skip the routes through collections while none is published (see public.collections_published)."""
+    if public.collections_published():
+        return paths
+    return tuple(path for path in paths if path not in public.COLLECTION_PATHS) or paths
 
 
 def candidates(entity: Entity, *, where: dict, include: list[IncludeItem]) -> QuerySet:
@@ -249,7 +256,7 @@ def _merged_include(items: list[IncludeItem]) -> list[IncludeItem]:
 
 def _paths(relation, parents: list) -> list[tuple[str, list[int]]]:  # type: ignore[no-untyped-def]
     if relation.path_for is None:
-        return [(path, [parent.pk for parent in parents]) for path in relation.paths]
+        return [(path, [parent.pk for parent in parents]) for path in _live_paths(relation.paths)]
     grouped: dict[str, list[int]] = {path: [] for path in relation.paths}
     for parent in parents:
         grouped[relation.path_for(parent)].append(parent.pk)

@@ -50,6 +50,9 @@ def _dataset_saved(sender: object, instance, **kwargs: object) -> None:  # type:
 
 
 def _document_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    from catalogue.search.public import forget_collections_cache
+
+    forget_collections_cache()
     queue_reindex("documents", [instance.pk])
     # a dataset's scored text carries its proposal's title
     queue_reindex("datasets", list(instance.datasets.values_list("pk", flat=True)))

@@ -99,16 +99,25 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
             score=Value(MAX_SCORE, output_field=FloatField()), score_hits=Value(0), score_sum=Value(0.0)
         )
     posting = config.posting
-    item_field = f"{config.item_field}_id"
-    matched = posting.objects.filter(term_id__in=list(idf)).values(item_field)
-    weight = F("hit__tf") * Case(
-        *[When(hit__term_id=pk, then=Value(value)) for pk, value in idf.items()], output_field=FloatField()
+    if base.filter(exact).exists():
+        # An exact identifier joins the scored set even without any of the terms: left join the postings.
+        matched = posting.objects.filter(term_id__in=list(idf)).values(f"{config.item_field}_id")
+        scored = base.filter(Q(pk__in=matched) | exact).annotate(
+            hit=FilteredRelation("search_postings", condition=Q(search_postings__term_id__in=list(idf)))
+        )
+        relation = "hit"
+    else:
+        # The common case: an inner join on the query's terms, one pass over their postings.
+        scored = base.filter(search_postings__term_id__in=list(idf))
+        relation = "search_postings"
+    weight = F(f"{relation}__tf") * Case(
+        *[When(**{f"{relation}__term_id": pk, "then": Value(value)}) for pk, value in idf.items()],
+        output_field=FloatField(),
     )
-    ranked = base.filter(Q(pk__in=matched) | exact).annotate(
-        hit=FilteredRelation("search_postings", condition=Q(search_postings__term_id__in=list(idf))),
+    ranked = scored.annotate(
         score_sum=Sum(weight, default=0.0),
         score_squares=Sum(weight * weight, default=0.0),
-        score_hits=Count("hit__term_id"),
+        score_hits=Count(f"{relation}__term_id"),
     )
     if len(words) == 1:
         (term_id,) = idf
