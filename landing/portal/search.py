@@ -228,7 +228,11 @@ def _facet_filter(facet: FacetName, query: SearchQuery) -> Q | None:
     if facet == "access":
         return _is_open() if selected == ("open",) else (~_is_open() if selected == ("embargoed",) else Q())
     if facet == "year":
-        return Q(year_key__in=query.years)
+        # One BETWEEN per year (Django's __year), so the creation-time index can serve it.
+        condition = Q()
+        for year in query.years:
+            condition |= Q(creation_time__year=year)
+        return condition
     if facet == "facility":
         return Q(facility_key__in=Facility.objects.filter(short_name__in=selected).values("pk"))
     lookup = {"instrument": "instrument__pid__in", "format": "file_format__in"}[facet]
@@ -246,8 +250,8 @@ def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetN
         condition = None if facet == skip else _facet_filter(facet, query)
         if condition is None:
             continue
-        if facet in ("year", "facility"):  # filtered through their facet key; annotated only then (joins)
-            datasets = datasets.alias(**{f"{facet}_key": expressions[facet]})
+        if facet == "facility":  # filtered through its facet key, joined only then
+            datasets = datasets.alias(facility_key=expressions["facility"])
         datasets = datasets.filter(condition)
     for parameter_range in query.ranges:
         datasets = datasets.filter(_range_filter(parameter_range))
