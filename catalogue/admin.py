@@ -27,7 +27,7 @@ from catalogue.models import (
     Sample,
     Technique,
 )
-from catalogue.services import curation
+from catalogue.services import curation, opening
 
 
 class ReleaseDateForm(forms.Form):
@@ -124,11 +124,33 @@ class EmbargoActionsMixin:
 
     @admin.action(description="Open now (end the embargo)")
     def open_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        opened = 0
         for record in queryset:
-            record.open_now = True
-            record.save(update_fields=["open_now"])
-            self.record_edit(record, {"open_now"})
-        self.message_user(request, f"Opened {queryset.count()} records.", messages.SUCCESS)
+            try:
+                opening.open_now(record, by=request.user)
+                opened += 1
+            except opening.EmbargoError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        self.message_user(request, f"Opened {opened} records.", messages.SUCCESS)
+
+    @admin.action(description="Extend (renew) the embargo…")
+    def extend_embargo(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = ReleaseDateForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            extended = 0
+            for record in queryset:
+                try:
+                    opening.extend_embargo(record, until=form.cleaned_data["release_date"], by=request.user)
+                    extended += 1
+                except opening.EmbargoError as error:
+                    self.message_user(request, f"{record.pid}: {error}", messages.ERROR)
+            self.message_user(request, f"Embargo extended on {extended} records.", messages.SUCCESS)
+            return None
+        return render(
+            request,
+            "admin/catalogue/action_form.html",
+            {"form": form, "records": queryset, "action": "extend_embargo", "opts": self.model._meta},
+        )
 
 
 class EmbargoStatusFilter(admin.SimpleListFilter):
@@ -176,7 +198,7 @@ class DatasetAdmin(EmbargoActionsMixin, SimpleHistoryAdmin):
     ]
     exclude = ["raw_metadata"]
     inlines = [DataFileInline, ParameterInline]
-    actions = ["set_release_date", "open_now", "add_technique"]
+    actions = ["set_release_date", "open_now", "extend_embargo", "add_technique"]
     fieldsets = [
         (
             None,
@@ -288,7 +310,7 @@ class DocumentAdminBase(EmbargoActionsMixin, SimpleHistoryAdmin):
     ]
     inlines = [MemberInline]
     filter_horizontal = ["access_groups"]
-    actions = ["set_release_date", "open_now"]
+    actions = ["set_release_date", "open_now", "extend_embargo"]
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -309,10 +331,25 @@ class CollectionAdmin(DocumentAdminBase):
     autocomplete_fields = ["collected_datasets"]
 
 
+class FixityErrorFilter(admin.SimpleListFilter):
+    title = "fixity"
+    parameter_name = "fixity"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("error", "checksum mismatch or missing"), ("ok", "verified")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "error":
+            return queryset.exclude(fixity_error="")
+        if self.value() == "ok":
+            return queryset.filter(fixity_error="", checksum_verified_at__isnull=False)
+        return queryset
+
+
 @admin.register(DataFile)
 class DataFileAdmin(admin.ModelAdmin):
     list_display = ["path", "dataset", "size", "checksum_algorithm", "is_missing", "fixity_error"]
-    list_filter = ["role", "is_missing", "checksum_algorithm"]
+    list_filter = ["role", "is_missing", "checksum_algorithm", FixityErrorFilter]
     search_fields = ["path", "dataset__pid", "checksum"]
     raw_id_fields = ["dataset"]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("landing.portal.urls")),
-    path("", include("landing.pages.urls")),
+    # Before the landing pages: /datasets/<path:pid> would otherwise swallow the download routes below it.
     path("", include("landing.access.urls")),
+    path("", include("landing.pages.urls")),
 ]

@@ -3,9 +3,17 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
 
 app = Celery("pancommons")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic work; django-celery-beat copies these entries into its tables, where stewards can pause or retime them.
+app.conf.beat_schedule = {
+    "open-ended-embargoes": {"task": "catalogue.tasks.open_ended_embargoes", "schedule": crontab(minute=5)},
+    "embargo-reminders": {"task": "catalogue.tasks.send_embargo_reminders", "schedule": crontab(hour=6, minute=15)},
+    "fixity": {"task": "catalogue.tasks.check_fixity", "schedule": crontab(minute=35)},
+}

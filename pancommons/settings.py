@@ -235,3 +235,41 @@ CELERY_BEAT_SCHEDULE = {
 PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
 # A pathological filter fails fast with 503 instead of holding a worker; the federation has given up by then.
 PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minimum=100)
+
+# --- Access: login (local accounts, optional OpenID Connect), downloads, embargo life cycle ----------------------
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+# Whole-dataset zips above this size are refused in favour of the facility's bulk route (Globus/SFTP).
+DOWNLOAD_ZIP_MAX_BYTES = env_int("DOWNLOAD_ZIP_MAX_BYTES", 20 * 1024**3, minimum=0)
+EMBARGO_REMINDER_DAYS = env_int("EMBARGO_REMINDER_DAYS", 30, minimum=1)
+ACCESS_GRANT_DEFAULT_DAYS = env_int("ACCESS_GRANT_DEFAULT_DAYS", 365, minimum=1)
+FIXITY_BATCH_SIZE = env_int("FIXITY_BATCH_SIZE", 500, minimum=1)
+FIXITY_INTERVAL_DAYS = env_int("FIXITY_INTERVAL_DAYS", 90, minimum=1)
+# Where access requests go besides the PI (the data office); empty = the stewards' own e-mail addresses.
+DATA_OFFICE_EMAIL = env_str("DATA_OFFICE_EMAIL")
+
+# OpenID Connect (UmbrellaID, eduTEAMS, Keycloak): enabled when OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID are set.
+# Endpoints come from the issuer's discovery document unless given one by one.
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your institution (PaN AAI)")
+OIDC_ENABLED = bool(OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID)
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_STORE_ID_TOKEN = True  # needed for the provider's end-session (logout) call
+OIDC_AUTHENTICATE_CLASS = "landing.access.oidc.AuthenticationRequestView"
+OIDC_OP_LOGOUT_URL_METHOD = "landing.access.oidc.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?failed=oidc"
+# Claim mapping: each value of OIDC_GROUPS_CLAIM matching OIDC_GROUP_PATTERN joins the Django group named by its
+# `group` match; a value matching OIDC_PROPOSAL_PATTERN makes the user a member of the proposal whose number is the
+# `proposal` match (eduTEAMS/AARC entitlements look like urn:mace:…:group:pan:proposal:mx1234#aai.example).
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "eduperson_entitlement")
+OIDC_GROUP_PATTERN = env_str("OIDC_GROUP_PATTERN", r"^urn:[^#]*:group:pan:group:(?P<group>[\w.-]+)(#.*)?$")
+OIDC_PROPOSAL_PATTERN = env_str("OIDC_PROPOSAL_PATTERN", r"^urn:[^#]*:group:pan:proposal:(?P<proposal>[\w.-]+)(#.*)?$")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(0, "landing.access.oidc.AuthenticationBackend")

@@ -102,7 +102,27 @@ def test_bulk_open_now_opens_and_is_recorded_in_history(steward_client, steward)
     assert response.status_code == 302
     dataset.refresh_from_db()
     assert dataset.open_now
-    assert "open_now" in dataset.curated_fields
+    assert dataset.opened_at is not None
+    assert Dataset.history.filter(pid=dataset.pid).latest("history_date").history_user == steward
+
+
+def test_bulk_extend_embargo_renews_and_refuses_open_data(steward_client):
+    embargoed = DatasetFactory(embargoed=True)
+    already_open = DatasetFactory()
+    url = reverse("admin:catalogue_dataset_changelist")
+    response = steward_client.post(
+        url,
+        {
+            "action": "extend_embargo",
+            "_selected_action": [embargoed.pk, already_open.pk],
+            "apply": "1",
+            "release_date": "2040-06-30 00:00",
+        },
+        follow=True,
+    )
+    embargoed.refresh_from_db()
+    assert embargoed.release_date == datetime(2040, 6, 30, tzinfo=UTC)
+    assert "open already" in response.content.decode()
 
 
 def test_bulk_set_release_date_asks_then_applies(steward_client):
