@@ -1,0 +1,105 @@
+"""What the portal's home and browse pages show: catalogue totals, recent open data, and one proposal's,
+instrument's or technique's datasets, always through catalogue.visibility.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractYear
+
+from catalogue import panet, visibility
+from catalogue.models import Dataset, Document, DocumentKind, Instrument, Member
+from landing.portal.search import shared, technique_filter, with_card_fields
+
+
+@dataclass(frozen=True)
+class CatalogueSummary:
+    datasets: int
+    proposals: int
+    instruments: int
+    techniques: int
+
+
+def catalogue_summary() -> CatalogueSummary:
+    """Totals of what the facility publishes: open datasets and the proposals, instruments, techniques behind them.
+
+    The same for every visitor (open data only), so shared through the cache until the catalogue changes.
+    """
+    return shared("summary", "", _count_open_catalogue)
+
+
+def _count_open_catalogue() -> CatalogueSummary:
+    open_datasets = visibility.open_datasets()
+    totals = open_datasets.aggregate(
+        datasets=Count("pk"),
+        proposals=Count("proposal", distinct=True),
+        instruments=Count("instrument", distinct=True),
+    )
+    techniques = Dataset.techniques.through.objects.filter(dataset__in=open_datasets.values("pk"))
+    return CatalogueSummary(
+        datasets=totals["datasets"],
+        proposals=totals["proposals"],
+        instruments=totals["instruments"],
+        techniques=techniques.values("technique_id").distinct().count(),
+    )
+
+
+def recent_open_datasets(*, limit: int = 6) -> list[Dataset]:
+    return list(with_card_fields(visibility.open_datasets()).order_by("-creation_time", "-pid")[:limit])
+
+
+def visible_proposal(*, user: visibility.User, pid: str) -> Document | None:
+    """A proposal whose full record the visitor may see; None also when it exists but is under embargo."""
+    return visible_proposals(user=user).select_related("facility").filter(pid=pid).first()
+
+
+def proposal_named(*, user: visibility.User, text: str) -> Document | None:
+    """The visible proposal whose number or pid is exactly the search text ("mt9396-1"), to offer as a shortcut."""
+    if not text or len(text) > 255:
+        return None
+    named = Q(proposal_number__iexact=text) | Q(pid=text)
+    return visible_proposals(user=user).filter(named).first()
+
+
+def visible_proposals(*, user: visibility.User) -> QuerySet[Document]:
+    return visibility.documents_visible_to(user).exclude(kind=DocumentKind.COLLECTION)
+
+
+def proposal_team(*, proposal: Document) -> list[Member]:
+    """The team as registered: names, roles, ORCIDs, affiliations (the pages never show contact details)."""
+    return list(proposal.members.select_related("person", "affiliation"))
+
+
+def datasets_of_proposal(*, user: visibility.User, proposal: Document) -> QuerySet[Dataset]:
+    visible = visibility.datasets_visible_to(user).filter(proposal=proposal)
+    return with_card_fields(visible).order_by("creation_time", "pid")
+
+
+def datasets_of_instrument(*, user: visibility.User, instrument: Instrument) -> QuerySet[Dataset]:
+    return visibility.datasets_visible_to(user).filter(instrument=instrument)
+
+
+def datasets_per_year(datasets: QuerySet[Dataset]) -> list[tuple[int, int]]:
+    """(year of measurement, number of datasets), oldest first, counted in one GROUP BY."""
+    rows = (
+        datasets.order_by()
+        .annotate(year=ExtractYear("creation_time"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .values_list("year", "count")
+    )
+    return sorted(rows)
+
+
+def datasets_of_technique(*, user: visibility.User, panet_id: str) -> QuerySet[Dataset]:
+    """Visible datasets tagged with the term or any narrower one."""
+    return visibility.datasets_visible_to(user).filter(technique_filter((panet_id,)))
+
+
+def narrower_terms(panet_id: str) -> list[panet.PanetTerm]:
+    """The terms that name this one among their direct parents."""
+    vocabulary = panet.vocabulary()
+    return sorted(
+        (term for term in vocabulary.terms.values() if panet_id in term.parents and not term.is_concept),
+        key=lambda term: term.label,
+    )

@@ -1,0 +1,43 @@
+"""'Similar datasets' on landing pages: visible datasets sharing a sample, technique, proposal or instrument.
+
+Candidates are gathered per shared feature (a bounded, indexed query each), then scored in one SQL query:
+a shared sample weighs most, then a technique, the proposal, the instrument; ties go to the newest.
+"""
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+
+from catalogue import visibility
+from catalogue.models import Dataset
+from landing.portal.search import with_card_fields
+
+WEIGHTS = {"sample": 4, "technique": 3, "proposal": 2, "instrument": 1}
+CANDIDATES_PER_FEATURE = 4
+
+
+def similar_datasets(*, dataset: Dataset, user: visibility.User, limit: int = 6) -> list[Dataset]:
+    """Up to `limit` datasets like `dataset` that `user` may see, best first; never `dataset` itself."""
+    visible = visibility.datasets_visible_to(user).exclude(pk=dataset.pk)
+    sample_names = list(dataset.samples.values_list("name", flat=True))
+    technique_ids = list(dataset.techniques.values_list("pk", flat=True))
+    shares = {
+        "sample": Q(samples__name__in=sample_names) if sample_names else None,
+        "technique": Q(techniques__in=technique_ids) if technique_ids else None,
+        "proposal": Q(proposal_id=dataset.proposal_id),
+        "instrument": Q(instrument_id=dataset.instrument_id) if dataset.instrument_id else None,
+    }
+    pool = limit * CANDIDATES_PER_FEATURE
+    candidate_ids: set[int] = set()
+    for condition in shares.values():
+        if condition is not None:
+            candidate_ids |= set(
+                visible.filter(condition).order_by("-creation_time", "-pid").values_list("pk", flat=True)[:pool]
+            )
+    if not candidate_ids:
+        return []
+    score = Value(0, output_field=IntegerField())
+    for feature, condition in shares.items():
+        if condition is not None:
+            matches = Dataset.objects.filter(condition, pk=OuterRef("pk"))
+            score += Case(When(Exists(matches), then=Value(WEIGHTS[feature])), default=Value(0))
+    ranked = Dataset.objects.filter(pk__in=candidate_ids).annotate(similarity=score)
+    return list(with_card_fields(ranked).order_by("-similarity", "-creation_time", "-pid")[:limit])
