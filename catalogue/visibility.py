@@ -6,14 +6,17 @@ Three questions, each answered as a queryset filter and as a per-object check:
 - personal data: may this caller see e-mails and contact details of a document's team?
 Open = not withdrawn, and opened explicitly or past its release date. Members, stewards and users granted
 access see everything of their proposals; under EMBARGOED_METADATA=visible anyone sees embargoed metadata.
+The public search surfaces (PaNOSC API, relevance index) serve open data only, under either policy.
 """
+
+import time
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from catalogue.models import AccessGrant, Dataset, Document, DocumentKind, Member
+from catalogue.models import AccessGrant, Dataset, Document, DocumentKind, Instrument, Member
 
 STEWARDS_GROUP = "stewards"
 
@@ -128,3 +131,47 @@ def public_stub_only(user: User, document: Document) -> bool:
 
 def can_see_personal_data(user: User, document: Document) -> bool:
     return is_steward(user) or is_team_member(user, document)
+
+
+# --- Public search surfaces (PaNOSC API, relevance index): open data only, under either policy ----------------
+
+_COLLECTIONS_TTL_SECONDS = 30.0
+_collections_seen: tuple[float, bool] = (0.0, True)
+
+
+def collections_published() -> bool:
+    """Whether any collection is published (cached briefly: it changes when a steward publishes one).
+
+    Without collections a document holds a dataset only through its proposal, and PostgreSQL answers that with an
+    index semi-join; the OR with the collection path would make it hash every open dataset on each request. A stale
+    "no" hides a just-published collection for a few seconds, never shows anything that is not open.
+    """
+    global _collections_seen
+    checked_at, exists = _collections_seen
+    if time.monotonic() - checked_at > _COLLECTIONS_TTL_SECONDS:
+        exists = Document.objects.filter(kind=DocumentKind.COLLECTION, published_at__isnull=False).exists()
+        _collections_seen = (time.monotonic(), exists)
+    return exists
+
+
+def forget_collections_cache() -> None:
+    global _collections_seen
+    _collections_seen = (0.0, True)
+
+
+def open_documents() -> QuerySet[Document]:
+    """Documents holding at least one open dataset; collections only once published; never withdrawn ones."""
+    open_ones = open_datasets()
+    proposals = ~Q(kind=DocumentKind.COLLECTION) & Exists(open_ones.filter(proposal=OuterRef("pk")))
+    documents = Document.objects.filter(withdrawn_at__isnull=True)
+    if not collections_published():
+        return documents.filter(proposals)
+    collections = Q(kind=DocumentKind.COLLECTION, published_at__isnull=False) & Exists(
+        open_ones.filter(collections=OuterRef("pk"))
+    )
+    return documents.filter(proposals | collections)
+
+
+def public_instruments() -> QuerySet[Instrument]:
+    """Instruments are public descriptions of the facility, whatever their datasets' embargo."""
+    return Instrument.objects.all()

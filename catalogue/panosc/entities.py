@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Case, CharField, Exists, F, Func, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Lower
 
+from catalogue import visibility
 from catalogue.models import (
     Affiliation,
     DataFile,
@@ -23,7 +24,6 @@ from catalogue.models import (
     Sample,
     Technique,
 )
-from catalogue.search import public
 from catalogue.visibility import open_datasets
 
 
@@ -64,11 +64,11 @@ def _file_directory() -> Func:
 
 def _documents() -> QuerySet:
     kind = Case(When(kind=DocumentKind.COLLECTION, then=Value("publication")), default=Value("proposal"))
-    return public.open_documents().annotate(wire_type=kind)
+    return visibility.open_documents().annotate(wire_type=kind)
 
 
 def _members() -> QuerySet:
-    return Member.objects.filter(Exists(public.open_documents().filter(pk=OuterRef("document_id"))))
+    return Member.objects.filter(Exists(visibility.open_documents().filter(pk=OuterRef("document_id"))))
 
 
 def _document_datasets_path(document: Document) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from catalogue import visibility
 from catalogue.models import Dataset, SearchGroup
 from catalogue.panosc import serializers
 from catalogue.panosc.conditions import UnitGroup, all_of, any_of, parameter_where, technique_where, where_q
@@ -24,7 +25,7 @@ from catalogue.panosc.filters import (
     effective_limit,
     selected_fields,
 )
-from catalogue.search import public, scoring
+from catalogue.search import scoring
 
 GROUPS = {"Dataset": SearchGroup.DATASETS, "Document": SearchGroup.DOCUMENTS, "Instrument": SearchGroup.INSTRUMENTS}
 RANKERS = {
@@ -32,6 +33,9 @@ RANKERS = {
     "Document": scoring.rank_documents,
     "Instrument": scoring.rank_instruments,
 }
+
+# Relation paths that reach datasets through collections; skipped while no collection is published.
+COLLECTION_PATHS = frozenset({"collections", "collected_datasets"})
 
 
 def _is_dataset_techniques(item: IncludeItem) -> bool:
@@ -61,10 +65,10 @@ def related_q(item: IncludeItem) -> Q:
 
 
 def _live_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
-    """Skip the routes through collections while none is published (see public.collections_published)."""
-    if public.collections_published():
+    """Skip the routes through collections while none is published (see visibility.collections_published)."""
+    if visibility.collections_published():
         return paths
-    return tuple(path for path in paths if path not in public.COLLECTION_PATHS) or paths
+    return tuple(path for path in paths if path not in COLLECTION_PATHS) or paths
 
 
 def candidates(entity: Entity, *, where: dict, include: list[IncludeItem]) -> QuerySet:

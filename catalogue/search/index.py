@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from catalogue import visibility
 from catalogue.models import (
     Dataset,
     DatasetPosting,
@@ -23,7 +24,6 @@ from catalogue.models import (
     SearchIndexState,
     SearchTerm,
 )
-from catalogue.search import public
 from catalogue.search.terms import term_frequencies
 from catalogue.visibility import open_datasets
 
@@ -41,8 +41,8 @@ class GroupIndex:
         if self.group == SearchGroup.DATASETS:
             return open_datasets()
         if self.group == SearchGroup.DOCUMENTS:
-            return public.open_documents()
-        return public.public_instruments()
+            return visibility.open_documents()
+        return visibility.public_instruments()
 
 
 GROUPS = {

@@ -50,7 +50,7 @@ def _dataset_saved(sender: object, instance, **kwargs: object) -> None:  # type:
 
 
 def _document_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
-    from catalogue.search.public import forget_collections_cache
+    from catalogue.visibility import forget_collections_cache
 
     forget_collections_cache()
     queue_reindex("documents", [instance.pk])
