@@ -35,7 +35,7 @@ def is_steward(user: User) -> bool:
     return cached
 
 
-def _open_q(prefix: str = "") -> Q:
+def open_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}withdrawn_at__isnull": True}) & (
         Q(**{f"{prefix}open_now": True}) | Q(**{f"{prefix}release_date__lte": timezone.now()})
     )
@@ -43,7 +43,7 @@ def _open_q(prefix: str = "") -> Q:
 
 def open_datasets() -> QuerySet[Dataset]:
     """Open datasets: what anonymous callers, the PaNOSC API and the sitemap may show."""
-    return Dataset.objects.filter(_open_q())
+    return Dataset.objects.filter(open_q())
 
 
 def is_open(record: Dataset | Document) -> bool:
@@ -93,7 +93,7 @@ def _open_or_team(user: User) -> QuerySet[Dataset]:
     if not user.is_authenticated:
         return open_datasets()
     team = team_documents(user).values("pk")
-    return Dataset.objects.filter(_open_q() | (Q(proposal__in=team) & Q(withdrawn_at__isnull=True)))
+    return Dataset.objects.filter(open_q() | (Q(proposal__in=team) & Q(withdrawn_at__isnull=True)))
 
 
 def can_view_dataset(user: User, dataset: Dataset) -> bool:

@@ -7,10 +7,13 @@ from landing.pages import views
 from landing.pages.sitemaps import SITEMAPS
 
 
-class IdentifierConverter:
-    """A DOI or pid, slashes included; never a NUL byte (PostgreSQL text cannot hold one: such a URL is a 404)."""
+class DatasetPidConverter:
+    """A dataset pid, slashes included, that leaves the routes below /datasets/ (downloads, preview) to their views.
 
-    regex = "[^\x00]+"
+    NUL bytes never get this far: pancommons.middleware refuses them for every route.
+    """
+
+    regex = r"(?:(?!/files/\d+/download$|/download\.zip$|/preview\.png$).)+"
 
     def to_python(self, value: str) -> str:
         return value
@@ -19,21 +22,14 @@ class IdentifierConverter:
         return value
 
 
-class DatasetPidConverter(IdentifierConverter):
-    """A dataset pid that leaves the access routes below /datasets/ (file and zip downloads) to their views."""
-
-    regex = r"(?:(?!/files/\d+/download$|/download\.zip$|/preview\.png$)[^\x00])+"
-
-
-register_converter(IdentifierConverter, "identifier")
 register_converter(DatasetPidConverter, "dataset_pid")
 
 urlpatterns = [
-    path("doi/<identifier:doi>", views.doi_page, name="landing-doi"),
+    path("doi/<path:doi>", views.doi_page, name="landing-doi"),
     path("datasets/<dataset_pid:pid>/preview.png", views.dataset_preview, name="landing-dataset-preview"),
     path("datasets/<dataset_pid:pid>", views.dataset_page, name="landing-dataset"),
-    path("linkset/doi/<identifier:doi>", views.doi_linkset, name="landing-doi-linkset"),
-    path("linkset/datasets/<identifier:pid>", views.dataset_linkset, name="landing-dataset-linkset"),
+    path("linkset/doi/<path:doi>", views.doi_linkset, name="landing-doi-linkset"),
+    path("linkset/datasets/<path:pid>", views.dataset_linkset, name="landing-dataset-linkset"),
     path("collections/new", views.collection_new, name="landing-collection-new"),
     path("about/carbon", views.carbon_methodology, name="landing-carbon-methodology"),
     path("sitemap.xml", index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"}, name="sitemap"),

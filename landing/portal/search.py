@@ -170,7 +170,7 @@ FACET_LABELS: dict[FacetName, str] = {
 
 def _is_open() -> Q:
     # The visibility module's own definition of "open", so the access facet can never disagree with it.
-    return visibility._open_q()
+    return visibility.open_q()
 
 
 def _facet_expressions() -> dict[FacetName, object]:

@@ -123,8 +123,3 @@ def test_similar_include_template_renders_cards(catalogue):
     html = render_to_string("landing/portal/_similar.html", {"similar": similar})
     assert "Similar datasets" in html and "Powder diffraction of cement" in html
     assert render_to_string("landing/portal/_similar.html", {"similar": []}).strip() == ""
-
-
-@pytest.mark.parametrize("path", ["/proposals/a%00b", "/instruments/a%00b", "/previews/a%00b.png", "/techniques/a%00b"])
-def test_identifiers_with_nul_bytes_are_simply_not_found(anonymous_client, catalogue, path):
-    assert anonymous_client.get(path).status_code == 404
