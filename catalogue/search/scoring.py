@@ -96,7 +96,7 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
     rows = dict(SearchTerm.objects.filter(group=group, term__in=words).values_list("pk", "document_frequency"))
     idf = {pk: math.log10(1 + max(state, df) / df) for pk, df in rows.items() if df > 0}
     exact = _exact_identifier_q(group, query)
-    base = model.objects.filter(pk__in=candidates.values("pk"))
+    base = _scoring_base(model, candidates)
     if not idf:
         return base.filter(exact).annotate(
             score=Value(MAX_SCORE, output_field=FloatField()), score_hits=Value(0), score_sum=Value(0.0)
@@ -148,6 +148,18 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
             output_field=FloatField(),
         )
     return ranked.annotate(score=score).order_by(*ordered_by_score(group))
+
+
+def _scoring_base(model: type, candidates: QuerySet) -> QuerySet:
+    """The candidates as a queryset safe to aggregate postings over.
+
+    Candidates filtered on their own table only (open datasets, a date range) are used as they are: one scan. Joins
+    (scoped includes) could repeat a candidate and inflate the sums, so those go through a `pk IN (…)` semi-join.
+    """
+    query = candidates.query
+    if len(query.alias_map) == 1 and not query.distinct and not query.is_sliced:
+        return candidates.order_by()
+    return model.objects.filter(pk__in=candidates.values("pk"))
 
 
 _FALLBACK_TEXT = {
