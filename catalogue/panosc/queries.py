@@ -101,15 +101,36 @@ def search(entity: Entity, flt: Filter) -> list[dict]:
     explicit = _order_expressions(entity, flt.order)
     query_terms = scoring.query_terms(flt.query) if flt.query else []
     if query_terms:
-        ranked = RANKERS[entity.name](candidates=queryset, query=flt.query)
-        queryset = ranked.order_by(*scoring.ordered_by_score(GROUPS[entity.name], explicit=explicit))
-        if entity.name == "Instrument":
-            queryset = queryset.select_related("facility")
+        rows = _ranked_page(entity, queryset, flt, explicit)
     else:
         order = explicit + [_tie_break(entity)] if explicit else list(entity.default_order)
-        queryset = queryset.order_by(*order)
-    rows = list(queryset[flt.skip : flt.skip + flt.limit])
+        rows = list(queryset.order_by(*order)[flt.skip : flt.skip + flt.limit])
     return render(entity, rows, flt.include, fields=flt.fields, top_level=True)
+
+
+def _ranked_page(entity: Entity, candidates: QuerySet, flt: Filter, explicit: list) -> list:
+    """The page of scored records: ranked on narrow rows (pk and score), then the page's full rows by pk.
+
+    Grouping the postings with every column of the candidates made PostgreSQL hash whole rows; the page itself is
+    re-read through the same candidate filters, so a record that stopped qualifying meanwhile is never shown.
+    """
+    ranked = RANKERS[entity.name](candidates=candidates, query=flt.query).order_by(
+        *scoring.ordered_by_score(GROUPS[entity.name], explicit=explicit)
+    )
+    # The tie-break annotations are selected too: PostgreSQL orders by constant ones through the select list.
+    narrow = ranked.values_list("pk", "score", "score_hits", "score_sum")[flt.skip : flt.skip + flt.limit]
+    page = [(pk, score) for pk, score, _, _ in narrow]
+    scores = dict(page)
+    full_rows = candidates.filter(pk__in=scores)
+    if entity.name == "Instrument":
+        full_rows = full_rows.select_related("facility")
+    by_pk = {row.pk: row for row in full_rows}
+    rows = []
+    for pk, score in page:
+        if pk in by_pk:
+            by_pk[pk].score = score
+            rows.append(by_pk[pk])
+    return rows
 
 
 def count(entity: Entity, *, where: dict) -> int:
