@@ -273,7 +273,8 @@ def main() -> int:
     worst = 0.0
     for name, path, flt in requests(document, dataset):
         url = args.base_url + path + ("?filter=" + urllib.parse.quote(json.dumps(flt)) if flt else "")
-        timed(url)  # warm the connection and caches
+        for _ in range(3):  # warm every server worker's connection and caches, not only the first one's
+            timed(url)
         samples, body = [], None
         for _ in range(args.repeat):
             elapsed, body = timed(url)
