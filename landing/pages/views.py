@@ -13,9 +13,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalogue import visibility
-from catalogue.models import Dataset, Document, DocumentKind
+from catalogue.models import Dataset, Document, DocumentKind, Preview
 from landing.datacite import metadata
 from landing.pages import negotiation
+from landing.portal.similar import similar_datasets
 from landing.services import carbon, citations, collections, exports, pages, signposting
 
 DOCUMENT_FORMATS = (*exports.FORMATS, negotiation.BIBLIOGRAPHY, negotiation.LINKSET_JSON, negotiation.LINKSET)
@@ -165,28 +166,19 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
         user=request.user, user_agent=request.headers.get("User-Agent", "")
     ):
         pages.count_dataset_view(dataset)
-    context_similar = _similar(dataset=dataset, user=request.user)
-    page.extra["similar"] = context_similar
+    page.extra["similar"] = list(similar_datasets(dataset=dataset, user=request.user, limit=6))
     return _html(request, "landing/pages/dataset.html", page, linkset_url=linkset_url)
-
-
-def _similar(*, dataset: Dataset, user: visibility.User) -> list | None:  # type: ignore[type-arg]
-    """The portal's "similar datasets", when the portal is installed."""
-    try:
-        from landing.portal.similar import similar_datasets
-    except ImportError:
-        return None
-    return list(similar_datasets(dataset=dataset, user=user, limit=6))
 
 
 @require_safe
 def dataset_preview(request: HttpRequest, pid: str) -> HttpResponse:
-    dataset = _visible_dataset(request, pid)
-    preview = getattr(dataset, "preview", None) if dataset is not None else None
-    if preview is None or preview.png is None:
+    """The default-plot thumbnail: drawn from the data, so served only to those who may download the files."""
+    downloadable = visibility.datasets_downloadable_by(request.user).filter(pid=pid)
+    preview = Preview.objects.filter(dataset__in=downloadable, png__isnull=False).only("png").first()
+    if preview is None:
         raise Http404("no preview")
     response = HttpResponse(bytes(preview.png), content_type="image/png")
-    response["Cache-Control"] = "public, max-age=3600" if visibility.is_open(dataset) else "private, max-age=300"
+    response["Cache-Control"] = "public, max-age=3600" if request.user.is_anonymous else "private, max-age=300"
     return response
 
 

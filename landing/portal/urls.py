@@ -12,5 +12,4 @@ urlpatterns = [
     path("proposals/<path:pid>", views.proposal_page, name="proposal"),
     path("instruments/<path:pid>", views.instrument_page, name="instrument"),
     path("techniques/<str:panet_id>", views.technique_page, name="technique"),
-    path("previews/<path:pid>.png", views.preview_png, name="preview"),
 ]

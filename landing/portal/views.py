@@ -1,4 +1,4 @@
-"""Portal pages: home, search, browse (proposal, instrument, technique) and preview thumbnails.
+"""Portal pages: home, search and browse (proposal, instrument, technique).
 
 Views only translate HTTP to the search/browse services and back; bad query strings get a helpful page.
 """
@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from catalogue import panet, visibility
-from catalogue.models import Dataset, Instrument, Preview
+from catalogue import panet
+from catalogue.models import Dataset, Instrument
 from landing.portal import browse, forms, search
 
 BROWSE_PAGE_SIZE = 20
@@ -193,15 +193,3 @@ def technique_page(request: HttpRequest, panet_id: str) -> HttpResponse:
         "search_url": _search_url(search.SearchQuery(techniques=(panet_id,))),
     }
     return render(request, "landing/portal/technique.html", context)
-
-
-@require_safe
-def preview_png(request: HttpRequest, pid: str) -> HttpResponse:
-    """A dataset's thumbnail: drawn from its data, so served only to those who may download the files."""
-    downloadable = visibility.datasets_downloadable_by(request.user).filter(pid=pid)
-    preview = Preview.objects.filter(dataset__in=downloadable, png__isnull=False).only("png").first()
-    if preview is None:
-        raise Http404("No preview for this dataset.")
-    response = HttpResponse(bytes(preview.png), content_type="image/png")
-    response["Cache-Control"] = "public, max-age=86400" if request.user.is_anonymous else "private, max-age=3600"
-    return response

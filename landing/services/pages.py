@@ -224,7 +224,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "datasets": dataset_rows,
             "datasets_total": datasets.count(),
             "downloadable": downloadable,
-            "preview": None if stub else _preview_of(datasets),
+            "preview": None if stub else _preview_of(datasets.filter(pk__in=downloadable)),
             "samples": [] if stub else _samples(datasets),
             "views": statistics.view_count if statistics else 0,
             "downloads": None if stub else totals["downloads"] or 0,
@@ -381,7 +381,9 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
             ),
             "licence": metadata.licence_details(metadata.licence_of(dataset.proposal)),
             "licence_id": metadata.licence_of(dataset.proposal),
-            "preview": dataset if Dataset.objects.filter(pk=dataset.pk, preview__png__isnull=False).exists() else None,
+            "preview": dataset
+            if can_download and Dataset.objects.filter(pk=dataset.pk, preview__png__isnull=False).exists()
+            else None,
             "inputs": list(visible.filter(derived_datasets=dataset)),
             "derived": list(visible.filter(input_datasets=dataset)),
             "collections": list(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from lxml import etree
 from signposting.linkheader import find_signposting_http_link
 
-from catalogue.models import Dataset
+from catalogue.models import Dataset, Preview
 from landing.models import DocumentStatistics, RelatedWork
 from tests.factories import CollectionFactory, DatasetFactory, PersonFactory, UserFactory
 from tests.landing.conftest import LEAK_TOKEN
@@ -160,6 +160,15 @@ def test_visible_policy_shows_metadata_and_keeps_files_closed(anonymous_client, 
     assert f"{LEAK_TOKEN} crystal 7" in html and "Under embargo until" in html
     page = anonymous_client.get(EMBARGOED_DATASET_URL).content.decode()
     assert f"raw/{LEAK_TOKEN}_0001.h5" in page and "Files open on" in page
+
+
+@override_settings(EMBARGOED_METADATA="visible")
+def test_visible_policy_never_shows_a_plot_drawn_from_embargoed_data(anonymous_client, embargoed_proposal):
+    dataset = embargoed_proposal.datasets.get()
+    Preview.objects.update_or_create(dataset=dataset, defaults={"png": b"\x89PNG fake", "width": 4, "height": 3})
+    for url in (EMBARGOED_DOI_URL, EMBARGOED_DATASET_URL):
+        assert "preview.png" not in anonymous_client.get(url).content.decode(), url
+    assert anonymous_client.get(EMBARGOED_DATASET_URL + "/preview.png").status_code == 404
 
 
 def test_dataset_page_is_cited_through_its_proposal_doi(anonymous_client, open_proposal):

@@ -86,19 +86,19 @@ def test_unknown_browse_targets_are_404(anonymous_client, catalogue):
 def test_preview_is_served_for_open_data_and_hidden_for_embargoed(anonymous_client, member_client, catalogue):
     Preview.objects.create(dataset=catalogue.glassy_carbon, png=png_bytes(), width=4, height=3)
     Preview.objects.create(dataset=catalogue.embargoed, png=png_bytes(), width=4, height=3)
-    response = anonymous_client.get(f"/previews/{catalogue.glassy_carbon.pid}.png")
+    response = anonymous_client.get(f"/datasets/{catalogue.glassy_carbon.pid}/preview.png")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response.content == png_bytes()
-    assert anonymous_client.get(f"/previews/{catalogue.embargoed.pid}.png").status_code == 404
-    assert member_client.get(f"/previews/{catalogue.embargoed.pid}.png").status_code == 200
+    assert anonymous_client.get(f"/datasets/{catalogue.embargoed.pid}/preview.png").status_code == 404
+    assert member_client.get(f"/datasets/{catalogue.embargoed.pid}/preview.png").status_code == 200
     card = anonymous_client.get("/search").content.decode()
-    assert f'src="/previews/{catalogue.glassy_carbon.pid}.png"' in card
+    assert f'src="/datasets/{catalogue.glassy_carbon.pid}/preview.png"' in card
 
 
 @override_settings(EMBARGOED_METADATA="visible")
 def test_preview_stays_closed_under_the_visible_metadata_policy(anonymous_client, catalogue):
     Preview.objects.create(dataset=catalogue.embargoed, png=png_bytes(), width=4, height=3)
-    assert anonymous_client.get(f"/previews/{catalogue.embargoed.pid}.png").status_code == 404
+    assert anonymous_client.get(f"/datasets/{catalogue.embargoed.pid}/preview.png").status_code == 404
 
 
 def test_similar_datasets_prefer_the_same_sample_and_never_show_embargoed_or_itself(catalogue, techniques):
