@@ -3,7 +3,7 @@ and N per group, for public items only (spec §6.2–6.3). Idempotent: reindexin
 """
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -215,7 +215,7 @@ def reindex_datasets(*, dataset_ids: Iterable[int]) -> None:
     reindex(group=SearchGroup.DOCUMENTS, ids=documents_of_datasets(ids))
 
 
-def rebuild(*, group: SearchGroup, progress: bool = False) -> int:
+def rebuild(*, group: SearchGroup, progress: Callable[[str], None] | None = None) -> int:
     """Rebuild one group from scratch (COPY in batches, then df in one pass); returns N. For first loads and repairs."""
     config = GROUPS[group]
     posting_table = config.posting._meta.db_table
@@ -232,8 +232,8 @@ def rebuild(*, group: SearchGroup, progress: bool = False) -> int:
             if len(chunk) == BATCH:
                 items += _copy_postings(group, chunk, posting_table, item_column)
                 chunk = []
-                if progress:
-                    print(f"{group}: {items} items indexed", flush=True)
+                if progress is not None:
+                    progress(f"{group}: {items} items indexed")
         if chunk:
             items += _copy_postings(group, chunk, posting_table, item_column)
         with connection.cursor() as cursor:

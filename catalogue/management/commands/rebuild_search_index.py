@@ -14,5 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, group: list[str] | None, **options: object) -> None:
         for name in group or [g.value for g in SearchGroup]:
-            items = index.rebuild(group=SearchGroup(name), progress=options["verbosity"] > 1)
+            items = index.rebuild(
+                group=SearchGroup(name), progress=self.stdout.write if options["verbosity"] > 1 else None
+            )
             self.stdout.write(f"{name}: {items} public items indexed")
