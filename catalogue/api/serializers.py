@@ -147,7 +147,8 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     def get_members(self, document: Document) -> list[dict]:
         team_ids = self.context.get("personal_data_document_ids", frozenset())
-        context = {**self.context, "show_personal_data": document.pk in team_ids}
+        show = self.context.get("personal_data_for_all", False) or document.pk in team_ids
+        context = {**self.context, "show_personal_data": show}
         return MemberSerializer(document.members.all(), many=True, context=context).data
 
 

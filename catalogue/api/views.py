@@ -56,22 +56,13 @@ class DocumentViewSet(viewsets.ModelViewSet):
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         user = self.request.user
-        if visibility.is_steward(user):
-            context["personal_data_document_ids"] = _AllIds()
-        else:
-            context["personal_data_document_ids"] = frozenset(
-                visibility.team_documents(user).values_list("pk", flat=True)
-            )
+        context["personal_data_for_all"] = visibility.is_steward(user)
+        context["personal_data_document_ids"] = frozenset(visibility.team_documents(user).values_list("pk", flat=True))
         return context
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         document = serializer.save()
         curation.record_document_edit(document=document, changed_fields=set(serializer.validated_data))
-
-
-class _AllIds:
-    def __contains__(self, item: object) -> bool:
-        return True
 
 
 class InstrumentViewSet(viewsets.ModelViewSet):
