@@ -2,6 +2,7 @@
 
 from catalogue.models.datasets import Dataset, DatasetKind, IngestionState, Preview
 from catalogue.models.documents import Collection, Document, DocumentKind, DoiState, Proposal
+from catalogue.models.facets import DatasetFacets
 from catalogue.models.facilities import Facility, Instrument
 from catalogue.models.files import DataFile
 from catalogue.models.parameters import Parameter
@@ -25,6 +26,7 @@ __all__ = [
     "DataFile",
     "DatasetPosting",
     "Dataset",
+    "DatasetFacets",
     "DatasetKind",
     "DoiState",
     "Document",

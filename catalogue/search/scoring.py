@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SCORE = 0.999999
 SINGLE_TERM_FACTOR = 0.9
-__all__ = ["MAX_SCORE", "query_terms", "rank_datasets", "rank_documents", "rank_instruments"]
+__all__ = ["MAX_SCORE", "query_terms", "rank_datasets", "rank_documents", "rank_instruments", "scored_q"]
 
 _DOI_PREFIXES = re.compile(r"^(doi:|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
 # Newest first among ties: the date that tells a reader which record is more recent.
@@ -148,6 +148,25 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
             output_field=FloatField(),
         )
     return ranked.annotate(score=score).order_by(*ordered_by_score(group))
+
+
+def scored_q(group: SearchGroup, query: str) -> Q:
+    """A filter on the group's items (or on rows keyed by their pk) keeping those `query` scores above 0.
+
+    The set _rank returns, without ranking it: read off the postings of the query's terms, not aggregated, so a
+    caller can count and facet the matches cheaply. Matches no one the ranker would not score.
+    """
+    words = query_terms(query)
+    config = GROUPS[group]
+    model = config.model
+    if not words:
+        return Q()
+    if not SearchIndexState.objects.filter(group=group).exists():
+        return Q(pk__in=_substring_rank(group, model.objects.all(), words).order_by().values("pk"))
+    exact = Q(pk__in=model.objects.filter(_exact_identifier_q(group, query)).values("pk"))
+    terms = SearchTerm.objects.filter(group=group, term__in=words, document_frequency__gt=0).values("pk")
+    postings = config.posting.objects.filter(term_id__in=terms).values(f"{config.item_field}_id")
+    return Q(pk__in=postings) | exact
 
 
 def _scoring_base(model: type, candidates: QuerySet) -> QuerySet:

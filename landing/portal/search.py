@@ -12,15 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
 from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, ExtractYear, Lower
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 
 from catalogue import panet, units, visibility
 from catalogue.models import (
     Dataset,
+    DatasetFacets,
     Facility,
     Instrument,
     Parameter,
@@ -168,30 +167,14 @@ FACET_LABELS: dict[FacetName, str] = {
 }
 
 
-def _is_open() -> Q:
-    # The visibility module's own definition of "open", so the access facet can never disagree with it.
-    return visibility.open_q()
-
-
-def _facet_expressions() -> dict[FacetName, object]:
-    """SQL for each non-technique facet's key (techniques are many-to-many and counted separately).
-
-    Instruments and facilities are grouped by row id, which spares the large scan a join per dataset; ids become
-    pids and short names afterwards (_by_identifier).
-    """
-    return {
-        "instrument": F("instrument_id"),
-        "facility": Coalesce(F("instrument__facility_id"), F("proposal__facility_id")),
-        "year": ExtractYear("creation_time"),
-        "access": Case(When(_is_open(), then=Value("open")), default=Value("embargoed")),
-        "format": F("file_format"),
-    }
-
-
 def technique_filter(panet_ids: tuple[str, ...]) -> Q:
     """Datasets with a technique at or below any of these PaNET terms ("small angle scattering" brings SAXS and
     SANS), compiled by the PaNOSC API's technique machinery so both expand PaNET alike (spec §5.2)."""
-    return conditions.technique_where({"pid": {"inq": list(panet_ids)}}).dataset_q
+    return conditions.technique_where(_technique_where(panet_ids)).dataset_q
+
+
+def _technique_where(panet_ids: tuple[str, ...]) -> dict:
+    return {"pid": {"inq": list(panet_ids)}}
 
 
 def _parameter_rows(name: str, operator: str, operand: object, unit: str) -> QuerySet[Parameter]:
@@ -219,100 +202,126 @@ def _range_filter(parameter_range: ParameterRange) -> Q:
     return Q(Exists(point)) | overlap
 
 
-def _facet_filter(facet: FacetName, query: SearchQuery) -> Q | None:
-    selected = query.selected(facet)
-    if not selected:
-        return None
+# --- facet choices: one SQL filter and one test of a counted group, which must agree --------------------------------
+
+# The column of the facet rows (catalogue.models.facets) each facet is keyed by; "access" is computed (_access).
+FACET_COLUMNS: dict[FacetName, str] = {
+    "technique": "techniques",
+    "instrument": "instrument_id",
+    "facility": "facility_id",
+    "year": "year",
+    "access": "access",
+    "format": "file_format",
+}
+
+
+def _access() -> Case:
+    # The visibility module's own definition of "open", so the access facet can never disagree with it.
+    return Case(When(visibility.open_q(), then=Value("open")), default=Value("embargoed"))
+
+
+def _choices(query: SearchQuery) -> dict[FacetName, frozenset]:
+    """The chosen values of each facet with a choice, as the facet rows hold them (ids rather than pids)."""
+    chosen: dict[FacetName, frozenset] = {}
+    if query.techniques:
+        rows = Technique.objects.filter(conditions.technique_where(_technique_where(query.techniques)).output_q)
+        chosen["technique"] = frozenset(rows.values_list("pk", flat=True))
+    if query.instruments:
+        chosen["instrument"] = frozenset(
+            Instrument.objects.filter(pid__in=query.instruments).values_list("pk", flat=True)
+        )
+    if query.facilities:
+        chosen["facility"] = frozenset(
+            Facility.objects.filter(short_name__in=query.facilities).values_list("pk", flat=True)
+        )
+    if query.years:
+        chosen["year"] = frozenset(query.years)
+    if query.access:
+        chosen["access"] = frozenset(query.access)
+    if query.formats:
+        chosen["format"] = frozenset(query.formats)
+    return chosen
+
+
+def _choice_q(facet: FacetName, values: frozenset) -> Q:
     if facet == "technique":
-        return technique_filter(query.techniques)
+        return Q(techniques__overlap=sorted(values))
     if facet == "access":
-        return _is_open() if selected == ("open",) else (~_is_open() if selected == ("embargoed",) else Q())
-    if facet == "year":
-        # One BETWEEN per year (Django's __year), so the creation-time index can serve it.
-        condition = Q()
-        for year in query.years:
-            condition |= Q(creation_time__year=year)
-        return condition
-    if facet == "facility":
-        return Q(facility_key__in=Facility.objects.filter(short_name__in=selected).values("pk"))
-    lookup = {"instrument": "instrument__pid__in", "format": "file_format__in"}[facet]
-    return Q(**{lookup: selected})
+        open_rows = visibility.open_q()
+        return Q() if values >= {"open", "embargoed"} else (open_rows if "open" in values else ~open_rows)
+    return Q(**{f"{FACET_COLUMNS[facet]}__in": sorted(values)})
 
 
-def matching_datasets(*, user: visibility.User, query: SearchQuery, skip: FacetName | None = None) -> QuerySet:
-    """Datasets the visitor may see that pass every filter of `query` (except facet `skip`) and match its text.
+def _accepts(facet: FacetName, values: frozenset, group: dict) -> bool:
+    key = group[FACET_COLUMNS[facet]]
+    if facet == "technique":
+        return not values.isdisjoint(key)
+    return key in values
 
-    The text restricts to what the PaNOSC scorer gives a score above 0, so facets count exactly the results.
+
+def _unfaceted_rows(user: visibility.User, query: SearchQuery) -> QuerySet[DatasetFacets]:
+    """Facet rows of the datasets the visitor may see that match the text and parameter ranges (not the facets).
+
+    The text keeps what the PaNOSC scorer gives a score above 0, so facets count exactly the results.
     """
-    datasets = visibility.datasets_visible_to(user)
-    expressions = _facet_expressions()
-    for facet in FACET_NAMES:
-        condition = None if facet == skip else _facet_filter(facet, query)
-        if condition is None:
-            continue
-        if facet == "facility":  # filtered through its facet key, joined only then
-            datasets = datasets.alias(facility_key=expressions["facility"])
-        datasets = datasets.filter(condition)
+    rows = visibility.facet_rows_visible_to(user)
     for parameter_range in query.ranges:
-        datasets = datasets.filter(_range_filter(parameter_range))
+        rows = rows.filter(_range_filter(parameter_range))
     if query.has_text:
-        scored = scoring.rank_datasets(candidates=datasets, query=query.text)
-        datasets = datasets.filter(pk__in=scored.order_by().values("pk"))
-    return datasets
+        rows = rows.filter(scoring.scored_q(SearchGroup.DATASETS, query.text))
+    return rows
 
 
-def _count_groups(datasets: QuerySet[Dataset], facets: list[FacetName]) -> dict[FacetName, dict[str, int]]:
-    """Counts per key of several facets in one scan (GROUPING SETS): one query, however many facets."""
-    if not facets:
-        return {}
-    expressions = _facet_expressions()
-    columns = [f"facet_{name}" for name in facets]
-    keyed = datasets.order_by().annotate(**{f"facet_{name}": expressions[name] for name in facets}).values(*columns)
-    inner_sql, params = keyed.query.sql_with_params()
-    quoted = [connection.ops.quote_name(column) for column in columns]
-    sql = (
-        f"SELECT {', '.join(quoted)}, GROUPING({', '.join(quoted)}), COUNT(*) FROM ({inner_sql}) AS matched "
-        f"GROUP BY GROUPING SETS ({', '.join(f'({column})' for column in quoted)})"
-    )
-    counts: dict[FacetName, dict[str, int]] = {name: {} for name in facets}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            keys, grouping, count = row[: len(facets)], row[-2], row[-1]
-            for position, name in enumerate(facets):
-                # GROUPING() sets the bit of every column the row is not grouped by; ours is the zero bit.
-                if not grouping & (1 << (len(facets) - 1 - position)) and keys[position] not in (None, ""):
-                    counts[name][str(keys[position])] = count
-    return counts
+def matching_datasets(*, user: visibility.User, query: SearchQuery) -> QuerySet[Dataset]:
+    """Datasets the visitor may see that pass every filter of `query` and match its text."""
+    return _matching(user, query, _choices(query))
 
 
-def _technique_counts(datasets: QuerySet[Dataset]) -> dict[str, int]:
+def _matching(user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset]) -> QuerySet[Dataset]:
+    rows = _unfaceted_rows(user, query)
+    for facet, values in chosen.items():
+        rows = rows.filter(_choice_q(facet, values))
+    return Dataset.objects.filter(pk__in=rows.values("pk"))
+
+
+def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
+    """The matching datasets counted per combination of facet keys, in one scan of the narrow facet rows.
+
+    A few thousand groups even for a million datasets; every facet's counts, with every filter but its own, and
+    the total are sums over them (facet_counts). Facet choices play no part, so the groups of one text and range
+    search serve every facet click that follows it.
+    """
+    columns = [column for column in FACET_COLUMNS.values() if column != "access"]
+    rows = _unfaceted_rows(user, query).order_by().annotate(access=_access())
+    return list(rows.values(*columns, "access").annotate(count=Count("pk")))
+
+
+def _shared_groups(user: visibility.User, query: SearchQuery) -> list[dict]:
+    """_groups, shared between anonymous visitors (who all see the same data) until the catalogue changes.
+
+    Signed-in visitors may see their own embargoed data: never shared.
+    """
+    if user.is_authenticated:
+        return _groups(user, query)
+    state = repr((query.text, query.ranges))
+    return shared("facet-groups", state, lambda: _groups(user, query))
+
+
+def _technique_counts(groups: list[dict]) -> dict[str, int]:
     """Datasets per PaNET term, a dataset counting once under each term it or its techniques descend from.
 
-    Datasets are grouped by their exact set of techniques in SQL (a handful of distinct sets even in a large
-    catalogue); each set's ancestors are then rolled up, so a dataset tagged SAXS and WAXS counts once under
-    "x-ray scattering".
+    Each group's set of techniques is rolled up to its terms and their ancestors, so a dataset tagged SAXS and
+    WAXS counts once under "x-ray scattering".
     """
-    through = Dataset.techniques.through
-    per_dataset = (
-        through.objects.filter(dataset_id__in=datasets.order_by().values("pk"))
-        .values("dataset_id")
-        .annotate(technique_set=ArrayAgg("technique_id", order_by="technique_id"))
-        .values("technique_set")
-    )
-    inner_sql, params = per_dataset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT technique_set, COUNT(*) FROM ({inner_sql}) AS sets GROUP BY technique_set", params)
-        technique_sets = cursor.fetchall()
-    ids = {technique_id for technique_set, _ in technique_sets for technique_id in technique_set}
+    ids = {technique_id for group in groups for technique_id in group["techniques"]}
     terms_of = {
         technique.pk: {technique.panet_id, *technique.ancestors}
         for technique in Technique.objects.filter(pk__in=ids, panet_id__isnull=False).only("panet_id", "ancestors")
     }
     counts: dict[str, int] = defaultdict(int)
-    for technique_set, count in technique_sets:
-        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in technique_set)):
-            counts[term] += count
+    for group in groups:
+        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in group["techniques"])):
+            counts[term] += group["count"]
     return dict(counts)
 
 
@@ -370,19 +379,29 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
     """Every facet's values with the number of matching datasets.
 
     A facet's counts apply every filter but its own, so choosing one instrument still shows how many datasets
-    the others would add. Facets without a selection share one GROUPING SETS scan.
+    the others would add.
     """
-    counts: dict[FacetName, dict[str, int]] = {}
-    shared = [name for name in FACET_NAMES if name != "technique" and not query.selected(name)]
-    counts.update(_count_groups(matching_datasets(user=user, query=query), shared))
-    for name in FACET_NAMES:
-        if name != "technique" and query.selected(name):
-            counts.update(_count_groups(matching_datasets(user=user, query=query, skip=name), [name]))
-    technique_counts = _technique_counts(matching_datasets(user=user, query=query, skip="technique"))
+    return _facets(_shared_groups(user, query), _choices(query), query)
 
+
+def _passing(groups: list[dict], chosen: dict[FacetName, frozenset], *, skip: FacetName | None = None) -> list[dict]:
+    return [
+        group
+        for group in groups
+        if all(_accepts(facet, values, group) for facet, values in chosen.items() if facet != skip)
+    ]
+
+
+def _facets(groups: list[dict], chosen: dict[FacetName, frozenset], query: SearchQuery) -> tuple[Facet, ...]:
+    technique_counts = _technique_counts(_passing(groups, chosen, skip="technique"))
     facets = [Facet("technique", FACET_LABELS["technique"], _technique_tree(technique_counts, query.techniques))]
     for name in FACET_NAMES[1:]:
-        found, labels = _by_identifier(name, counts[name])
+        counted: dict[str, int] = defaultdict(int)
+        for group in _passing(groups, chosen, skip=name):
+            key = group[FACET_COLUMNS[name]]
+            if key not in (None, ""):
+                counted[str(key)] += group["count"]
+        found, labels = _by_identifier(name, counted)
         selected = query.selected(name)
         for value in selected:  # a chosen value stays on screen (count 0) so it can be unchosen
             found.setdefault(value, 0)
@@ -426,18 +445,6 @@ def shared(name: str, state: str, compute: Callable[[], T]) -> T:
     return value
 
 
-def cached_facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, ...]:
-    """facet_counts, shared between anonymous visitors (who all see the same open data).
-
-    At a million datasets the counts take seconds while the same few searches (home page links, popular
-    techniques) come again and again. Signed-in visitors may see their own embargoed data: never shared.
-    """
-    if user.is_authenticated:
-        return facet_counts(user=user, query=query)
-    state = repr(replace(query, page=1, sort=""))
-    return shared("facets", state, lambda: facet_counts(user=user, query=query))
-
-
 def _ordered(datasets: QuerySet[Dataset], sort: str) -> QuerySet[Dataset]:
     # Each order ends with pid so that pages never overlap or skip a dataset.
     if sort == "title":
@@ -455,16 +462,9 @@ def with_card_fields(datasets: QuerySet[Dataset]) -> QuerySet[Dataset]:
         .defer("raw_metadata", "scientific_metadata", "description")
         .annotate(
             has_preview=Exists(Preview.objects.filter(dataset_id=OuterRef("pk"), png__isnull=False)),
-            is_open=Case(When(_is_open(), then=Value(True)), default=Value(False)),
+            is_open=Case(When(visibility.open_q(), then=Value(True)), default=Value(False)),
         )
     )
-
-
-def _total(facets: tuple[Facet, ...], query: SearchQuery) -> int:
-    """The number of results, read off the access facet (every dataset is open or not) instead of a new scan."""
-    access = next(facet for facet in facets if facet.name == "access")
-    chosen = set(query.access)
-    return sum(value.count for value in access.values if not chosen or value.value in chosen)
 
 
 def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = True) -> SearchPage:
@@ -472,17 +472,17 @@ def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = Tru
 
     Relevance is the PaNOSC endpoint's own score (catalogue.search.scoring), so both rank alike.
     """
-    datasets = matching_datasets(user=user, query=query)
-    facets = cached_facet_counts(user=user, query=query) if with_facets else ()
-    total = _total(facets, query) if with_facets else datasets.count()
-    page_count = max(1, -(-total // PAGE_SIZE))
+    groups, chosen = _shared_groups(user, query), _choices(query)
+    facets = _facets(groups, chosen, query) if with_facets else ()
+    count = sum(group["count"] for group in _passing(groups, chosen))
+    page_count = max(1, -(-count // PAGE_SIZE))
     if query.page > page_count:
         raise PageOutOfRange(query.page, page_count)
     if query.effective_sort == "relevance":
-        filtered = matching_datasets(user=user, query=replace(query, text=""))
+        filtered = _matching(user, replace(query, text=""), chosen)
         ordered = scoring.rank_datasets(candidates=filtered, query=query.text)
     else:
-        ordered = _ordered(datasets, query.effective_sort)
+        ordered = _ordered(_matching(user, query, chosen), query.effective_sort)
     start = (query.page - 1) * PAGE_SIZE
     page = list(with_card_fields(ordered)[start : start + PAGE_SIZE])
-    return SearchPage(datasets=page, total=total, page=query.page, page_count=page_count, facets=facets)
+    return SearchPage(datasets=page, total=count, page=query.page, page_count=page_count, facets=facets)

@@ -132,3 +132,21 @@ def test_an_opened_embargo_is_indexed_after_commit(corpus, django_capture_on_com
     assert callbacks
     reindex_items("datasets", [secret.pk])
     assert [d.pk for d in scoring.rank_datasets(candidates=Dataset.objects.all(), query="zebrafish")] == [secret.pk]
+
+
+@pytest.mark.parametrize(
+    "query", ["water", "water magnetic", "glassy carbon zebrafish", "the of", "unheard", "{other} water"]
+)
+def test_scored_q_keeps_exactly_what_the_ranker_scores(corpus, query):
+    """The portal counts matches with scored_q and ranks them with rank_datasets: the two sets must be one."""
+    query = query.format(other=corpus["other"].pid)  # an exact pid joins the matches without the terms
+    ranked = {d.pk for d in scoring.rank_datasets(candidates=Dataset.objects.all(), query=query)}
+    kept = set(Dataset.objects.filter(scoring.scored_q(SearchGroup.DATASETS, query)).values_list("pk", flat=True))
+    assert kept == ranked
+
+
+def test_scored_q_follows_the_substring_fallback_without_an_index(db):
+    water = DatasetFactory(title="Water uptake", description="")
+    DatasetFactory(title="Glassy carbon", description="")
+    kept = Dataset.objects.filter(scoring.scored_q(SearchGroup.DATASETS, "water magnetic"))
+    assert list(kept.values_list("pk", flat=True)) == [water.pk]

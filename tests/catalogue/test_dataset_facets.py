@@ -1,0 +1,119 @@
+"""The narrow facet copy (DatasetFacets) follows every change of what it copies, in the same transaction."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from catalogue.models import Dataset, DatasetFacets
+from tests.factories import DatasetFactory, FacilityFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def expected_row(dataset: Dataset) -> dict:
+    """What the copy must hold, computed from the catalogue through the ORM."""
+    dataset.refresh_from_db()
+    facility = dataset.instrument.facility_id if dataset.instrument else dataset.proposal.facility_id
+    return {
+        "proposal_id": dataset.proposal_id,
+        "instrument_id": dataset.instrument_id,
+        "facility_id": facility,
+        "year": dataset.creation_time.astimezone(UTC).year,
+        "creation_time": dataset.creation_time,
+        "file_format": dataset.file_format,
+        "techniques": sorted(dataset.techniques.values_list("pk", flat=True)),
+        "release_date": dataset.release_date,
+        "open_now": dataset.open_now,
+        "withdrawn_at": dataset.withdrawn_at,
+    }
+
+
+def copied_row(dataset: Dataset) -> dict:
+    return DatasetFacets.objects.filter(pk=dataset.pk).values(*expected_row(dataset)).get()
+
+
+def test_a_new_dataset_gets_its_row_with_facility_and_techniques() -> None:
+    saxs = TechniqueFactory()
+    waxs = TechniqueFactory(panet_id="PaNET01191", name="wide angle x-ray scattering")
+    dataset = DatasetFactory(techniques=[waxs, saxs])
+    assert copied_row(dataset) == expected_row(dataset)
+    assert copied_row(dataset)["techniques"] == sorted([saxs.pk, waxs.pk])
+
+
+def test_edits_that_matter_are_copied_at_once() -> None:
+    dataset = DatasetFactory()
+    Dataset.objects.filter(pk=dataset.pk).update(
+        release_date=timezone.now() + timedelta(days=400),
+        file_format="CBF",
+        creation_time=datetime(2011, 12, 31, 23, 30, tzinfo=UTC),
+    )
+    row = copied_row(dataset)
+    assert row == expected_row(dataset)
+    assert (row["file_format"], row["year"]) == ("CBF", 2011)
+
+    dataset.withdrawn_at = timezone.now()
+    dataset.open_now = True
+    dataset.save()
+    assert copied_row(dataset) == expected_row(dataset)
+
+
+def test_technique_links_added_removed_and_replaced() -> None:
+    first = TechniqueFactory()
+    second = TechniqueFactory(panet_id="PaNET01191", name="wide angle x-ray scattering")
+    dataset = DatasetFactory()
+    dataset.techniques.add(first)
+    assert copied_row(dataset)["techniques"] == [first.pk]
+    dataset.techniques.set([second])
+    assert copied_row(dataset)["techniques"] == [second.pk]
+    dataset.techniques.clear()
+    assert copied_row(dataset)["techniques"] == []
+    first.datasets.add(dataset)  # from the other side of the link
+    assert copied_row(dataset)["techniques"] == [first.pk]
+
+
+def test_facility_follows_the_instrument_or_else_the_proposal() -> None:
+    dataset = DatasetFactory()
+    elsewhere = FacilityFactory()
+    instrument = dataset.instrument
+    instrument.facility = elsewhere
+    instrument.save()
+    assert copied_row(dataset)["facility_id"] == elsewhere.pk
+
+    without_instrument = DatasetFactory(instrument=None, proposal=ProposalFactory())
+    proposal = without_instrument.proposal
+    proposal.facility = elsewhere
+    proposal.save()
+    assert copied_row(without_instrument)["facility_id"] == elsewhere.pk
+
+    dataset.instrument = InstrumentFactory()
+    dataset.save()
+    assert copied_row(dataset) == expected_row(dataset)
+
+
+def test_deleting_a_dataset_deletes_its_row() -> None:
+    kept, gone = DatasetFactory(), DatasetFactory()
+    gone_pk = gone.pk
+    gone.delete()
+    assert not DatasetFacets.objects.filter(pk=gone_pk).exists()
+    assert DatasetFacets.objects.filter(pk=kept.pk).exists()
+
+
+def test_bulk_statements_are_copied_too() -> None:
+    """Raw SQL (a steward's script, the generator's COPY) bypasses Django and still reaches the copy."""
+    datasets = DatasetFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalogue_dataset SET open_now = true WHERE id = ANY(%s)", [[d.pk for d in datasets]])
+    assert all(copied_row(dataset)["open_now"] for dataset in datasets)
+    assert DatasetFacets.objects.count() == Dataset.objects.count()
+
+
+def test_a_view_counted_rewrites_nothing() -> None:
+    dataset = DatasetFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM catalogue_datasetfacets WHERE dataset_id = %s", [dataset.pk])
+        before = cursor.fetchone()[0]
+        cursor.execute("UPDATE catalogue_dataset SET view_count = view_count + 1 WHERE id = %s", [dataset.pk])
+        cursor.execute("SELECT xmin::text FROM catalogue_datasetfacets WHERE dataset_id = %s", [dataset.pk])
+        assert cursor.fetchone()[0] == before
