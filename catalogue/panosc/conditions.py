@@ -581,8 +581,12 @@ def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
 
 
 def _dataset_has(technique_q: Q) -> Exists:
+    # The technique ids are read first (the vocabulary is a few hundred rows): given literal ids, PostgreSQL knows
+    # how common each is and probes the links of the datasets at hand; given a subquery, it guessed and hashed all
+    # 1.5M links of a million datasets to answer for a page of 50 (2.2 s for the portal's E4 include).
+    ids = list(Technique.objects.filter(technique_q).values_list("pk", flat=True))
     through = Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"))
-    return Exists(through.filter(technique_id__in=Technique.objects.filter(technique_q).values("pk")))
+    return Exists(through.filter(technique_id__in=ids))
 
 
 def technique_where(where: object) -> TechniqueWhere:

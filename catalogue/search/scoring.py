@@ -3,6 +3,7 @@
 The stable interface the PaNOSC API and the portal share:
     rank_datasets / rank_documents / rank_instruments(*, candidates, query) -> QuerySet annotated with `score`
     query_terms(text) -> list[str]
+    scored_q(group, query) -> Q keeping exactly the items rank_* would score (for counting and facets)
 Only candidates with 0 < score are returned, ordered by score then the spec's tie-breaks (more query terms present,
 larger Σw, newer, pid). Callers with an explicit `order` re-order with `ordered_by_score(group, explicit=...)`:
 it breaks ties right after the score (spec §6.3 step 4).

@@ -176,7 +176,7 @@ CEILINGS = {
         },
     ),
     "E10": (
-        14,
+        17,  # 3 of them read the technique ids of the technique condition, once per statement that filters by it
         "/Documents",
         {
             "include": [
