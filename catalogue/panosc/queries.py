@@ -28,11 +28,6 @@ from catalogue.panosc.filters import (
 from catalogue.search import scoring
 
 GROUPS = {"Dataset": SearchGroup.DATASETS, "Document": SearchGroup.DOCUMENTS, "Instrument": SearchGroup.INSTRUMENTS}
-RANKERS = {
-    "Dataset": scoring.rank_datasets,
-    "Document": scoring.rank_documents,
-    "Instrument": scoring.rank_instruments,
-}
 
 # Relation paths that reach datasets through collections; skipped while no collection is published.
 COLLECTION_PATHS = frozenset({"collections", "collected_datasets"})
@@ -114,12 +109,14 @@ def _ranked_page(entity: Entity, candidates: QuerySet, flt: Filter, explicit: li
     Grouping the postings with every column of the candidates made PostgreSQL hash whole rows; the page itself is
     re-read through the same candidate filters, so a record that stopped qualifying meanwhile is never shown.
     """
-    ranked = RANKERS[entity.name](candidates=candidates, query=flt.query).order_by(
-        *scoring.ordered_by_score(GROUPS[entity.name], explicit=explicit)
+    page = scoring.ranked_page(
+        GROUPS[entity.name],
+        candidates=candidates,
+        query=flt.query,
+        start=flt.skip,
+        stop=flt.skip + flt.limit,
+        explicit=explicit,
     )
-    # The tie-break annotations are selected too: PostgreSQL orders by constant ones through the select list.
-    narrow = ranked.values_list("pk", "score", "score_hits", "score_sum")[flt.skip : flt.skip + flt.limit]
-    page = [(pk, score) for pk, score, _, _ in narrow]
     scores = dict(page)
     full_rows = candidates.filter(pk__in=scores)
     if entity.name == "Instrument":

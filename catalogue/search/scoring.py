@@ -4,6 +4,7 @@ The stable interface the PaNOSC API and the portal share:
     rank_datasets / rank_documents / rank_instruments(*, candidates, query) -> QuerySet annotated with `score`
     query_terms(text) -> list[str]
     scored_q(group, query) -> Q keeping exactly the items rank_* would score (for counting and facets)
+    ranked_page(group, *, candidates, query, start, stop, explicit) -> [(pk, score)] of one page (top-k)
 Only candidates with 0 < score are returned, ordered by score then the spec's tie-breaks (more query terms present,
 larger Σw, newer, pid). Callers with an explicit `order` re-order with `ordered_by_score(group, explicit=...)`:
 it breaks ties right after the score (spec §6.3 step 4).
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SCORE = 0.999999
 SINGLE_TERM_FACTOR = 0.9
-__all__ = ["MAX_SCORE", "query_terms", "rank_datasets", "rank_documents", "rank_instruments", "scored_q"]
+__all__ = ["MAX_SCORE", "query_terms", "rank_datasets", "rank_documents", "rank_instruments", "ranked_page", "scored_q"]
 
 _DOI_PREFIXES = re.compile(r"^(doi:|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
 # Newest first among ties: the date that tells a reader which record is more recent.
@@ -151,6 +152,55 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
     return ranked.annotate(score=score).order_by(*ordered_by_score(group))
 
 
+def ranked_page(
+    group: SearchGroup, *, candidates: QuerySet, query: str, start: int, stop: int, explicit: list | None = None
+) -> list[tuple[int, float]]:
+    """(pk, score) at positions start..stop of the candidates ranked by `query` (then `explicit`, then the spec's
+    tie-breaks): what a page of results needs, without scoring every match when that is provably unneeded.
+
+    Top-k shortcut: with m ≥ 2 indexed query terms (of n), an item holding only k < m of them scores at most
+    √(k/n) ≤ √((m−1)/n) (Cauchy–Schwarz on Σw / (√Σw² · √n)). So when the items holding all m terms, a far
+    smaller set, fill the first `stop` places with scores above that bound, nothing else can reach the page; the
+    scores are per item, so they are the very scores of the full ranking. Otherwise every match is scored.
+    """
+    order = ordered_by_score(group, explicit=explicit)
+    all_terms = _holding_all_terms(group, candidates, query)
+    if all_terms is not None:
+        subset, bound = all_terms
+        top = _narrow(_rank(group, subset, query).order_by(*order), 0, stop)
+        if len(top) == stop and top[-1][1] > bound + 1e-9:
+            return top[start:stop]
+    return _narrow(_rank(group, candidates, query).order_by(*order), start, stop)
+
+
+def _holding_all_terms(group: SearchGroup, candidates: QuerySet, query: str) -> tuple[QuerySet, float] | None:
+    """The candidates holding every indexed term of a multi-term query, with the bound above which the best of
+    them cannot be beaten by the others; None when the shortcut does not apply (one term, an exact identifier)."""
+    words = query_terms(query)
+    if len(words) < 2 or not SearchIndexState.objects.filter(group=group).exists():
+        return None
+    config = GROUPS[group]
+    if config.model.objects.filter(_exact_identifier_q(group, query)).exists():
+        return None
+    term_ids = list(
+        SearchTerm.objects.filter(group=group, term__in=words, document_frequency__gt=0).values_list("pk", flat=True)
+    )
+    if len(term_ids) < 2:
+        return None
+    subset = candidates
+    for term_id in term_ids:
+        subset = subset.filter(pk__in=config.posting.objects.filter(term_id=term_id).values(f"{config.item_field}_id"))
+    return subset, math.sqrt((len(term_ids) - 1) / len(words))
+
+
+def _narrow(ranked: QuerySet, start: int, stop: int) -> list[tuple[int, float]]:
+    # Selecting whole rows made PostgreSQL carry (and sort, on disk at a million datasets) every column of every
+    # scored candidate; callers read the page's full rows by pk. The tie-break annotations are selected too:
+    # PostgreSQL orders by constant ones through the select list.
+    narrow = ranked.values_list("pk", "score", "score_hits", "score_sum")[start:stop]
+    return [(pk, score) for pk, score, _, _ in narrow]
+
+
 def scored_q(group: SearchGroup, query: str) -> Q:
     """A filter on the group's items (or on rows keyed by their pk) keeping those `query` scores above 0.
 
@@ -164,10 +214,14 @@ def scored_q(group: SearchGroup, query: str) -> Q:
         return Q()
     if not SearchIndexState.objects.filter(group=group).exists():
         return Q(pk__in=_substring_rank(group, model.objects.all(), words).order_by().values("pk"))
-    exact = Q(pk__in=model.objects.filter(_exact_identifier_q(group, query)).values("pk"))
-    terms = SearchTerm.objects.filter(group=group, term__in=words, document_frequency__gt=0).values("pk")
-    postings = config.posting.objects.filter(term_id__in=terms).values(f"{config.item_field}_id")
-    return Q(pk__in=postings) | exact
+    # Ids are read first and passed as literals: with subqueries (and an OR between them) PostgreSQL could not
+    # estimate the postings and scanned all 36M of them once per dataset of a million.
+    exact = list(model.objects.filter(_exact_identifier_q(group, query)).values_list("pk", flat=True))
+    terms = SearchTerm.objects.filter(group=group, term__in=words, document_frequency__gt=0)
+    term_ids = list(terms.values_list("pk", flat=True))
+    postings = config.posting.objects.filter(term_id__in=term_ids).values(f"{config.item_field}_id")
+    matched = Q(pk__in=postings) if term_ids else Q(pk__in=[])
+    return matched | Q(pk__in=exact) if exact else matched
 
 
 def _scoring_base(model: type, candidates: QuerySet) -> QuerySet:

@@ -150,3 +150,36 @@ def test_scored_q_follows_the_substring_fallback_without_an_index(db):
     DatasetFactory(title="Glassy carbon", description="")
     kept = Dataset.objects.filter(scoring.scored_q(SearchGroup.DATASETS, "water magnetic"))
     assert list(kept.values_list("pk", flat=True)) == [water.pk]
+
+
+@pytest.fixture
+def wide_corpus(db):
+    """Datasets holding one, two or three of the words water, clay and cement in varied proportions."""
+    texts = [
+        "water clay cement",
+        "water water clay",
+        "clay clay clay water cement",
+        "water",
+        "clay",
+        "cement water",
+        "cement cement cement cement clay",
+        "water clay",
+        "dry sand",
+    ]
+    for copy in range(1, 4):  # each copy repeats its first word more: distinct scores, no ties left to float noise
+        for text in texts:
+            first, *rest = text.split()
+            DatasetFactory(title=" ".join([first] * copy + rest), description="")
+    rebuild_all()
+
+
+@pytest.mark.parametrize("query", ["water clay", "water clay cement", "clay cement", "water unheard", "water"])
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (0, 3), (2, 5), (0, 30), (10, 20)])
+def test_ranked_page_is_the_slice_of_the_full_ranking(wide_corpus, query, start, stop):
+    """The top-k shortcut (only items holding every term) must never change a page, whether it applies or not."""
+    full = scoring.rank_datasets(candidates=Dataset.objects.all(), query=query)
+    expected = [(d.pk, pytest.approx(d.score)) for d in full[start:stop]]
+    page = scoring.ranked_page(
+        SearchGroup.DATASETS, candidates=Dataset.objects.all(), query=query, start=start, stop=stop
+    )
+    assert page == expected
