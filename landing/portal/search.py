@@ -324,10 +324,13 @@ def _technique_counts(groups: list[dict]) -> dict[str, int]:
         technique.pk: {technique.panet_id, *technique.ancestors}
         for technique in Technique.objects.filter(pk__in=ids, panet_id__isnull=False).only("panet_id", "ancestors")
     }
-    counts: dict[str, int] = defaultdict(int)
+    per_set: dict[tuple[int, ...], int] = defaultdict(int)  # thousands of groups share a few dozen sets
     for group in groups:
-        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in group["techniques"])):
-            counts[term] += group["count"]
+        per_set[tuple(group["techniques"])] += group["count"]
+    counts: dict[str, int] = defaultdict(int)
+    for technique_set, count in per_set.items():
+        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in technique_set)):
+            counts[term] += count
     return dict(counts)
 
 
@@ -391,11 +394,10 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
 
 
 def _passing(groups: list[dict], chosen: dict[FacetName, frozenset], *, skip: FacetName | None = None) -> list[dict]:
-    return [
-        group
-        for group in groups
-        if all(_accepts(facet, values, group) for facet, values in chosen.items() if facet != skip)
-    ]
+    tests = [(facet, values) for facet, values in chosen.items() if facet != skip]
+    if not tests:
+        return groups
+    return [group for group in groups if all(_accepts(facet, values, group) for facet, values in tests)]
 
 
 def _facets(groups: list[dict], chosen: dict[FacetName, frozenset], query: SearchQuery) -> tuple[Facet, ...]:
