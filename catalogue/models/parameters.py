@@ -26,7 +26,11 @@ class Parameter(models.Model):
     class Meta:
         ordering = ["name", "id"]
         indexes = [
-            models.Index(fields=["name", "value_si"], name="parameter_name_si"),
+            # Covering: a range on one parameter is read from the index alone (a million datasets' temperatures
+            # below 80 °C were 586k random heap reads).
+            models.Index(
+                fields=["name", "value_si"], include=["dimension", "dataset"], name="parameter_name_si_covering"
+            ),
             models.Index(fields=["name", "value_number"], name="parameter_name_number"),
             models.Index(fields=["dataset", "name"], name="parameter_dataset_name"),
         ]

@@ -91,12 +91,10 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
     if not words:
         # Only stop words: behave as if there were no query (spec §6.1 [better]).
         return candidates.annotate(score=Value(no_query_score(), output_field=FloatField()))
-    state = SearchIndexState.objects.filter(group=group).values_list("items", flat=True).first()
-    if state is None:
+    idf = _idf(group, words)
+    if idf is None:
         logger.warning("search index of %s was never built: substring scoring (run rebuild_search_index)", group)
         return _substring_rank(group, candidates, words)
-    rows = dict(SearchTerm.objects.filter(group=group, term__in=words).values_list("pk", "document_frequency"))
-    idf = {pk: math.log10(1 + max(state, df) / df) for pk, df in rows.items() if df > 0}
     exact = _exact_identifier_q(group, query)
     base = _scoring_base(model, candidates)
     if not idf:
@@ -166,31 +164,53 @@ def ranked_page(
     order = ordered_by_score(group, explicit=explicit)
     all_terms = _holding_all_terms(group, candidates, query)
     if all_terms is not None:
-        subset, bound = all_terms
-        top = _narrow(_rank(group, subset, query).order_by(*order), 0, stop)
+        scored, bound = all_terms
+        top = _narrow(scored.order_by(*order), 0, stop)
         if len(top) == stop and top[-1][1] > bound + 1e-9:
             return top[start:stop]
     return _narrow(_rank(group, candidates, query).order_by(*order), start, stop)
 
 
+def _idf(group: SearchGroup, words: list[str]) -> dict[int, float] | None:
+    """idf per indexed term of the words (terms no item holds are left out); None when the index was never built."""
+    state = SearchIndexState.objects.filter(group=group).values_list("items", flat=True).first()
+    if state is None:
+        return None
+    rows = dict(SearchTerm.objects.filter(group=group, term__in=words).values_list("pk", "document_frequency"))
+    return {pk: math.log10(1 + max(state, df) / df) for pk, df in rows.items() if df > 0}
+
+
 def _holding_all_terms(group: SearchGroup, candidates: QuerySet, query: str) -> tuple[QuerySet, float] | None:
-    """The candidates holding every indexed term of a multi-term query, with the bound above which the best of
-    them cannot be beaten by the others; None when the shortcut does not apply (one term, an exact identifier)."""
+    """The candidates holding every indexed term of a multi-term query, scored, with the bound above which the
+    best of them cannot be beaten by the others; None when the shortcut does not apply (one term, an identifier).
+
+    Each holds exactly one posting per term, so the score is computed on one joined row per item (a join per
+    term), not by grouping postings: at a million datasets, 42 ms instead of 500 for 84k items.
+    """
     words = query_terms(query)
-    if len(words) < 2 or not SearchIndexState.objects.filter(group=group).exists():
+    idf = _idf(group, words) if len(words) >= 2 else None
+    if not idf or len(idf) < 2:
         return None
     config = GROUPS[group]
     if config.model.objects.filter(_exact_identifier_q(group, query)).exists():
         return None
-    term_ids = list(
-        SearchTerm.objects.filter(group=group, term__in=words, document_frequency__gt=0).values_list("pk", flat=True)
+    scored = _scoring_base(config.model, candidates)
+    weights = []
+    for position, (term_id, weight) in enumerate(idf.items()):
+        alias = f"term_{position}"
+        scored = scored.annotate(
+            **{alias: FilteredRelation("search_postings", condition=Q(search_postings__term_id=term_id))}
+        ).filter(**{f"{alias}__tf__isnull": False})  # on tf, which the covering index holds
+        weights.append(F(f"{alias}__tf") * Value(weight))
+    total = sum(weights[1:], weights[0])
+    squares = sum((weight * weight for weight in weights[1:]), weights[0] * weights[0])
+    relevance = total / (Sqrt(Greatest(squares, Value(1e-300))) * Value(math.sqrt(len(words))))
+    scored = scored.annotate(
+        score_sum=total,
+        score_hits=Value(len(idf)),
+        score=Least(relevance, Value(MAX_SCORE), output_field=FloatField()),
     )
-    if len(term_ids) < 2:
-        return None
-    subset = candidates
-    for term_id in term_ids:
-        subset = subset.filter(pk__in=config.posting.objects.filter(term_id=term_id).values(f"{config.item_field}_id"))
-    return subset, math.sqrt((len(term_ids) - 1) / len(words))
+    return scored, math.sqrt((len(idf) - 1) / len(words))
 
 
 def _narrow(ranked: QuerySet, start: int, stop: int) -> list[tuple[int, float]]:

@@ -194,6 +194,8 @@ def _range_filter(parameter_range: ParameterRange) -> Q:
         point = _parameter_rows(name, "gte", low, unit)
     else:
         point = _parameter_rows(name, "lte", high, unit)
+    if not conditions.has_range(name):  # no dataset records a range: an OR of EXISTS would be probed per row
+        return Q(Exists(point))
     overlap = Q()
     if high is not None:
         overlap &= Q(Exists(_parameter_rows(f"{name}_min", "lte", high, unit)))

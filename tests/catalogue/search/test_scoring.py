@@ -183,3 +183,13 @@ def test_ranked_page_is_the_slice_of_the_full_ranking(wide_corpus, query, start,
         SearchGroup.DATASETS, candidates=Dataset.objects.all(), query=query, start=start, stop=stop
     )
     assert page == expected
+
+
+def test_items_holding_every_term_are_scored_as_by_the_full_ranking(wide_corpus):
+    """The shortcut's one-row-per-item scores are the grouped scores of the same items, and its bound holds."""
+    full = {d.pk: d.score for d in scoring.rank_datasets(candidates=Dataset.objects.all(), query="water clay cement")}
+    scored, bound = scoring._holding_all_terms(SearchGroup.DATASETS, Dataset.objects.all(), "water clay cement")
+    shortcut = dict(scored.values_list("pk", "score"))
+    assert shortcut and shortcut == pytest.approx({pk: full[pk] for pk in shortcut})
+    assert bound == pytest.approx(math.sqrt(2 / 3))
+    assert all(score <= bound + 1e-9 for pk, score in full.items() if pk not in shortcut)
