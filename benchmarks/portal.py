@@ -10,6 +10,7 @@ as a test.
 """
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -87,6 +88,8 @@ def main() -> None:
     )
     print(f"{'scenario':28} {'results, no facets':>22} {'facet counts (cold)':>22} {'GET /search, warm':>22}")
     client = Client()
+    client.get("/search")  # load every view and vocabulary, then freeze them as pancommons/wsgi.py does
+    gc.freeze()
     anonymous = AnonymousUser()
     for name, query_string in scenarios().items():
         try:
