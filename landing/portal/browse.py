@@ -4,11 +4,11 @@ instrument's or technique's datasets, always through catalogue.visibility.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
-from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member
+from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member, TechniqueSet
 from landing.portal.search import shared, technique_filter, with_card_fields
 
 
@@ -36,12 +36,13 @@ def _count_open_catalogue() -> CatalogueSummary:
         proposals=Count("proposal", distinct=True),
         instruments=Count("instrument_id", distinct=True),
     )
-    techniques = open_rows.annotate(technique=Func(F("techniques"), function="unnest")).values("technique")
+    sets = TechniqueSet.objects.filter(pk__in=open_rows.values("technique_set"))
+    techniques = {technique for techniques in sets.values_list("techniques", flat=True) for technique in techniques}
     return CatalogueSummary(
         datasets=totals["datasets"],
         proposals=totals["proposals"],
         instruments=totals["instruments"],
-        techniques=techniques.distinct().count(),
+        techniques=len(techniques),
     )
 
 

@@ -27,6 +27,7 @@ from catalogue.models import (
     SearchGroup,
     SearchIndexState,
     Technique,
+    TechniqueSet,
 )
 from catalogue.panosc import conditions
 from catalogue.search import scoring
@@ -208,7 +209,7 @@ def _range_filter(parameter_range: ParameterRange) -> Q:
 
 # The column of the facet rows (catalogue.models.facets) each facet is keyed by; "access" is computed (_access).
 FACET_COLUMNS: dict[FacetName, str] = {
-    "technique": "techniques",
+    "technique": "technique_set",
     "instrument": "instrument_id",
     "facility": "facility_id",
     "year": "year",
@@ -227,7 +228,10 @@ def _choices(query: SearchQuery) -> dict[FacetName, frozenset]:
     chosen: dict[FacetName, frozenset] = {}
     if query.techniques:
         rows = Technique.objects.filter(conditions.technique_where(_technique_where(query.techniques)).output_q)
-        chosen["technique"] = frozenset(rows.values_list("pk", flat=True))
+        ids = sorted(rows.values_list("pk", flat=True))
+        chosen["technique"] = frozenset(
+            TechniqueSet.objects.filter(techniques__overlap=ids).values_list("pk", flat=True)
+        )
     if query.instruments:
         chosen["instrument"] = frozenset(
             Instrument.objects.filter(pid__in=query.instruments).values_list("pk", flat=True)
@@ -246,8 +250,6 @@ def _choices(query: SearchQuery) -> dict[FacetName, frozenset]:
 
 
 def _choice_q(facet: FacetName, values: frozenset) -> Q:
-    if facet == "technique":
-        return Q(techniques__overlap=sorted(values))
     if facet == "access":
         open_rows = visibility.open_q()
         return Q() if values >= {"open", "embargoed"} else (open_rows if "open" in values else ~open_rows)
@@ -255,10 +257,7 @@ def _choice_q(facet: FacetName, values: frozenset) -> Q:
 
 
 def _accepts(facet: FacetName, values: frozenset, group: dict) -> bool:
-    key = group[FACET_COLUMNS[facet]]
-    if facet == "technique":
-        return not values.isdisjoint(key)
-    return key in values
+    return group[FACET_COLUMNS[facet]] in values
 
 
 def _unfaceted_rows(user: visibility.User, query: SearchQuery) -> QuerySet[DatasetFacets]:
@@ -300,8 +299,12 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
     search serve every facet click that follows it.
     """
     columns = [column for column in FACET_COLUMNS.values() if column != "access"]
-    rows = _unfaceted_rows(user, query).order_by().annotate(access=_access())
-    return list(rows.values(*columns, "access").annotate(count=Count("pk")))
+    rows = _unfaceted_rows(user, query).order_by()
+    if visibility.sees_open_data_only(user):
+        # Without the computed access column PostgreSQL estimates the groups and aggregates in parallel (220 → 130
+        # ms at a million datasets); every row is open anyway.
+        return [{**group, "access": "open"} for group in rows.values(*columns).annotate(count=Count("pk"))]
+    return list(rows.annotate(access=_access()).values(*columns, "access").annotate(count=Count("pk")))
 
 
 def _shared_groups(user: visibility.User, query: SearchQuery) -> list[dict]:
@@ -321,17 +324,18 @@ def _technique_counts(groups: list[dict]) -> dict[str, int]:
     Each group's set of techniques is rolled up to its terms and their ancestors, so a dataset tagged SAXS and
     WAXS counts once under "x-ray scattering".
     """
-    ids = {technique_id for group in groups for technique_id in group["techniques"]}
+    per_set: dict[int, int] = defaultdict(int)
+    for group in groups:
+        per_set[group["technique_set"]] += group["count"]
+    sets = dict(TechniqueSet.objects.filter(pk__in=per_set).values_list("pk", "techniques"))
+    ids = {technique_id for techniques in sets.values() for technique_id in techniques}
     terms_of = {
         technique.pk: {technique.panet_id, *technique.ancestors}
         for technique in Technique.objects.filter(pk__in=ids, panet_id__isnull=False).only("panet_id", "ancestors")
     }
-    per_set: dict[tuple[int, ...], int] = defaultdict(int)  # thousands of groups share a few dozen sets
-    for group in groups:
-        per_set[tuple(group["techniques"])] += group["count"]
     counts: dict[str, int] = defaultdict(int)
-    for technique_set, count in per_set.items():
-        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in technique_set)):
+    for set_id, count in per_set.items():
+        for term in set().union(*(terms_of.get(technique_id, set()) for technique_id in sets.get(set_id, ()))):
             counts[term] += count
     return dict(counts)
 

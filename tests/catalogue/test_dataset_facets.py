@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from catalogue.models import Dataset, DatasetFacets
+from catalogue.models import Dataset, DatasetFacets, TechniqueSet
 from tests.factories import DatasetFactory, FacilityFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def expected_row(dataset: Dataset) -> dict:
         "year": dataset.creation_time.astimezone(UTC).year,
         "creation_time": dataset.creation_time,
         "file_format": dataset.file_format,
-        "techniques": sorted(dataset.techniques.values_list("pk", flat=True)),
+        "technique_set__techniques": sorted(dataset.techniques.values_list("pk", flat=True)),
         "release_date": dataset.release_date,
         "open_now": dataset.open_now,
         "withdrawn_at": dataset.withdrawn_at,
@@ -39,7 +39,7 @@ def test_a_new_dataset_gets_its_row_with_facility_and_techniques() -> None:
     waxs = TechniqueFactory(panet_id="PaNET01191", name="wide angle x-ray scattering")
     dataset = DatasetFactory(techniques=[waxs, saxs])
     assert copied_row(dataset) == expected_row(dataset)
-    assert copied_row(dataset)["techniques"] == sorted([saxs.pk, waxs.pk])
+    assert copied_row(dataset)["technique_set__techniques"] == sorted([saxs.pk, waxs.pk])
 
 
 def test_edits_that_matter_are_copied_at_once() -> None:
@@ -64,13 +64,13 @@ def test_technique_links_added_removed_and_replaced() -> None:
     second = TechniqueFactory(panet_id="PaNET01191", name="wide angle x-ray scattering")
     dataset = DatasetFactory()
     dataset.techniques.add(first)
-    assert copied_row(dataset)["techniques"] == [first.pk]
+    assert copied_row(dataset)["technique_set__techniques"] == [first.pk]
     dataset.techniques.set([second])
-    assert copied_row(dataset)["techniques"] == [second.pk]
+    assert copied_row(dataset)["technique_set__techniques"] == [second.pk]
     dataset.techniques.clear()
-    assert copied_row(dataset)["techniques"] == []
+    assert copied_row(dataset)["technique_set__techniques"] == []
     first.datasets.add(dataset)  # from the other side of the link
-    assert copied_row(dataset)["techniques"] == [first.pk]
+    assert copied_row(dataset)["technique_set__techniques"] == [first.pk]
 
 
 def test_facility_follows_the_instrument_or_else_the_proposal() -> None:
@@ -117,3 +117,14 @@ def test_a_view_counted_rewrites_nothing() -> None:
         cursor.execute("UPDATE catalogue_dataset SET view_count = view_count + 1 WHERE id = %s", [dataset.pk])
         cursor.execute("SELECT xmin::text FROM catalogue_datasetfacets WHERE dataset_id = %s", [dataset.pk])
         assert cursor.fetchone()[0] == before
+
+
+def test_datasets_with_the_same_techniques_share_one_technique_set() -> None:
+    saxs = TechniqueFactory()
+    waxs = TechniqueFactory(panet_id="PaNET01191", name="wide angle x-ray scattering")
+    first, second = DatasetFactory(techniques=[saxs, waxs]), DatasetFactory(techniques=[waxs, saxs])
+    untagged = DatasetFactory()
+    rows = DatasetFacets.objects.in_bulk([first.pk, second.pk, untagged.pk])
+    assert rows[first.pk].technique_set_id == rows[second.pk].technique_set_id
+    assert rows[untagged.pk].technique_set.techniques == []
+    assert TechniqueSet.objects.filter(techniques=sorted([saxs.pk, waxs.pk])).count() == 1

@@ -161,3 +161,20 @@ def test_personal_data_only_for_team_and_stewards(proposal, member, outsider, st
 def test_proposal_opens_with_its_last_dataset(proposal, open_dataset, embargoed_dataset):
     proposal.refresh_from_db()
     assert proposal.release_date == embargoed_dataset.release_date
+
+
+@pytest.mark.parametrize("policy", ["hidden", "visible"])
+def test_facet_rows_follow_the_same_rule_and_open_only_is_said_truly(policy, member, outsider, steward, proposal):
+    """The narrow facet rows are filtered by the dataset rule itself; sees_open_data_only is true exactly when the
+    visible datasets are all open."""
+    DatasetFactory(proposal=proposal, instrument__facility=proposal.facility)
+    DatasetFactory(proposal=proposal, instrument__facility=proposal.facility, embargoed=True)
+    with override_settings(EMBARGOED_METADATA=policy):
+        for user in (ANONYMOUS, outsider, member, steward):
+            visible = set(visibility.datasets_visible_to(user).values_list("pk", flat=True))
+            rows = set(visibility.facet_rows_visible_to(user).values_list("pk", flat=True))
+            assert rows == visible
+            all_open = visible <= set(visibility.open_datasets().values_list("pk", flat=True))
+            if visibility.sees_open_data_only(user):
+                assert all_open
+        assert visibility.sees_open_data_only(ANONYMOUS) == (policy == "hidden")
