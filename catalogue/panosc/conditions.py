@@ -465,6 +465,13 @@ def _numeric_operands(positive: str, operand: object, *, where: str) -> bool:
 
 def _si_q(positive: str, operand: object, unit: str, *, where: str) -> Q:
     """Compare in SI with a relative tolerance of 1e-9 on inclusive bounds (spec §4.2)."""
+    same_dimension = Q(dimension=units.dimension_of(unit), value_si__isnull=False)
+    return same_dimension & si_value_q(positive, operand, unit, field="value_si", where=where)
+
+
+def si_value_q(positive: str, operand: object, unit: str, *, field: str, where: str = "Parameter.value") -> Q:
+    """The SI comparison of a parameter condition on any column of SI values (the portal's facet copy holds each
+    dataset's lowest and highest value of its range parameters); the caller checks the dimension."""
 
     def si(value: object) -> float:
         return units.to_si(number_of(value), unit).value
@@ -472,18 +479,18 @@ def _si_q(positive: str, operand: object, unit: str, *, where: str) -> Q:
     def tolerance(value: float) -> float:
         return abs(value) * RELATIVE_TOLERANCE
 
-    same_dimension = Q(dimension=units.dimension_of(unit), value_si__isnull=False)
     if positive == "eq":
         value = si(operand)
-        return same_dimension & Q(value_si__gte=value - tolerance(value), value_si__lte=value + tolerance(value))
+        return Q(**{f"{field}__gte": value - tolerance(value), f"{field}__lte": value + tolerance(value)})
     if positive == "inq":
-        return any_of([_si_q("eq", item, unit, where=where) for item in check_list("inq", operand, where=where)])
+        items = check_list("inq", operand, where=where)
+        return any_of([si_value_q("eq", item, unit, field=field, where=where) for item in items])
     if positive == "between":
         low, high = (si(item) for item in check_list("between", operand, where=where))
-        return same_dimension & Q(value_si__gte=low - tolerance(low), value_si__lte=high + tolerance(high))
+        return Q(**{f"{field}__gte": low - tolerance(low), f"{field}__lte": high + tolerance(high)})
     value = si(operand)
     bound = {"gt": value, "lt": value, "gte": value - tolerance(value), "lte": value + tolerance(value)}[positive]
-    return same_dimension & Q(**{f"value_si__{positive}": bound})
+    return Q(**{f"{field}__{positive}": bound})
 
 
 def _raw_q(positive: str, operand: object, *, where: str) -> Q:

@@ -189,20 +189,30 @@ def _range_filter(parameter_range: ParameterRange) -> Q:
     """A value in range, or a `<name>_min`/`<name>_max` range that overlaps it (spec §4.2, ranges)."""
     name, unit = parameter_range.kind.parameter, parameter_range.unit
     low, high = parameter_range.low, parameter_range.high
-    if low is not None and high is not None:
-        point = _parameter_rows(name, "between", [low, high], unit)
-    elif low is not None:
-        point = _parameter_rows(name, "gte", low, unit)
-    else:
-        point = _parameter_rows(name, "lte", high, unit)
+    point = _value_in_range(parameter_range)
     if not conditions.has_range(name):  # no dataset records a range: an OR of EXISTS would be probed per row
-        return Q(Exists(point))
+        return point
     overlap = Q()
     if high is not None:
         overlap &= Q(Exists(_parameter_rows(f"{name}_min", "lte", high, unit)))
     if low is not None:
         overlap &= Q(Exists(_parameter_rows(f"{name}_max", "gte", low, unit)))
-    return Q(Exists(point)) | overlap
+    return point | overlap
+
+
+def _value_in_range(parameter_range: ParameterRange) -> Q:
+    """A value of the parameter in range, read off the facet copy's lowest and highest SI value of each dataset with
+    the API's own comparison (conditions.si_value_q); only a dataset holding several values, under a two-sided
+    range, is checked against its parameter rows."""
+    prefix, name, unit = parameter_range.kind.key, parameter_range.kind.parameter, parameter_range.unit
+    low, high = parameter_range.low, parameter_range.high
+    if low is None:
+        return conditions.si_value_q("lte", high, unit, field=f"{prefix}_low")
+    if high is None:
+        return conditions.si_value_q("gte", low, unit, field=f"{prefix}_high")
+    one = Q(**{f"{prefix}_count": 1}) & conditions.si_value_q("between", [low, high], unit, field=f"{prefix}_low")
+    several = Q(**{f"{prefix}_count__gt": 1}) & Q(Exists(_parameter_rows(name, "between", [low, high], unit)))
+    return one | several
 
 
 # --- facet choices: one SQL filter and one test of a counted group, which must agree --------------------------------

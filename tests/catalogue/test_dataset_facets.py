@@ -6,8 +6,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from catalogue.models import Dataset, DatasetFacets, TechniqueSet
-from tests.factories import DatasetFactory, FacilityFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
+from catalogue.models import Dataset, DatasetFacets, Parameter, TechniqueSet
+from catalogue.models.facets import RANGED_PARAMETERS
+from tests.factories import (
+    DatasetFactory,
+    FacilityFactory,
+    InstrumentFactory,
+    ParameterFactory,
+    ProposalFactory,
+    TechniqueFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +136,26 @@ def test_datasets_with_the_same_techniques_share_one_technique_set() -> None:
     assert rows[first.pk].technique_set_id == rows[second.pk].technique_set_id
     assert rows[untagged.pk].technique_set.techniques == []
     assert TechniqueSet.objects.filter(techniques=sorted([saxs.pk, waxs.pk])).count() == 1
+
+
+def test_range_parameters_are_copied_as_lowest_highest_and_count() -> None:
+    dataset = DatasetFactory()
+    first = ParameterFactory(dataset=dataset, value_si=300.0)
+    ParameterFactory(dataset=dataset, value_si=250.0)
+    ParameterFactory(dataset=dataset, value_si=9.0, dimension="[length]")  # wrong dimension: not a temperature
+    ParameterFactory(dataset=dataset, name="incident_wavelength", value_si=1e-10, dimension="[length]")
+    row = DatasetFacets.objects.get(pk=dataset.pk)
+    assert (row.temperature_low, row.temperature_high, row.temperature_count) == (250.0, 300.0, 2)
+    assert (row.wavelength_low, row.wavelength_count, row.energy_count) == (1e-10, 1, 0)
+
+    first.value_si = 400.0
+    first.save()
+    Parameter.objects.filter(dataset=dataset, value_si=250.0).delete()
+    row.refresh_from_db()
+    assert (row.temperature_low, row.temperature_high, row.temperature_count) == (400.0, 400.0, 1)
+
+
+def test_the_copied_parameters_are_the_portals_range_kinds() -> None:
+    from landing.portal.search import RANGE_KINDS
+
+    assert {kind.key: (kind.parameter, kind.dimension) for kind in RANGE_KINDS.values()} == RANGED_PARAMETERS

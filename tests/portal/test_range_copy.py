@@ -1,0 +1,63 @@
+"""The portal's range filters read each dataset's lowest and highest SI value from the facet copy: they must keep
+exactly the datasets the API's own parameter condition keeps (units, tolerance on inclusive bounds, several values
+per dataset, values of another dimension)."""
+
+import random
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists
+
+from catalogue import visibility
+from landing.portal import search
+from tests.factories import DatasetFactory, ParameterFactory
+
+pytestmark = pytest.mark.django_db
+
+KIND = search.RANGE_KINDS["temperature"]
+
+
+@pytest.fixture
+def temperatures(db):
+    rng = random.Random(7)
+    for _ in range(40):
+        dataset = DatasetFactory()
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            kelvin = rng.choice([253.15, 273.15, 293.15, 353.15, 353.15000000001, 400.0, rng.uniform(200, 450)])
+            ParameterFactory(dataset=dataset, value_si=kelvin)
+        if rng.random() < 0.2:  # the same name in another dimension never matches
+            ParameterFactory(dataset=dataset, value_si=300.0, dimension="[length]")
+    several = DatasetFactory()  # lowest value below a range, another inside it: found only through its rows
+    for kelvin in (250.0, 300.0):
+        ParameterFactory(dataset=several, value_si=kelvin)
+
+
+def by_parameter_rows(parameter_range: search.ParameterRange) -> set[int]:
+    """The definition: a parameter row of the dataset satisfies the API's condition."""
+    low, high, unit = parameter_range.low, parameter_range.high, parameter_range.unit
+    if low is not None and high is not None:
+        rows = search._parameter_rows(KIND.parameter, "between", [low, high], unit)
+    elif low is not None:
+        rows = search._parameter_rows(KIND.parameter, "gte", low, unit)
+    else:
+        rows = search._parameter_rows(KIND.parameter, "lte", high, unit)
+    return set(visibility.open_datasets().filter(Exists(rows)).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("unit", "low", "high"),
+    [
+        ("celsius", None, 80),
+        ("celsius", 0, None),
+        ("celsius", -20, 80),
+        ("K", 273.15, 353.15),
+        ("K", 300, 300),
+        ("fahrenheit", 32, 176),
+        ("celsius", 200, 100),  # an empty range
+    ],
+)
+def test_range_filter_on_the_copy_keeps_what_the_parameter_rows_keep(temperatures, unit, low, high):
+    parameter_range = search.ParameterRange(KIND, unit, low, high)
+    query = search.SearchQuery(ranges=(parameter_range,))
+    kept = set(search.matching_datasets(user=AnonymousUser(), query=query).values_list("pk", flat=True))
+    assert kept == by_parameter_rows(parameter_range)
