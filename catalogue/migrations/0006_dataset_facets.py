@@ -92,45 +92,31 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION catalogue_dataset_facets_on_link() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Rows of a table with a dataset_id (technique links, parameters): refresh the datasets they belong to.
+CREATE FUNCTION catalogue_dataset_facets_on_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM catalogue_refresh_dataset_facets(ARRAY(SELECT DISTINCT dataset_id FROM new_rows));
-    ELSE
-        PERFORM catalogue_refresh_dataset_facets(ARRAY(SELECT DISTINCT dataset_id FROM old_rows));
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION catalogue_dataset_facets_on_facility() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_TABLE_NAME = 'catalogue_instrument' THEN
-        PERFORM catalogue_refresh_dataset_facets(ARRAY(
-            SELECT d.id FROM catalogue_dataset d JOIN new_rows n ON n.id = d.instrument_id
-            JOIN old_rows o ON o.id = n.id WHERE n.facility_id IS DISTINCT FROM o.facility_id
-        ));
-    ELSE
-        PERFORM catalogue_refresh_dataset_facets(ARRAY(
-            SELECT d.id FROM catalogue_dataset d JOIN new_rows n ON n.id = d.proposal_id
-            JOIN old_rows o ON o.id = n.id WHERE n.facility_id IS DISTINCT FROM o.facility_id
-        ));
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION catalogue_dataset_facets_on_parameter() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM catalogue_refresh_dataset_facets(ARRAY(
-            SELECT DISTINCT dataset_id FROM new_rows WHERE dataset_id IS NOT NULL));
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM catalogue_refresh_dataset_facets(ARRAY(
-            SELECT DISTINCT dataset_id FROM old_rows WHERE dataset_id IS NOT NULL));
+        PERFORM catalogue_refresh_dataset_facets(ARRAY(SELECT DISTINCT dataset_id FROM old_rows));
     ELSE
         PERFORM catalogue_refresh_dataset_facets(ARRAY(
-            SELECT dataset_id FROM new_rows WHERE dataset_id IS NOT NULL
-            UNION SELECT dataset_id FROM old_rows WHERE dataset_id IS NOT NULL));
+            SELECT dataset_id FROM new_rows UNION SELECT dataset_id FROM old_rows));
     END IF;
+    RETURN NULL;
+END $$;
+
+-- An instrument's or a proposal's facility changed: refresh the datasets that point to it.
+CREATE FUNCTION catalogue_dataset_facets_on_facility() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    link text := CASE TG_TABLE_NAME WHEN 'catalogue_instrument' THEN 'instrument_id' ELSE 'proposal_id' END;
+BEGIN
+    EXECUTE format(
+        'SELECT catalogue_refresh_dataset_facets(ARRAY('
+        '    SELECT d.id FROM catalogue_dataset d JOIN new_rows n ON n.id = d.%I'
+        '    JOIN old_rows o ON o.id = n.id WHERE n.facility_id IS DISTINCT FROM o.facility_id))',
+        link
+    );
     RETURN NULL;
 END $$;
 
@@ -142,16 +128,16 @@ CREATE TRIGGER dataset_facets_update AFTER UPDATE ON catalogue_dataset
 CREATE TRIGGER dataset_facets_delete AFTER DELETE ON catalogue_dataset
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_delete();
 CREATE TRIGGER dataset_facets_link_insert AFTER INSERT ON catalogue_dataset_techniques
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_link();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_rows();
 CREATE TRIGGER dataset_facets_link_delete AFTER DELETE ON catalogue_dataset_techniques
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_link();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_rows();
 CREATE TRIGGER dataset_facets_parameter_insert AFTER INSERT ON catalogue_parameter
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_parameter();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_rows();
 CREATE TRIGGER dataset_facets_parameter_update AFTER UPDATE ON catalogue_parameter
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_parameter();
+    FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_rows();
 CREATE TRIGGER dataset_facets_parameter_delete AFTER DELETE ON catalogue_parameter
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_parameter();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_rows();
 CREATE TRIGGER dataset_facets_instrument AFTER UPDATE ON catalogue_instrument
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION catalogue_dataset_facets_on_facility();
@@ -193,8 +179,8 @@ DROP TRIGGER dataset_facets_parameter_insert ON catalogue_parameter;
 DROP TRIGGER dataset_facets_parameter_update ON catalogue_parameter;
 DROP TRIGGER dataset_facets_parameter_delete ON catalogue_parameter;
 DROP FUNCTION catalogue_dataset_facets_on_insert, catalogue_dataset_facets_on_update,
-    catalogue_dataset_facets_on_delete, catalogue_dataset_facets_on_link, catalogue_dataset_facets_on_facility,
-    catalogue_dataset_facets_on_parameter, catalogue_refresh_dataset_facets, catalogue_technique_links,
+    catalogue_dataset_facets_on_delete, catalogue_dataset_facets_on_rows, catalogue_dataset_facets_on_facility,
+    catalogue_refresh_dataset_facets, catalogue_technique_links,
     catalogue_ranged_parameters;
 """
 
