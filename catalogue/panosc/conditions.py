@@ -14,6 +14,7 @@ from django.db.models.lookups import IRegex, Regex
 
 from catalogue import units
 from catalogue.models import Dataset, Parameter, Technique
+from catalogue.models.facets import RANGED_PARAMETERS
 from catalogue.panet import vocabulary
 from catalogue.panosc.entities import Entity, Field
 from catalogue.panosc.errors import bad_request
@@ -491,6 +492,55 @@ def si_value_q(positive: str, operand: object, unit: str, *, field: str, where: 
     value = si(operand)
     bound = {"gt": value, "lt": value, "gte": value - tolerance(value), "lte": value + tolerance(value)}[positive]
     return Q(**{f"{field}__{positive}": bound})
+
+
+def copied_parameter_q(where: object, *, path: str) -> Q | None:
+    """The parameter condition `where` read off the facet copy (catalogue.models.facets), when it is one numeric
+    comparison with a unit on one of the copied parameters; None otherwise (the caller joins the parameter rows).
+
+    `path` leads from the filtered rows to their facet row ("facets__" from datasets, "" on facet rows). A dataset
+    has a matching row exactly when its lowest (for lt/lte) or highest (gt/gte) SI value compares, or, for eq and
+    between, when its one value does; with several values only its rows can tell, and they are asked.
+    """
+    found = _copied_condition(where)
+    if found is None:
+        return None
+    prefix, operator, operand, unit = found
+    low, high, count = f"{path}{prefix}_low", f"{path}{prefix}_high", f"{path}{prefix}_count"
+    if operator in ("lt", "lte"):
+        return si_value_q(operator, operand, unit, field=low)
+    if operator in ("gt", "gte"):
+        return si_value_q(operator, operand, unit, field=high)
+    rows = Parameter.objects.filter(parameter_where(where).q, dataset_id=OuterRef("pk"))
+    one = Q(**{count: 1}) & si_value_q(operator, operand, unit, field=low)
+    return one | (Q(**{f"{count}__gt": 1}) & Exists(rows))
+
+
+def _copied_condition(where: object) -> tuple[str, str, object, str] | None:
+    """(column prefix, operator, operand, unit) of `{name, value: {op: number}, unit}` on a copied parameter."""
+    if not isinstance(where, dict):
+        return None
+    leaves: list[tuple[str, object]] = []
+    alternatives: list[list] = []
+    _flatten(where, leaves, alternatives, 0)
+    keys = sorted(key for key, _ in leaves)
+    if alternatives or keys != ["name", "unit", "value"]:
+        return None
+    given = dict(leaves)
+    name, written = _plain_unit(given["name"]), _plain_unit(given["unit"])
+    prefix = next((prefix for prefix, (copied, _) in RANGED_PARAMETERS.items() if copied == name), None)
+    if prefix is None or written is None or has_range(name):
+        return None
+    unit = query_unit(written)
+    operations_ = operations(given["value"], where="Parameter.value")
+    if len(operations_) != 1 or units.dimension_of(unit) != RANGED_PARAMETERS[prefix][1]:
+        return None
+    operator, operand = operations_[0]
+    if operator not in ("eq", "lt", "lte", "gt", "gte", "between"):
+        return None
+    if not _numeric_operands(operator, operand, where="Parameter.value"):
+        return None
+    return prefix, operator, operand, unit
 
 
 def _raw_q(positive: str, operand: object, *, where: str) -> Q:

@@ -15,7 +15,15 @@ from django.db.models.functions import RowNumber
 from catalogue import visibility
 from catalogue.models import Dataset, SearchGroup
 from catalogue.panosc import serializers
-from catalogue.panosc.conditions import UnitGroup, all_of, any_of, parameter_where, technique_where, where_q
+from catalogue.panosc.conditions import (
+    UnitGroup,
+    all_of,
+    any_of,
+    copied_parameter_q,
+    parameter_where,
+    technique_where,
+    where_q,
+)
 from catalogue.panosc.entities import ENTITIES, Entity
 from catalogue.panosc.errors import not_found
 from catalogue.panosc.filters import (
@@ -37,6 +45,10 @@ def _is_dataset_techniques(item: IncludeItem) -> bool:
     return item.parent.name == "Dataset" and item.relation == "techniques"
 
 
+def _is_dataset_parameters(item: IncludeItem) -> bool:
+    return item.parent.name == "Dataset" and item.relation == "parameters"
+
+
 def qualifies_q(item: IncludeItem) -> Q:
     """Rows of the item's target that qualify for it: its scope's where and every constraining nested item."""
     q = where_q(item.target, item.scope.where) if item.scope.where else Q()
@@ -54,6 +66,10 @@ def related_q(item: IncludeItem) -> Q:
             through = Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"), technique_id__in=rows)
             q &= Exists(through)
         return q
+    if _is_dataset_parameters(item) and not any(nested.constraining for nested in item.scope.include):
+        copied = copied_parameter_q(item.scope.where, path="facets__")
+        if copied is not None:  # one column comparison on the dataset's facet row instead of a parameter join
+            return copied
     relation = item.parent.relations[item.relation]
     rows = item.target.base().filter(qualifies_q(item))
     return any_of([Exists(rows.filter(**{path: OuterRef("pk")})) for path in _live_paths(relation.paths)])

@@ -181,8 +181,12 @@ def _technique_where(panet_ids: tuple[str, ...]) -> dict:
 def _parameter_rows(name: str, operator: str, operand: object, unit: str) -> QuerySet[Parameter]:
     """A dataset's parameter rows matching one condition, compiled by the PaNOSC API's own parameter machinery
     (unit conversion to SI, tolerance on inclusive bounds), exactly as the portal's filter reaches the API."""
-    where = {"and": [{"name": name}, {"value": {operator: operand}}, {"unit": unit}]}
+    where = _parameter_where(name, operator, operand, unit)
     return Parameter.objects.filter(conditions.parameter_where(where).q, dataset_id=OuterRef("pk"))
+
+
+def _parameter_where(name: str, operator: str, operand: object, unit: str) -> dict:
+    return {"and": [{"name": name}, {"value": {operator: operand}}, {"unit": unit}]}
 
 
 def _range_filter(parameter_range: ParameterRange) -> Q:
@@ -201,18 +205,22 @@ def _range_filter(parameter_range: ParameterRange) -> Q:
 
 
 def _value_in_range(parameter_range: ParameterRange) -> Q:
-    """A value of the parameter in range, read off the facet copy's lowest and highest SI value of each dataset with
-    the API's own comparison (conditions.si_value_q); only a dataset holding several values, under a two-sided
-    range, is checked against its parameter rows."""
-    prefix, name, unit = parameter_range.kind.key, parameter_range.kind.parameter, parameter_range.unit
-    low, high = parameter_range.low, parameter_range.high
+    """A value of the parameter in range, read off the facet copy with the API's own comparison
+    (conditions.copied_parameter_q); through the parameter rows when the copy cannot answer."""
+    name, unit, low, high = (
+        parameter_range.kind.parameter,
+        parameter_range.unit,
+        parameter_range.low,
+        parameter_range.high,
+    )
     if low is None:
-        return conditions.si_value_q("lte", high, unit, field=f"{prefix}_low")
-    if high is None:
-        return conditions.si_value_q("gte", low, unit, field=f"{prefix}_high")
-    one = Q(**{f"{prefix}_count": 1}) & conditions.si_value_q("between", [low, high], unit, field=f"{prefix}_low")
-    several = Q(**{f"{prefix}_count__gt": 1}) & Q(Exists(_parameter_rows(name, "between", [low, high], unit)))
-    return one | several
+        operator, operand = "lte", high
+    elif high is None:
+        operator, operand = "gte", low
+    else:
+        operator, operand = "between", [low, high]
+    copied = conditions.copied_parameter_q(_parameter_where(name, operator, operand, unit), path="")
+    return copied if copied is not None else Q(Exists(_parameter_rows(name, operator, operand, unit)))
 
 
 # --- facet choices: one SQL filter and one test of a counted group, which must agree --------------------------------
