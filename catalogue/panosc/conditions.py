@@ -8,12 +8,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.db.models.lookups import IRegex, Regex
 
 from catalogue import units
-from catalogue.models import Dataset, Parameter, Technique
+from catalogue.models import Dataset, Parameter, Technique, TechniqueSet
 from catalogue.models.facets import RANGED_PARAMETERS
 from catalogue.panet import vocabulary
 from catalogue.panosc.entities import Entity, Field
@@ -637,13 +638,16 @@ def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
     return in_panet | (Q(panet_id__isnull=True) & local)
 
 
-def _dataset_has(technique_q: Q) -> Exists:
-    # The technique ids are read first (the vocabulary is a few hundred rows): given literal ids, PostgreSQL knows
-    # how common each is and probes the links of the datasets at hand; given a subquery, it guessed and hashed all
-    # 1.5M links of a million datasets to answer for a page of 50 (2.2 s for the portal's E4 include).
-    ids = list(Technique.objects.filter(technique_q).values_list("pk", flat=True))
-    through = Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"))
-    return Exists(through.filter(technique_id__in=ids))
+def _dataset_has(technique_q: Q) -> Q:
+    """Datasets holding a technique that satisfies technique_q, read off their facet row's technique set.
+
+    The sets are read first, as literal ids (a few dozen rows): given subqueries, PostgreSQL guessed and hashed all
+    1.5M technique links of a million datasets to answer for a page of 50 (2.2 s for the portal's E4 include); on
+    the facet row the test costs no join beyond the one parameter conditions already make.
+    """
+    techniques = ArraySubquery(Technique.objects.filter(technique_q).values("pk"))
+    sets = list(TechniqueSet.objects.filter(techniques__overlap=techniques).values_list("pk", flat=True))
+    return Q(facets__technique_set__in=sets)
 
 
 def technique_where(where: object) -> TechniqueWhere:
