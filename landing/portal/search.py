@@ -242,14 +242,12 @@ def _access() -> Case:
 
 
 def _choices(query: SearchQuery) -> dict[FacetName, frozenset]:
-    """The chosen values of each facet with a choice, as the facet rows hold them (ids rather than pids)."""
+    """The chosen values of each facet with a choice, as the facet rows hold them: ids rather than pids, and for
+    techniques the ids of the technique sets holding one of them (or a narrower term)."""
     chosen: dict[FacetName, frozenset] = {}
     if query.techniques:
-        rows = Technique.objects.filter(conditions.technique_where(_technique_where(query.techniques)).output_q)
-        ids = sorted(rows.values_list("pk", flat=True))
-        chosen["technique"] = frozenset(
-            TechniqueSet.objects.filter(techniques__overlap=ids).values_list("pk", flat=True)
-        )
+        technique_q = conditions.technique_where(_technique_where(query.techniques)).output_q
+        chosen["technique"] = frozenset(conditions.technique_sets(technique_q))
     if query.instruments:
         chosen["instrument"] = frozenset(
             Instrument.objects.filter(pid__in=query.instruments).values_list("pk", flat=True)
