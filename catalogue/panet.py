@@ -4,7 +4,7 @@ Pure Python: ingestion and the search API use it in memory; `load_panet` copies 
 """
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -71,6 +71,23 @@ class Vocabulary:
             if term.label.lower() == lowered or lowered in (alt.lower() for alt in term.alt_labels)
         ]
         return sorted(matches, key=lambda term: (term.is_concept, term.id))
+
+    def labelled(self, text: str) -> frozenset[str]:
+        """Ids of the terms with this label or synonym, compared by label_key."""
+        return self._by_label.get(label_key(text), frozenset())
+
+    @cached_property
+    def _by_label(self) -> dict[str, frozenset[str]]:
+        ids: dict[str, set[str]] = {}
+        for term in self.terms.values():
+            for label in (term.label, *term.alt_labels):
+                ids.setdefault(label_key(label), set()).add(term.id)
+        return {key: frozenset(value) for key, value in ids.items()}
+
+
+def label_key(text: str) -> str:
+    """A label as matched: case and runs of white space do not count."""
+    return " ".join(text.split()).lower()
 
 
 @cache

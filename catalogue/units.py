@@ -217,8 +217,12 @@ def to_si(value: float, unit: str) -> SiValue:
 
 def from_si(value_si: float, unit: str) -> float:
     """The inverse of to_si: an SI base-unit value expressed in `unit`."""
-    base = REGISTRY.Quantity(1.0, _parse(unit)).to_base_units().units
-    return float(REGISTRY.Quantity(value_si, base).to(_parse(unit)).magnitude)
+    return float(REGISTRY.Quantity(value_si, _base_units(unit)).to(_parse(unit)).magnitude)
+
+
+@cache
+def _base_units(unit: str) -> pint.Unit:
+    return REGISTRY.Quantity(1.0, _parse(unit)).to_base_units().units
 
 
 def compatible(unit_a: str, unit_b: str) -> bool:

@@ -16,7 +16,7 @@ from django.db.models.lookups import IRegex, Regex
 from catalogue import units
 from catalogue.models import Dataset, Parameter, Technique, TechniqueSet
 from catalogue.models.facets import RANGED_PARAMETERS
-from catalogue.panet import vocabulary
+from catalogue.panet import label_key, vocabulary
 from catalogue.panosc.entities import Entity, Field
 from catalogue.panosc.errors import bad_request
 from catalogue.panosc.operators import (
@@ -589,10 +589,6 @@ def normalise_panet_id(value: object) -> str | None:
     return f"PaNET{match.group(1)}" if match else None
 
 
-def _collapse(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def _toggle_technique_suffix(key: str) -> str:
     return key[: -len(" technique")] if key.endswith(" technique") else key + " technique"
 
@@ -610,14 +606,11 @@ def resolve_terms(key: str, positive: str, operand: object) -> set[str]:
         return {term.id for term in terms if matches(term.purl)}
     if positive in ("eq", "inq"):
         items = [operand] if positive == "eq" else check_list("inq", operand, where=where)
-        keys = {_collapse(str(item)) for item in items if item is not None}
-        found = {term.id for term in terms if keys & {_collapse(label) for label in (term.label, *term.alt_labels)}}
+        keys = {label_key(str(item)) for item in items if item is not None}
+        found = set().union(*(vocabulary().labelled(key_text) for key_text in keys))
         if not found:
             # Labels change between PaNET versions ("x-ray probe" is now "x-ray probe technique").
-            retry = {_toggle_technique_suffix(key_text) for key_text in keys}
-            found = {
-                term.id for term in terms if retry & {_collapse(label) for label in (term.label, *term.alt_labels)}
-            }
+            found = set().union(*(vocabulary().labelled(_toggle_technique_suffix(key_text)) for key_text in keys))
         if not found:
             logger.info("technique name %r matches no PaNET term", operand)
         return found

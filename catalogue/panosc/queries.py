@@ -72,7 +72,19 @@ def related_q(item: IncludeItem) -> Q:
             return copied
     relation = item.parent.relations[item.relation]
     rows = item.target.base().filter(qualifies_q(item))
-    return any_of([Exists(rows.filter(**{path: OuterRef("pk")})) for path in _live_paths(relation.paths)])
+    return any_of([_holds(item.target, rows, path) for path in _live_paths(relation.paths)])
+
+
+def _holds(target: Entity, rows: QuerySet, path: str) -> Exists:
+    """The parent row holds one of `rows` through `path`.
+
+    A proposal's datasets are reached through their facet rows (catalogue.models.facets), which hold the proposal,
+    the access columns and the copied technique and parameter conditions: PostgreSQL walks a proposal's narrow rows
+    and reads a dataset only when its copy qualifies (E10 at a million datasets: 94k → 9k buffers).
+    """
+    if target.name == "Dataset" and path == "proposal":
+        return Exists(rows.filter(visibility.open_q("facets__"), facets__proposal=OuterRef("pk")))
+    return Exists(rows.filter(**{path: OuterRef("pk")}))
 
 
 def _live_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -115,8 +127,13 @@ def search(entity: Entity, flt: Filter) -> list[dict]:
         rows = _ranked_page(entity, queryset, flt, explicit)
     else:
         order = explicit + [_tie_break(entity)] if explicit else list(entity.default_order)
-        rows = list(queryset.order_by(*order)[flt.skip : flt.skip + flt.limit])
+        rows = list(_loaded(entity, queryset).order_by(*order)[flt.skip : flt.skip + flt.limit])
     return render(entity, rows, flt.include, fields=flt.fields, top_level=True)
+
+
+def _loaded(entity: Entity, queryset: QuerySet) -> QuerySet:
+    """Only the columns the entity's serializer reads (Entity.columns)."""
+    return queryset.only(*entity.columns) if entity.columns else queryset
 
 
 def _ranked_page(entity: Entity, candidates: QuerySet, flt: Filter, explicit: list) -> list:
@@ -134,9 +151,7 @@ def _ranked_page(entity: Entity, candidates: QuerySet, flt: Filter, explicit: li
         explicit=explicit,
     )
     scores = dict(page)
-    full_rows = candidates.filter(pk__in=scores)
-    if entity.name == "Instrument":
-        full_rows = full_rows.select_related("facility")
+    full_rows = _loaded(entity, candidates.filter(pk__in=scores))
     by_pk = {row.pk: row for row in full_rows}
     rows = []
     for pk, score in page:
@@ -166,7 +181,7 @@ def find(entity: Entity, pid: str, queryset: QuerySet | None = None):  # type: i
 
 
 def get(entity: Entity, pid: str, flt: Filter) -> dict:
-    row = find(entity, pid)
+    row = find(entity, pid, _loaded(entity, entity.base()))
     return render(entity, [row], flt.include, fields=flt.fields, top_level=True)[0]
 
 
@@ -177,7 +192,7 @@ def files(pid: str, flt: Filter) -> list[dict]:
     if flt.where:
         queryset = queryset.filter(where_q(entity, flt.where))
     order = _order_expressions(entity, flt.order) + ["pk"] if flt.order else list(entity.default_order)
-    rows = list(queryset.order_by(*order)[flt.skip : flt.skip + flt.limit])
+    rows = list(_loaded(entity, queryset).order_by(*order)[flt.skip : flt.skip + flt.limit])
     return render(entity, rows, flt.include, fields=flt.fields, top_level=False)
 
 
@@ -268,7 +283,7 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
         if not parent_ids:
             continue
         queryset = (
-            target.base()
+            _loaded(target, target.base())
             .annotate(panosc_parent=F(path))
             .filter(panosc_parent__in=parent_ids)
             .filter(row_filter)

@@ -74,3 +74,18 @@ def test_the_open_proposal_lists_only_its_open_datasets_and_counts_only_open_dat
     total = api.json("/Datasets/count")["count"]
     assert total == len([key for key in seeded.datasets if not key.startswith("secret")])
     assert seeded.secret_only.pid not in json.dumps(api.json("/Documents"))
+
+
+def test_a_document_qualifies_by_its_open_datasets_only(api, seeded):
+    """The proposal holds open datasets and the embargoed one; only the embargoed one meets these conditions."""
+    formula = {"and": [{"name": "sample_chemical_formula"}, {"value": {"like": SECRET}}]}
+    scopes = [
+        {"where": {"title": {"like": SECRET}}},
+        {"include": [{"relation": "parameters", "scope": {"where": formula}}]},
+    ]
+    for scope in scopes:
+        answer = api.json("/Documents", filter={"include": [{"relation": "datasets", "scope": scope}]})
+        assert answer == [], scope
+    open_run = {"where": {"title": {"like": "cement paste 25 C"}}}
+    answer = api.json("/Documents", filter={"include": [{"relation": "datasets", "scope": open_run}]})
+    assert [document["pid"] for document in answer] == [seeded.proposal.pid]
