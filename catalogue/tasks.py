@@ -1,9 +1,9 @@
-"""Periodic catalogue work (scheduled in pancommons/celery.py): embargo openings, reminders, fixity. Each task
-is idempotent and calls one service."""
+"""Periodic catalogue work (scheduled in pancommons/celery.py): embargo openings, reminders, fixity, folding the
+facet count log. Each task is idempotent and calls one service."""
 
 from celery import shared_task
 
-from catalogue.services import fixity, opening
+from catalogue.services import facet_groups, fixity, opening
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -20,3 +20,8 @@ def send_embargo_reminders() -> int:
 def check_fixity() -> dict[str, int]:
     report = fixity.check_due_files()
     return {"checked": report.checked, "missing": report.missing, "mismatched": report.mismatched}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def compact_facet_counts() -> int:
+    return facet_groups.compact()

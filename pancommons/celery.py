@@ -18,6 +18,7 @@ app.conf.beat_schedule = {
     "open-ended-embargoes": {"task": "catalogue.tasks.open_ended_embargoes", "schedule": crontab(minute=5)},
     "embargo-reminders": {"task": "catalogue.tasks.send_embargo_reminders", "schedule": crontab(hour=6, minute=15)},
     "fixity": {"task": "catalogue.tasks.check_fixity", "schedule": crontab(minute=35)},
+    "facet-counts": {"task": "catalogue.tasks.compact_facet_counts", "schedule": 300.0},
     # Safety net for openness changed by plain UPDATEs (withdrawals, bulk fixes); openings reindex at once.
     "search-reindex-stale-datasets": {"task": "catalogue.search.tasks.reindex_stale_datasets", "schedule": 600.0},
 }

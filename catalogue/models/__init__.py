@@ -2,7 +2,7 @@
 
 from catalogue.models.datasets import Dataset, DatasetKind, IngestionState, Preview
 from catalogue.models.documents import Collection, Document, DocumentKind, DoiState, Proposal
-from catalogue.models.facets import DatasetFacets, TechniqueSet
+from catalogue.models.facets import DatasetFacets, FacetCountDelta, TechniqueSet
 from catalogue.models.facilities import Facility, Instrument
 from catalogue.models.files import DataFile
 from catalogue.models.parameters import Parameter
@@ -27,6 +27,7 @@ __all__ = [
     "DatasetPosting",
     "Dataset",
     "DatasetFacets",
+    "FacetCountDelta",
     "DatasetKind",
     "DoiState",
     "Document",

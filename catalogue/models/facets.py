@@ -69,9 +69,47 @@ class DatasetFacets(models.Model):
     release_date = models.DateTimeField(null=True)
     open_now = models.BooleanField(default=False)
     withdrawn_at = models.DateTimeField(null=True)
+    # Open when the row was last written (migration 0007 sets it): such a row stays open until a write changes it,
+    # since a release date once passed stays passed. Only rows with this set are in FacetCountDelta.
+    counted_open = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "dataset facets"
+        indexes = [
+            # Open data newest or oldest first with the facet keys at hand, read from the index alone: walking the
+            # dataset table's dates newest first steps over every embargoed dataset of the last years.
+            models.Index(
+                fields=["creation_time", "dataset"],
+                include=["technique_set", "instrument_id", "facility_id", "year", "file_format"],
+                name="facets_open_by_date",
+                condition=models.Q(counted_open=True),
+            ),
+            # The rows whose release date may have passed since they were written (services.facet_groups).
+            models.Index(
+                fields=["release_date"],
+                name="facets_release_pending",
+                condition=models.Q(counted_open=False, withdrawn_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"facets of dataset {self.dataset_id}"
+
+
+class FacetCountDelta(models.Model):
+    """Changes to the number of counted-open facet rows per combination of facet keys, appended by a trigger on
+    DatasetFacets (migration 0007) and summed by services.facet_groups.
+
+    An append-only log, so that concurrent ingestions never wait on each other for a shared counter row;
+    facet_groups.compact() folds it back to one row per combination.
+    """
+
+    technique_set_id = models.BigIntegerField()
+    instrument_id = models.BigIntegerField(null=True)
+    facility_id = models.BigIntegerField(null=True)
+    year = models.SmallIntegerField(null=True)
+    file_format = models.CharField(max_length=32, blank=True)
+    datasets = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.datasets:+d} datasets"

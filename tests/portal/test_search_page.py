@@ -1,10 +1,14 @@
 """/search over HTTP: every facet and filter, facet counts that follow the query, and the embargo rules."""
 
 import re
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
+from catalogue.models import Dataset
 from landing.portal import forms, search
 from tests.factories import DatasetFactory, InstrumentFactory
 from tests.portal.conftest import SANS, SAS, SAXS, XRD
@@ -319,3 +323,19 @@ def test_anonymous_facet_counts_are_shared_until_the_catalogue_changes(anonymous
 def test_signed_in_visitors_never_get_shared_counts(anonymous_client, member_client, indexed):
     anonymous_client.get("/search")
     assert facet(member_client.get("/search"), "access") == {"open": 3, "embargoed": 1}
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_a_dataset_released_since_it_was_last_written_is_listed_and_counted_in_date_order(
+    anonymous_client, catalogue, sort
+):
+    """Its facet row still says "not open" (services.facet_groups); the page and the counts must not."""
+    created = datetime(2030, 1, 1, tzinfo=UTC) if sort == "newest" else datetime(2001, 1, 1, tzinfo=UTC)
+    released = DatasetFactory(title="Released a moment ago", creation_time=created)
+    Dataset.objects.filter(pk=released.pk).update(release_date=timezone.now() + timedelta(seconds=1))
+    assert "Released a moment ago" not in titles(anonymous_client.get(f"/search?sort={sort}"))
+    time.sleep(1.2)
+    response = anonymous_client.get(f"/search?sort={sort}")
+    assert response.context["results"].datasets[0].title == "Released a moment ago"
+    assert response.context["results"].total == 4
+    assert facet(response, "year")[str(created.year)] == 1

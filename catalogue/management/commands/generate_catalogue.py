@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from catalogue.models import SearchGroup
 from catalogue.search import index, synthetic
+from catalogue.services import facet_groups
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             f"{counts['datasets']} datasets in {counts['proposals']} proposals written in "
             f"{time.monotonic() - started:.0f} s"
         )
+        facet_groups.compact()
         if not no_index:
             for group in SearchGroup:
                 step = time.monotonic()

@@ -1,0 +1,68 @@
+"""Datasets per combination of facet keys among open data, for anonymous visitors, without scanning the catalogue.
+
+PostgreSQL keeps the counts (migration 0007_facet_counts): each facet row records whether it was open when last
+written (`counted_open`), and every change to the rows appends the change in counted-open rows per combination to
+FacetCountDelta. A row counted open stays open until a write changes it (a release date once passed stays passed;
+extending an embargo or withdrawing is a write). What the log cannot know is a release date passing with no write
+since: those rows are read live, through a partial index that holds only rows not counted open. Both parts are
+read in one statement, so the answer is exact at that moment (the statement's, not the transaction's start), and
+never counts embargoed data.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalogue.models import DatasetFacets, FacetCountDelta
+
+KEYS = ("technique_set_id", "instrument_id", "facility_id", "year", "file_format")
+_KEY_LIST = ", ".join(KEYS)
+_TABLE = FacetCountDelta._meta.db_table
+
+OPEN_GROUPS = f"""
+SELECT {_KEY_LIST}, sum(datasets)::bigint FROM (
+    SELECT {_KEY_LIST}, datasets FROM {_TABLE}
+    UNION ALL
+    SELECT {_KEY_LIST}, 1 FROM {DatasetFacets._meta.db_table}
+    WHERE NOT counted_open AND withdrawn_at IS NULL AND release_date <= statement_timestamp()
+) counted
+GROUP BY {_KEY_LIST} HAVING sum(datasets) > 0
+"""
+
+# Folds the log into one row per combination; rows appended meanwhile are not in this statement's snapshot, so
+# they are neither deleted nor summed, and stay for the next time.
+COMPACT = f"""
+WITH folded AS (DELETE FROM {_TABLE} RETURNING {_KEY_LIST}, datasets)
+INSERT INTO {_TABLE} ({_KEY_LIST}, datasets)
+SELECT {_KEY_LIST}, sum(datasets) FROM folded GROUP BY {_KEY_LIST} HAVING sum(datasets) <> 0
+"""
+
+
+def released_uncounted_q() -> Q:
+    """Open facet rows not counted open: released since they were last written (the partial index's range)."""
+    return Q(counted_open=False, withdrawn_at__isnull=True, release_date__lte=timezone.now())
+
+
+def open_groups() -> list[dict]:
+    """Open datasets counted per combination of facet keys: [{technique_set, instrument_id, …, count}]."""
+    with connection.cursor() as cursor:
+        cursor.execute(OPEN_GROUPS)
+        rows = cursor.fetchall()
+    return [
+        {
+            "technique_set": technique_set,
+            "instrument_id": instrument,
+            "facility_id": facility,
+            "year": year,
+            "file_format": file_format,
+            "count": count,
+        }
+        for technique_set, instrument, facility, year, file_format, count in rows
+    ]
+
+
+def compact() -> int:
+    """Fold the log (run periodically and after bulk loads); returns the rows left."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(COMPACT)
+        return cursor.rowcount
