@@ -38,9 +38,11 @@ SELECT {_KEY_LIST}, sum(datasets) FROM folded GROUP BY {_KEY_LIST} HAVING sum(da
 """
 
 
-def released_uncounted_q() -> Q:
-    """Open facet rows not counted open: released since they were last written (the partial index's range)."""
-    return Q(counted_open=False, withdrawn_at__isnull=True, release_date__lte=timezone.now())
+def open_parts() -> tuple[Q, Q]:
+    """The open facet rows as two disjoint parts: those counted open, which stay open until a write changes them,
+    and those released since they were last written (a range of the partial index of rows not counted open)."""
+    released = Q(counted_open=False, withdrawn_at__isnull=True, release_date__lte=timezone.now())
+    return Q(counted_open=True), released
 
 
 def open_groups() -> list[dict]:

@@ -289,11 +289,27 @@ def _accepts(facet: FacetName, values: frozenset, group: dict) -> bool:
 
 
 def _unfaceted_rows(user: visibility.User, query: SearchQuery) -> QuerySet[DatasetFacets]:
-    """Facet rows of the datasets the visitor may see that match the text and parameter ranges (not the facets).
+    """Facet rows of the datasets the visitor may see that match the text and parameter ranges (not the facets)."""
+    return _filtered(visibility.facet_rows_visible_to(user), query)
 
-    The text keeps what the PaNOSC scorer gives a score above 0, so facets count exactly the results.
+
+def _unfaceted_parts(user: visibility.User, query: SearchQuery) -> list[QuerySet[DatasetFacets]]:
+    """_unfaceted_rows in two disjoint parts: the rows counted open (services.facet_groups) and the others.
+
+    For visitors who see open data only, the first part needs no access check, so PostgreSQL reads it off the
+    partial index of rows counted open alone, and the second is the few rows released since last written.
     """
-    rows = visibility.facet_rows_visible_to(user)
+    if visibility.sees_open_data_only(user):
+        parts = [DatasetFacets.objects.filter(part) for part in facet_groups.open_parts()]
+    else:
+        visible = visibility.facet_rows_visible_to(user)
+        parts = [visible.filter(counted_open=True), visible.filter(counted_open=False)]
+    return [_filtered(rows, query) for rows in parts]
+
+
+def _filtered(rows: QuerySet[DatasetFacets], query: SearchQuery) -> QuerySet[DatasetFacets]:
+    """The rows that match the parameter ranges and the text: what the PaNOSC scorer gives a score above 0, so
+    facets count exactly the results."""
     for parameter_range in query.ranges:
         rows = rows.filter(_range_filter(parameter_range))
     if query.has_text:
@@ -313,7 +329,10 @@ def _matching(user: visibility.User, query: SearchQuery, chosen: dict[FacetName,
 def _matching_rows(
     user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset]
 ) -> QuerySet[DatasetFacets]:
-    rows = _unfaceted_rows(user, query)
+    return _chosen(_unfaceted_rows(user, query), chosen)
+
+
+def _chosen(rows: QuerySet[DatasetFacets], chosen: dict[FacetName, frozenset]) -> QuerySet[DatasetFacets]:
     for facet, values in chosen.items():
         rows = rows.filter(_choice_q(facet, values))
     return rows
@@ -327,14 +346,18 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
     search serve every facet click that follows it.
     """
     columns = [column for column in FACET_COLUMNS.values() if column != "access"]
-    rows = _unfaceted_rows(user, query).order_by()
-    if visibility.sees_open_data_only(user) and not query.has_text and not query.ranges:
-        # Kept by PostgreSQL as the catalogue changes: no scan of the facet rows at all.
-        return [{**group, "access": "open"} for group in facet_groups.open_groups()]
     if visibility.sees_open_data_only(user):
-        # Without the computed access column PostgreSQL estimates the groups and aggregates in parallel (220 → 130
-        # ms at a million datasets); every row is open anyway.
-        return [{**group, "access": "open"} for group in rows.values(*columns).annotate(count=Count("pk"))]
+        if not query.has_text and not query.ranges:
+            # Kept by PostgreSQL as the catalogue changes: no scan of the facet rows at all.
+            return [{**group, "access": "open"} for group in facet_groups.open_groups()]
+        # Every row is open: no access column to compute, so PostgreSQL aggregates in parallel. A combination may
+        # come from both parts; every count is a sum over groups anyway.
+        return [
+            {**group, "access": "open"}
+            for rows in _unfaceted_parts(user, query)
+            for group in rows.order_by().values(*columns).annotate(count=Count("pk"))
+        ]
+    rows = _unfaceted_rows(user, query).order_by()
     return list(rows.annotate(access=_access()).values(*columns, "access").annotate(count=Count("pk")))
 
 
@@ -490,28 +513,25 @@ def shared(name: str, state: str, compute: Callable[[], T]) -> T:
     return value
 
 
-def _ordered(rows: QuerySet[DatasetFacets], sort: str, *, end: int, open_only: bool) -> QuerySet[Dataset]:
+def _ordered(
+    user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset], *, end: int
+) -> QuerySet[Dataset]:
     """The matching datasets in date or title order, correct up to position `end`; each order ends with a unique
     key so that pages never overlap or skip a dataset.
 
-    By date, the first `end` are picked from the narrow facet rows: those counted open, walking their date index
-    (catalogue.models.facets), and the few others the visitor may see, each part in order; the page is the first
-    `end` of both. Walking the dataset table's date index newest first would step over every embargoed dataset of
-    the last years (270k of a million) before the first open one. By title, embargoed rows are spread through the
-    index, so walking it is quick.
+    By date, the first `end` of each part (_unfaceted_parts) are picked in order, those counted open walking
+    their date index (catalogue.models.facets), and the page is the first `end` of both. Walking the dataset
+    table's date index newest first would step over every embargoed dataset of the last years (270k of a million)
+    before the first open one. By title, embargoed rows are spread through the index, so walking it is quick.
     """
+    sort = query.effective_sort
     if sort == "title":
-        return Dataset.objects.filter(pk__in=rows.values("pk")).order_by(Lower("title"), "pid")
+        return _matching(user, query, chosen).order_by(Lower("title"), "pid")
+    parts = [_chosen(rows, chosen) for rows in _unfaceted_parts(user, query)]
     newest = sort != "oldest"
     order = ("-creation_time", "-pk") if newest else ("creation_time", "pk")
-    # For visitors who see open data only, the rows not counted open are those released since last written: a
-    # range of the pending index rather than every embargoed row.
-    uncounted = facet_groups.released_uncounted_q() if open_only else Q(counted_open=False)
-    parts = [
-        rows.filter(condition).order_by(*order).values_list("creation_time", "pk")[:end]
-        for condition in (Q(counted_open=True), uncounted)
-    ]
-    top = sorted([*parts[0], *parts[1]], reverse=newest)[:end]
+    firsts = [row for part in parts for row in part.order_by(*order).values_list("creation_time", "pk")[:end]]
+    top = sorted(firsts, reverse=newest)[:end]
     return Dataset.objects.filter(pk__in=[pk for _, pk in top]).order_by(*order)
 
 
@@ -549,11 +569,6 @@ def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = Tru
         cards = {dataset.pk: dataset for dataset in with_card_fields(Dataset.objects.filter(pk__in=order))}
         page = [cards[pk] for pk in order if pk in cards]
     else:
-        ordered = _ordered(
-            _matching_rows(user, query, chosen),
-            query.effective_sort,
-            end=start + PAGE_SIZE,
-            open_only=visibility.sees_open_data_only(user),
-        )
+        ordered = _ordered(user, query, chosen, end=start + PAGE_SIZE)
         page = list(with_card_fields(ordered)[start : start + PAGE_SIZE])
     return SearchPage(datasets=page, total=count, page=query.page, page_count=page_count, facets=facets)

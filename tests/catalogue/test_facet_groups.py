@@ -121,3 +121,15 @@ def test_a_bulk_load_appends_one_row_per_combination_not_per_dataset() -> None:
     assert FacetCountDelta.objects.count() == 1
     assert kept() == counted_afresh()
     assert sum(kept().values()) == 200
+
+
+def test_the_open_parts_split_the_visible_rows_in_two(catalogue) -> None:
+    soon = DatasetFactory()
+    Dataset.objects.filter(pk=soon.pk).update(release_date=timezone.now() + timedelta(seconds=1))
+    time.sleep(1.2)
+    counted, released = (
+        set(DatasetFacets.objects.filter(part).values_list("pk", flat=True)) for part in facet_groups.open_parts()
+    )
+    assert released == {soon.pk}
+    assert not counted & released
+    assert counted | released == set(visibility.facet_rows_visible_to(AnonymousUser()).values_list("pk", flat=True))
