@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
@@ -111,8 +112,20 @@ def _order_expressions(entity: Entity, orders: list[Order]) -> list:
             continue
         lookups = ("value_number", "value_text") if spec.kind == "parameter_value" else (spec.lookup,)
         for lookup in lookups:
-            expressions.append(F(lookup).desc(nulls_last=True) if order.descending else F(lookup).asc(nulls_last=True))
+            if not order.descending:
+                expressions.append(F(lookup).asc(nulls_last=True))
+            elif _nullable(entity, lookup):
+                expressions.append(F(lookup).desc(nulls_last=True))
+            else:  # DESC NULLS LAST would not match a backward walk of the column's index: a sort of every row
+                expressions.append(F(lookup).desc())
     return expressions
+
+
+def _nullable(entity: Entity, lookup: str) -> bool:
+    try:
+        return entity.model._meta.get_field(lookup).null
+    except FieldDoesNotExist:  # a path or an annotation: assume it may be NULL
+        return True
 
 
 def _tie_break(entity: Entity) -> str:
