@@ -75,6 +75,8 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["kind", "release_date"]),
             models.Index(fields=["proposal_number"]),
+            # The portal's proposal shortcut matches the number case-insensitively ("MT9396-1").
+            models.Index(models.functions.Upper("proposal_number"), name="document_number_upper"),
             models.Index(models.functions.Upper("doi"), name="document_doi_upper"),
             GinIndex(fields=["keywords"], name="document_keywords_gin"),
         ]

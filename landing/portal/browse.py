@@ -59,8 +59,9 @@ def proposal_named(*, user: visibility.User, text: str) -> Document | None:
     """The visible proposal whose number or pid is exactly the search text ("mt9396-1"), to offer as a shortcut."""
     if not text or len(text) > 255:
         return None
-    named = Q(proposal_number__iexact=text) | Q(pid=text)
-    return visible_proposals(user=user).filter(named).first()
+    # The few proposals so named first, then the visibility check on them alone (not on every proposal).
+    named = list(Document.objects.filter(Q(proposal_number__iexact=text) | Q(pid=text)).values_list("pk", flat=True))
+    return visible_proposals(user=user).filter(pk__in=named).first() if named else None
 
 
 def visible_proposals(*, user: visibility.User) -> QuerySet[Document]:

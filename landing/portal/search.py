@@ -372,15 +372,13 @@ def _shared_groups(user: visibility.User, query: SearchQuery) -> list[dict]:
     return shared("facet-groups", state, lambda: _groups(user, query))
 
 
-def _technique_counts(groups: list[dict]) -> dict[str, int]:
-    """Datasets per PaNET term, a dataset counting once under each term it or its techniques descend from.
+def _technique_counts(per_set: dict[int, int]) -> dict[str, int]:
+    """Datasets per PaNET term from datasets per technique set, a dataset counting once under each term it or its
+    techniques descend from.
 
-    Each group's set of techniques is rolled up to its terms and their ancestors, so a dataset tagged SAXS and
-    WAXS counts once under "x-ray scattering".
+    Each set of techniques is rolled up to its terms and their ancestors, so a dataset tagged SAXS and WAXS counts
+    once under "x-ray scattering".
     """
-    per_set: dict[int, int] = defaultdict(int)
-    for group in groups:
-        per_set[group["technique_set"]] += group["count"]
     sets = dict(TechniqueSet.objects.filter(pk__in=per_set).values_list("pk", "techniques"))
     ids = {technique_id for techniques in sets.values() for technique_id in techniques}
     terms_of = {
@@ -453,22 +451,29 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
     return _facets(_shared_groups(user, query), _choices(query), query)
 
 
-def _passing(groups: list[dict], chosen: dict[FacetName, frozenset], *, skip: FacetName | None = None) -> list[dict]:
-    tests = [(facet, values) for facet, values in chosen.items() if facet != skip]
-    if not tests:
-        return groups
-    return [group for group in groups if all(_accepts(facet, values, group) for facet, values in tests)]
+def _passing(groups: list[dict], chosen: dict[FacetName, frozenset]) -> list[dict]:
+    return [group for group in groups if all(_accepts(facet, values, group) for facet, values in chosen.items())]
+
+
+def _per_facet(groups: list[dict], chosen: dict[FacetName, frozenset]) -> dict[FacetName, dict]:
+    """Each facet's counts per key among the groups that pass every choice but the facet's own, in one pass: a
+    group failing no choice counts for every facet, one failing a single choice only for that choice's facet."""
+    counts: dict[FacetName, dict] = {name: defaultdict(int) for name in FACET_NAMES}
+    for group in groups:
+        failed = [facet for facet, values in chosen.items() if not _accepts(facet, values, group)]
+        if len(failed) > 1:
+            continue
+        for name in failed or FACET_NAMES:
+            counts[name][group[FACET_COLUMNS[name]]] += group["count"]
+    return counts
 
 
 def _facets(groups: list[dict], chosen: dict[FacetName, frozenset], query: SearchQuery) -> tuple[Facet, ...]:
-    technique_counts = _technique_counts(_passing(groups, chosen, skip="technique"))
+    per_facet = _per_facet(groups, chosen)
+    technique_counts = _technique_counts(per_facet["technique"])
     facets = [Facet("technique", FACET_LABELS["technique"], _technique_tree(technique_counts, query.techniques))]
     for name in FACET_NAMES[1:]:
-        counted: dict[str, int] = defaultdict(int)
-        for group in _passing(groups, chosen, skip=name):
-            key = group[FACET_COLUMNS[name]]
-            if key not in (None, ""):
-                counted[str(key)] += group["count"]
+        counted = {str(key): count for key, count in per_facet[name].items() if key not in (None, "")}
         found, labels = _by_identifier(name, counted)
         selected = query.selected(name)
         for value in selected:  # a chosen value stays on screen (count 0) so it can be unchosen
