@@ -20,6 +20,8 @@ RANGED_PARAMETERS: dict[str, tuple[str, str]] = {
     "pressure": ("sample_pressure", "[mass] / [length] / [time] ** 2"),
 }
 
+RANGED_COLUMNS = [f"{prefix}_{part}" for prefix in RANGED_PARAMETERS for part in ("low", "high", "count")]
+
 
 class TechniqueSet(models.Model):
     """A distinct set of technique ids that some dataset holds: a few dozen even in a large catalogue.
@@ -76,11 +78,12 @@ class DatasetFacets(models.Model):
     class Meta:
         verbose_name_plural = "dataset facets"
         indexes = [
-            # Open data newest or oldest first with the facet keys at hand, read from the index alone: walking the
-            # dataset table's dates newest first steps over every embargoed dataset of the last years.
+            # Open data newest or oldest first, and counted per facet keys under text or range filters, read from
+            # the index alone: walking the dataset table's dates newest first steps over every embargoed dataset of
+            # the last years, and a range count read the whole table (range columns included: 380 → 230 ms at 1M).
             models.Index(
                 fields=["creation_time", "dataset"],
-                include=["technique_set", "instrument_id", "facility_id", "year", "file_format"],
+                include=["technique_set", "instrument_id", "facility_id", "year", "file_format", *RANGED_COLUMNS],
                 name="facets_open_by_date",
                 condition=models.Q(counted_open=True),
             ),
