@@ -5,6 +5,25 @@ it was open when written, and a trigger appends the change in counted-open rows 
 from django.db import migrations, models
 
 KEYS = "technique_set_id, instrument_id, facility_id, year, file_format"
+# The dataset columns whose change rewrites its facet row: 0006's, and now opened_at, which the sweep that opens
+# ended embargoes writes, so that the row is counted open from then on.
+COMPARED_BEFORE = ["proposal_id", "instrument_id", "creation_time", "file_format", "release_date", "open_now", "withdrawn_at"]
+COMPARED = [*COMPARED_BEFORE, "opened_at"]
+
+
+def on_update(columns: list[str]) -> str:
+    new = ", ".join(f"n.{column}" for column in columns)
+    old = ", ".join(f"o.{column}" for column in columns)
+    return f"""
+CREATE OR REPLACE FUNCTION catalogue_dataset_facets_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM catalogue_refresh_dataset_facets(ARRAY(
+        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ({new}) IS DISTINCT FROM ({old})
+    ));
+    RETURN NULL;
+END $$;
+"""
+
 
 INSTALL = """
 CREATE FUNCTION catalogue_facets_counted_open() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -38,20 +57,6 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- The sweep that opens ended embargoes writes opened_at: the copy is rewritten then, and counts the dataset.
-CREATE OR REPLACE FUNCTION catalogue_dataset_facets_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM catalogue_refresh_dataset_facets(ARRAY(
-        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE (n.proposal_id, n.instrument_id, n.creation_time, n.file_format, n.release_date, n.open_now,
-               n.withdrawn_at, n.opened_at)
-              IS DISTINCT FROM
-              (o.proposal_id, o.instrument_id, o.creation_time, o.file_format, o.release_date, o.open_now,
-               o.withdrawn_at, o.opened_at)
-    ));
-    RETURN NULL;
-END $$;
-
 -- Every existing row through the BEFORE trigger, which sets its value; then their counts as the first deltas.
 UPDATE catalogue_datasetfacets SET counted_open = false;
 INSERT INTO catalogue_facetcountdelta ({keys}, datasets)
@@ -64,7 +69,7 @@ CREATE TRIGGER facet_count_update AFTER UPDATE ON catalogue_datasetfacets
     FOR EACH STATEMENT EXECUTE FUNCTION catalogue_facet_count_deltas();
 CREATE TRIGGER facet_count_delete AFTER DELETE ON catalogue_datasetfacets
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalogue_facet_count_deltas();
-""".format(keys=KEYS)
+""".format(keys=KEYS) + on_update(COMPARED)
 
 UNINSTALL = """
 DROP TRIGGER facet_count_insert ON catalogue_datasetfacets;
@@ -72,19 +77,7 @@ DROP TRIGGER facet_count_update ON catalogue_datasetfacets;
 DROP TRIGGER facet_count_delete ON catalogue_datasetfacets;
 DROP TRIGGER facets_counted_open ON catalogue_datasetfacets;
 DROP FUNCTION catalogue_facet_count_deltas, catalogue_facets_counted_open;
-CREATE OR REPLACE FUNCTION catalogue_dataset_facets_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM catalogue_refresh_dataset_facets(ARRAY(
-        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE (n.proposal_id, n.instrument_id, n.creation_time, n.file_format, n.release_date, n.open_now,
-               n.withdrawn_at)
-              IS DISTINCT FROM
-              (o.proposal_id, o.instrument_id, o.creation_time, o.file_format, o.release_date, o.open_now,
-               o.withdrawn_at)
-    ));
-    RETURN NULL;
-END $$;
-"""
+""" + on_update(COMPARED_BEFORE)
 
 
 class Migration(migrations.Migration):
