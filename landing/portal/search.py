@@ -339,7 +339,8 @@ def _chosen(rows: QuerySet[DatasetFacets], chosen: dict[FacetName, frozenset]) -
 
 
 def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
-    """The matching datasets counted per combination of facet keys, in one scan of the narrow facet rows.
+    """The matching datasets counted per combination of facet keys: for open-data visitors without text or ranges
+    as PostgreSQL keeps them (services.facet_groups), else grouped from the narrow facet rows.
 
     A few thousand groups even for a million datasets; every facet's counts, with every filter but its own, and
     the total are sums over them (facet_counts). Facet choices play no part, so the groups of one text and range
