@@ -21,6 +21,8 @@ RANGED_PARAMETERS: dict[str, tuple[str, str]] = {
 }
 
 RANGED_COLUMNS = [f"{prefix}_{part}" for prefix in RANGED_PARAMETERS for part in ("low", "high", "count")]
+# The dataset's columns that catalogue.visibility decides openness by, copied under the same names.
+ACCESS_COLUMNS = ["release_date", "open_now", "withdrawn_at"]
 
 
 class TechniqueSet(models.Model):
@@ -45,7 +47,11 @@ class DatasetFacets(models.Model):
         related_name="facets",
     )
     proposal = models.ForeignKey(
-        "catalogue.Document", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "catalogue.Document",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # facets_by_proposal
+        related_name="+",
     )
     instrument_id = models.BigIntegerField(null=True)
     facility_id = models.BigIntegerField(null=True, help_text="The instrument's facility, else the proposal's.")
@@ -92,6 +98,13 @@ class DatasetFacets(models.Model):
                 fields=["release_date"],
                 name="facets_release_pending",
                 condition=models.Q(counted_open=False, withdrawn_at__isnull=True),
+            ),
+            # A proposal's open datasets tested on the copied conditions from the index alone (the PaNOSC API's
+            # documents with datasets that qualify): the proposal's heap rows cost 20 buffer reads a document.
+            models.Index(
+                fields=["proposal"],
+                include=["dataset", "technique_set", *RANGED_COLUMNS, *ACCESS_COLUMNS],
+                name="facets_by_proposal",
             ),
         ]
 

@@ -297,10 +297,11 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
     for path, parent_ids in _paths(relation, parents):
         if not parent_ids:
             continue
+        parent, held = _held_by(target, path, parent_ids)
         queryset = (
             _loaded(target, target.base())
-            .annotate(panosc_parent=F(path))
-            .filter(panosc_parent__in=parent_ids)
+            .annotate(panosc_parent=F(parent))
+            .filter(held)
             .filter(row_filter)
             .annotate(**annotations)
             .annotate(panosc_rank=Window(RowNumber(), partition_by=F("panosc_parent"), order_by=_window_order(order)))
@@ -316,6 +317,19 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
     rendered_by_pk = {row.pk: record for row, record in zip(children, rendered, strict=True)}
     result = {parent_id: [rendered_by_pk[row.pk] for row in rows][:limit] for parent_id, rows in by_parent.items()}
     return _Fetched(relation_name, relation.many, result)
+
+
+def _held_by(target: Entity, path: str, parent_ids: list[int]) -> tuple[str, Q]:
+    """The lookup from a target row to its parent through `path`, and the condition on the rows these parents hold.
+
+    A proposal's datasets are found through their facet rows, tested for openness and the copied conditions on
+    the index of facet rows by proposal alone: not every dataset row of the proposals read (E10 at limit 250:
+    5,000 dataset rows for 472).
+    """
+    held = Q(panosc_parent__in=parent_ids)  # on the annotation: a second lookup of a many relation joins it again
+    if target.name == "Dataset" and path == "proposal":
+        return "facets__proposal", held & visibility.open_q("facets__")
+    return path, held
 
 
 def _merged_include(items: list[IncludeItem]) -> list[IncludeItem]:
