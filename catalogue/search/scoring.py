@@ -84,7 +84,8 @@ def _exact_identifier_q(group: SearchGroup, query: str) -> Q:
     return q
 
 
-def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
+def _rank(group: SearchGroup, candidates: QuerySet, query: str, explicit: list | None = None) -> QuerySet:
+    """The candidates `query` scores above 0, annotated and ordered by score, then `explicit`, then the tie-breaks."""
     words = query_terms(query)
     config = GROUPS[group]
     model = config.model
@@ -94,12 +95,14 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
     idf = _idf(group, words)
     if idf is None:
         logger.warning("search index of %s was never built: substring scoring (run rebuild_search_index)", group)
-        return _substring_rank(group, candidates, words)
+        return _substring_rank(group, candidates, words).order_by(*ordered_by_score(group, explicit))
     exact = _exact_identifier_q(group, query)
     base = _scoring_base(model, candidates)
     if not idf:
-        return base.filter(exact).annotate(
-            score=Value(MAX_SCORE, output_field=FloatField()), score_hits=Value(0), score_sum=Value(0.0)
+        return (
+            base.filter(exact)
+            .annotate(score=Value(MAX_SCORE, output_field=FloatField()), score_hits=Value(0), score_sum=Value(0.0))
+            .order_by(*ordered_by_score(group, explicit))
         )
     posting = config.posting
     has_exact = base.filter(exact).exists()
@@ -113,9 +116,10 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
             score_sum=weight, score_squares=weight * weight, score_hits=Value(1)
         )
         relevance = Value(SINGLE_TERM_FACTOR) * F("search_postings__tf") / Value(max_tf)
-        return ranked.annotate(score=Least(relevance, Value(MAX_SCORE), output_field=FloatField())).order_by(
-            *ordered_by_score(group)
-        )
+        # The score and Σw both rise with tf (tf ≤ max_tf keeps the score under MAX_SCORE), so ordering by tf is
+        # the same order, and PostgreSQL walks the postings index from the top instead of sorting every match.
+        order = [F("search_postings__tf").desc(), *(explicit or []), *_last_ties(group)]
+        return ranked.annotate(score=Least(relevance, Value(MAX_SCORE), output_field=FloatField())).order_by(*order)
     if has_exact:
         # An exact identifier joins the scored set even without any of the terms: left join the postings.
         matched = posting.objects.filter(term_id__in=list(idf)).values(f"{config.item_field}_id")
@@ -147,7 +151,7 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str) -> QuerySet:
             default=score,
             output_field=FloatField(),
         )
-    return ranked.annotate(score=score).order_by(*ordered_by_score(group))
+    return ranked.annotate(score=score).order_by(*ordered_by_score(group, explicit))
 
 
 def ranked_page(
@@ -161,14 +165,13 @@ def ranked_page(
     smaller set, fill the first `stop` places with scores above that bound, nothing else can reach the page; the
     scores are per item, so they are the very scores of the full ranking. Otherwise every match is scored.
     """
-    order = ordered_by_score(group, explicit=explicit)
     all_terms = _holding_all_terms(group, candidates, query)
     if all_terms is not None:
         scored, bound = all_terms
-        top = _narrow(scored.order_by(*order), 0, stop)
+        top = _narrow(scored.order_by(*ordered_by_score(group, explicit)), 0, stop)
         if len(top) == stop and top[-1][1] > bound + 1e-9:
             return top[start:stop]
-    return _narrow(_rank(group, candidates, query).order_by(*order), start, stop)
+    return _narrow(_rank(group, candidates, query, explicit), start, stop)
 
 
 def _idf(group: SearchGroup, words: list[str]) -> dict[int, float] | None:
@@ -294,6 +297,10 @@ def degraded_groups() -> list[str]:
 
 def ordered_by_score(group: SearchGroup, explicit: list | None = None) -> list:
     """The ordering of a scored list: score, an explicit order (if any), then the spec's tie-breaks."""
+    return [F("score").desc(), *(explicit or []), F("score_hits").desc(), F("score_sum").desc(), *_last_ties(group)]
+
+
+def _last_ties(group: SearchGroup) -> list:
+    """The spec's last tie-breaks: newer first, then pid."""
     recency = _RECENCY[group]
-    newest = F(recency).desc(nulls_last=True) if recency != "name" else F(recency).asc()
-    return [F("score").desc(), *(explicit or []), F("score_hits").desc(), F("score_sum").desc(), newest, "pid"]
+    return [F(recency).desc(nulls_last=True) if recency != "name" else F(recency).asc(), "pid"]
