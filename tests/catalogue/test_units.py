@@ -126,3 +126,19 @@ def test_queries_keep_coulomb_and_refuse_bare_b_and_junk():
 def test_celsius_and_kelvin_are_compatible_but_not_metres():
     assert units.compatible("degC", "K")
     assert not units.compatible("degC", "m")
+
+
+@pytest.mark.parametrize(
+    "unit", ["K", "celsius", "fahrenheit", "angstrom", "nm", "pm", "eV", "keV", "J", "Pa", "kPa", "bar", "atm", "torr"]
+)
+@pytest.mark.parametrize("value_si", [0.0, 1e-19, 2.5e-10, 77.0, 298.15, 101325.0, -3.5])
+def test_from_si_agrees_with_pint_for_every_unit_the_queries_offer(unit, value_si):
+    unit = units.query_unit(unit)
+    expected = float(units.REGISTRY.Quantity(value_si, units._base_units(unit)).to(units._parse(unit)).magnitude)
+    assert units.from_si(value_si, unit) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_units_that_are_not_affine_are_converted_by_pint_each_time():
+    decibel = units.query_unit("dB")
+    assert units._affine_from_si(decibel) is None
+    assert units.from_si(100.0, decibel) == pytest.approx(20.0)
