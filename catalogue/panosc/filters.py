@@ -33,6 +33,8 @@ class Scope:
     order: list[Order] = field(default_factory=list)
     limit: int | None = None
     skip: int = 0
+    # Conditions compiled from this scope, kept for the request that parsed it (see queries._techniques).
+    compiled: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

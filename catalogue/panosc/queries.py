@@ -17,6 +17,7 @@ from catalogue import visibility
 from catalogue.models import Dataset, SearchGroup
 from catalogue.panosc import serializers
 from catalogue.panosc.conditions import (
+    TechniqueWhere,
     UnitGroup,
     all_of,
     any_of,
@@ -31,6 +32,7 @@ from catalogue.panosc.filters import (
     Filter,
     IncludeItem,
     Order,
+    Scope,
     effective_limit,
     selected_fields,
 )
@@ -60,7 +62,7 @@ def related_q(item: IncludeItem) -> Q:
     """A condition on the parent rows: it has a related row that qualifies for this (constraining) item."""
     if _is_dataset_techniques(item):
         # techniques are judged per dataset, not per row (spec §5.2)
-        q = technique_where(item.scope.where).dataset_q if item.scope.where else Q()
+        q = _techniques(item.scope).dataset_q if item.scope.where else Q()
         nested = all_of([related_q(inner) for inner in item.scope.include if inner.constraining])
         if nested:
             rows = item.target.base().filter(nested).values("pk")
@@ -74,6 +76,14 @@ def related_q(item: IncludeItem) -> Q:
     relation = item.parent.relations[item.relation]
     rows = item.target.base().filter(qualifies_q(item))
     return any_of([_holds(item.target, rows, path) for path in _live_paths(relation.paths)])
+
+
+def _techniques(scope: Scope) -> TechniqueWhere:
+    """The scope's technique condition, compiled once per request: a filter, its page and its includes all test
+    it, and compiling reads the technique sets."""
+    if "techniques" not in scope.compiled:
+        scope.compiled["techniques"] = technique_where(scope.where)
+    return scope.compiled["techniques"]
 
 
 def _holds(target: Entity, rows: QuerySet, path: str) -> Exists:
@@ -270,7 +280,7 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
     if sends_all:
         row_filter = Q()
     elif _is_dataset_techniques(items[0]):
-        outputs = [technique_where(item.scope.where).output_q if item.scope.where else None for item in items]
+        outputs = [_techniques(item.scope).output_q if item.scope.where else None for item in items]
         row_filter = Q() if any(output is None for output in outputs) else any_of(outputs)
         row_filter &= any_of([all_of([related_q(n) for n in item.scope.include if n.constraining]) for item in items])
     else:
