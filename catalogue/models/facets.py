@@ -99,6 +99,15 @@ class DatasetFacets(models.Model):
                 name="facets_release_pending",
                 condition=models.Q(counted_open=False, withdrawn_at__isnull=True),
             ),
+            # The facet keys of open datasets in dataset order: a text search's counts merge them with the sorted
+            # dataset ids of its postings (landing.portal.search._groups), where hashing 84k ids and probing them
+            # 733k times cost twice as much. The range columns too, so that range counts read it alone.
+            models.Index(
+                fields=["dataset"],
+                include=["technique_set", "instrument_id", "facility_id", "year", "file_format", *RANGED_COLUMNS],
+                name="facets_open_by_dataset",
+                condition=models.Q(counted_open=True),
+            ),
             # A proposal's open datasets tested on the copied conditions from the index alone (the PaNOSC API's
             # documents with datasets that qualify): the proposal's heap rows cost 20 buffer reads a document.
             models.Index(

@@ -5,13 +5,16 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.http import QueryDict
 from django.test import override_settings
 from django.utils import timezone
 
 from catalogue.models import Dataset
 from landing.portal import forms, search
 from tests.factories import DatasetFactory, InstrumentFactory
-from tests.portal.conftest import SANS, SAS, SAXS, XRD
+from tests.portal.conftest import SANS, SAS, SAXS, XRD, parameter
 
 pytestmark = pytest.mark.django_db
 
@@ -339,3 +342,32 @@ def test_a_dataset_released_since_it_was_last_written_is_listed_and_counted_in_d
     assert response.context["results"].datasets[0].title == "Released a moment ago"
     assert response.context["results"].total == 4
     assert facet(response, "year")[str(created.year)] == 1
+
+
+@pytest.mark.parametrize("as_literals", [True, False])
+def test_a_dataset_released_since_it_was_last_written_is_counted_under_a_range(
+    anonymous_client, catalogue, monkeypatch, as_literals
+):
+    """The rows released since last written are read as ids when few, else by their condition: same counts."""
+    if not as_literals:
+        monkeypatch.setattr(search, "RELEASED_AS_LITERALS", 0)
+    released = DatasetFactory(title="Released a moment ago", instrument=catalogue.i22)
+    parameter(released, "sample_temperature", 20, "degC")
+    Dataset.objects.filter(pk=released.pk).update(release_date=timezone.now() + timedelta(seconds=1))
+    url = "/search?temperature_max=30&temperature_unit=celsius"
+    assert facet(anonymous_client.get(url), "instrument") == {catalogue.i22.pid: 1}
+    time.sleep(1.2)
+    response = anonymous_client.get(url)
+    assert titles(response) == {"Glassy carbon SAXS calibration", "Released a moment ago"}
+    assert facet(response, "instrument") == {catalogue.i22.pid: 2}
+
+
+def test_text_counts_leave_the_planner_settings_of_an_enclosing_transaction_as_they_were(indexed):
+    """A text search's counts merge under their own planner settings (search._merging), then put them back."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_hashjoin = on; SET LOCAL max_parallel_workers_per_gather = 3")
+        facets = search.facet_counts(user=AnonymousUser(), query=forms.parse(QueryDict("q=glassy+carbon")))
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('max_parallel_workers_per_gather')")
+        assert cursor.fetchone() == ("on", "3")
+    instruments = next(found for found in facets if found.name == "instrument")
+    assert [(value.value, value.count) for value in instruments.values] == [(indexed.i22.pid, 1)]
