@@ -6,7 +6,9 @@ limited per parent in SQL (a window), never one query per row.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 from django.core.exceptions import FieldDoesNotExist
@@ -318,7 +320,7 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
             .filter(panosc_rank__gt=scope.skip, panosc_rank__lte=scope.skip + limit)
             .order_by("panosc_parent", "panosc_rank")
         )
-        for row in queryset:
+        for row in _rows(target, queryset, annotations):
             by_parent[row.panosc_parent].append(row)
             if row.pk not in seen:
                 seen.add(row.pk)
@@ -327,6 +329,14 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
     rendered_by_pk = {row.pk: record for row, record in zip(children, rendered, strict=True)}
     result = {parent_id: [rendered_by_pk[row.pk] for row in rows][:limit] for parent_id, rows in by_parent.items()}
     return _Fetched(relation_name, relation.many, result)
+
+
+def _rows(target: Entity, queryset: QuerySet, annotations: dict) -> Iterable:
+    """The fetched rows: model instances, or plain records where the serializer needs no more (Entity.plain_rows)."""
+    if not target.plain_rows:
+        return queryset
+    names = ["pk", *target.columns, "panosc_parent", *annotations]
+    return (SimpleNamespace(**values) for values in queryset.values(*names))
 
 
 def _held_by(target: Entity, path: str, parent_ids: list[int]) -> tuple[str, Q]:
