@@ -383,7 +383,7 @@ def _merging(*, text_only: bool) -> Iterator[None]:
     once per open row, in every parallel worker: ~430 ms where the merge takes ~210. Only for the rows counted open:
     the few released since they were written are found through their own index. The settings are local to a
     transaction of their own and put back after, so that an enclosing transaction keeps its own. With a range
-    filter the range columns are read too, which that index does not hold: the planner chooses.
+    filter as well, the planner chooses: the range conditions may need the parameter rows.
     """
     if not text_only:
         yield
