@@ -4,9 +4,9 @@
 
 Figures: the results alone, the facet counts computed afresh with an empty cache (what the first anonymous
 visitor of a search and catalogue version, and every signed-in visitor, waits for), and the whole page through
-Django's test client with the cache as visitors leave it. Fills the database first, with
-`manage.py generate_catalogue`, when it holds fewer datasets than asked. Prints one line per scenario; never run
-as a test.
+Django's test client, for that first visitor (an empty cache) and with the cache as visitors leave it. Fills the
+database first, with `manage.py generate_catalogue`, when it holds fewer datasets than asked. Prints one line per
+scenario; never run as a test.
 """
 
 import argparse
@@ -86,7 +86,8 @@ def main() -> None:
         f"catalogue: {Dataset.objects.count()} datasets ({open_count} open), {Document.objects.count()} documents; "
         f"{arguments.requests} timed requests per scenario, anonymous visitor\n"
     )
-    print(f"{'scenario':28} {'results, no facets':>22} {'facet counts (cold)':>22} {'GET /search, warm':>22}")
+    columns = ["results, no facets", "facet counts (cold)", "GET /search, cold", "GET /search, warm"]
+    print(f"{'scenario':28} " + " ".join(f"{column:>22}" for column in columns))
     client = Client()
     client.get("/search")  # load every view and vocabulary, then freeze them as pancommons/wsgi.py does
     gc.freeze()
@@ -101,15 +102,17 @@ def main() -> None:
             figures = [
                 timed(lambda q=query: search.search(user=anonymous, query=q, with_facets=False), arguments.requests),
                 timed(lambda q=query: cold(lambda: search.facet_counts(user=anonymous, query=q)), arguments.requests),
+                timed(lambda qs=query_string: cold(lambda: client.get(f"/search?{qs}")), arguments.requests),
                 timed(lambda qs=query_string: client.get(f"/search?{qs}"), arguments.requests),
             ]
         except search.PageOutOfRange as error:
             print(f"{name:28} skipped: {error}")
             continue
         cells = [f"p50 {p50:6.0f} p95 {p95:6.0f} ms" for p50, p95 in figures]
-        print(f"{name:28} {cells[0]:>22} {cells[1]:>22} {cells[2]:>22}", flush=True)
+        print(f"{name:28} " + " ".join(f"{cell:>22}" for cell in cells), flush=True)
     print(
         "\nresults: the page of 20 cards and its count; facet counts (cold): every facet computed afresh; "
+        "GET /search, cold: the whole page for the first visitor of a search (an empty cache); "
         "GET /search, warm: the whole page with the anonymous visitors' shared facet groups in the cache."
     )
 

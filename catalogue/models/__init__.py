@@ -2,7 +2,7 @@
 
 from catalogue.models.datasets import Dataset, DatasetKind, IngestionState, Preview
 from catalogue.models.documents import Collection, Document, DocumentKind, DoiState, Proposal
-from catalogue.models.facets import DatasetFacets, FacetCountDelta, TechniqueSet
+from catalogue.models.facets import DatasetFacets, FacetCountDelta, FacetGroup, TechniqueSet
 from catalogue.models.facilities import Facility, Instrument
 from catalogue.models.files import DataFile
 from catalogue.models.parameters import Parameter
@@ -28,6 +28,7 @@ __all__ = [
     "Dataset",
     "DatasetFacets",
     "FacetCountDelta",
+    "FacetGroup",
     "DatasetKind",
     "DoiState",
     "Document",

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalogue.models import DatasetFacets, FacetCountDelta
+from catalogue.models import DatasetFacets, FacetCountDelta, FacetGroup
 
 KEYS = ("technique_set_id", "instrument_id", "facility_id", "year", "file_format")
 _KEY_LIST = ", ".join(KEYS)
@@ -49,18 +49,26 @@ def open_groups() -> list[dict]:
     """Open datasets counted per combination of facet keys: [{technique_set, instrument_id, …, count}]."""
     with connection.cursor() as cursor:
         cursor.execute(OPEN_GROUPS)
-        rows = cursor.fetchall()
-    return [
-        {
-            "technique_set": technique_set,
-            "instrument_id": instrument,
-            "facility_id": facility,
-            "year": year,
-            "file_format": file_format,
-            "count": count,
-        }
-        for technique_set, instrument, facility, year, file_format, count in rows
-    ]
+        return [_group(*row) for row in cursor.fetchall()]
+
+
+def with_keys(counts: dict[int, int]) -> list[dict]:
+    """Counts per FacetGroup id (DatasetFacets.group) as open_groups gives them, keyed by the facet keys."""
+    rows = FacetGroup.objects.filter(pk__in=counts).values_list("pk", "technique_set", *KEYS[1:])
+    return [_group(*keys, counts[pk]) for pk, *keys in rows]
+
+
+def _group(
+    technique_set: int, instrument: int | None, facility: int | None, year: int | None, file_format: str, count: int
+) -> dict:
+    return {
+        "technique_set": technique_set,
+        "instrument_id": instrument,
+        "facility_id": facility,
+        "year": year,
+        "file_format": file_format,
+        "count": count,
+    }
 
 
 def compact() -> int:

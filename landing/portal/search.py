@@ -367,7 +367,8 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
         # sum over groups anyway.
         counted, released = _unfaceted_parts(user, query)
         with _merging(text_only=not query.ranges):
-            groups = list(counted.order_by().values(*columns).annotate(count=Count("pk")))
+            per_group = dict(counted.order_by().values_list("group").annotate(count=Count("pk")))
+        groups = facet_groups.with_keys(per_group)
         groups += released.order_by().values(*columns).annotate(count=Count("pk"))
         return [{**group, "access": "open"} for group in groups]
     rows = _unfaceted_rows(user, query).order_by()

@@ -1,12 +1,14 @@
 """The narrow facet copy (DatasetFacets) follows every change of what it copies, in the same transaction."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from catalogue.models import Dataset, DatasetFacets, Parameter, TechniqueSet
+from catalogue.models import Dataset, DatasetFacets, FacetGroup, Parameter, TechniqueSet
 from catalogue.models.facets import RANGED_PARAMETERS
 from tests.factories import (
     DatasetFactory,
@@ -24,14 +26,18 @@ def expected_row(dataset: Dataset) -> dict:
     """What the copy must hold, computed from the catalogue through the ORM."""
     dataset.refresh_from_db()
     facility = dataset.instrument.facility_id if dataset.instrument else dataset.proposal.facility_id
-    return {
-        "proposal_id": dataset.proposal_id,
+    keys = {
         "instrument_id": dataset.instrument_id,
         "facility_id": facility,
         "year": dataset.creation_time.astimezone(UTC).year,
-        "creation_time": dataset.creation_time,
         "file_format": dataset.file_format,
         "technique_set__techniques": sorted(dataset.techniques.values_list("pk", flat=True)),
+    }
+    return {
+        "proposal_id": dataset.proposal_id,
+        "creation_time": dataset.creation_time,
+        **keys,
+        **{f"group__{key}": value for key, value in keys.items()},  # the group holds the row's own keys
         "release_date": dataset.release_date,
         "open_now": dataset.open_now,
         "withdrawn_at": dataset.withdrawn_at,
@@ -136,6 +142,54 @@ def test_datasets_with_the_same_techniques_share_one_technique_set() -> None:
     assert rows[first.pk].technique_set_id == rows[second.pk].technique_set_id
     assert rows[untagged.pk].technique_set.techniques == []
     assert TechniqueSet.objects.filter(techniques=sorted([saxs.pk, waxs.pk])).count() == 1
+
+
+def test_rows_with_the_same_keys_share_one_group_and_a_new_combination_gets_its_own() -> None:
+    saxs = TechniqueFactory()
+    instrument = InstrumentFactory()
+    taken = datetime(2021, 3, 1, tzinfo=UTC)
+    first = DatasetFactory(instrument=instrument, techniques=[saxs], creation_time=taken)
+    second = DatasetFactory(instrument=instrument, techniques=[saxs], creation_time=taken + timedelta(days=30))
+    without_instrument = DatasetFactory(
+        instrument=None, proposal=first.proposal, techniques=[saxs], creation_time=taken
+    )
+
+    def group(dataset: Dataset) -> int:
+        return DatasetFacets.objects.values_list("group", flat=True).get(pk=dataset.pk)
+
+    assert group(first) == group(second) != group(without_instrument)
+    groups = FacetGroup.objects.count()
+    Dataset.objects.filter(pk=second.pk).update(file_format="CBF")
+    assert group(second) != group(first)
+    assert FacetGroup.objects.count() == groups + 1
+    Dataset.objects.filter(pk=second.pk).update(file_format=first.file_format)
+    assert group(second) == group(first)
+    assert FacetGroup.objects.count() == groups + 1  # the old combination is found again, not added twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_adding_the_same_new_combination_at_once_share_one_group() -> None:
+    """The second writer waits for the first to commit its group, then takes it (the trigger's second look)."""
+    first = DatasetFactory()
+    second = DatasetFactory(instrument=first.instrument, creation_time=first.creation_time)
+    database = connection.settings_dict
+    dsn = psycopg.conninfo.make_conninfo(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]
+    )
+    update = "UPDATE catalogue_dataset SET file_format = 'Zarr' WHERE id = %s"
+    with psycopg.connect(dsn) as writer, psycopg.connect(dsn) as other:
+        writer.execute(update, [first.pk])  # uncommitted: its new group is invisible to the other writer
+        waiting = threading.Thread(target=lambda: (other.execute(update, [second.pk]), other.commit()))
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive()  # blocked on the key the first writer inserted
+        writer.commit()
+        waiting.join(timeout=10)
+        assert not waiting.is_alive()
+    rows = DatasetFacets.objects.filter(pk__in=[first.pk, second.pk])
+    assert rows.values("group").distinct().count() == 1
+    assert FacetGroup.objects.filter(file_format="Zarr").count() == 1
+    assert rows.values_list("group__key", flat=True).first().endswith("/'Zarr'")
 
 
 def test_range_parameters_are_copied_as_lowest_highest_and_count() -> None:
