@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalogue.models import Dataset
+from catalogue.services import facet_groups
 from landing.portal import forms, search
 from tests.factories import DatasetFactory, InstrumentFactory
 from tests.portal.conftest import SANS, SAS, SAXS, XRD, parameter
@@ -371,3 +373,26 @@ def test_text_counts_leave_the_planner_settings_of_an_enclosing_transaction_as_t
         assert cursor.fetchone() == ("on", "3")
     instruments = next(found for found in facets if found.name == "instrument")
     assert [(value.value, value.count) for value in instruments.values] == [(indexed.i22.pid, 1)]
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "q=carbon",
+        "q=glassy+carbon+micelles",
+        "temperature_max=80&temperature_unit=celsius",
+        "temperature_min=300&temperature_unit=K",
+        "energy_min=10&energy_max=13&energy_unit=keV",
+        "q=carbon+micelles&temperature_min=250&temperature_unit=K",
+    ],
+)
+def test_text_and_range_counts_by_group_are_the_matching_rows_counted_by_their_keys(indexed, query_string):
+    """Anonymous text and range counts go through each row's FacetGroup; the rows' own keys must agree."""
+    DatasetFactory(title="Carbon black, second instrument", instrument=indexed.loq, file_format="CBF")
+    anonymous, query = AnonymousUser(), forms.parse(QueryDict(query_string))
+    counted = Counter()
+    for group in search._groups(anonymous, query):
+        counted[tuple(group[key] for key in ("technique_set", *facet_groups.KEYS[1:]))] += group["count"]
+    rows = search._unfaceted_rows(anonymous, query).values_list(*facet_groups.KEYS)
+    assert counted == Counter(rows)
+    assert sum(counted.values()) > 0
