@@ -41,9 +41,9 @@ class TechniqueSet(models.Model):
 class FacetGroup(models.Model):
     """One combination of facet keys that some dataset has had: a few thousand even in a large catalogue.
 
-    Facet rows point to theirs (a trigger of migration 0012 finds or adds it), so that a text search's counts group
-    one narrow index of rows by one integer (landing.portal.search._groups). Never deleted: a combination no row
-    has any more counts nothing.
+    Facet rows point to theirs (a trigger of migration 0012 finds or adds it), so that the counts of a text or range
+    search group narrow indexes of rows by one integer (landing.portal.search._groups). Never deleted: a
+    combination no row has any more counts nothing.
     """
 
     key = models.TextField(unique=True, help_text="The keys as one string, so that one index lookup finds them.")
