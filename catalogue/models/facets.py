@@ -130,13 +130,6 @@ class DatasetFacets(models.Model):
                 name="facets_release_pending",
                 condition=models.Q(counted_open=False, withdrawn_at__isnull=True),
             ),
-            # The groups of open datasets in dataset order: a text search's counts merge them with the sorted dataset
-            # ids of its postings (landing.portal.search._groups), where hashing 84k ids and probing them 733k times
-            # cost twice as much. Narrow, since a text search reads every entry (733k at a million datasets): the
-            # five facet keys and the range columns made it 20–30 % slower. Text and ranges read facets_open_by_date.
-            models.Index(
-                fields=["dataset"], include=["group"], name="facets_open_groups", condition=models.Q(counted_open=True)
-            ),
             # A range count reads only the open rows within its bound, with their groups (the lowest value for an
             # upper bound, the highest for a lower one; catalogue.panosc.conditions.copied_parameter_q).
             *(

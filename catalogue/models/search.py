@@ -39,7 +39,8 @@ class SearchIndexState(models.Model):
 class Posting(models.Model):
     """tf of one term in one item; the item's group is the table's."""
 
-    term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (term, item) index of each table serves every lookup by term.
+    term = models.ForeignKey(SearchTerm, on_delete=models.CASCADE, db_index=False, related_name="+")
     tf = models.FloatField(help_text="count of the term in the item / distinct terms of the item")
 
     class Meta:
@@ -48,9 +49,22 @@ class Posting(models.Model):
 
 class DatasetPosting(Posting):
     dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="search_postings")
+    # The dataset's facet group while its facet row is counted open, else null: kept by triggers of migration 0014
+    # from the facet row, so that a text search's open counts read the text's postings alone
+    # (services.facet_groups.text_groups) instead of merging them with every open dataset's group.
+    open_group = models.ForeignKey(
+        "catalogue.FacetGroup",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["term", "dataset"], name="dataset_posting_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "dataset"], include=["open_group"], name="dataset_posting_unique")
+        ]
         indexes = [models.Index(fields=["term", "tf", "dataset"], name="dataset_posting_covering")]
 
     def __str__(self) -> str:

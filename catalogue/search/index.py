@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalogue import visibility
 from catalogue.models import (
     Dataset,
+    DatasetFacets,
     DatasetPosting,
     Document,
     DocumentPosting,
@@ -131,6 +132,17 @@ def _lock_items(group: SearchGroup, ids: list[int]) -> None:
         )
 
 
+def _lock_facet_rows(dataset_ids: list[int]) -> None:
+    # Each new posting takes its dataset's facet group under a share lock on the facet row (migration 0014), and
+    # a writer of that row updates the dataset's postings. Taken here first, in order, before the old postings are
+    # deleted: taken per posting after them, a writer waiting on those deleted rows would deadlock with us.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {DatasetFacets._meta.db_table} WHERE dataset_id = ANY(%s) ORDER BY dataset_id FOR SHARE",
+            [dataset_ids],
+        )
+
+
 def _term_ids(group: SearchGroup, words: set[str]) -> dict[str, int]:
     SearchTerm.objects.bulk_create(
         [SearchTerm(group=group, term=word) for word in sorted(words)], ignore_conflicts=True, batch_size=BATCH
@@ -150,6 +162,8 @@ def reindex(*, group: SearchGroup, ids: Iterable[int], forget: bool = False) -> 
     config = GROUPS[group]
     with transaction.atomic():
         _lock_items(group, ids)
+        if group == SearchGroup.DATASETS:
+            _lock_facet_rows(ids)
         public_ids = [] if forget else list(config.public().filter(pk__in=ids).values_list("pk", flat=True))
         frequencies = {pk: term_frequencies(text) for pk, text in TEXTS[group](public_ids).items()}
         frequencies = {pk: tf for pk, tf in frequencies.items() if tf}
@@ -222,6 +236,10 @@ def rebuild(*, group: SearchGroup, progress: Callable[[str], None] | None = None
     item_column = f"{config.item_field}_id"
     with transaction.atomic():
         with connection.cursor() as cursor:
+            if group == SearchGroup.DATASETS:
+                # Facet writers wait until the postings are back: each would update its dataset's postings
+                # (migration 0014) and wait on the TRUNCATE while we wait on its facet row.
+                cursor.execute(f"LOCK TABLE {DatasetFacets._meta.db_table} IN SHARE MODE")
             cursor.execute(f"TRUNCATE {posting_table}")
         SearchTerm.objects.filter(group=group).delete()
         items = 0

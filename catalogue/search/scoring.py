@@ -4,6 +4,7 @@ The stable interface the PaNOSC API and the portal share:
     rank_datasets / rank_documents / rank_instruments(*, candidates, query) -> QuerySet annotated with `score`
     query_terms(text) -> list[str]
     scored_q(group, query) -> Q keeping exactly the items rank_* would score (for counting and facets)
+    text_match(group, query) -> TextMatch: the term ids and identifier matches scored_q keeps, for reading postings
     ranked_page(group, *, candidates, query, start, stop, explicit) -> [(pk, score)] of one page (top-k)
 Only candidates with 0 < score are returned, ordered by score then the spec's tie-breaks (more query terms present,
 larger Σw, newer, pid). Callers with an explicit `order` re-order with `ordered_by_score(group, explicit=...)`:
@@ -13,6 +14,7 @@ it breaks ties right after the score (spec §6.3 step 4).
 import logging
 import math
 import re
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -39,7 +41,17 @@ logger = logging.getLogger(__name__)
 
 MAX_SCORE = 0.999999
 SINGLE_TERM_FACTOR = 0.9
-__all__ = ["MAX_SCORE", "query_terms", "rank_datasets", "rank_documents", "rank_instruments", "ranked_page", "scored_q"]
+__all__ = [
+    "MAX_SCORE",
+    "query_terms",
+    "rank_datasets",
+    "rank_documents",
+    "rank_instruments",
+    "ranked_page",
+    "scored_q",
+    "text_match",
+    "TextMatch",
+]
 
 _DOI_PREFIXES = re.compile(r"^(doi:|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
 # Newest first among ties: the date that tells a reader which record is more recent.
@@ -225,6 +237,24 @@ def _narrow(ranked: QuerySet, start: int, stop: int) -> list[tuple[int, float]]:
     return [(pk, score) for pk, score, _, _ in narrow]
 
 
+@dataclass(frozen=True)
+class TextMatch:
+    """What a query matches in the index: items holding a posting of one of `term_ids`, and the `exact` items
+    named by an identifier (scored whether they hold a term or not)."""
+
+    term_ids: list[int]
+    exact: list[int]
+
+
+def text_match(group: SearchGroup, query: str) -> TextMatch | None:
+    """The index's view of what `query` matches; None while the group has no index (substring scoring instead)."""
+    if not SearchIndexState.objects.filter(group=group).exists():
+        return None
+    exact = list(GROUPS[group].model.objects.filter(_exact_identifier_q(group, query)).values_list("pk", flat=True))
+    terms = SearchTerm.objects.filter(group=group, term__in=query_terms(query), document_frequency__gt=0)
+    return TextMatch(term_ids=list(terms.values_list("pk", flat=True)), exact=exact)
+
+
 def scored_q(group: SearchGroup, query: str) -> Q:
     """A filter on the group's items (or on rows keyed by their pk) keeping those `query` scores above 0.
 
@@ -233,19 +263,16 @@ def scored_q(group: SearchGroup, query: str) -> Q:
     """
     words = query_terms(query)
     config = GROUPS[group]
-    model = config.model
     if not words:
         return Q()
-    if not SearchIndexState.objects.filter(group=group).exists():
-        return Q(pk__in=_substring_rank(group, model.objects.all(), words).order_by().values("pk"))
+    match = text_match(group, query)
+    if match is None:
+        return Q(pk__in=_substring_rank(group, config.model.objects.all(), words).order_by().values("pk"))
     # Ids are read first and passed as literals: with subqueries (and an OR between them) PostgreSQL could not
     # estimate the postings and scanned all 36M of them once per dataset of a million.
-    exact = list(model.objects.filter(_exact_identifier_q(group, query)).values_list("pk", flat=True))
-    terms = SearchTerm.objects.filter(group=group, term__in=words, document_frequency__gt=0)
-    term_ids = list(terms.values_list("pk", flat=True))
-    postings = config.posting.objects.filter(term_id__in=term_ids).values(f"{config.item_field}_id")
-    matched = Q(pk__in=postings) if term_ids else Q(pk__in=[])
-    return matched | Q(pk__in=exact) if exact else matched
+    postings = config.posting.objects.filter(term_id__in=match.term_ids).values(f"{config.item_field}_id")
+    matched = Q(pk__in=postings) if match.term_ids else Q(pk__in=[])
+    return matched | Q(pk__in=match.exact) if match.exact else matched
 
 
 def _scoring_base(model: type, candidates: QuerySet) -> QuerySet:

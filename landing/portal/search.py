@@ -7,15 +7,13 @@ result, a count or a facet. Free-text relevance is the PaNOSC scorer's (catalogu
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
@@ -353,7 +351,8 @@ def _chosen(rows: QuerySet[DatasetFacets], chosen: dict[FacetName, frozenset]) -
 def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
     """The matching datasets counted per combination of facet keys: for open-data visitors without text or ranges
     as PostgreSQL keeps them (services.facet_groups), else grouped from the narrow facet rows (for open-data
-    visitors by each row's FacetGroup id, one integer read off the partial indexes of open rows).
+    visitors by each row's FacetGroup id, one integer read off the partial indexes of open rows, or for a text
+    alone off the text's postings, which carry it).
 
     A few thousand groups even for a million datasets; every facet's counts, with every filter but its own, and
     the total are sums over them (facet_counts). Facet choices play no part, so the groups of one text and range
@@ -367,8 +366,11 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
         # Every row is open: no access column to compute. A combination may come from both parts; every count is a
         # sum over groups anyway.
         counted, released = _unfaceted_parts(user, query)
-        with _merging(text_only=not query.ranges):
+        match = None if query.ranges else scoring.text_match(SearchGroup.DATASETS, query.text)
+        if match is None:
             groups = facet_groups.with_keys(_per_group(counted))
+        else:
+            groups = facet_groups.text_groups(match.term_ids, match.exact)
         groups += facet_groups.with_keys(_per_group(released))
         return [{**group, "access": "open"} for group in groups]
     rows = _unfaceted_rows(user, query).order_by()
@@ -378,31 +380,6 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
 def _per_group(rows: QuerySet[DatasetFacets]) -> QuerySet:
     # COUNT(*): counting a column would make PostgreSQL read the row where the index holds only the group.
     return rows.order_by().values_list("group").annotate(count=Count("*"))
-
-
-@contextmanager
-def _merging(*, text_only: bool) -> Iterator[None]:
-    """Planner settings for grouping the rows a text matches: merge the groups of open rows, read in dataset order
-    (facets_open_groups), with the sorted dataset ids of the text's postings.
-
-    PostgreSQL prefers to hash the postings' ids (84k for "glassy carbon" at a million datasets) and probe the hash
-    once per open row, in every parallel worker: ~215 ms where the merge takes ~160. Only for the rows counted open:
-    the few released since they were written are found through their own index. The settings are local to a
-    transaction of their own and put back after, so that an enclosing transaction keeps its own. With a range
-    filter as well, the planner chooses: the range conditions may need the parameter rows.
-    """
-    if not text_only:
-        yield
-        return
-    settings = {"enable_hashjoin": "off", "max_parallel_workers_per_gather": "0"}
-    with transaction.atomic(), connection.cursor() as cursor:
-        previous = {}
-        for name, value in settings.items():
-            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
-            previous[name] = cursor.fetchone()[0]
-        yield
-        for name, value in previous.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _shared_groups(user: visibility.User, query: SearchQuery) -> list[dict]:

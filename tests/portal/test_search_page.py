@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
 from django.http import QueryDict
 from django.test import override_settings
 from django.utils import timezone
@@ -364,17 +363,6 @@ def test_a_dataset_released_since_it_was_last_written_is_counted_under_a_range(
     assert facet(response, "instrument") == {catalogue.i22.pid: 2}
 
 
-def test_text_counts_leave_the_planner_settings_of_an_enclosing_transaction_as_they_were(indexed):
-    """A text search's counts merge under their own planner settings (search._merging), then put them back."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_hashjoin = on; SET LOCAL max_parallel_workers_per_gather = 3")
-        facets = search.facet_counts(user=AnonymousUser(), query=forms.parse(QueryDict("q=glassy+carbon")))
-        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('max_parallel_workers_per_gather')")
-        assert cursor.fetchone() == ("on", "3")
-    instruments = next(found for found in facets if found.name == "instrument")
-    assert [(value.value, value.count) for value in instruments.values] == [(indexed.i22.pid, 1)]
-
-
 @pytest.mark.parametrize(
     "query_string",
     [
@@ -387,12 +375,26 @@ def test_text_counts_leave_the_planner_settings_of_an_enclosing_transaction_as_t
     ],
 )
 def test_text_and_range_counts_by_group_are_the_matching_rows_counted_by_their_keys(indexed, query_string):
-    """Anonymous text and range counts go through each row's FacetGroup; the rows' own keys must agree."""
+    """Anonymous text and range counts go through each row's FacetGroup (for a text alone, the one its postings
+    carry); the rows' own keys must agree."""
     DatasetFactory(title="Carbon black, second instrument", instrument=indexed.loq, file_format="CBF")
+    assert sum(counted_by_group(query_string).values()) > 0
+
+
+def test_a_dataset_named_by_its_identifier_is_counted_once_and_only_if_open(indexed):
+    """An exact identifier joins the text's matches (catalogue.search.scoring), also in the counts."""
+    instruments = Counter()
+    for (_, instrument, *_), count in counted_by_group(f"q={indexed.sans.pid}").items():
+        instruments[instrument] += count
+    assert instruments[indexed.loq.pk] == 1
+    assert all(key[1] != indexed.secret_beamline.pk for key in counted_by_group(f"q={indexed.embargoed.pid}"))
+
+
+def counted_by_group(query_string: str) -> Counter:
     anonymous, query = AnonymousUser(), forms.parse(QueryDict(query_string))
     counted = Counter()
     for group in search._groups(anonymous, query):
         counted[tuple(group[key] for key in ("technique_set", *facet_groups.KEYS[1:]))] += group["count"]
     rows = search._unfaceted_rows(anonymous, query).values_list(*facet_groups.KEYS)
     assert counted == Counter(rows)
-    assert sum(counted.values()) > 0
+    return counted
