@@ -131,11 +131,13 @@ class DatasetFacets(models.Model):
                 condition=models.Q(counted_open=False, withdrawn_at__isnull=True),
             ),
             # A range count reads only the open rows within its bound, with their groups (the lowest value for an
-            # upper bound, the highest for a lower one; catalogue.panosc.conditions.copied_parameter_q).
+            # upper bound, the highest for a lower one; catalogue.panosc.conditions.copied_parameter_q). With the
+            # dataset too, so that a text and a range together probe the text's datasets with those rows instead of
+            # reading every open row (text and temperature < 80 °C at 1M: 290 → 157 ms; a range alone no slower).
             *(
                 models.Index(
                     fields=[f"{prefix}_{end}"],
-                    include=["group"],
+                    include=["group", "dataset"],
                     name=f"facets_open_{prefix}_{end}",
                     condition=models.Q(counted_open=True),
                 )
