@@ -14,6 +14,7 @@ $$;
 -- Existing postings in one rewrite of the table (indexes rebuilt sorted), where an UPDATE would leave a dead copy
 -- of every posting (36M at a million datasets) for VACUUM.
 ALTER TABLE catalogue_datasetposting ALTER COLUMN open_group_id TYPE bigint USING catalogue_open_group(dataset_id);
+DROP FUNCTION catalogue_open_group;
 
 -- A new posting takes its dataset's group. FOR SHARE: a concurrent change of the facet row either commits first
 -- and is read here, or waits for this transaction and then updates the postings it wrote (below).
@@ -52,7 +53,7 @@ DROP TRIGGER posting_open_group ON catalogue_datasetposting;
 DROP TRIGGER facets_posting_groups_insert ON catalogue_datasetfacets;
 DROP TRIGGER facets_posting_groups_update ON catalogue_datasetfacets;
 DROP TRIGGER facets_posting_groups_delete ON catalogue_datasetfacets;
-DROP FUNCTION catalogue_posting_open_group, catalogue_facets_posting_groups, catalogue_open_group;
+DROP FUNCTION catalogue_posting_open_group, catalogue_facets_posting_groups;
 """
 
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -142,6 +143,22 @@ def test_beat_entry_follows_the_watch_setting(db, settings):
     assert entry.task == "ingest.tasks.scan_watched_folders" and entry.interval.every == 60
     settings.INGEST_WATCH_DIRS = []
     _schedule_watch()
+    assert not PeriodicTask.objects.filter(name="ingest: scan watched folders").exists()
+
+
+def test_beat_entry_waits_for_the_beat_tables(db, settings):
+    """`migrate catalogue` on a new database runs post_migrate before django_celery_beat has its tables."""
+    from django_celery_beat.models import PeriodicTask
+
+    from ingest.apps import _schedule_watch
+
+    settings.INGEST_WATCH_DIRS = ["/data/incoming"]
+    table = PeriodicTask._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")  # undone with the test's transaction
+    _schedule_watch()
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
     assert not PeriodicTask.objects.filter(name="ingest: scan watched folders").exists()
 
 
