@@ -46,6 +46,7 @@ def scenarios() -> dict[str, str]:
         "technique SAS (tree)": "technique=PaNET01124",
         "instrument + year": urlencode({"instrument": busiest["instrument__pid"], "year": year - 2}),
         "temperature < 80 degC": "temperature_max=80&temperature_unit=celsius",
+        "temperature 10-80 degC": "temperature_min=10&temperature_max=80&temperature_unit=celsius",
         "text + temperature < 80 degC": "q=glassy+carbon&temperature_max=80&temperature_unit=celsius",
         "text + technique, page 2": "q=carbon&technique=PaNET01188&page=2",
     }

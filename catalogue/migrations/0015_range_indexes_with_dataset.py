@@ -1,4 +1,5 @@
-"""The range indexes of open rows also carry the dataset, for text and a range together."""
+"""The range indexes of open rows also carry the dataset and the count of values: for a text and a range together,
+and for a range with both bounds."""
 
 from django.db import migrations, models
 
@@ -44,34 +45,34 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['temperature_low'], include=('group', 'dataset'), name='facets_open_temperature_low'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['temperature_low'], include=('group', 'dataset', 'temperature_count'), name='facets_open_temperature_low'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['temperature_high'], include=('group', 'dataset'), name='facets_open_temperature_high'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['temperature_high'], include=('group', 'dataset', 'temperature_count'), name='facets_open_temperature_high'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['wavelength_low'], include=('group', 'dataset'), name='facets_open_wavelength_low'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['wavelength_low'], include=('group', 'dataset', 'wavelength_count'), name='facets_open_wavelength_low'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['wavelength_high'], include=('group', 'dataset'), name='facets_open_wavelength_high'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['wavelength_high'], include=('group', 'dataset', 'wavelength_count'), name='facets_open_wavelength_high'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['energy_low'], include=('group', 'dataset'), name='facets_open_energy_low'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['energy_low'], include=('group', 'dataset', 'energy_count'), name='facets_open_energy_low'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['energy_high'], include=('group', 'dataset'), name='facets_open_energy_high'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['energy_high'], include=('group', 'dataset', 'energy_count'), name='facets_open_energy_high'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['pressure_low'], include=('group', 'dataset'), name='facets_open_pressure_low'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['pressure_low'], include=('group', 'dataset', 'pressure_count'), name='facets_open_pressure_low'),
         ),
         migrations.AddIndex(
             model_name='datasetfacets',
-            index=models.Index(condition=models.Q(('counted_open', True)), fields=['pressure_high'], include=('group', 'dataset'), name='facets_open_pressure_high'),
+            index=models.Index(condition=models.Q(('counted_open', True)), fields=['pressure_high'], include=('group', 'dataset', 'pressure_count'), name='facets_open_pressure_high'),
         ),
     ]

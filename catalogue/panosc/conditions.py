@@ -481,18 +481,25 @@ def si_value_q(positive: str, operand: object, unit: str, *, field: str, where: 
     def tolerance(value: float) -> float:
         return abs(value) * RELATIVE_TOLERANCE
 
-    if positive == "eq":
-        value = si(operand)
-        return Q(**{f"{field}__gte": value - tolerance(value), f"{field}__lte": value + tolerance(value)})
+    if positive in ("eq", "between"):
+        lowest, highest = si_interval(positive, operand, unit, where=where)
+        return Q(**{f"{field}__gte": lowest, f"{field}__lte": highest})
     if positive == "inq":
         items = check_list("inq", operand, where=where)
         return any_of([si_value_q("eq", item, unit, field=field, where=where) for item in items])
-    if positive == "between":
-        low, high = (si(item) for item in check_list("between", operand, where=where))
-        return Q(**{f"{field}__gte": low - tolerance(low), f"{field}__lte": high + tolerance(high)})
     value = si(operand)
     bound = {"gt": value, "lt": value, "gte": value - tolerance(value), "lte": value + tolerance(value)}[positive]
     return Q(**{f"{field}__{positive}": bound})
+
+
+def si_interval(positive: str, operand: object, unit: str, *, where: str = "Parameter.value") -> tuple[float, float]:
+    """The SI values an `eq` or `between` condition accepts, tolerance on inclusive bounds included."""
+    if positive == "eq":
+        first = last = operand
+    else:
+        first, last = check_list("between", operand, where=where)
+    lowest, highest = units.to_si(number_of(first), unit).value, units.to_si(number_of(last), unit).value
+    return lowest - abs(lowest) * RELATIVE_TOLERANCE, highest + abs(highest) * RELATIVE_TOLERANCE
 
 
 def copied_parameter_q(where: object, *, path: str) -> Q | None:
@@ -512,9 +519,17 @@ def copied_parameter_q(where: object, *, path: str) -> Q | None:
         return si_value_q(operator, operand, unit, field=low)
     if operator in ("gt", "gte"):
         return si_value_q(operator, operand, unit, field=high)
-    rows = Parameter.objects.filter(parameter_where(where).q, dataset_id=OuterRef("pk"))
+    rows = Parameter.objects.filter(parameter_where(where).q)
+    # From datasets, a correlated test, so that PostgreSQL can walk an order and stop at the page. On facet rows
+    # (the portal's counts), one uncorrelated set, tested after the count, so that PostgreSQL hashes it only if a
+    # dataset has several values: a correlated EXISTS is costed on every row read, which drove a text search's
+    # counts onto 84k single-row lookups (380 → 92 ms at 1M for text and a range with both bounds).
+    several = Exists(rows.filter(dataset_id=OuterRef("pk"))) if path else Q(pk__in=rows.values("dataset_id"))
     one = Q(**{count: 1}) & si_value_q(operator, operand, unit, field=low)
-    return one | (Q(**{f"{count}__gt": 1}) & Exists(rows))
+    # Any accepted value lies at or above the dataset's lowest: a bound an index on the lowest value can stop at,
+    # where the OR alone made every row be read (a range with both bounds at 1M: 204 → 70 ms).
+    _, highest = si_interval(operator, operand, unit)
+    return Q(**{f"{low}__lte": highest}) & (one | (Q(**{f"{count}__gt": 1}) & several))
 
 
 def _copied_condition(where: object) -> tuple[str, str, object, str] | None:
