@@ -475,20 +475,14 @@ def si_value_q(positive: str, operand: object, unit: str, *, field: str, where: 
     """The SI comparison of a parameter condition on any column of SI values (the portal's facet copy holds each
     dataset's lowest and highest value of its range parameters); the caller checks the dimension."""
 
-    def si(value: object) -> float:
-        return units.to_si(number_of(value), unit).value
-
-    def tolerance(value: float) -> float:
-        return abs(value) * RELATIVE_TOLERANCE
-
     if positive in ("eq", "between"):
         lowest, highest = si_interval(positive, operand, unit, where=where)
         return Q(**{f"{field}__gte": lowest, f"{field}__lte": highest})
     if positive == "inq":
         items = check_list("inq", operand, where=where)
         return any_of([si_value_q("eq", item, unit, field=field, where=where) for item in items])
-    value = si(operand)
-    bound = {"gt": value, "lt": value, "gte": value - tolerance(value), "lte": value + tolerance(value)}[positive]
+    value = _si(operand, unit)
+    bound = {"gt": value, "lt": value, "gte": value - _tolerance(value), "lte": value + _tolerance(value)}[positive]
     return Q(**{f"{field}__{positive}": bound})
 
 
@@ -498,8 +492,16 @@ def si_interval(positive: str, operand: object, unit: str, *, where: str = "Para
         first = last = operand
     else:
         first, last = check_list("between", operand, where=where)
-    lowest, highest = units.to_si(number_of(first), unit).value, units.to_si(number_of(last), unit).value
-    return lowest - abs(lowest) * RELATIVE_TOLERANCE, highest + abs(highest) * RELATIVE_TOLERANCE
+    lowest, highest = _si(first, unit), _si(last, unit)
+    return lowest - _tolerance(lowest), highest + _tolerance(highest)
+
+
+def _si(value: object, unit: str) -> float:
+    return units.to_si(number_of(value), unit).value
+
+
+def _tolerance(value: float) -> float:
+    return abs(value) * RELATIVE_TOLERANCE
 
 
 def copied_parameter_q(where: object, *, path: str) -> Q | None:
