@@ -90,7 +90,10 @@ TEMPLATES = [
 
 # --- Database: PostgreSQL only -------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL") or embedded_database_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+# Persistent connections are checked before reuse, so a database restart costs no request an error.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ConfigurationError("PaN Commons runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

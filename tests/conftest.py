@@ -7,9 +7,17 @@ from django.conf import settings
 from django.test import Client
 
 from catalogue.services import roles
+from landing.portal import beside
 from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserFactory
 
 SAMPLES_DIR: Path = settings.NEXUS_SAMPLES_DIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def portal_helper_stopped(django_db_setup):
+    """The portal's helper thread keeps a connection to the test database: closed before the database is dropped."""
+    yield
+    beside.shutdown()
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from catalogue.models import (
 from catalogue.panosc import conditions
 from catalogue.search import scoring
 from catalogue.services import facet_groups
+from landing.portal.beside import beside
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -362,7 +363,7 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
     if visibility.sees_open_data_only(user):
         if not query.has_text and not query.ranges:
             # Kept by PostgreSQL as the catalogue changes: no scan of the facet rows at all.
-            return [{**group, "access": "open"} for group in facet_groups.open_groups()]
+            return _open(facet_groups.open_groups())
         # Every row is open: no access column to compute. A combination may come from both parts; every count is a
         # sum over groups anyway.
         counted, released = _unfaceted_parts(user, query)
@@ -371,10 +372,15 @@ def _groups(user: visibility.User, query: SearchQuery) -> list[dict]:
             groups = facet_groups.with_keys(_per_group(counted))
         else:
             groups = facet_groups.text_groups(match.term_ids, match.exact)
-        groups += facet_groups.with_keys(_per_group(released))
-        return [{**group, "access": "open"} for group in groups]
+        return _open(groups + facet_groups.with_keys(_per_group(released)))
     rows = _unfaceted_rows(user, query).order_by()
     return list(rows.annotate(access=_access()).values(*columns, "access").annotate(count=Count("pk")))
+
+
+def _open(groups: list[dict]) -> list[dict]:
+    for group in groups:  # in place: a copy of ~11k groups cost 4 ms
+        group["access"] = "open"
+    return groups
 
 
 def _per_group(rows: QuerySet[DatasetFacets]) -> QuerySet:
@@ -469,28 +475,49 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
     A facet's counts apply every filter but its own, so choosing one instrument still shows how many datasets
     the others would add.
     """
-    return _facets(_shared_groups(user, query), _choices(query), query)
+    return _facets(_sorted(_shared_groups(user, query), _choices(query)), query)
 
 
-def _passing(groups: list[dict], chosen: dict[FacetName, frozenset]) -> list[dict]:
-    return [group for group in groups if all(_accepts(facet, values, group) for facet, values in chosen.items())]
+@dataclass(frozen=True)
+class _Sorted:
+    """The groups that pass every facet choice, and per chosen facet those failing that choice alone."""
+
+    passing: list[dict]
+    failing_only: dict[FacetName, list[dict]]
+
+    @property
+    def total(self) -> int:
+        return sum(group["count"] for group in self.passing)
+
+    def per_facet(self) -> dict[FacetName, dict]:
+        """Each facet's counts per key among the groups that pass every choice but the facet's own."""
+        counts: dict[FacetName, dict] = {}
+        for name in FACET_NAMES:
+            column, tally = FACET_COLUMNS[name], defaultdict(int)
+            # One tight loop per facet: a page sums ~11k groups six times (17 → 5 ms at a million datasets).
+            for rows in (self.passing, self.failing_only.get(name, ())):
+                for group in rows:
+                    tally[group[column]] += group["count"]
+            counts[name] = tally
+        return counts
 
 
-def _per_facet(groups: list[dict], chosen: dict[FacetName, frozenset]) -> dict[FacetName, dict]:
-    """Each facet's counts per key among the groups that pass every choice but the facet's own, in one pass: a
-    group failing no choice counts for every facet, one failing a single choice only for that choice's facet."""
-    counts: dict[FacetName, dict] = {name: defaultdict(int) for name in FACET_NAMES}
+def _sorted(groups: list[dict], chosen: dict[FacetName, frozenset]) -> _Sorted:
+    if not chosen:
+        return _Sorted(groups, {})
+    passing: list[dict] = []
+    failing_only: dict[FacetName, list[dict]] = defaultdict(list)
     for group in groups:
         failed = [facet for facet, values in chosen.items() if not _accepts(facet, values, group)]
-        if len(failed) > 1:
-            continue
-        for name in failed or FACET_NAMES:
-            counts[name][group[FACET_COLUMNS[name]]] += group["count"]
-    return counts
+        if not failed:
+            passing.append(group)
+        elif len(failed) == 1:
+            failing_only[failed[0]].append(group)
+    return _Sorted(passing, failing_only)
 
 
-def _facets(groups: list[dict], chosen: dict[FacetName, frozenset], query: SearchQuery) -> tuple[Facet, ...]:
-    per_facet = _per_facet(groups, chosen)
+def _facets(groups: _Sorted, query: SearchQuery) -> tuple[Facet, ...]:
+    per_facet = groups.per_facet()
     technique_counts = _technique_counts(per_facet["technique"])
     facets = [Facet("technique", FACET_LABELS["technique"], _technique_tree(technique_counts, query.techniques))]
     for name in FACET_NAMES[1:]:
@@ -577,24 +604,43 @@ def with_card_fields(datasets: QuerySet[Dataset]) -> QuerySet[Dataset]:
 def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = True) -> SearchPage:
     """One page of results (and the facets) for the visitor; raises PageOutOfRange past the last page.
 
-    Relevance is the PaNOSC endpoint's own score (catalogue.search.scoring), so both rank alike.
+    Relevance is the PaNOSC endpoint's own score (catalogue.search.scoring), so both rank alike. The first page
+    always exists, so its results are fetched while the counts are computed beside them (landing.portal.beside):
+    a first visitor of a text and range search waits for the slower of the two, not for both. A later page waits
+    for the counts, which say whether it exists.
     """
-    groups, chosen = _shared_groups(user, query), _choices(query)
-    facets = _facets(groups, chosen, query) if with_facets else ()
-    count = sum(group["count"] for group in _passing(groups, chosen))
-    page_count = max(1, -(-count // PAGE_SIZE))
-    if query.page > page_count:
-        raise PageOutOfRange(query.page, page_count)
-    start = (query.page - 1) * PAGE_SIZE
-    if query.effective_sort == "relevance":
-        filtered = _matching(user, replace(query, text=""), chosen)
-        ranked = scoring.ranked_page(
-            SearchGroup.DATASETS, candidates=filtered, query=query.text, start=start, stop=start + PAGE_SIZE
-        )
-        order = [pk for pk, _ in ranked]
-        cards = {dataset.pk: dataset for dataset in with_card_fields(Dataset.objects.filter(pk__in=order))}
-        page = [cards[pk] for pk in order if pk in cards]
+    chosen = _choices(query)
+    if query.page == 1:
+        # request.user is lazy, and resolving it is not thread-safe: resolved here, before two threads read it.
+        user.is_authenticated  # noqa: B018 (the expression resolves it)
+        counting = beside(_shared_groups, user, query)
+        page = _results(user, query, chosen)
+        groups = _sorted(counting.result(), chosen)
+        page_count = _page_count(groups.total)
     else:
+        groups = _sorted(_shared_groups(user, query), chosen)
+        page_count = _page_count(groups.total)
+        if query.page > page_count:
+            raise PageOutOfRange(query.page, page_count)
+        page = _results(user, query, chosen)
+    facets = _facets(groups, query) if with_facets else ()
+    return SearchPage(datasets=page, total=groups.total, page=query.page, page_count=page_count, facets=facets)
+
+
+def _page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def _results(user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset]) -> list[Dataset]:
+    """The datasets of the query's page, as cards; an empty list past the last page."""
+    start = (query.page - 1) * PAGE_SIZE
+    if query.effective_sort != "relevance":
         ordered = _ordered(user, query, chosen, end=start + PAGE_SIZE)
-        page = list(with_card_fields(ordered)[start : start + PAGE_SIZE])
-    return SearchPage(datasets=page, total=count, page=query.page, page_count=page_count, facets=facets)
+        return list(with_card_fields(ordered)[start : start + PAGE_SIZE])
+    filtered = _matching(user, replace(query, text=""), chosen)
+    ranked = scoring.ranked_page(
+        SearchGroup.DATASETS, candidates=filtered, query=query.text, start=start, stop=start + PAGE_SIZE
+    )
+    order = [pk for pk, _ in ranked]
+    cards = {dataset.pk: dataset for dataset in with_card_fields(Dataset.objects.filter(pk__in=order))}
+    return [cards[pk] for pk in order if pk in cards]
