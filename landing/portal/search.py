@@ -475,11 +475,11 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
     A facet's counts apply every filter but its own, so choosing one instrument still shows how many datasets
     the others would add.
     """
-    return _facets(_sorted(_shared_groups(user, query), _choices(query)), query)
+    return _facets(_partitioned(_shared_groups(user, query), _choices(query)), query)
 
 
 @dataclass(frozen=True)
-class _Sorted:
+class _Partition:
     """The groups that pass every facet choice, and per chosen facet those failing that choice alone."""
 
     passing: list[dict]
@@ -502,9 +502,9 @@ class _Sorted:
         return counts
 
 
-def _sorted(groups: list[dict], chosen: dict[FacetName, frozenset]) -> _Sorted:
+def _partitioned(groups: list[dict], chosen: dict[FacetName, frozenset]) -> _Partition:
     if not chosen:
-        return _Sorted(groups, {})
+        return _Partition(groups, {})
     passing: list[dict] = []
     failing_only: dict[FacetName, list[dict]] = defaultdict(list)
     for group in groups:
@@ -513,10 +513,10 @@ def _sorted(groups: list[dict], chosen: dict[FacetName, frozenset]) -> _Sorted:
             passing.append(group)
         elif len(failed) == 1:
             failing_only[failed[0]].append(group)
-    return _Sorted(passing, failing_only)
+    return _Partition(passing, failing_only)
 
 
-def _facets(groups: _Sorted, query: SearchQuery) -> tuple[Facet, ...]:
+def _facets(groups: _Partition, query: SearchQuery) -> tuple[Facet, ...]:
     per_facet = groups.per_facet()
     technique_counts = _technique_counts(per_facet["technique"])
     facets = [Facet("technique", FACET_LABELS["technique"], _technique_tree(technique_counts, query.techniques))]
@@ -615,10 +615,10 @@ def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = Tru
         user.is_authenticated  # noqa: B018 (the expression resolves it)
         counting = beside(_shared_groups, user, query)
         page = _results(user, query, chosen)
-        groups = _sorted(counting.result(), chosen)
+        groups = _partitioned(counting.result(), chosen)
         page_count = _page_count(groups.total)
     else:
-        groups = _sorted(_shared_groups(user, query), chosen)
+        groups = _partitioned(_shared_groups(user, query), chosen)
         page_count = _page_count(groups.total)
         if query.page > page_count:
             raise PageOutOfRange(query.page, page_count)
