@@ -13,9 +13,9 @@ from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserF
 SAMPLES_DIR: Path = settings.NEXUS_SAMPLES_DIR
 
 
-@pytest.fixture(scope="session", autouse=True)
-def portal_helper_stopped(django_db_setup):
-    """The portal's helper thread keeps a connection to the test database: closed before the database is dropped."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""
     yield
     beside.shutdown()
 
