@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Literal, TypeVar
 
 from django.conf import settings
@@ -485,9 +486,13 @@ class _Partition:
     passing: list[dict]
     failing_only: dict[FacetName, list[dict]]
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(group["count"] for group in self.passing)
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
 
     def per_facet(self) -> dict[FacetName, dict]:
         """Each facet's counts per key among the groups that pass every choice but the facet's own."""
@@ -616,19 +621,13 @@ def search(*, user: visibility.User, query: SearchQuery, with_facets: bool = Tru
         counting = beside(_shared_groups, user, query)
         page = _results(user, query, chosen)
         groups = _partitioned(counting.result(), chosen)
-        page_count = _page_count(groups.total)
     else:
         groups = _partitioned(_shared_groups(user, query), chosen)
-        page_count = _page_count(groups.total)
-        if query.page > page_count:
-            raise PageOutOfRange(query.page, page_count)
+        if query.page > groups.page_count:
+            raise PageOutOfRange(query.page, groups.page_count)
         page = _results(user, query, chosen)
     facets = _facets(groups, query) if with_facets else ()
-    return SearchPage(datasets=page, total=groups.total, page=query.page, page_count=page_count, facets=facets)
-
-
-def _page_count(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
+    return SearchPage(datasets=page, total=groups.total, page=query.page, page_count=groups.page_count, facets=facets)
 
 
 def _results(user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset]) -> list[Dataset]:
