@@ -55,7 +55,8 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def shutdown() -> None:
-    """Close the helpers' connections and stop them (before a test database is dropped, or at process exit)."""
+    """Close the helpers' connections and stop them: before a test database is dropped (at process exit, the
+    connections close with the process)."""
     global _helper
     with _lock:
         helper, _helper = _helper, None
