@@ -293,7 +293,7 @@ def _accepts(facet: FacetName, values: frozenset, group: dict) -> bool:
 
 def _unfaceted_rows(user: visibility.User, query: SearchQuery) -> QuerySet[DatasetFacets]:
     """Facet rows of the datasets the visitor may see that match the text and parameter ranges (not the facets)."""
-    return _filtered(visibility.facet_rows_visible_to(user), query)
+    return visibility.facet_rows_visible_to(user).filter(_matches(query))
 
 
 def _unfaceted_parts(user: visibility.User, query: SearchQuery) -> list[QuerySet[DatasetFacets]]:
@@ -308,7 +308,8 @@ def _unfaceted_parts(user: visibility.User, query: SearchQuery) -> list[QuerySet
     else:
         visible = visibility.facet_rows_visible_to(user)
         parts = [visible.filter(counted_open=True), visible.filter(counted_open=False)]
-    return [_filtered(rows, query) for rows in parts]
+    matches = _matches(query)  # once: the text's terms are looked up in the index
+    return [rows.filter(matches) for rows in parts]
 
 
 def _as_literals(released: Q) -> Q:
@@ -319,14 +320,15 @@ def _as_literals(released: Q) -> Q:
     return Q(pk__in=ids) if len(ids) <= RELEASED_AS_LITERALS else released
 
 
-def _filtered(rows: QuerySet[DatasetFacets], query: SearchQuery) -> QuerySet[DatasetFacets]:
-    """The rows that match the parameter ranges and the text: what the PaNOSC scorer gives a score above 0, so
+def _matches(query: SearchQuery) -> Q:
+    """Rows that match the parameter ranges and the text: what the PaNOSC scorer gives a score above 0, so
     facets count exactly the results."""
+    matches = Q()
     for parameter_range in query.ranges:
-        rows = rows.filter(_range_filter(parameter_range))
+        matches &= _range_filter(parameter_range)
     if query.has_text:
-        rows = rows.filter(scoring.scored_q(SearchGroup.DATASETS, query.text))
-    return rows
+        matches &= scoring.scored_q(SearchGroup.DATASETS, query.text)
+    return matches
 
 
 def matching_datasets(*, user: visibility.User, query: SearchQuery) -> QuerySet[Dataset]:
