@@ -11,6 +11,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalogue.fair.admin import (
+    DatasetFairActionsMixin,
+    DocumentFairActionsMixin,
+    FairBandFilter,
+    PersonOrcidActionMixin,
+)
 from catalogue.models import (
     AccessGrant,
     AccessRequest,
@@ -85,10 +91,11 @@ class TechniqueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(PersonOrcidActionMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "orcid", "email", "user"]
     search_fields = ["full_name", "orcid", "email"]
     raw_id_fields = ["user"]
+    actions = ["set_orcid"]
 
 
 @admin.register(Affiliation)
@@ -172,9 +179,18 @@ class EmbargoStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(EmbargoActionsMixin, SimpleHistoryAdmin):
-    list_display = ["title", "pid", "instrument", "proposal", "creation_time", "access", "ingestion_state"]
-    list_filter = [EmbargoStatusFilter, "kind", "ingestion_state", "instrument__facility", "instrument", "file_format"]
+class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
+    list_display = ["title", "pid", "instrument", "proposal", "creation_time", "access", "ingestion_state", "fair"]
+    list_select_related = ["instrument__facility", "proposal", "fair_score"]
+    list_filter = [
+        EmbargoStatusFilter,
+        FairBandFilter,
+        "kind",
+        "ingestion_state",
+        "instrument__facility",
+        "instrument",
+        "file_format",
+    ]
     search_fields = ["title", "pid", "description", "proposal__proposal_number", "source_path"]
     date_hierarchy = "creation_time"
     autocomplete_fields = ["instrument", "samples", "techniques", "input_datasets"]
@@ -198,7 +214,16 @@ class DatasetAdmin(EmbargoActionsMixin, SimpleHistoryAdmin):
     ]
     exclude = ["raw_metadata"]
     inlines = [DataFileInline, ParameterInline]
-    actions = ["set_release_date", "open_now", "extend_embargo", "add_technique"]
+    actions = [
+        "set_release_date",
+        "open_now",
+        "extend_embargo",
+        "add_technique",
+        "add_keywords",
+        "set_licence",
+        "set_orcid",
+        "link_publication",
+    ]
     fieldsets = [
         (
             None,
@@ -295,9 +320,10 @@ class DatasetAdmin(EmbargoActionsMixin, SimpleHistoryAdmin):
         )
 
 
-class DocumentAdminBase(EmbargoActionsMixin, SimpleHistoryAdmin):
-    list_display = ["title", "proposal_number", "facility", "doi", "doi_state", "release_date"]
-    list_filter = [EmbargoStatusFilter, "kind", "facility", "doi_state", "licence"]
+class DocumentAdminBase(DocumentFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
+    list_display = ["title", "proposal_number", "facility", "doi", "doi_state", "release_date", "fair"]
+    list_select_related = ["facility", "fair_score"]
+    list_filter = [EmbargoStatusFilter, FairBandFilter, "kind", "facility", "doi_state", "licence"]
     search_fields = ["title", "pid", "proposal_number", "doi", "summary", "members__person__full_name"]
     readonly_fields = [
         "pid",
@@ -310,7 +336,7 @@ class DocumentAdminBase(EmbargoActionsMixin, SimpleHistoryAdmin):
     ]
     inlines = [MemberInline]
     filter_horizontal = ["access_groups"]
-    actions = ["set_release_date", "open_now", "extend_embargo"]
+    actions = ["set_release_date", "open_now", "extend_embargo", "set_licence", "set_orcid", "link_publication"]
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -73,6 +73,14 @@ def is_team_member(user: User, document: Document) -> bool:
     return user.is_authenticated and team_documents(user).filter(pk=document.pk).exists()
 
 
+def is_proposal_member(user: User, document: Document) -> bool:
+    """Whether the user is listed in the document's team (Member): who may edit its records from the landing pages.
+
+    Narrower than is_team_member, which also counts access grants and groups (people who may only read).
+    """
+    return user.is_authenticated and Member.objects.filter(document=document, person__user=user).exists()
+
+
 def _visible_q(user: User) -> Q:
     """The rule of datasets_visible_to, on the access columns a dataset and its facet row share."""
     if is_steward(user):
@@ -142,6 +150,17 @@ def can_view_document(user: User, document: Document) -> bool:
 def public_stub_only(user: User, document: Document) -> bool:
     """True when the caller may see only the public stub of a proposal with a DOI (the embargo case)."""
     return bool(document.doi) and not can_view_document(user, document)
+
+
+def documents_seen_whole(user: User, document_ids: list[int]) -> set[int]:
+    """The documents among these whose full record and every dataset the user may see.
+
+    A DOI's FAIR score sums over all its datasets, so it is shown only to those who see them all: an embargoed
+    dataset must not move a number the public reads.
+    """
+    hidden = Dataset.objects.exclude(_visible_q(user))
+    hides_one = Exists(hidden.filter(proposal=OuterRef("pk"))) | Exists(hidden.filter(collections=OuterRef("pk")))
+    return set(documents_visible_to(user).filter(pk__in=document_ids).exclude(hides_one).values_list("pk", flat=True))
 
 
 def can_see_personal_data(user: User, document: Document) -> bool:

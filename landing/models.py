@@ -1,6 +1,9 @@
-"""What the landing pages keep beside the catalogue: DataCite sync state, works citing a DOI, page-view counters."""
+"""What the landing pages keep beside the catalogue: DataCite sync state and page-view counters."""
 
 from django.db import models
+
+# Works related to a DOI moved to the catalogue (the FAIR score reads and fixes them); importable here as before.
+from catalogue.models import RelatedWork  # noqa: F401
 
 
 class DoiRegistration(models.Model):
@@ -17,40 +20,6 @@ class DoiRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"DataCite registration of {self.document_id}"
-
-
-class RelatedWork(models.Model):
-    """A paper or other work related to a DOI (a citation is evidenced reuse), recorded by a steward."""
-
-    class Relation(models.TextChoices):
-        IS_CITED_BY = "IsCitedBy", "is cited by"
-        IS_SUPPLEMENT_TO = "IsSupplementTo", "is supplement to"
-        IS_REFERENCED_BY = "IsReferencedBy", "is referenced by"
-        IS_DOCUMENTED_BY = "IsDocumentedBy", "is documented by"
-
-    class IdentifierType(models.TextChoices):
-        DOI = "DOI", "DOI"
-        URL = "URL", "URL"
-
-    document = models.ForeignKey("catalogue.Document", on_delete=models.CASCADE, related_name="related_works")
-    identifier = models.CharField(max_length=512, help_text="A DOI such as 10.1107/S1600577522001234, or a URL.")
-    identifier_type = models.CharField(max_length=8, choices=IdentifierType.choices, default=IdentifierType.DOI)
-    relation_type = models.CharField(max_length=32, choices=Relation.choices, default=Relation.IS_CITED_BY)
-    resource_type = models.CharField(max_length=32, blank=True, default="JournalArticle")
-    title = models.CharField(max_length=1024, blank=True)
-    by_outside_group = models.BooleanField(
-        default=True, help_text="Written by people outside the experiment team: counts as evidenced reuse."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["document", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "identifier", "relation_type"], name="related_work_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.document_id} {self.relation_type} {self.identifier}"
 
 
 class DocumentStatistics(models.Model):

@@ -10,8 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
 app = Celery("pancommons")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# catalogue.search.tasks sits below an app, where Django's app-based autodiscovery does not look.
-app.autodiscover_tasks(["catalogue.search"])
+# catalogue.search.tasks and catalogue.fair.tasks sit below an app, where app-based autodiscovery does not look.
+app.autodiscover_tasks(["catalogue.search", "catalogue.fair"])
 
 # Periodic work; django-celery-beat copies these entries into its tables, where stewards can pause or retime them.
 app.conf.beat_schedule = {
@@ -21,4 +21,7 @@ app.conf.beat_schedule = {
     "facet-counts": {"task": "catalogue.tasks.compact_facet_counts", "schedule": 300.0},
     # Safety net for openness changed by plain UPDATEs (withdrawals, bulk fixes); openings reindex at once.
     "search-reindex-stale-datasets": {"task": "catalogue.search.tasks.reindex_stale_datasets", "schedule": 600.0},
+    # FAIR scores: a first score for rows loaded without signals; the daily distribution for the dashboard.
+    "fair-score-unscored": {"task": "catalogue.fair.tasks.score_unscored", "schedule": 600.0},
+    "fair-daily-snapshot": {"task": "catalogue.fair.tasks.take_snapshot", "schedule": crontab(hour=0, minute=20)},
 }

@@ -205,6 +205,8 @@ CHECKSUM_ALGORITHM = env_choice("CHECKSUM_ALGORITHM", "blake2b", ("blake2b", "sh
 INGEST_WATCH_DIRS = env_list("INGEST_WATCH_DIRS", [])
 INGEST_STABLE_SECONDS = env_int("INGEST_STABLE_SECONDS", 30, minimum=0)
 INGEST_LARGE_FILE_BYTES = env_int("INGEST_LARGE_FILE_BYTES", 256 * 1024 * 1024, minimum=0)
+# FAIR score: a change touching at most this many datasets is rescored right after its commit, more by a worker.
+FAIR_INLINE_DATASETS = env_int("FAIR_INLINE_DATASETS", 200, minimum=0)
 PANOSC_NO_QUERY_SCORE = env_float("PANOSC_NO_QUERY_SCORE", 0.5)
 if not 0 < PANOSC_NO_QUERY_SCORE < 1:
     raise ConfigurationError("PANOSC_NO_QUERY_SCORE must lie strictly between 0 and 1")

@@ -11,6 +11,7 @@ admin.site.site_header = f"PaN Commons — {settings.HOME_FACILITY}"
 admin.site.site_title = "PaN Commons curation"
 
 urlpatterns = [
+    path("admin/fair/", include("catalogue.fair.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/ingest/", include("ingest.urls")),
     path("api/v1/", include("catalogue.api.urls")),

@@ -15,6 +15,7 @@ from catalogue.models import (
     Sample,
     Technique,
 )
+from catalogue.services import fair
 
 
 class FacilitySerializer(serializers.ModelSerializer):
@@ -120,6 +121,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         slug_field="short_name", queryset=Facility.objects.all(), required=False, allow_null=True
     )
     members = serializers.SerializerMethodField()
+    fair = serializers.SerializerMethodField(help_text="FAIR score with its checks; null until scored or if hidden.")
 
     class Meta:
         model = Document
@@ -140,10 +142,18 @@ class DocumentSerializer(serializers.ModelSerializer):
             "release_date_override",
             "open_now",
             "members",
+            "fair",
             "created_at",
             "modified_at",
         ]
         read_only_fields = ["doi_state", "release_date", "created_at", "modified_at"]
+
+    def get_fair(self, document: Document) -> dict | None:
+        """The DOI's FAIR score, for callers who see every dataset it sums over (catalogue.visibility)."""
+        if document.pk not in self.context.get("fair_document_ids", frozenset()):
+            return None
+        stored = getattr(document, "fair_score", None)
+        return fair.breakdown(stored).as_json() if stored is not None else None  # type: ignore[union-attr]
 
     def get_members(self, document: Document) -> list[dict]:
         team_ids = self.context.get("personal_data_document_ids", frozenset())
@@ -164,6 +174,7 @@ class DatasetSerializer(serializers.ModelSerializer):
     input_datasets = serializers.SlugRelatedField(
         slug_field="pid", many=True, queryset=Dataset.objects.all(), required=False
     )
+    fair = serializers.SerializerMethodField(help_text="FAIR score with its checks; null until first scored.")
 
     class Meta:
         model = Dataset
@@ -193,6 +204,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "open_now",
             "ingestion_state",
             "curated_fields",
+            "fair",
             "created_at",
             "modified_at",
         ]
@@ -205,3 +217,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "created_at",
             "modified_at",
         ]
+
+    def get_fair(self, dataset: Dataset) -> dict | None:
+        stored = getattr(dataset, "fair_score", None)
+        return fair.breakdown(stored).as_json() if stored is not None else None  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ class DatasetViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Dataset]:
         return (
             visibility.datasets_visible_to(self.request.user)
-            .select_related("proposal", "instrument")
+            .select_related("proposal", "instrument", "fair_score")
             .prefetch_related("techniques", "samples", "input_datasets")
             .order_by("title", "pid")
         )
@@ -48,7 +48,7 @@ class DocumentViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Document]:
         return (
             visibility.documents_visible_to(self.request.user)
-            .select_related("facility")
+            .select_related("facility", "fair_score")
             .prefetch_related("members__person", "members__affiliation")
             .order_by("title", "pid")
         )
@@ -58,7 +58,16 @@ class DocumentViewSet(viewsets.ModelViewSet):
         user = self.request.user
         context["personal_data_for_all"] = visibility.is_steward(user)
         context["personal_data_document_ids"] = frozenset(visibility.team_documents(user).values_list("pk", flat=True))
+        shown = getattr(self, "_page_ids", None)
+        if shown is None and self.lookup_field in self.kwargs:
+            shown = list(Document.objects.filter(pid=self.kwargs[self.lookup_field]).values_list("pk", flat=True))
+        context["fair_document_ids"] = frozenset(visibility.documents_seen_whole(user, shown or []))
         return context
+
+    def paginate_queryset(self, queryset: QuerySet[Document]) -> list[Document] | None:
+        page = super().paginate_queryset(queryset)
+        self._page_ids = [document.pk for document in (page if page is not None else queryset)]
+        return page
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         document = serializer.save()

@@ -4,9 +4,11 @@ from catalogue.models.datasets import Dataset, DatasetKind, IngestionState, Prev
 from catalogue.models.documents import Collection, Document, DocumentKind, DoiState, Proposal
 from catalogue.models.facets import DatasetFacets, FacetCountDelta, FacetGroup, TechniqueSet
 from catalogue.models.facilities import Facility, Instrument
+from catalogue.models.fair import DatasetFairScore, DocumentFairScore, FairGap, FairSnapshot
 from catalogue.models.files import DataFile
 from catalogue.models.parameters import Parameter
 from catalogue.models.people import AccessGrant, AccessRequest, Affiliation, Member, Person
+from catalogue.models.related_works import RelatedWork
 from catalogue.models.samples import Sample
 from catalogue.models.search import (
     DatasetPosting,
@@ -27,6 +29,7 @@ __all__ = [
     "DatasetPosting",
     "Dataset",
     "DatasetFacets",
+    "DatasetFairScore",
     "FacetCountDelta",
     "FacetGroup",
     "DatasetKind",
@@ -34,7 +37,10 @@ __all__ = [
     "Document",
     "DocumentPosting",
     "DocumentKind",
+    "DocumentFairScore",
     "Facility",
+    "FairGap",
+    "FairSnapshot",
     "IngestionState",
     "Instrument",
     "InstrumentPosting",
@@ -43,6 +49,7 @@ __all__ = [
     "Person",
     "Preview",
     "Proposal",
+    "RelatedWork",
     "Sample",
     "SearchGroup",
     "SearchIndexState",

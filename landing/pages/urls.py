@@ -3,7 +3,7 @@
 from django.contrib.sitemaps.views import index, sitemap
 from django.urls import path, register_converter
 
-from landing.pages import views
+from landing.pages import fair, views
 from landing.pages.sitemaps import SITEMAPS
 
 
@@ -31,6 +31,9 @@ urlpatterns = [
     path("linkset/doi/<path:doi>", views.doi_linkset, name="landing-doi-linkset"),
     path("linkset/datasets/<path:pid>", views.dataset_linkset, name="landing-dataset-linkset"),
     path("collections/new", views.collection_new, name="landing-collection-new"),
+    path("fair/datasets/<path:pid>", fair.dataset_score, name="fair-dataset-score"),
+    path("fair/doi/<path:doi>", fair.document_score, name="fair-document-score"),
+    path("fair/fix/<path:pid>", fair.member_fix, name="fair-member-fix"),
     path("about/carbon", views.carbon_methodology, name="landing-carbon-methodology"),
     path("sitemap.xml", index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"}, name="sitemap"),
     path("sitemap-<section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),

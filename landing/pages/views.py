@@ -17,7 +17,7 @@ from catalogue.models import Dataset, Document, DocumentKind, Preview
 from landing.datacite import metadata
 from landing.pages import negotiation
 from landing.portal.similar import similar_datasets
-from landing.services import carbon, citations, collections, exports, pages, signposting
+from landing.services import carbon, citations, collections, exports, fair, pages, signposting
 
 DOCUMENT_FORMATS = (*exports.FORMATS, negotiation.BIBLIOGRAPHY, negotiation.LINKSET_JSON, negotiation.LINKSET)
 DATASET_FORMATS = (
@@ -128,6 +128,8 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
         return _export(request, page, key, stem=stem)
     if request.method == "GET" and pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
         pages.count_document_view(document)
+    page.extra |= fair.document_panel(document=document, user=user)
+    page.extra["fair_json_url"] = reverse("fair-document-score", kwargs={"doi": document.doi})
     return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
 
 
@@ -167,6 +169,8 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     ):
         pages.count_dataset_view(dataset)
     page.extra["similar"] = list(similar_datasets(dataset=dataset, user=request.user, limit=6))
+    page.extra |= fair.dataset_panel(dataset=dataset, user=request.user)
+    page.extra["fair_json_url"] = reverse("fair-dataset-score", kwargs={"pid": dataset.pid})
     return _html(request, "landing/pages/dataset.html", page, linkset_url=linkset_url)
 
 

@@ -1,0 +1,155 @@
+"""The FAIR score in the curation admin: a score column and band filter on the dataset and document lists, and bulk
+actions for the common fixes (licence, keywords, ORCID iDs, related publication) that call curation services."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.html import format_html
+
+from catalogue.fair import forms as fair_forms
+from catalogue.fair.scoring import BANDS, band_of, band_range
+from catalogue.models import Dataset, Document, Person
+from catalogue.services import curation
+
+MAX_PEOPLE_IN_FORM = 200
+
+
+class FairBandFilter(admin.SimpleListFilter):
+    title = "FAIR score"
+    parameter_name = "fair"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        labels = [
+            (band, f"{band} (≥ {lowest:.2f})" if lowest else f"{band} (< {BANDS[-2][1]:.2f})") for band, lowest in BANDS
+        ]
+        return [*labels, ("unscored", "not scored yet")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "unscored":
+            return queryset.filter(fair_score__isnull=True)
+        if self.value() in {band for band, _ in BANDS}:
+            low, high = band_range(self.value())
+            return queryset.filter(fair_score__score__gte=low, fair_score__score__lt=high)
+        return queryset
+
+
+def _form_action(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    form: forms.Form,
+    apply: Callable[[forms.Form], str],
+) -> HttpResponse | None:
+    """An action that asks for a value first (admin/catalogue/action_form.html), then applies it."""
+    if form.is_bound and form.is_valid():
+        try:
+            model_admin.message_user(request, apply(form), messages.SUCCESS)
+        except curation.CurationError as error:
+            model_admin.message_user(request, str(error), messages.ERROR)
+        return None
+    context = {"form": form, "records": queryset, "action": action, "opts": model_admin.model._meta}
+    return render(request, "admin/catalogue/action_form.html", context)
+
+
+def _posted(request: HttpRequest) -> dict | None:
+    return request.POST if "apply" in request.POST else None
+
+
+def people_without_orcid(documents: QuerySet[Document]) -> list[Person]:
+    return list(
+        Person.objects.filter(memberships__document__in=documents, memberships__is_creator=True, orcid="")
+        .distinct()
+        .order_by("full_name")[:MAX_PEOPLE_IN_FORM]
+    )
+
+
+class FairActionsMixin:
+    """Score column and fixes shared by the dataset and document admins; `documents_of` maps a selection to the
+    proposals and collections whose fields the fix changes."""
+
+    def documents_of(self, queryset: QuerySet) -> QuerySet[Document]:
+        raise NotImplementedError
+
+    @admin.display(description="FAIR", ordering="fair_score__score")
+    def fair(self, record: Dataset | Document) -> str:
+        stored = getattr(record, "fair_score", None)
+        if stored is None:
+            return "—"
+        return format_html('<span title="{}">{}</span>', band_of(stored.score), f"{stored.score:.2f}")
+
+    @admin.action(description="FAIR fix: set the licence…")
+    def set_licence(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        def apply(form: forms.Form) -> str:
+            count = curation.set_licence(
+                documents=self.documents_of(queryset), licence=form.cleaned_data["licence"], by=request.user
+            )
+            return f"Licence set on {count} proposals or collections."
+
+        return _form_action(
+            self, request, queryset, action="set_licence", form=fair_forms.LicenceForm(_posted(request)), apply=apply
+        )
+
+    @admin.action(description="FAIR fix: link a related publication…")
+    def link_publication(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        def apply(form: forms.Form) -> str:
+            count = curation.link_publication(
+                documents=self.documents_of(queryset),
+                identifier=form.cleaned_data["identifier"],
+                title=form.cleaned_data["title"],
+                relation=form.cleaned_data["relation"],
+                by=request.user,
+            )
+            return f"Publication linked to {count} proposals or collections."
+
+        form = fair_forms.PublicationForm(_posted(request))
+        return _form_action(self, request, queryset, action="link_publication", form=form, apply=apply)
+
+    @admin.action(description="FAIR fix: add the creators' ORCID iDs…")
+    def set_orcid(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        people = people_without_orcid(self.documents_of(queryset))
+        if not people:
+            self.message_user(request, "Every creator of these records has an ORCID iD.", messages.INFO)  # type: ignore[attr-defined]
+            return None
+
+        def apply(form: forms.Form) -> str:
+            return f"ORCID iDs set for {curation.set_orcids(orcids=form.orcids(), by=request.user)} people."  # type: ignore[attr-defined]
+
+        form = fair_forms.OrcidForm(_posted(request), people=people)
+        return _form_action(self, request, queryset, action="set_orcid", form=form, apply=apply)
+
+
+class DatasetFairActionsMixin(FairActionsMixin):
+    def documents_of(self, queryset: QuerySet[Dataset]) -> QuerySet[Document]:
+        return Document.objects.filter(pk__in=queryset.values("proposal"))
+
+    @admin.action(description="FAIR fix: add keywords…")
+    def add_keywords(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> HttpResponse | None:
+        def apply(form: forms.Form) -> str:
+            count = curation.add_keywords(datasets=queryset, keywords=form.cleaned_data["keywords"], by=request.user)
+            return f"Keywords added to {count} datasets."
+
+        form = fair_forms.KeywordsForm(_posted(request))
+        return _form_action(self, request, queryset, action="add_keywords", form=form, apply=apply)
+
+
+class DocumentFairActionsMixin(FairActionsMixin):
+    def documents_of(self, queryset: QuerySet[Document]) -> QuerySet[Document]:
+        return queryset
+
+
+class PersonOrcidActionMixin:
+    @admin.action(description="FAIR fix: add ORCID iDs…")
+    def set_orcid(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse | None:
+        people = list(queryset.order_by("full_name")[:MAX_PEOPLE_IN_FORM])
+
+        def apply(form: forms.Form) -> str:
+            return f"ORCID iDs set for {curation.set_orcids(orcids=form.orcids(), by=request.user)} people."  # type: ignore[attr-defined]
+
+        form = fair_forms.OrcidForm(_posted(request), people=people)
+        return _form_action(self, request, queryset, action="set_orcid", form=form, apply=apply)  # type: ignore[arg-type]

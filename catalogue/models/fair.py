@@ -1,0 +1,112 @@
+"""Stored FAIR scores of datasets and DOIs, the gaps the stewards' worklist sums, and daily snapshots.
+
+catalogue.fair defines the checks and computes the scores; services.fair writes these rows when a dataset, its
+proposal, its people or its files change. The rows carry copies of the keys stewards group by (facility,
+instrument, proposal), so the admin, the worklist and the dashboard read narrow rows and indexes, never the
+kilobyte-wide dataset rows.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class FairScoreBase(models.Model):
+    score = models.FloatField(help_text="0 to 1: the weighted share of the FAIR checks passed.")
+    # {check key: [earned 0..1 or null when not applicable, what is missing]}
+    results = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class DatasetFairScore(FairScoreBase):
+    dataset = models.OneToOneField(
+        "catalogue.Dataset", primary_key=True, on_delete=models.CASCADE, related_name="fair_score"
+    )
+    proposal = models.ForeignKey("catalogue.Document", on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey(
+        "catalogue.Instrument", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    facility = models.ForeignKey(
+        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            # The admin sorts and filters by band on it; the dashboard's histograms read it alone.
+            models.Index(fields=["score", "dataset"], name="fair_dataset_score"),
+            models.Index(fields=["facility", "instrument", "score"], name="fair_dataset_instrument"),
+        ]
+
+    def __str__(self) -> str:
+        return f"FAIR {self.score:.2f} of dataset {self.dataset_id}"
+
+
+class DocumentFairScore(FairScoreBase):
+    document = models.OneToOneField(
+        "catalogue.Document", primary_key=True, on_delete=models.CASCADE, related_name="fair_score"
+    )
+    facility = models.ForeignKey(
+        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["score", "document"], name="fair_document_score")]
+
+    def __str__(self) -> str:
+        return f"FAIR {self.score:.2f} of document {self.document_id}"
+
+
+class FairGap(models.Model):
+    """One check a dataset does not fully pass, with the score it would gain: the rows the worklist sums."""
+
+    dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+")
+    check_key = models.CharField(max_length=32)
+    gain = models.FloatField(help_text="What the dataset's score rises by once the check passes.")
+    proposal = models.ForeignKey("catalogue.Document", on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey(
+        "catalogue.Instrument", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    facility = models.ForeignKey(
+        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "check_key"], name="fair_gap_unique")]
+        indexes = [
+            # Covering: the worklist groups by check and proposal and sums the gains from the index alone.
+            models.Index(
+                fields=["facility", "check_key", "proposal"], include=["instrument", "gain"], name="fair_gap_worklist"
+            ),
+            models.Index(fields=["proposal", "check_key"], name="fair_gap_proposal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dataset {self.dataset_id} misses {self.check_key} (+{self.gain:.2f})"
+
+
+class FairSnapshot(models.Model):
+    """The distribution of one instrument's dataset scores on one day (a daily beat task writes them)."""
+
+    day = models.DateField()
+    facility = models.ForeignKey(
+        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    instrument = models.ForeignKey(
+        "catalogue.Instrument", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    datasets = models.PositiveIntegerField()
+    mean = models.FloatField()
+    histogram = ArrayField(models.PositiveIntegerField(), help_text="Datasets per tenth of the score, 0–0.1 first.")
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "facility", "instrument"], nulls_distinct=False, name="fair_snapshot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.datasets} datasets, mean {self.mean:.2f}"
