@@ -53,7 +53,10 @@ FAILURES = {
     "retrievable": (lambda d: DataFile.objects.filter(dataset=d).update(is_missing=True), 0.0),
     "machine_readable": (lambda d: _update_proposal(d, doi=None, doi_state=DoiState.NONE), 0.5),
     "panet": (lambda d: Technique.objects.filter(datasets=d).update(panet_id=None), 0.0),
-    "orcid": (lambda d: Person.objects.filter(pk=Member.objects.filter(document=d.proposal)[0].person_id).update(orcid=""), 0.5),
+    "orcid": (
+        lambda d: Person.objects.filter(pk=Member.objects.filter(document=d.proposal)[0].person_id).update(orcid=""),
+        0.5,
+    ),
     "ror": (lambda d: Member.objects.filter(document=d.proposal).update(affiliation=None), 0.0),
     "publication": (lambda d: RelatedWork.objects.filter(document=d.proposal).delete(), 0.0),
     "inputs": (lambda d: _set(d, kind="derived"), 0.0),

@@ -1,0 +1,125 @@
+"""The stored FAIR scores follow every kind of change: REST API edits, admin actions, ingestion of a sample file,
+embargo release by the opening service, and a person's ORCID iD on many datasets through the Celery task."""
+
+import json
+from datetime import timedelta
+
+import pytest
+import redis
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from catalogue.fair import tasks
+from catalogue.models import Dataset, DatasetFairScore, Document, DocumentFairScore, Person
+from catalogue.services import fair, opening
+from tests.factories import DatasetFactory, MemberFactory, PersonFactory
+
+
+def stored(dataset: Dataset) -> DatasetFairScore:
+    return DatasetFairScore.objects.get(dataset=dataset)
+
+
+def test_rest_api_edit_rescores_the_dataset_and_its_doi(
+    complete_dataset, steward_client, django_capture_on_commit_callbacks
+):
+    Dataset.objects.filter(pk=complete_dataset.pk).update(description="")
+    fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
+    before = stored(complete_dataset).score
+    with django_capture_on_commit_callbacks(execute=True):
+        response = steward_client.patch(
+            f"/api/v1/datasets/{complete_dataset.pid}/",
+            {"description": "Small-angle scattering of a hydrating cement paste followed over 36 hours."},
+            content_type="application/json",
+        )
+    assert response.status_code == 200
+    assert before == pytest.approx(92 / 98, abs=1e-4)  # raw data: the inputs check is out of the total
+    assert stored(complete_dataset).score == 1.0
+    assert DocumentFairScore.objects.filter(document=complete_dataset.proposal).exists()
+    assert response.json()["fair"]["band"] in ("good", "excellent")  # the API carries the score
+
+
+def test_admin_bulk_action_adds_keywords_audited_and_rescored(
+    complete_dataset, steward, steward_client, django_capture_on_commit_callbacks
+):
+    Dataset.objects.filter(pk=complete_dataset.pk).update(keywords=[])
+    fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
+    assert stored(complete_dataset).results["keywords"][0] == 0
+    url = reverse("admin:catalogue_dataset_changelist")
+    form = steward_client.post(url, {"action": "add_keywords", "_selected_action": [complete_dataset.pk]})
+    assert form.status_code == 200 and b"keywords" in form.content
+    with django_capture_on_commit_callbacks(execute=True):
+        done = steward_client.post(
+            url,
+            {
+                "action": "add_keywords",
+                "_selected_action": [complete_dataset.pk],
+                "apply": "1",
+                "keywords": "cement, SAXS",
+            },
+        )
+    assert done.status_code == 302
+    complete_dataset.refresh_from_db()
+    assert complete_dataset.keywords == ["cement", "SAXS"] and "keywords" in complete_dataset.curated_fields
+    assert stored(complete_dataset).results["keywords"][0] == 1
+    assert complete_dataset.history.first().history_user == steward
+
+
+def test_admin_action_with_a_bad_orcid_changes_nothing(complete_dataset, steward_client):
+    Person.objects.filter(memberships__document=complete_dataset.proposal).update(orcid="")
+    person = Person.objects.filter(memberships__document=complete_dataset.proposal).first()
+    response = steward_client.post(
+        reverse("admin:catalogue_dataset_changelist"),
+        {
+            "action": "set_orcid",
+            "_selected_action": [complete_dataset.pk],
+            "apply": "1",
+            f"orcid_{person.pk}": "0000-0002-1825-0098",
+        },
+    )
+    assert response.status_code == 200 and b"check digit" in response.content
+    person.refresh_from_db()
+    assert person.orcid == ""
+
+
+def test_embargo_release_by_the_opening_service_makes_the_data_findable(db, django_capture_on_commit_callbacks):
+    dataset = DatasetFactory(embargoed=True)
+    fair.recompute(fair.Changed(datasets=(dataset.pk,)))
+    assert stored(dataset).results["searchable"][0] == 0
+    past = timezone.now() - timedelta(minutes=1)
+    Dataset.objects.filter(pk=dataset.pk).update(release_date=past)
+    Document.objects.filter(pk=dataset.proposal_id).update(release_date=past)
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = opening.open_due()
+    assert [o.document.pk for o in opened] == [dataset.proposal_id]
+    assert stored(dataset).results["searchable"][0] == 1
+
+
+@pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis")
+def test_an_orcid_on_many_datasets_is_rescored_by_the_celery_task(db, settings, django_capture_on_commit_callbacks):
+    settings.FAIR_INLINE_DATASETS = 3
+    person = PersonFactory(orcid="")
+    proposal = MemberFactory(person=person).document
+    datasets = [DatasetFactory(proposal=proposal) for _ in range(5)]
+    fair.recompute(fair.Changed(documents=(proposal.pk,)))
+    assert {stored(d).results["orcid"][0] for d in datasets} == {0}
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery")
+    person.orcid = "0000-0002-1825-0097"
+    with django_capture_on_commit_callbacks(execute=True):
+        person.save()
+    assert {stored(d).results["orcid"][0] for d in datasets} == {0}  # five datasets: more than inline
+    message = json.loads(broker.rpop("celery"))
+    assert message["headers"]["task"] == "catalogue.fair.tasks.recompute_scores"
+    import base64
+
+    args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+    assert tasks.recompute_scores(*args, **kwargs) == {"datasets": 5, "documents": 1}
+    assert {stored(d).results["orcid"][0] for d in datasets} == {1}
+
+
+def test_sweep_scores_rows_loaded_without_signals(db):
+    dataset = DatasetFactory()
+    DatasetFairScore.objects.all().delete()
+    result = fair.score_unscored()
+    assert result.datasets >= 1 and DatasetFairScore.objects.filter(dataset=dataset).exists()
