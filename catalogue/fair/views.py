@@ -44,9 +44,11 @@ def _facility(request: HttpRequest) -> Facility | None:
 
 def _edit_url(item: fair.WorkItem) -> str:
     """Where a steward fixes an item: the fix page, or the records to edit one by one."""
+    owner = CHECKS_BY_KEY[item.check].owner
+    if owner in (Owner.PERSON, Owner.AFFILIATION) and item.lacking is None:  # nobody listed yet: edit the team
+        return reverse("admin:catalogue_proposal_change", args=[item.proposal_id])
     if item.check in FORM_FIXES and item.proposal_id:
         return reverse("fair-fix", kwargs={"check": item.check, "proposal_id": item.proposal_id})
-    owner = CHECKS_BY_KEY[item.check].owner
     if owner == Owner.INSTRUMENT and item.instrument_id:
         return reverse("admin:catalogue_instrument_change", args=[item.instrument_id])
     if owner == Owner.AFFILIATION:

@@ -215,6 +215,7 @@ class WorkItem:
     datasets: int
     edits: int
     gain: float  # summed over the datasets
+    lacking: int | None = None  # people without ORCID iD / affiliations without ROR id; None: nobody is listed
     proposal_label: str = ""
     instrument_label: str = ""
 
@@ -236,16 +237,20 @@ class WorkItem:
         target = f"instrument {self.instrument_label}" if self.instrument_id else f"proposal {self.proposal_label}"
         owner = CHECKS_BY_KEY[self.check].owner
         if owner == Owner.PERSON:
+            if self.lacking is None:
+                return f"list the creators of {target}, with their ORCID iDs"
             return f"add ORCID iDs for {self.edits} {'person' if self.edits == 1 else 'people'} of {target}"
         if owner == Owner.AFFILIATION:
+            if self.lacking is None:
+                return f"give the creators of {target} their affiliations, with ROR ids"
             return f"add ROR ids for {self.edits} affiliation{'s' if self.edits != 1 else ''} of {target}"
         if owner == Owner.PROPOSAL:
-            return f"{self.name.lower()}: edit {target}"
+            return f"{self.name}: edit {target}"
         if owner == Owner.INSTRUMENT:
-            return f"{self.name.lower()}: register {target}"
+            return f"{self.name}: register {target}"
         if self.edits == 1:
-            return f"{self.name.lower()}: one bulk action on the {self.datasets} datasets of {target}"
-        return f"{self.name.lower()}: edit {self.edits} datasets of {target}"
+            return f"{self.name}: one bulk action on the {self.datasets} datasets of {target}"
+        return f"{self.name}: edit {self.edits} datasets of {target}"
 
 
 _WORKLIST_SQL = """
@@ -277,12 +282,13 @@ items AS (
         WHEN g.check_key = 'orcid' THEN COALESCE(people.n, 1)
         WHEN g.check_key = 'ror' THEN COALESCE(affiliations.n, 1)
         WHEN g.check_key = ANY(%(per_dataset)s) THEN g.datasets
-        ELSE 1 END) AS edits
+        ELSE 1 END) AS edits,
+        CASE g.check_key WHEN 'orcid' THEN people.n WHEN 'ror' THEN affiliations.n END AS lacking
     FROM groups g
     LEFT JOIN people ON g.check_key = 'orcid' AND people.document_id = g.proposal_id
     LEFT JOIN affiliations ON g.check_key = 'ror' AND affiliations.document_id = g.proposal_id
 )
-SELECT i.check_key, i.proposal_id, i.instrument_id, i.datasets, i.edits, i.gain,
+SELECT i.check_key, i.proposal_id, i.instrument_id, i.datasets, i.edits, i.gain, i.lacking,
        COALESCE(NULLIF(d.proposal_number, ''), d.pid), ins.name
 FROM items i
 LEFT JOIN catalogue_document d ON d.id = i.proposal_id
@@ -313,10 +319,11 @@ def worklist(*, facility_id: int | None = None, limit: int = 30) -> list[WorkIte
             datasets=datasets,
             edits=edits,
             gain=gain,
+            lacking=lacking,
             proposal_label=proposal_label or "",
             instrument_label=instrument_label or "",
         )
-        for check, proposal, instrument, datasets, edits, gain, proposal_label, instrument_label in rows
+        for check, proposal, instrument, datasets, edits, gain, lacking, proposal_label, instrument_label in rows
     ]
 
 
