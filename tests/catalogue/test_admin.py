@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue.models import AccessGrant, AccessRequest, Dataset
+from catalogue.models import AccessGrant, AccessRequest, Dataset, RelatedWork
 from tests.factories import (
     CollectionFactory,
     DataFileFactory,
@@ -32,6 +32,7 @@ def catalogue_rows(proposal):
     requester = UserFactory(username="requester")
     AccessGrant.objects.create(document=proposal, user=requester)
     AccessRequest.objects.create(document=proposal, user=requester, reason="to compare with our SANS data")
+    RelatedWork.objects.create(document=proposal, identifier="10.1107/S1600577522001234", title="Our paper")
     return dataset
 
 
