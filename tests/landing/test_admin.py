@@ -29,6 +29,6 @@ def test_curators_see_datacite_errors_and_can_queue_a_new_attempt(
 
 def test_related_works_admin_pages_load(steward_client, open_proposal):
     work = RelatedWork.objects.create(document=open_proposal, identifier="10.1107/S1600577522001234")
-    assert steward_client.get("/admin/landing/relatedwork/").status_code == 200
-    assert steward_client.get(f"/admin/landing/relatedwork/{work.pk}/change/").status_code == 200
-    assert steward_client.get("/admin/landing/relatedwork/add/").status_code == 200
+    assert steward_client.get("/admin/catalogue/relatedwork/").status_code == 200
+    assert steward_client.get(f"/admin/catalogue/relatedwork/{work.pk}/change/").status_code == 200
+    assert steward_client.get("/admin/catalogue/relatedwork/add/").status_code == 200
