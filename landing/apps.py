@@ -72,6 +72,9 @@ class LandingConfig(AppConfig):
     def ready(self) -> None:
         from catalogue import signals
         from catalogue.models import Collection, Dataset, Document, Member, Proposal
+        from landing.graph import receivers as graph_receivers
+
+        graph_receivers.connect()
 
         signals.dataset_recorded.connect(_on_dataset_recorded, dispatch_uid="landing-mint-doi")
         # The opening service claims records with a conditional UPDATE (no post_save) and sends these instead.

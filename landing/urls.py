@@ -7,4 +7,5 @@ urlpatterns = [
     # Before the landing pages: /datasets/<path:pid> would otherwise swallow the download routes below it.
     path("", include("landing.access.urls")),
     path("", include("landing.pages.urls")),
+    path("", include("landing.graph.urls")),
 ]

@@ -10,8 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
 app = Celery("pancommons")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# catalogue.search.tasks and catalogue.fair.tasks sit below an app, where app-based autodiscovery does not look.
-app.autodiscover_tasks(["catalogue.search", "catalogue.fair"])
+# Task modules below an app (catalogue.search, catalogue.fair, landing.graph), where app-based autodiscovery does
+# not look.
+app.autodiscover_tasks(["catalogue.search", "catalogue.fair", "landing.graph"])
 
 # Periodic work; django-celery-beat copies these entries into its tables, where stewards can pause or retime them.
 app.conf.beat_schedule = {
@@ -24,4 +25,6 @@ app.conf.beat_schedule = {
     # FAIR scores: a first score for rows loaded without signals; the daily distribution for the dashboard.
     "fair-score-unscored": {"task": "catalogue.fair.tasks.score_unscored", "schedule": 600.0},
     "fair-daily-snapshot": {"task": "catalogue.fair.tasks.take_snapshot", "schedule": crontab(hour=0, minute=20)},
+    # Embargoes that ran out without a write, withdrawals by plain UPDATE: the graph store follows within minutes.
+    "graph-refresh-recent": {"task": "landing.graph.tasks.refresh_recent", "schedule": 600.0},
 }

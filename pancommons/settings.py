@@ -275,3 +275,8 @@ DATACITE_BACKOFF_SECONDS = 1.0
 PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
 # A pathological filter fails fast with 503 instead of holding a worker; the federation has given up by then.
 PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minimum=100)
+
+# --- Knowledge graph (landing.graph): the Oxigraph store /sparql reads, shared by web and worker processes -----------
+GRAPH_STORE_DIR = env_path("GRAPH_STORE_DIR", VAR_DIR / "graph")
+SPARQL_TIMEOUT_SECONDS = env_float("SPARQL_TIMEOUT_SECONDS", 10.0)
+SPARQL_MAX_RESULTS = env_int("SPARQL_MAX_RESULTS", 10_000, minimum=1)

@@ -1,7 +1,9 @@
-"""Content negotiation on the landing URLs (landing-doi.md §2.6): ?format= first, then the Accept header."""
+"""Content negotiation on the landing URLs (landing-doi.md §2.6): ?format= first, then the Accept header (with
+the DCAT profile of JSON-LD by `profile=` or `Accept-Profile`, W3C dx-prof-conneg)."""
 
 from django.http import HttpRequest
 
+from landing.graph import formats as rdf
 from landing.services.exports import FORMATS
 
 HTML = "html"
@@ -15,6 +17,7 @@ EXTRA_TYPES = {
     "application/linkset": LINKSET,
     # Older clients ask for JSON-LD as plain JSON-LD's parent types.
     "application/vnd.schemaorg.ld+json": "jsonld",
+    **rdf.RDF_MEDIA_TYPES,
 }
 
 
@@ -22,23 +25,26 @@ class NotAcceptable(ValueError):
     pass
 
 
-def _media_ranges(accept: str) -> list[str]:
-    """Media ranges of an Accept header, best first (stable for equal quality)."""
+def media_ranges(accept: str) -> list[tuple[str, str]]:
+    """(media range, its profile parameter) of an Accept header, best first (stable for equal quality)."""
     ranges = []
     for position, part in enumerate(accept.split(",")):
         pieces = [piece.strip() for piece in part.split(";")]
         if not pieces[0]:
             continue
         quality = 1.0
+        profile = ""
         for parameter in pieces[1:]:
             if parameter.startswith("q="):
                 try:
                     quality = float(parameter[2:])
                 except ValueError:
                     quality = 0.0
+            elif parameter.lower().startswith("profile="):
+                profile = parameter[len("profile=") :].strip('"')
         if quality > 0:
-            ranges.append((-quality, position, pieces[0].lower()))
-    return [media for _, _, media in sorted(ranges)]
+            ranges.append((-quality, position, pieces[0].lower(), profile))
+    return [(media, profile) for _, _, media, profile in sorted(ranges)]
 
 
 def negotiate(request: HttpRequest, *, available: tuple[str, ...]) -> str:
@@ -53,7 +59,10 @@ def negotiate(request: HttpRequest, *, available: tuple[str, ...]) -> str:
     accept = request.headers.get("Accept", "")
     if not accept.strip():
         return HTML
-    for media in _media_ranges(accept):
+    profiles = request.headers.get("Accept-Profile", "")
+    for media, profile in media_ranges(accept):
+        if media == rdf.JSON_LD and "dcat" in available and rdf.is_dcat_profile(f"{profile} {profiles}"):
+            return "dcat"
         if media in HTML_TYPES or media in ("*/*", "text/*"):
             return HTML
         if media in by_type:

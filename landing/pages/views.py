@@ -15,17 +15,27 @@ from django.views.decorators.http import require_http_methods, require_safe
 from catalogue import visibility
 from catalogue.models import Dataset, Document, DocumentKind, Preview
 from landing.datacite import metadata
+from landing.graph import formats as graph_formats
+from landing.graph import views as graph_views
+from landing.graph.describe import Entity
 from landing.pages import negotiation
 from landing.portal.similar import similar_datasets
 from landing.services import carbon, citations, collections, exports, fair, pages, signposting
 
-DOCUMENT_FORMATS = (*exports.FORMATS, negotiation.BIBLIOGRAPHY, negotiation.LINKSET_JSON, negotiation.LINKSET)
+DOCUMENT_FORMATS = (
+    *exports.FORMATS,
+    negotiation.BIBLIOGRAPHY,
+    negotiation.LINKSET_JSON,
+    negotiation.LINKSET,
+    *graph_formats.RDF_FORMATS,
+)
 DATASET_FORMATS = (
     *exports.CITATION_FORMATS,
     "jsonld",
     negotiation.BIBLIOGRAPHY,
     negotiation.LINKSET_JSON,
     negotiation.LINKSET,
+    *graph_formats.RDF_FORMATS,
 )
 
 
@@ -121,9 +131,11 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
         key = negotiation.negotiate(request, available=DOCUMENT_FORMATS)
     except negotiation.NotAcceptable as error:
         return _not_acceptable(error)
+    stem = document.doi.replace("/", "_")
+    if key in graph_formats.RDF_FORMATS:
+        return graph_views.entity_rdf(Entity("document", document.pk), key, stem=stem)
     page = pages.document_page(document=document, user=user)
     linkset_url = reverse("landing-doi-linkset", kwargs={"doi": document.doi})
-    stem = document.doi.replace("/", "_")
     if key != negotiation.HTML:
         return _export(request, page, key, stem=stem)
     if request.method == "GET" and pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
@@ -159,6 +171,8 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
         key = negotiation.negotiate(request, available=DATASET_FORMATS)
     except negotiation.NotAcceptable as error:
         return _not_acceptable(error)
+    if key in graph_formats.RDF_FORMATS:
+        return graph_views.entity_rdf(Entity("dataset", dataset.pk), key, stem=dataset.pid.replace("/", "_"))
     page = pages.dataset_page(dataset=dataset, user=request.user)
     linkset_url = reverse("landing-dataset-linkset", kwargs={"pid": dataset.pid})
     if key != negotiation.HTML:

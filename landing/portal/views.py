@@ -13,6 +13,10 @@ from django.views.decorators.http import require_safe
 
 from catalogue import panet
 from catalogue.models import Dataset, Instrument
+from landing.graph import formats as graph_formats
+from landing.graph import views as graph_views
+from landing.graph.describe import Entity
+from landing.pages import negotiation
 from landing.portal import browse, forms, search
 
 BROWSE_PAGE_SIZE = 20
@@ -163,6 +167,12 @@ def proposal_page(request: HttpRequest, pid: str) -> HttpResponse:
 @require_safe
 def instrument_page(request: HttpRequest, pid: str) -> HttpResponse:
     instrument = get_object_or_404(Instrument.objects.select_related("facility"), pid=pid)
+    try:
+        key = negotiation.negotiate(request, available=tuple(graph_formats.RDF_FORMATS))
+    except negotiation.NotAcceptable:
+        key = negotiation.HTML  # the page as before: its RDF forms are optional
+    if key != negotiation.HTML:
+        return graph_views.entity_rdf(Entity("instrument", instrument.pk), key, stem=f"instrument-{instrument.pk}")
     datasets = browse.datasets_of_instrument(user=request.user, instrument=instrument)
     per_year = browse.datasets_per_year(datasets)
     peak = max((count for _, count in per_year), default=0)

@@ -1,0 +1,642 @@
+"""The catalogue as DCAT-AP 3 RDF: one description per public entity, derived from the DataCite record of
+landing.datacite.metadata and the rows the landing page shows, always as the anonymous public sees them.
+
+Public entities (access-policy.md): the site's catalogue with its data services, every DOI (an embargoed proposal's
+DOI as its public stub), every open dataset, every instrument. Anything else is absent: `describe` returns None.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+
+from catalogue import panet, visibility
+from catalogue.models import Dataset, Document, DocumentKind, Facility, Instrument, Parameter
+from catalogue.services import downloads
+from landing.datacite import metadata
+from landing.datacite.metadata import ANONYMOUS, Record
+from landing.graph.vocabulary import (
+    ADMS,
+    CHECKSUM_ALGORITHMS,
+    EU_ACCESS_RIGHT,
+    EU_FILE_TYPE,
+    EU_LANGUAGE,
+    GEOSPARQL,
+    NEXUS_FORMAT,
+    ORG,
+    PANET,
+    PANET_SCHEME,
+    PREFIXES,
+    QUDT,
+    QUDT_UNITS,
+    SCHEMA,
+    SOSA,
+    SPDX,
+    definition_iri,
+    media_type_iri,
+)
+from landing.services.pages import citing_document
+
+ZIP_MEDIA_TYPE = "application/zip"
+# Standards the data services implement, as the IRIs their specifications are published under.
+PANOSC_API_SPEC = "https://github.com/panosc-eu/search-api"
+OAI_PMH_SPEC = "http://www.openarchives.org/OAI/2.0/openarchivesprotocol.htm"
+SPARQL_PROTOCOL_SPEC = "https://www.w3.org/TR/sparql11-protocol/"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A public entity of the graph: its kind ("catalogue", "document", "dataset", "instrument") and row id."""
+
+    kind: str
+    pk: int = 0
+
+    def as_key(self) -> str:
+        return f"{self.kind}:{self.pk}"
+
+    @classmethod
+    def from_key(cls, key: str) -> "Entity":
+        kind, _, pk = key.partition(":")
+        return cls(kind=kind, pk=int(pk or 0))
+
+
+CATALOGUE = Entity("catalogue")
+
+
+@dataclass(frozen=True)
+class Description:
+    """The RDF of one entity: its IRI and every triple its page states (links to other entities as bare IRIs)."""
+
+    iri: URIRef
+    graph: Graph
+
+
+def new_graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+# --- IRIs -------------------------------------------------------------------------------------------------------
+
+
+def catalogue_iri() -> URIRef:
+    return URIRef(metadata.site_url(reverse("graph-catalogue")))
+
+
+def document_iri(doi: str) -> URIRef:
+    return URIRef(metadata.site_url(reverse("landing-doi", kwargs={"doi": doi})))
+
+
+def dataset_iri(pid: str) -> URIRef:
+    return URIRef(metadata.site_url(reverse("landing-dataset", kwargs={"pid": pid})))
+
+
+def instrument_iri(pid: str) -> URIRef:
+    return URIRef(metadata.site_url(reverse("portal:instrument", kwargs={"pid": pid})))
+
+
+def service_iris() -> dict[str, URIRef]:
+    """The data services of the site: the PaNOSC Search API, OAI-PMH and SPARQL endpoints."""
+    return {
+        "panosc": URIRef(metadata.site_url("/panosc-api")),
+        "oai": URIRef(metadata.site_url("/oai")),
+        "sparql": URIRef(metadata.site_url(reverse("graph-sparql"))),
+    }
+
+
+# --- Which entities are public ------------------------------------------------------------------------------
+
+
+def public_documents() -> Any:
+    """DOIs with a landing page for anyone: proposals (an embargoed one as its stub) and visible collections."""
+    collections = visibility.documents_visible_to(ANONYMOUS).filter(kind=DocumentKind.COLLECTION).values("pk")
+    return Document.objects.filter(doi__isnull=False, withdrawn_at__isnull=True).filter(
+        ~Q(kind=DocumentKind.COLLECTION) | Q(pk__in=collections)
+    )
+
+
+def public_entities() -> Iterator[Entity]:
+    """Every public entity, streamed in id order (the catalogue first)."""
+    yield CATALOGUE
+    for kind, queryset in (
+        ("document", public_documents()),
+        ("dataset", visibility.open_datasets()),
+        ("instrument", visibility.public_instruments()),
+    ):
+        for pk in queryset.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=2000):
+            yield Entity(kind, pk)
+
+
+def describe(entity: Entity) -> Description | None:
+    """The entity's RDF, or None when it is not (or no longer) public."""
+    if entity.kind == "catalogue":
+        return describe_catalogue()
+    if entity.kind == "document":
+        document = public_documents().select_related("facility").filter(pk=entity.pk).first()
+        return describe_document(document) if document is not None else None
+    if entity.kind == "dataset":
+        dataset = (
+            visibility.open_datasets()
+            .select_related("proposal__facility", "instrument__facility")
+            .filter(pk=entity.pk)
+            .first()
+        )
+        return describe_dataset(dataset) if dataset is not None else None
+    if entity.kind == "instrument":
+        instrument = visibility.public_instruments().select_related("facility").filter(pk=entity.pk).first()
+        return describe_instrument(instrument) if instrument is not None else None
+    raise ValueError(f"unknown entity kind {entity.kind!r}")
+
+
+# --- Shared pieces --------------------------------------------------------------------------------------------
+
+
+def _literal_date(value: str) -> Literal:
+    return Literal(value, datatype=XSD.date)
+
+
+def _moment(value: datetime | date) -> Literal:
+    if isinstance(value, datetime):
+        return Literal(value.isoformat(), datatype=XSD.dateTime)
+    return Literal(value.isoformat(), datatype=XSD.date)
+
+
+def _typed(graph: Graph, node: URIRef, kind: URIRef, **labels: str) -> URIRef:
+    graph.add((node, RDF.type, kind))
+    for predicate, text in labels.items():
+        graph.add((node, {"title": DCTERMS.title, "label": RDFS.label, "name": FOAF.name}[predicate], Literal(text)))
+    return node
+
+
+def _resource(graph: Graph, url: str) -> URIRef:
+    """A web resource named as a link target (DCAT-AP asks for rdfs:Resource)."""
+    return _typed(graph, URIRef(url), RDFS.Resource)
+
+
+def _organisation(graph: Graph, name: str, ror: str | None) -> URIRef | BNode:
+    node: URIRef | BNode = URIRef(ror) if ror else BNode()
+    graph.add((node, RDF.type, FOAF.Organization))
+    graph.add((node, RDF.type, FOAF.Agent))
+    graph.add((node, FOAF.name, Literal(name)))
+    return node
+
+
+def _publisher(graph: Graph, record: Record) -> URIRef | BNode:
+    publisher = record["publisher"]
+    return _organisation(graph, publisher["name"], publisher.get("publisherIdentifier"))
+
+
+def _creator(graph: Graph, creator: Record) -> URIRef | BNode:
+    identifiers = {i["nameIdentifierScheme"]: i["nameIdentifier"] for i in creator.get("nameIdentifiers", [])}
+    if creator.get("nameType") == "Organizational":
+        return _organisation(graph, creator["name"], identifiers.get("ROR"))
+    person: URIRef | BNode = URIRef(identifiers["ORCID"]) if "ORCID" in identifiers else BNode()
+    graph.add((person, RDF.type, FOAF.Person))
+    graph.add((person, RDF.type, FOAF.Agent))
+    graph.add((person, FOAF.name, Literal(creator["name"])))
+    if creator.get("givenName"):
+        graph.add((person, FOAF.givenName, Literal(creator["givenName"])))
+    if creator.get("familyName"):
+        graph.add((person, FOAF.familyName, Literal(creator["familyName"])))
+    for affiliation in creator.get("affiliation", []):
+        organisation = _organisation(graph, affiliation["name"], affiliation.get("affiliationIdentifier"))
+        graph.add((person, ORG.memberOf, organisation))
+    return person
+
+
+def _licence(graph: Graph, record: Record) -> URIRef:
+    rights = next(r for r in record["rightsList"] if r.get("rightsIdentifierScheme") == "SPDX")
+    return _typed(graph, URIRef(rights["rightsUri"]), DCTERMS.LicenseDocument, title=rights["rights"])
+
+
+def _is_open(record: Record) -> bool:
+    return any(r.get("rightsUri") == "info:eu-repo/semantics/openAccess" for r in record["rightsList"])
+
+
+def _access_rights(graph: Graph, *, open_data: bool) -> URIRef:
+    """EU access-right authority: PUBLIC for open data, NON_PUBLIC while under embargo."""
+    node = EU_ACCESS_RIGHT["PUBLIC" if open_data else "NON_PUBLIC"]
+    graph.add((node, RDF.type, DCTERMS.RightsStatement))
+    graph.add((node, RDF.type, SKOS.Concept))
+    graph.add((node, SKOS.prefLabel, Literal("public" if open_data else "non-public", lang="en")))
+    return node
+
+
+def _identifier(graph: Graph, subject: URIRef, notation: str, *, datatype: str | None, agency: str) -> None:
+    node = BNode()
+    graph.add((subject, ADMS.identifier, node))
+    graph.add((node, RDF.type, ADMS.Identifier))
+    graph.add((node, SKOS.notation, Literal(notation, datatype=URIRef(datatype) if datatype else None)))
+    graph.add((node, ADMS.schemaAgency, Literal(agency)))
+
+
+def _dates(graph: Graph, subject: URIRef, record: Record) -> None:
+    for entry in record["dates"]:
+        kind, value = entry["dateType"], entry["date"]
+        if kind == "Collected":
+            start, _, end = value.partition("/")
+            period = BNode()
+            graph.add((subject, DCTERMS.temporal, period))
+            graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
+            if start:
+                graph.add((period, DCAT.startDate, _literal_date(start)))
+            if end:
+                graph.add((period, DCAT.endDate, _literal_date(end)))
+        elif kind == "Available":
+            graph.add((subject, DCTERMS.available, _literal_date(value)))
+        elif kind == "Issued":
+            graph.add((subject, DCTERMS.issued, _literal_date(value)))
+
+
+def _concept(graph: Graph, iri: str, label: str) -> URIRef:
+    """A PaNET term with its broader terms up to the top, so that `dcat:theme/skos:broader*` finds sub-techniques."""
+    term = URIRef(iri)
+    graph.add((term, RDF.type, SKOS.Concept))
+    graph.add((term, SKOS.prefLabel, Literal(label, lang="en")))
+    graph.add((term, SKOS.inScheme, PANET_SCHEME))
+    terms = panet.vocabulary().terms
+    known = terms.get(iri.removeprefix(str(PANET)))
+    for ancestor_id in (known.id, *known.ancestors) if known else ():
+        ancestor = terms.get(ancestor_id)
+        if ancestor is None:
+            continue
+        node = URIRef(ancestor.purl)
+        graph.add((node, RDF.type, SKOS.Concept))
+        graph.add((node, SKOS.prefLabel, Literal(ancestor.label, lang="en")))
+        graph.add((node, SKOS.inScheme, PANET_SCHEME))
+        for parent in ancestor.parents:
+            graph.add((node, SKOS.broader, PANET[parent]))
+    return term
+
+
+def _subjects(graph: Graph, subject: URIRef, record: Record) -> None:
+    for entry in record["subjects"]:
+        if entry.get("subjectScheme") == "PaNET":
+            graph.add((subject, DCAT.theme, _concept(graph, entry["valueUri"], entry["subject"])))
+        else:
+            graph.add((subject, DCAT.keyword, Literal(entry["subject"])))
+
+
+def _place(graph: Graph, subject: URIRef, record: Record) -> None:
+    for location in record["geoLocations"]:
+        place = BNode()
+        graph.add((subject, DCTERMS.spatial, place))
+        graph.add((place, RDF.type, DCTERMS.Location))
+        graph.add((place, RDFS.label, Literal(location["geoLocationPlace"])))
+        point = location.get("geoLocationPoint")
+        if point:
+            wkt = f"POINT({point['pointLongitude']} {point['pointLatitude']})"
+            graph.add((place, DCAT.centroid, Literal(wkt, datatype=GEOSPARQL.wktLiteral)))
+
+
+def _funding(graph: Graph, subject: URIRef, record: Record) -> None:
+    for reference in record["fundingReferences"]:
+        funder = _organisation(graph, reference["funderName"], reference.get("funderIdentifier"))
+        graph.add((subject, SCHEMA.funder, funder))
+
+
+def _common(graph: Graph, subject: URIRef, record: Record) -> None:
+    """What every dcat:Dataset takes from its DataCite record."""
+    graph.add((subject, RDF.type, DCAT.Dataset))
+    graph.add((subject, RDF.type, RDFS.Resource))
+    graph.add((subject, DCTERMS.title, Literal(record["titles"][0]["title"])))
+    description = next(
+        (d["description"] for d in record["descriptions"] if d["descriptionType"] in ("Abstract", "Other")), ""
+    )
+    graph.add((subject, DCTERMS.description, Literal(description or record["titles"][0]["title"])))
+    for extra in record["descriptions"]:
+        if extra["descriptionType"] in ("Methods", "TechnicalInfo"):
+            graph.add((subject, RDFS.comment, Literal(extra["description"])))
+    graph.add((subject, DCTERMS.publisher, _publisher(graph, record)))
+    for creator in record["creators"]:
+        graph.add((subject, DCTERMS.creator, _creator(graph, creator)))
+    graph.add((subject, DCAT.landingPage, _typed(graph, URIRef(record["url"]), FOAF.Document)))
+    graph.add((subject, DCTERMS.license, _licence(graph, record)))
+    graph.add((subject, DCTERMS.accessRights, _access_rights(graph, open_data=_is_open(record))))
+    language = _typed(graph, EU_LANGUAGE["ENG"], DCTERMS.LinguisticSystem)
+    graph.add((subject, DCTERMS.language, language))
+    _dates(graph, subject, record)
+    _subjects(graph, subject, record)
+    _place(graph, subject, record)
+    _funding(graph, subject, record)
+    for alternate in record["alternateIdentifiers"]:
+        kind = alternate["alternateIdentifierType"]
+        agency = "proposal system" if kind == "Proposal" else record["publisher"]["name"]
+        _identifier(graph, subject, alternate["alternateIdentifier"], datatype=None, agency=agency)
+    graph.add((catalogue_iri(), DCAT.dataset, subject))
+
+
+# --- Documents (DOIs) -----------------------------------------------------------------------------------------
+
+
+def describe_document(document: Document) -> Description:
+    """A proposal or collection DOI: the public stub while embargoed, the full record once it holds open data."""
+    graph = new_graph()
+    record = metadata.document_metadata(document=document, user=ANONYMOUS)
+    subject = document_iri(document.doi)
+    _common(graph, subject, record)
+    graph.add((subject, DCTERMS.identifier, Literal(metadata.doi_url(document.doi))))
+    _identifier(graph, subject, document.doi, datatype=None, agency="DataCite")
+    for related in record["relatedIdentifiers"]:
+        target = _related(related)
+        if target is None:
+            continue
+        relation = related["relationType"]
+        if relation == "HasPart":
+            graph.add((subject, DCTERMS.hasPart, target))
+        elif relation == "IsPartOf":
+            graph.add((subject, DCTERMS.isPartOf, target))
+        elif relation == "IsDerivedFrom":
+            graph.add((subject, PROV.wasDerivedFrom, target))
+        elif relation in ("IsCitedBy", "IsReferencedBy", "IsSupplementTo", "IsDocumentedBy"):
+            graph.add((subject, DCTERMS.isReferencedBy, _resource(graph, str(target))))
+    instruments = metadata.document_instruments(document)
+    start, end = metadata.measurement_period(document, [])
+    if instruments or start or end:
+        experiment = URIRef(f"{subject}#experiment")
+        graph.add((subject, PROV.wasGeneratedBy, experiment))
+        graph.add((experiment, RDF.type, PROV.Activity))
+        graph.add((experiment, RDFS.label, Literal(f"Experiment {document.proposal_number or document.title}")))
+        for instrument in instruments:
+            graph.add((experiment, PROV.wasAssociatedWith, instrument_iri(instrument.pid)))
+        if start:
+            graph.add((experiment, PROV.startedAtTime, _moment(start)))
+        if end:
+            graph.add((experiment, PROV.endedAtTime, _moment(end)))
+    return Description(iri=subject, graph=graph)
+
+
+def _related(related: Record) -> URIRef | None:
+    """A related identifier as an IRI: our own DOIs and dataset pages as their local IRIs, others as resolvers'."""
+    identifier, kind = related["relatedIdentifier"], related["relatedIdentifierType"]
+    if kind == "DOI":
+        if Document.objects.filter(doi=identifier).exists():
+            return document_iri(identifier)
+        return URIRef(metadata.doi_url(identifier))
+    if kind in ("URL", "URN") and identifier.startswith(("http://", "https://")):
+        return URIRef(identifier)
+    return None
+
+
+# --- Open datasets --------------------------------------------------------------------------------------------
+
+
+def describe_dataset(dataset: Dataset) -> Description:
+    """An open dataset with its files and zip as distributions, provenance, parameters, samples and standards."""
+    graph = new_graph()
+    citing = citing_document(dataset)
+    record = metadata.dataset_metadata(dataset=dataset, citing=citing, user=ANONYMOUS)
+    subject = dataset_iri(dataset.pid)
+    _common(graph, subject, record)
+    graph.add((subject, DCTERMS.identifier, Literal(str(subject))))
+    if citing is not None:
+        graph.add((subject, DCTERMS.isPartOf, document_iri(citing.doi)))
+    public = visibility.open_datasets()
+    collections = (
+        public_documents()
+        .filter(kind=DocumentKind.COLLECTION, collected_datasets=dataset)
+        .exclude(pk=citing.pk if citing else None)
+    )
+    for doi in collections.values_list("doi", flat=True):
+        graph.add((subject, DCTERMS.isPartOf, document_iri(doi)))
+    inputs = list(public.filter(derived_datasets=dataset).values_list("pid", flat=True))
+    for pid in inputs:
+        graph.add((subject, PROV.wasDerivedFrom, dataset_iri(pid)))
+    _activity(graph, subject, dataset, inputs)
+    _standards(graph, subject, dataset)
+    _parameters(graph, subject, dataset)
+    _distributions(graph, subject, dataset, record)
+    return Description(iri=subject, graph=graph)
+
+
+def _activity(graph: Graph, subject: URIRef, dataset: Dataset, inputs: list[str]) -> None:
+    """prov:wasGeneratedBy the measurement (raw data) or the processing (derived), with instrument, software, time."""
+    derived = dataset.kind == "derived"
+    activity = URIRef(f"{subject}#{'processing' if derived else 'measurement'}")
+    graph.add((subject, PROV.wasGeneratedBy, activity))
+    graph.add((activity, RDF.type, PROV.Activity))
+    graph.add((activity, RDFS.label, Literal(f"{'Processing' if derived else 'Measurement'} of {dataset.title}")))
+    if dataset.instrument_id:
+        graph.add((activity, PROV.wasAssociatedWith, instrument_iri(dataset.instrument.pid)))
+    if dataset.software_name:
+        software = URIRef(f"{subject}#software")
+        graph.add((activity, PROV.wasAssociatedWith, software))
+        graph.add((software, RDF.type, PROV.SoftwareAgent))
+        graph.add((software, RDFS.label, Literal(f"{dataset.software_name} {dataset.software_version}".strip())))
+        graph.add((software, SCHEMA.name, Literal(dataset.software_name)))
+        if dataset.software_version:
+            graph.add((software, SCHEMA.softwareVersion, Literal(dataset.software_version)))
+    if dataset.start_time:
+        graph.add((activity, PROV.startedAtTime, _moment(dataset.start_time)))
+    if dataset.end_time:
+        graph.add((activity, PROV.endedAtTime, _moment(dataset.end_time)))
+    for pid in inputs:
+        graph.add((activity, PROV.used, dataset_iri(pid)))
+    for sample in dataset.samples.all().order_by("pk"):
+        node = URIRef(f"{subject}#sample-{sample.pk}")
+        graph.add((activity, PROV.used, node))
+        graph.add((node, RDF.type, SOSA.Sample))
+        graph.add((node, RDF.type, PROV.Entity))
+        graph.add((node, RDFS.label, Literal(sample.name)))
+        if sample.chemical_formula:
+            graph.add((node, SCHEMA.chemicalFormula, Literal(sample.chemical_formula)))
+
+
+def _standards(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
+    """dct:conformsTo NeXus and the application definitions the file declares."""
+    fmt = dataset.file_format.lower()
+    if "nexus" not in fmt and not dataset.definitions:
+        return
+    graph.add((subject, DCTERMS.conformsTo, _typed(graph, URIRef(NEXUS_FORMAT), DCTERMS.Standard, title="NeXus")))
+    for name in dataset.definitions:
+        standard = _typed(graph, URIRef(definition_iri(name)), DCTERMS.Standard, title=f"NeXus {name}")
+        graph.add((subject, DCTERMS.conformsTo, standard))
+
+
+def _number(value: float) -> Literal:
+    return Literal(value, datatype=XSD.double)
+
+
+def _parameters(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
+    """Measured parameters as on the page: the value as found, and its SI value and unit as QUDT quantities."""
+    for parameter in Parameter.objects.filter(dataset=dataset).order_by("name", "pk"):
+        node = URIRef(f"{subject}#parameter-{parameter.pk}")
+        graph.add((subject, SCHEMA.variableMeasured, node))
+        graph.add((node, RDF.type, SCHEMA.PropertyValue))
+        graph.add((node, SCHEMA.name, Literal(parameter.name)))
+        value = parameter.value
+        if isinstance(value, float):
+            graph.add((node, SCHEMA.value, _number(value)))
+        elif parameter.raw_value:
+            graph.add((node, SCHEMA.value, Literal(parameter.raw_value)))
+        if parameter.raw_unit:
+            graph.add((node, SCHEMA.unitText, Literal(parameter.raw_unit)))
+        if parameter.unit in QUDT_UNITS:
+            graph.add((node, SCHEMA.unitCode, QUDT_UNITS[parameter.unit]))
+        si_unit = QUDT_UNITS.get(parameter.unit_si)
+        if parameter.value_si is not None and si_unit is not None:
+            graph.add((node, RDF.type, QUDT.QuantityValue))
+            graph.add((node, QUDT.numericValue, _number(parameter.value_si)))
+            graph.add((node, QUDT.unit, si_unit))
+
+
+def _media_type(graph: Graph, media_type: str) -> URIRef:
+    return _typed(graph, URIRef(media_type_iri(media_type)), DCTERMS.MediaType, label=media_type)
+
+
+def _distributions(graph: Graph, subject: URIRef, dataset: Dataset, record: Record) -> None:
+    """One dcat:Distribution per file (exact size, checksum, media type, download URL) and one for the zip."""
+    licence = _licence(graph, record)
+    hdf5 = _typed(graph, EU_FILE_TYPE["HDF"], DCTERMS.MediaTypeOrExtent, label="HDF")
+    for data_file in dataset.files.all().order_by("path"):
+        distribution = URIRef(f"{subject}#file-{data_file.pk}")
+        graph.add((subject, DCAT.distribution, distribution))
+        graph.add((distribution, RDF.type, DCAT.Distribution))
+        graph.add((distribution, DCTERMS.title, Literal(data_file.path)))
+        graph.add((distribution, DCAT.accessURL, subject))
+        graph.add((distribution, DCTERMS.license, licence))
+        media_type = downloads.media_type(data_file)
+        graph.add((distribution, DCAT.mediaType, _media_type(graph, media_type)))
+        if media_type == metadata.HDF5_MEDIA_TYPE:
+            graph.add((distribution, DCTERMS.format, hdf5))
+        if data_file.size is not None:
+            graph.add((distribution, DCAT.byteSize, Literal(data_file.size, datatype=XSD.nonNegativeInteger)))
+        if data_file.checksum and data_file.checksum_algorithm in CHECKSUM_ALGORITHMS:
+            checksum = URIRef(f"{subject}#file-{data_file.pk}-checksum")
+            algorithm = CHECKSUM_ALGORITHMS[data_file.checksum_algorithm]
+            graph.add((distribution, SPDX.checksum, checksum))
+            graph.add((checksum, RDF.type, SPDX.Checksum))
+            graph.add((checksum, SPDX.algorithm, _typed(graph, algorithm, SPDX.ChecksumAlgorithm)))
+            graph.add((checksum, SPDX.checksumValue, Literal(data_file.checksum, datatype=XSD.hexBinary)))
+        if not data_file.is_missing:
+            url = metadata.site_url(
+                reverse("download-file", kwargs={"pid": dataset.pid, "file_id": data_file.pk}),
+            )
+            graph.add((distribution, DCAT.downloadURL, _resource(graph, url)))
+    plan = downloads.plan_zip(dataset)
+    if not plan.files or downloads.too_large_for_zip(plan):
+        return
+    archive = URIRef(f"{subject}#zip")
+    graph.add((subject, DCAT.distribution, archive))
+    graph.add((archive, RDF.type, DCAT.Distribution))
+    graph.add((archive, DCTERMS.title, Literal("All files of the dataset as one zip, with checksum manifests")))
+    graph.add((archive, DCAT.accessURL, subject))
+    url = metadata.site_url(reverse("download-dataset", kwargs={"pid": dataset.pid}))
+    graph.add((archive, DCAT.downloadURL, _resource(graph, url)))
+    graph.add((archive, DCAT.mediaType, _media_type(graph, ZIP_MEDIA_TYPE)))
+    zip_format = _typed(graph, EU_FILE_TYPE["ZIP"], DCTERMS.MediaTypeOrExtent, label="ZIP")
+    graph.add((archive, DCTERMS.format, zip_format))
+    graph.add((archive, DCAT.byteSize, Literal(len(downloads.zip_stream(plan)), datatype=XSD.nonNegativeInteger)))
+    graph.add((archive, DCTERMS.license, licence))
+
+
+# --- Instruments ----------------------------------------------------------------------------------------------
+
+
+def describe_instrument(instrument: Instrument) -> Description:
+    """An instrument as a resource of its own, with the PIDINST properties the catalogue holds."""
+    graph = new_graph()
+    subject = instrument_iri(instrument.pid)
+    graph.add((subject, RDF.type, SOSA.Platform))
+    graph.add((subject, RDF.type, PROV.Agent))
+    graph.add((subject, RDF.type, RDFS.Resource))
+    graph.add((subject, DCTERMS.title, Literal(instrument.name)))
+    graph.add((subject, RDFS.label, Literal(f"{instrument.name} ({instrument.facility.name})")))
+    if instrument.description:
+        graph.add((subject, DCTERMS.description, Literal(instrument.description)))
+    graph.add((subject, DCAT.landingPage, _typed(graph, subject, FOAF.Document)))
+    if instrument.pid.startswith("10."):  # registered with DataCite (PIDINST), e.g. ESRF's 10.15151/ESRF-INSTR-…
+        graph.add((subject, DCTERMS.identifier, Literal(metadata.doi_url(instrument.pid))))
+        graph.add((subject, RDFS.seeAlso, URIRef(metadata.doi_url(instrument.pid))))
+    else:
+        graph.add((subject, DCTERMS.identifier, Literal(instrument.pid)))
+    owner = _facility(graph, instrument.facility)
+    graph.add((subject, SOSA.isHostedBy, owner))
+    graph.add((subject, DCTERMS.publisher, owner))
+    for technique in instrument.techniques.filter(is_concept=False, panet_id__isnull=False).order_by("panet_id"):
+        graph.add((subject, DCAT.theme, _concept(graph, technique.purl or "", technique.name)))
+    return Description(iri=subject, graph=graph)
+
+
+def _facility(graph: Graph, facility: Facility) -> URIRef | BNode:
+    return _organisation(graph, facility.name, facility.ror_id or None)
+
+
+# --- The catalogue and its data services ------------------------------------------------------------------------
+
+
+def home_facility() -> Facility | None:
+    home = settings.HOME_FACILITY
+    return Facility.objects.filter(Q(short_name=home[:64]) | Q(name=home)).first()
+
+
+def describe_catalogue() -> Description:
+    """The site's dcat:Catalog with its data services; its datasets link themselves into it (dcat:dataset)."""
+    graph = new_graph()
+    subject = catalogue_iri()
+    facility = home_facility()
+    publisher = (
+        _facility(graph, facility) if facility is not None else _organisation(graph, settings.HOME_FACILITY, None)
+    )
+    graph.add((subject, RDF.type, DCAT.Catalog))
+    graph.add((subject, DCTERMS.title, Literal(f"{settings.HOME_FACILITY} data catalogue")))
+    graph.add(
+        (
+            subject,
+            DCTERMS.description,
+            Literal(
+                f"Open experimental data of {settings.HOME_FACILITY}: proposals and collections with DOIs, open "
+                "datasets with their files, instruments and techniques (PaNET), as DCAT-AP 3."
+            ),
+        )
+    )
+    graph.add((subject, DCTERMS.publisher, publisher))
+    graph.add((subject, FOAF.homepage, _typed(graph, URIRef(metadata.site_url("/")), FOAF.Document)))
+    graph.add((subject, DCTERMS.language, _typed(graph, EU_LANGUAGE["ENG"], DCTERMS.LinguisticSystem)))
+    graph.add((subject, DCAT.themeTaxonomy, PANET_SCHEME))
+    graph.add((PANET_SCHEME, RDF.type, SKOS.ConceptScheme))
+    graph.add((PANET_SCHEME, DCTERMS.title, Literal("PaNET: the photon and neutron experimental techniques")))
+    name, url = metadata.licence_details(settings.DEFAULT_LICENCE)
+    graph.add((subject, DCTERMS.license, _typed(graph, URIRef(url or ""), DCTERMS.LicenseDocument, title=name)))
+    services = service_iris()
+    descriptions = {
+        "panosc": (
+            "PaNOSC Search API",
+            "The European photon and neutron federated search API over the open datasets and documents.",
+            PANOSC_API_SPEC,
+        ),
+        "oai": (
+            "OAI-PMH 2.0",
+            "Harvesting of every public DOI and open dataset (oai_dc, oai_datacite, datacite).",
+            OAI_PMH_SPEC,
+        ),
+        "sparql": (
+            "SPARQL 1.1 endpoint",
+            "Read-only SPARQL 1.1 queries over this catalogue's open knowledge graph.",
+            SPARQL_PROTOCOL_SPEC,
+        ),
+    }
+    for key, (title, description, standard) in descriptions.items():
+        service = services[key]
+        graph.add((subject, DCAT.service, service))
+        graph.add((service, RDF.type, DCAT.DataService))
+        graph.add((service, DCTERMS.title, Literal(title)))
+        graph.add((service, DCTERMS.description, Literal(description)))
+        graph.add((service, DCAT.endpointURL, _resource(graph, str(service))))
+        graph.add((service, DCTERMS.conformsTo, _typed(graph, URIRef(standard), DCTERMS.Standard, title=title)))
+        graph.add((service, DCTERMS.publisher, publisher))
+        graph.add((service, DCTERMS.accessRights, _access_rights(graph, open_data=True)))
+    facilities = Facility.objects.filter(
+        Q(instruments__isnull=False) | Q(documents__doi__isnull=False) | Q(pk=facility.pk if facility else None)
+    ).distinct()
+    for other in facilities.order_by("short_name"):
+        graph.add((subject, DCTERMS.creator if other == facility else SCHEMA.provider, _facility(graph, other)))
+    return Description(iri=subject, graph=graph)

@@ -1,0 +1,85 @@
+"""Example queries shown on the /sparql page (the endpoint declares the prefixes of vocabulary.PREFIXES)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    query: str
+
+
+EXAMPLES = [
+    Example(
+        "SAXS datasets measured below 80 °C, with their facility and DOI",
+        """# SAXS and its narrower terms; panet:PaNET01124 asks for any small-angle scattering (SANS too)
+SELECT ?dataset ?title ?celsius ?facility ?doi WHERE {
+  ?dataset a dcat:Dataset ;
+           dct:title ?title ;
+           dcat:theme/skos:broader* panet:PaNET01188 ;
+           dct:publisher/foaf:name ?facility ;
+           schema:variableMeasured ?temperature .
+  ?temperature schema:name "sample_temperature" ;
+               qudt:unit unit:K ;
+               qudt:numericValue ?kelvin .
+  FILTER(?kelvin < 353.15)
+  BIND(?kelvin - 273.15 AS ?celsius)
+  OPTIONAL { ?dataset dct:isPartOf ?proposal . ?proposal dct:identifier ?doi .
+             FILTER(STRSTARTS(?doi, "https://doi.org/")) }
+}
+ORDER BY ?kelvin""",
+    ),
+    Example(
+        "Open datasets per PaNET technique",
+        """SELECT ?technique ?label (COUNT(DISTINCT ?dataset) AS ?datasets) WHERE {
+  ?dataset a dcat:Dataset ; dcat:theme ?technique .
+  ?technique skos:prefLabel ?label .
+  FILTER(CONTAINS(STR(?dataset), "/datasets/"))  # open datasets; DOI records are dcat:Datasets too
+}
+GROUP BY ?technique ?label
+ORDER BY DESC(?datasets)""",
+    ),
+    Example(
+        "Derived data and what they were derived from, with the software that made them",
+        """SELECT ?derived ?source ?software WHERE {
+  ?derived prov:wasDerivedFrom ?source .
+  OPTIONAL { ?derived prov:wasGeneratedBy/prov:wasAssociatedWith ?agent .
+             ?agent a prov:SoftwareAgent ; rdfs:label ?software . }
+}""",
+    ),
+    Example(
+        "Files of the open datasets with their size and checksum",
+        """SELECT ?dataset ?file ?bytes ?algorithm ?checksum WHERE {
+  ?dataset dcat:distribution ?distribution .
+  ?distribution dcat:downloadURL ?file ; dcat:byteSize ?bytes .
+  OPTIONAL { ?distribution spdx:checksum [ spdx:algorithm ?algorithm ; spdx:checksumValue ?checksum ] }
+}
+LIMIT 100""",
+    ),
+    Example(
+        "People with an ORCID iD and the DOIs they are creators of",
+        """SELECT DISTINCT ?person ?name ?doi WHERE {
+  ?record dct:creator ?person ; dct:identifier ?doi .
+  ?person a foaf:Person ; foaf:name ?name .
+  FILTER(STRSTARTS(STR(?person), "https://orcid.org/") && STRSTARTS(?doi, "https://doi.org/"))
+}
+ORDER BY ?name""",
+    ),
+    Example(
+        "Instruments and the number of open datasets measured on each",
+        """SELECT ?instrument ?name (COUNT(?dataset) AS ?datasets) WHERE {
+  ?instrument a sosa:Platform ; dct:title ?name .
+  OPTIONAL { ?dataset prov:wasGeneratedBy/prov:wasAssociatedWith ?instrument .
+             FILTER(CONTAINS(STR(?dataset), "/datasets/")) }
+}
+GROUP BY ?instrument ?name
+ORDER BY DESC(?datasets)""",
+    ),
+    Example(
+        "The catalogue's data services and their endpoints",
+        """SELECT ?service ?title ?endpoint ?standard WHERE {
+  ?catalogue a dcat:Catalog ; dcat:service ?service .
+  ?service dct:title ?title ; dcat:endpointURL ?endpoint ; dct:conformsTo ?standard .
+}""",
+    ),
+]

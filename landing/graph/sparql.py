@@ -1,0 +1,84 @@
+"""The read-only SPARQL 1.1 endpoint's service: each query runs in a child process (forked by a forkserver) over
+the newest published generation, killed at SPARQL_TIMEOUT_SECONDS, with at most SPARQL_MAX_RESULTS results."""
+
+import multiprocessing
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from landing.graph import store
+from landing.graph.queries import run_in_child
+from landing.graph.vocabulary import PREFIXES
+
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(["landing.graph.queries"])
+
+
+class QueryError(Exception):
+    """The query could not be answered; `status` is the HTTP status to say so with."""
+
+    status = 500
+
+
+class BadQuery(QueryError):
+    status = 400
+
+
+class TooSlow(QueryError):
+    status = 503
+
+
+class NotBuilt(QueryError):
+    status = 503
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    media_type: str
+    truncated: bool
+
+
+def prefixes() -> dict[str, str]:
+    return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+
+def run(*, query: str, accepted: list[str]) -> Answer:
+    """Evaluate `query` (SELECT, ASK, CONSTRUCT or DESCRIBE) in the first of `accepted` media types that fits.
+
+    Raises BadQuery with the parser's message, TooSlow past the time limit, NotBuilt before the first build.
+    """
+    generation = store.current_generation()
+    if generation is None:
+        raise NotBuilt("the graph store has not been built yet (manage.py rebuild_graph)")
+    receiving, sending = _context.Pipe(duplex=False)
+    arguments = (
+        sending,
+        str(store.generation_path(generation)),
+        query,
+        accepted,
+        settings.SPARQL_MAX_RESULTS,
+        prefixes(),
+    )
+    child = _context.Process(target=run_in_child, args=arguments, daemon=True)
+    child.start()
+    sending.close()
+    try:
+        if not receiving.poll(settings.SPARQL_TIMEOUT_SECONDS):
+            raise TooSlow(
+                f"the query ran longer than the limit of {settings.SPARQL_TIMEOUT_SECONDS:g} s and was stopped"
+            )
+        try:
+            status, body, media_type, truncated = receiving.recv()
+        except EOFError:
+            raise QueryError("the query process ended without an answer") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiving.close()
+    if status == "bad":
+        raise BadQuery(body.decode())
+    if status == "error":
+        raise QueryError(body.decode())
+    return Answer(body=body, media_type=media_type, truncated=truncated)

@@ -1,0 +1,140 @@
+"""Keeps the Oxigraph store in step with the catalogue: entity descriptions written into their named graphs.
+
+An entity's own triples (about it, its fragments, its blank nodes, and statements made in its context such as a
+creator's affiliation or its membership of the catalogue) go to its graph; triples about shared external resources
+(an ORCID, a ROR organisation, a licence, a PaNET term) go to a graph named by that resource, rewritten by whichever
+description last mentioned it, so a triple is stated once however many entities share the resource.
+"""
+
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+
+import pyoxigraph
+from django.db.models import Q
+from django.utils import timezone
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCAT
+
+from catalogue.models import Dataset, Document
+from landing.graph import describe, store
+from landing.graph.describe import Description, Entity
+from landing.graph.vocabulary import ORG
+
+BATCH = 500
+# Predicates whose triples belong to the describing entity although their subject is shared (a person's
+# affiliation is as the record states it; the catalogue lists the entity).
+CONTEXTUAL = {ORG.memberOf, DCAT.dataset}
+
+Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+
+
+def _term(node: object, blank_nodes: dict[BNode, pyoxigraph.BlankNode]) -> Term:
+    if isinstance(node, URIRef):
+        return pyoxigraph.NamedNode(str(node))
+    if isinstance(node, BNode):
+        if node not in blank_nodes:
+            blank_nodes[node] = pyoxigraph.BlankNode()
+        return blank_nodes[node]
+    if isinstance(node, Literal):
+        if node.language:
+            return pyoxigraph.Literal(str(node), language=node.language)
+        if node.datatype:
+            return pyoxigraph.Literal(str(node), datatype=pyoxigraph.NamedNode(str(node.datatype)))
+        return pyoxigraph.Literal(str(node))
+    raise TypeError(f"not an RDF term: {node!r}")
+
+
+def quads(entity: Entity, description: Description) -> Iterator[pyoxigraph.Quad]:
+    """The description's triples as quads in the entity's graph or in the graph of the shared resource they state."""
+    own = store.entity_graph(entity.as_key())
+    iri = str(description.iri)
+    blank_nodes: dict[BNode, pyoxigraph.BlankNode] = {}
+    for subject, predicate, value in description.graph:
+        name = str(subject)
+        mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
+        graph = own if mine or predicate in CONTEXTUAL else pyoxigraph.NamedNode(name)
+        yield pyoxigraph.Quad(
+            _term(subject, blank_nodes), _term(predicate, blank_nodes), _term(value, blank_nodes), graph
+        )
+
+
+def _write(writer: store.Writer, entity: Entity, description: Description | None) -> int:
+    writer.remove_graph(store.entity_graph(entity.as_key()))
+    if description is None:
+        return 0
+    written = list(quads(entity, description))
+    for graph in {quad.graph_name for quad in written} - {store.entity_graph(entity.as_key())}:
+        writer.remove_graph(graph)
+    writer.extend(written)
+    return len(written)
+
+
+def refresh(entities: Iterable[Entity]) -> int:
+    """Rewrite these entities' graphs from the catalogue as it is now (removing those no longer public).
+
+    Described under the writer lock, so a later refresh always writes a later state. Raises store.Busy while a
+    rebuild holds the lock. Returns the number of triples written.
+    """
+    written = 0
+    with store.writing() as writer:
+        for entity in dict.fromkeys(entities):
+            written += _write(writer, entity, describe.describe(entity))
+    return written
+
+
+def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
+    """Build the whole store aside from the catalogue, then swap it in as the primary; returns the triple count.
+
+    Holds the writer lock throughout: refreshes queued meanwhile retry and apply once it is done.
+    """
+    fresh = store.root() / "primary.rebuilding"
+    shutil.rmtree(fresh, ignore_errors=True)
+    store.root().mkdir(parents=True, exist_ok=True)
+    written = 0
+    with store.writer_lock(wait=True):
+        building = pyoxigraph.Store(str(fresh))
+        batch: list[pyoxigraph.Quad] = []
+        for count, entity in enumerate(describe.public_entities(), start=1):
+            description = describe.describe(entity)
+            if description is not None:
+                batch.extend(quads(entity, description))
+            if len(batch) >= BATCH * 50:
+                written += _load(building, batch)
+            if progress is not None and count % 1000 == 0:
+                progress(f"{count} entities, {written} triples written")
+        _load(building, batch)
+        triples = len(building)  # shared resources are stated by many entities, once in the store
+        building.optimize()
+        store.publish(building)
+        del building  # the last reference: RocksDB closes before the directory moves
+        store.replace_primary(fresh)
+    return triples
+
+
+def _load(building: pyoxigraph.Store, batch: list[pyoxigraph.Quad]) -> int:
+    """Write a batch, then drop it; a shared resource's graph keeps the last statement of it, as refresh does."""
+    count = len(batch)
+    shared = {quad.graph_name for quad in batch if not quad.graph_name.value.startswith("urn:pancommons:graph:")}
+    for graph in shared:
+        building.remove_graph(graph)
+    building.extend(batch)
+    batch.clear()
+    return count
+
+
+def recently_changed(*, window: timedelta) -> list[Entity]:
+    """Entities whose openness changed without a write of their own in the last `window`: embargoes that ran out
+    (a release date passing is no write) and withdrawals by bulk UPDATE. The beat task's safety net."""
+    since, now = timezone.now() - window, timezone.now()
+    datasets = Dataset.objects.filter(
+        Q(release_date__gt=since, release_date__lte=now) | Q(withdrawn_at__gt=since, withdrawn_at__lte=now)
+    ).values_list("pk", "proposal_id")
+    documents = Document.objects.filter(
+        Q(release_date__gt=since, release_date__lte=now) | Q(withdrawn_at__gt=since, withdrawn_at__lte=now)
+    ).values_list("pk", flat=True)
+    entities = []
+    for dataset_id, proposal_id in datasets:
+        entities += [Entity("dataset", dataset_id), Entity("document", proposal_id)]
+    entities += [Entity("document", pk) for pk in documents]
+    return list(dict.fromkeys(entities))
