@@ -11,9 +11,9 @@ class Example:
 
 EXAMPLES = [
     Example(
-        "SAXS datasets measured below 80 °C, with their facility and DOI",
+        "SAXS datasets measured below 80 °C, with their facility and DOIs",
         """# SAXS and its narrower terms; panet:PaNET01124 asks for any small-angle scattering (SANS too)
-SELECT ?dataset ?title ?celsius ?facility ?doi WHERE {
+SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
   ?dataset a dcat:Dataset ;
            dct:title ?title ;
            dcat:theme/skos:broader* panet:PaNET01188 ;
@@ -24,9 +24,10 @@ SELECT ?dataset ?title ?celsius ?facility ?doi WHERE {
                qudt:numericValue ?kelvin .
   FILTER(?kelvin < 353.15)
   BIND(?kelvin - 273.15 AS ?celsius)
-  OPTIONAL { ?dataset dct:isPartOf ?proposal . ?proposal dct:identifier ?doi .
+  OPTIONAL { ?dataset dct:isPartOf ?record . ?record dct:identifier ?doi .
              FILTER(STRSTARTS(?doi, "https://doi.org/")) }
 }
+GROUP BY ?dataset ?title ?celsius ?facility ?kelvin
 ORDER BY ?kelvin""",
     ),
     Example(

@@ -31,7 +31,7 @@ RDF_FORMATS = {
     f.key: f
     for f in (
         RdfFormat("ttl", "DCAT Turtle", "text/turtle", "ttl", "turtle"),
-        RdfFormat("rdf", "DCAT RDF/XML", "application/rdf+xml", "rdf", "pretty-xml"),
+        RdfFormat("rdf", "DCAT RDF/XML", "application/rdf+xml", "rdf", "xml"),
         RdfFormat("nt", "DCAT N-Triples", "application/n-triples", "nt", "nt"),
         RdfFormat("dcat", "DCAT JSON-LD", JSON_LD, "jsonld", "json-ld"),
     )

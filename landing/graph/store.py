@@ -157,7 +157,8 @@ def reading() -> pyoxigraph.Store | None:
     name = current_generation()
     if name is None:
         return None
+    path = str(generation_path(name))
     with _reader_lock:
-        if _reader is None or _reader[0] != name:
-            _reader = (name, pyoxigraph.Store.read_only(str(generation_path(name))))
+        if _reader is None or _reader[0] != path:
+            _reader = (path, pyoxigraph.Store.read_only(path))
         return _reader[1]

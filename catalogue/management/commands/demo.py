@@ -39,6 +39,8 @@ class Command(BaseCommand):
         call_command("load_facilities")
         self._ingest_samples(samples)
         call_command("rebuild_search_index")
+        if "rebuild_graph" in get_commands():
+            call_command("rebuild_graph")
         logins = accounts.ensure_demo_accounts(var_dir=settings.VAR_DIR)
         if no_serve:
             self._print_logins(logins, port)
