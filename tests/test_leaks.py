@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from catalogue.models import AccessRequest, Document
+from landing.graph import sync as graph_sync
 from tests.factories import (
     DataFileFactory,
     DatasetFactory,
@@ -69,8 +70,14 @@ SEARCH_QUERIES = [
     {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
     {"verb": "ListRecords", "metadataPrefix": "oai_datacite"},
     {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"},
+    # SPARQL over the open graph: a search for the token, and the whole graph at once.
+    {"query": f'SELECT * WHERE {{ ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), "{PROBE}")) }}'},
+    {"query": f'SELECT * WHERE {{ ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?s)), "{PROBE}")) }}'},
+    {"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
 ]
-EXPORT_FORMATS = ["json", "jsonld", "datacite", "xml", "bibtex", "ris", "csl", "dcat", "ttl", "linkset", "oai_dc"]
+EXPORT_FORMATS = [
+    *("json", "jsonld", "datacite", "xml", "bibtex", "ris", "csl", "dcat", "ttl", "rdf", "nt", "linkset", "oai_dc"),
+]
 EXPORT_MEDIA_TYPES = [
     "application/json",
     "application/ld+json",
@@ -80,6 +87,9 @@ EXPORT_MEDIA_TYPES = [
     "application/x-bibtex",
     "application/x-research-info-systems",
     "text/turtle",
+    "application/rdf+xml",
+    "application/n-triples",
+    'application/ld+json; profile="http://www.w3.org/ns/dcat#"',
     "application/linkset+json",
 ]
 COUNT_KEYS = {"count", "total", "totalCount", "total_count", "hits", "number_of_datasets", "datasets_count"}
@@ -158,6 +168,9 @@ def seed(db, proposal, tmp_path, settings) -> Seed:
     open_dataset = DatasetFactory(instrument=instrument, source_folder=str(open_source), techniques=[technique])
     DataFileFactory(dataset=open_dataset, path="open.nxs", size=10)
     AccessRequest.objects.create(document=proposal, guest_name="G", guest_email="g@example.org", reason="r")
+    # The knowledge graph's store, built from this catalogue: /sparql, the dump and the catalogue pages read it.
+    settings.GRAPH_STORE_DIR = tmp_path / "graph"
+    graph_sync.rebuild()
     return Seed(dataset=dataset, data_file=data_file, document=proposal, open_dataset=open_dataset)
 
 
