@@ -10,7 +10,15 @@ from landing.graph import store, sync
 class Command(BaseCommand):
     help = "Rebuild the SPARQL store of the open knowledge graph from scratch and publish it."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument(
+            "--if-missing", action="store_true", help="Only when no store has been published yet (a first start)."
+        )
+
+    def handle(self, *args: object, if_missing: bool, **options: object) -> None:
+        if if_missing and store.current_generation() is not None:
+            self.stdout.write(f"Graph store present ({store.current_generation()}): not rebuilt")
+            return
         started = time.monotonic()
         triples = sync.rebuild(progress=lambda line: self.stdout.write(f"  {line}"))
         seconds = time.monotonic() - started

@@ -1,0 +1,106 @@
+"""Knowledge-graph figures: the dump's triples/s with peak RSS, and a SPARQL query's p95 right after a change.
+
+Run against a catalogue of the size to measure (manage.py generate_catalogue --datasets N), with the environment of
+the site (DATABASE_URL, GRAPH_STORE_DIR). Rebuilds the store first unless --no-rebuild. Baselines measured in the
+same run: reading every quad of the store without serialising (the dump's floor), and the same query on a warm
+store with no change before it.
+
+    .venv/bin/python benchmarks/graph.py --repeat 20
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
+
+import django
+
+django.setup()
+
+from catalogue import visibility  # noqa: E402
+from landing.graph import catalogue, describe, sparql, store, sync  # noqa: E402
+from landing.graph.examples import EXAMPLES  # noqa: E402
+
+QUERY = EXAMPLES[0].query  # SAXS below 80 °C with DOIs
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def dump_figures(key: str) -> tuple[int, float, int]:
+    """(triples, seconds, bytes) of one full dump."""
+    started = time.perf_counter()
+    size = 0
+    for chunk in catalogue.dump(key):
+        size += len(chunk)
+    seconds = time.perf_counter() - started
+    triples = len(store.reading())
+    return triples, seconds, size
+
+
+def floor_seconds() -> float:
+    started = time.perf_counter()
+    for _ in store.reading().quads_for_pattern(None, None, None, None):
+        pass
+    return time.perf_counter() - started
+
+
+def query_seconds() -> float:
+    started = time.perf_counter()
+    sparql.run(query=QUERY, accepted=["application/sparql-results+json"])
+    return time.perf_counter() - started
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=20, help="changes (and queries) to time")
+    parser.add_argument("--no-rebuild", action="store_true", help="use the store as it is")
+    options = parser.parse_args()
+
+    datasets = visibility.open_datasets().count()
+    print(f"catalogue: {datasets} open datasets, {describe.public_documents().count()} public DOIs")
+    if not options.no_rebuild:
+        started = time.perf_counter()
+        triples = sync.rebuild()
+        seconds = time.perf_counter() - started
+        print(f"rebuild: {triples} triples in {seconds:.1f} s ({triples / seconds:,.0f} triples/s)")
+    rss_before = peak_rss_mb()
+    floor = floor_seconds()
+    for key in ("nt", "ttl"):
+        triples, seconds, size = dump_figures(key)
+        print(
+            f"dump {key}: {triples:,} triples in {seconds:.2f} s = {triples / seconds:,.0f} triples/s, "
+            f"{size / 1e6:.1f} MB; reading the quads alone {triples / floor:,.0f} triples/s"
+        )
+    print(f"peak RSS: {peak_rss_mb():.0f} MB (before the dumps {rss_before:.0f} MB)")
+
+    warm = [query_seconds() for _ in range(options.repeat)]
+    dataset_ids = list(visibility.open_datasets().order_by("pk").values_list("pk", flat=True)[: options.repeat])
+    after_change, refresh = [], []
+    for pk in dataset_ids:
+        started = time.perf_counter()
+        sync.refresh([describe.Entity("dataset", pk)])  # what the Celery task does after a commit
+        refresh.append(time.perf_counter() - started)
+        after_change.append(query_seconds())
+    print(f"SPARQL example query, warm: p50 {statistics.median(warm) * 1000:.0f} ms, p95 {p95(warm) * 1000:.0f} ms")
+    if after_change:
+        print(
+            f"SPARQL example query right after a change: p50 {statistics.median(after_change) * 1000:.0f} ms, "
+            f"p95 {p95(after_change) * 1000:.0f} ms (the refresh itself: p50 {statistics.median(refresh) * 1000:.0f}"
+            f" ms, p95 {p95(refresh) * 1000:.0f} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
