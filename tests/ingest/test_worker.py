@@ -6,14 +6,11 @@ reject_on_worker_lost) nothing partial is written and the redelivered task compl
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import h5py
 import pytest
-import redis
 from django.conf import settings
 from django.core.management import call_command
 
@@ -21,6 +18,7 @@ from catalogue.models import DataFile, Dataset
 from ingest import services
 from ingest.models import IngestionJob
 from tests.conftest import SAMPLES_DIR
+from tests.workers import celery_worker
 
 pytestmark = [
     pytest.mark.worker,
@@ -31,39 +29,13 @@ SPARSE_BYTES = 3 * 1024**3
 
 @pytest.fixture
 def worker(transactional_db, registry, tmp_path):
-    database = settings.DATABASES["default"]
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    log = tmp_path / "worker.log"
     environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
         "CELERY_VISIBILITY_TIMEOUT": "10",
         "INGEST_LARGE_FILE_BYTES": str(10 * SPARSE_BYTES),  # hash inline: makes the task long enough to kill
-        "DEBUG": "true",
     }
-    log = tmp_path / "worker.log"
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "prefork", "-c", "1"),
-        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", "ingest-test@%h"),
-    ]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
-        )
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
-        time.sleep(0.2)
-    yield process, log
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    with celery_worker(log=log, name="ingest-test", environment=environment) as process:
+        yield process, log
 
 
 def queue(path: Path) -> IngestionJob:

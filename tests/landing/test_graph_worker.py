@@ -3,15 +3,10 @@ a steward's edit, an embargo release and a withdrawal each reach /sparql once co
 the published generations read-only."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
-import redis
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +14,7 @@ from django.utils import timezone
 from catalogue.services import opening
 from landing.graph import describe, sync
 from tests.factories import DatasetFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
+from tests.workers import celery_worker
 
 pytestmark = [
     pytest.mark.worker,
@@ -29,38 +25,9 @@ pytestmark = [
 @pytest.fixture
 def graph_worker(transactional_db, settings, tmp_path):
     settings.GRAPH_STORE_DIR = tmp_path / "graph"
-    database = settings.DATABASES["default"]
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "GRAPH_STORE_DIR": str(settings.GRAPH_STORE_DIR),
-        "DEBUG": "true",
-    }
     log = tmp_path / "worker.log"
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "prefork", "-c", "1"),
-        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", "graph-test@%h"),
-    ]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
-        )
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
-        time.sleep(0.2)
-    yield log
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    broker.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    with celery_worker(log=log, name="graph-test", environment={"GRAPH_STORE_DIR": str(settings.GRAPH_STORE_DIR)}):
+        yield log
 
 
 def ask(query: str) -> bool:

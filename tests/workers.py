@@ -1,0 +1,53 @@
+"""A real Celery worker (prefork, one child) against the test's Redis and database, for the tests that need one."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+from django.conf import settings
+
+QUEUE_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
+
+
+@contextmanager
+def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Start a worker on an emptied queue with the test database and `environment` on top; stop it after."""
+    database = settings.DATABASES["default"]
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete(*QUEUE_KEYS)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "DEBUG": "true",
+        **environment,
+    }
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "prefork", "-c", "1"),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"{name}@%h"),
+    ]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+        )
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+        time.sleep(0.2)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        broker.delete(*QUEUE_KEYS)
