@@ -23,6 +23,10 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+settings.DEBUG = False  # DEBUG keeps every SQL statement in memory, which would be measured as the dump's RSS
+
 from catalogue import visibility  # noqa: E402
 from landing.graph import catalogue, describe, sparql, store, sync  # noqa: E402
 from landing.graph.examples import EXAMPLES  # noqa: E402
