@@ -257,7 +257,7 @@ def _dates(graph: Graph, subject: URIRef, record: Record) -> None:
 
 
 def _concept(graph: Graph, iri: str, label: str) -> URIRef:
-    """A PaNET term with its broader terms up to the top, so that `dcat:theme/skos:broader*` finds sub-techniques."""
+    """A PaNET term with its broader terms up to the top, so that a query for a technique finds its sub-techniques."""
     term = URIRef(iri)
     graph.add((term, RDF.type, SKOS.Concept))
     graph.add((term, SKOS.prefLabel, Literal(label, lang="en")))
@@ -274,6 +274,9 @@ def _concept(graph: Graph, iri: str, label: str) -> URIRef:
         graph.add((node, SKOS.inScheme, PANET_SCHEME))
         for parent in ancestor.parents:
             graph.add((node, SKOS.broader, PANET[parent]))
+        # The closure too: `dcat:theme/skos:broaderTransitive?` is one lookup, where Oxigraph walks broader* slowly.
+        for above in ancestor.ancestors:
+            graph.add((node, SKOS.broaderTransitive, PANET[above]))
     return term
 
 

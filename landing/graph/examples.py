@@ -16,7 +16,7 @@ EXAMPLES = [
 SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
   ?dataset a dcat:Dataset ;
            dct:title ?title ;
-           dcat:theme/skos:broader* panet:PaNET01188 ;
+           dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
            dct:publisher/foaf:name ?facility ;
            schema:variableMeasured ?temperature .
   ?temperature schema:name "sample_temperature" ;
