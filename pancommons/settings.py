@@ -278,5 +278,7 @@ PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minim
 
 # --- Knowledge graph (landing.graph): the Oxigraph store /sparql reads, shared by web and worker processes -----------
 GRAPH_STORE_DIR = env_path("GRAPH_STORE_DIR", VAR_DIR / "graph")
+# Graph refreshes have a queue of their own: they never delay ingestion or openings, and run where the store lives.
+CELERY_TASK_ROUTES = {"landing.graph.tasks.*": {"queue": "graph"}}
 SPARQL_TIMEOUT_SECONDS = env_float("SPARQL_TIMEOUT_SECONDS", 10.0)
 SPARQL_MAX_RESULTS = env_int("SPARQL_MAX_RESULTS", 10_000, minimum=1)

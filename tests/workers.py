@@ -12,7 +12,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-QUEUE_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
+QUEUE_KEYS = ("celery", "graph", "unacked", "unacked_index", "unacked_mutex")
 
 
 @contextmanager
@@ -31,6 +31,7 @@ def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Itera
     command = [
         *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "prefork", "-c", "1"),
         *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"{name}@%h"),
+        *("--queues", "celery,graph"),
     ]
     with log.open("w") as output:
         process = subprocess.Popen(

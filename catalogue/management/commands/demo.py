@@ -103,6 +103,8 @@ class Command(BaseCommand):
                 "INFO",
                 "--concurrency",
                 "2",
+                "--queues",
+                "celery,graph",
             ],
             "beat": [str(bin_dir / "celery"), "-A", "pancommons", "beat", "--loglevel", "INFO"],
         }
