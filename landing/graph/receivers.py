@@ -118,7 +118,7 @@ def connect() -> None:
     for model in ("catalogue.Document", "catalogue.Proposal", "catalogue.Collection"):
         post_save.connect(_document_changed, sender=model, dispatch_uid=f"graph-saved-{model}")
         post_delete.connect(_document_changed, sender=model, dispatch_uid=f"graph-deleted-{model}")
-    for model in ("catalogue.DataFile", "catalogue.Parameter", "landing.RelatedWork"):
+    for model in ("catalogue.DataFile", "catalogue.Parameter", "catalogue.RelatedWork"):
         post_save.connect(_part_changed, sender=model, dispatch_uid=f"graph-saved-{model}")
         post_delete.connect(_part_changed, sender=model, dispatch_uid=f"graph-deleted-{model}")
     for signal in (post_save, post_delete):

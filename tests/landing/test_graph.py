@@ -2,7 +2,6 @@
 Hydra pages and the SPARQL endpoint (results, errors, time limit, cap), all against a real Oxigraph store."""
 
 import json
-import os
 from pathlib import Path
 
 import pyld
@@ -20,7 +19,7 @@ from landing.graph.vocabulary import HYDRA, QUDT, SPDX, UNIT
 from tests.landing.conftest import LEAK_TOKEN
 from tests.landing.graph_catalogue import graph_catalogue
 
-SHARED = Path(os.environ.get("PANCOMMONS_SHARED_DIR", settings.BASE_DIR.parent / "shared"))
+SHARED = Path(settings.BASE_DIR).parent / "shared"
 SHAPES = SHARED / "standards" / "dcat-ap-shacl" / "releases"
 DCAT_JSON_LD = 'application/ld+json; profile="http://www.w3.org/ns/dcat#"'
 RDF_TYPES = {
