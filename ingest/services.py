@@ -211,12 +211,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     except ValueError as error:
         raise FileRejected(str(error)) from error
     files = _file_records(facts, extraction, source_folder)
-    signal = previews.default_signal(tree, tree.group(extraction.entry_path))  # type: ignore[arg-type]
-    preview = (
-        previews.render(path, tree, signal)
-        if signal
-        else previews.PreviewResult("", None, unavailable_reason="no default plot: the entry has no NXdata signal")
-    )
+    preview = _preview(path, tree, extraction.entry_path)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -376,19 +371,68 @@ def _write(
         dataset.techniques.set(techniques_by_id(extraction.techniques))
     _parameters(dataset, extraction)
     _data_files(dataset, files)
-    Preview.objects.update_or_create(
+    _save_preview(dataset, preview)
+    embargo.refresh_release_dates(dataset)
+    _extend_proposal_period(proposal, start, end)
+    return dataset, created
+
+
+# --- previews ---------------------------------------------------------------------------------------------------------
+
+
+def _preview(path: Path, tree: reader.Tree, entry_path: str) -> previews.PreviewResult:
+    """The entry's preview, drawn before the transaction opens; a drawing that fails never fails the ingestion."""
+    entry = tree.group(entry_path)
+    if entry is None:
+        return previews.PreviewResult("", None, unavailable_reason=f"no entry {entry_path} in the file")
+    try:
+        return previews.make(path, tree, entry)
+    except Exception as error:  # the record matters more than its picture; the reason goes to the stewards
+        logger.exception("preview of %s failed", path)
+        return previews.PreviewResult("", None, unavailable_reason=f"drawing failed: {type(error).__name__}: {error}")
+
+
+def _save_preview(dataset: Dataset, preview: previews.PreviewResult) -> Preview:
+    row, _ = Preview.objects.update_or_create(
         dataset=dataset,
         defaults={
             "png": preview.png,
             "width": preview.width,
             "height": preview.height,
+            "card_png": preview.card_png,
+            "card_width": preview.card_width,
+            "card_height": preview.card_height,
+            "caption": preview.caption,
+            "choice": preview.choice,
             "signal_path": preview.signal_path[:1024],
             "unavailable_reason": preview.unavailable_reason[:512],
         },
     )
-    embargo.refresh_release_dates(dataset)
-    _extend_proposal_period(proposal, start, end)
-    return dataset, created
+    return row
+
+
+def redraw_preview(*, dataset_id: int) -> Preview | None:
+    """Draw a dataset's preview again from its master file (after an upgrade of the drawing). Idempotent; None, with
+    the preview left as it was, when the dataset or its file is gone. Raises FileBusy while a writer holds the file."""
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
+    if dataset is None or not dataset.source_path:
+        return None
+    path = Path(dataset.source_path)
+    try:
+        tree = reader.read_tree(path, source_folder=Path(dataset.source_folder or path.parent))
+    except FileRejected:
+        logger.warning("preview of %s not redrawn: the file is gone or unreadable", path)
+        return None
+    return _save_preview(dataset, _preview(path, tree, dataset.entry_path))
+
+
+def datasets_to_redraw(*, every: bool = False) -> list[int]:
+    """Ids of the datasets whose preview predates captions and card sizes (or all of them), in id order."""
+    datasets = Dataset.objects.exclude(source_path="")
+    if not every:
+        old_style = Q(preview__png__isnull=False, preview__card_png__isnull=True)
+        datasets = datasets.filter(Q(preview__isnull=True) | old_style)
+    return list(datasets.order_by("pk").values_list("pk", flat=True))
 
 
 def _pid(facility: Facility, extraction: extract.Extraction, relative: str) -> str:

@@ -25,3 +25,8 @@ def hash_data_file(data_file_id: int) -> None:
 def scan_watched_folders() -> int:
     """Beat task: queue the files of INGEST_WATCH_DIRS whose size and mtime have been stable long enough."""
     return len(services.scan_watched_folders())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(FileBusy,), retry_backoff=5, max_retries=8)
+def redraw_preview(dataset_id: int) -> None:
+    services.redraw_preview(dataset_id=dataset_id)

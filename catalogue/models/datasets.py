@@ -88,12 +88,20 @@ class Dataset(models.Model):
 
 
 class Preview(models.Model):
-    """The default-plot thumbnail of a dataset, or why none could be made."""
+    """The dataset's default plot drawn at ingestion (page and card sizes) with its caption, or why none could be made.
+
+    `choice` records what was drawn and how (signal, axes, reduction of stacks, scales) for the notebook to redraw.
+    """
 
     dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="preview")
-    png = models.BinaryField(null=True, blank=True)
+    png = models.BinaryField(null=True, blank=True, help_text="Page size: the dataset page and the DOI page gallery.")
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    card_png = models.BinaryField(null=True, blank=True, help_text="Card size: the data alone, for result cards.")
+    card_width = models.PositiveIntegerField(null=True, blank=True)
+    card_height = models.PositiveIntegerField(null=True, blank=True)
+    caption = models.TextField(blank=True, help_text="What the plot shows and every choice made.")
+    choice = models.JSONField(default=dict, blank=True)
     signal_path = models.CharField(max_length=1024, blank=True)
     unavailable_reason = models.CharField(max_length=512, blank=True)
 

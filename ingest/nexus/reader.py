@@ -25,7 +25,18 @@ MAX_ATTRIBUTES = 4096  # per object; more is a malformed (or hostile) file
 MAX_ATTRIBUTE_BYTES = 1024 * 1024  # a single attribute this large is refused
 MAX_OBJECTS = 200_000  # groups + fields + links in one file
 HDF4_MAGIC = b"\x0e\x03\x13\x01"
-FIELD_ATTRIBUTES = ("units", "unit", "signal", "axes", "axis", "primary", "long_name", "NX_class", "interpretation")
+FIELD_ATTRIBUTES = (
+    "units",
+    "unit",
+    "signal",
+    "axes",
+    "axis",
+    "primary",
+    "long_name",
+    "NX_class",
+    "interpretation",
+    "uncertainties",
+)
 LOCK_ERRNOS = {errno.EAGAIN, errno.EACCES, errno.ENOLCK, 524}
 
 

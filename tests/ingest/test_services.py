@@ -6,11 +6,12 @@ import shutil
 import pytest
 from django.core.management import call_command
 
-from catalogue.models import DataFile, Dataset, Document, DocumentKind, Parameter, Person
+from catalogue.models import DataFile, Dataset, Document, DocumentKind, Parameter, Person, Preview
 from catalogue.services import curation
 from catalogue.signals import dataset_recorded
 from ingest import services
 from ingest.models import IngestionJob
+from ingest.nexus import previews
 from tests.conftest import SAMPLES_DIR
 from tests.ingest.expected import LINK_TARGETS, REAL, SYNTHETIC
 
@@ -161,12 +162,37 @@ def test_large_files_are_hashed_after_the_metadata(ingest, settings, django_capt
     assert len(master.checksum) == 128 and master.checksum_verified_at is not None
 
 
-def test_preview_is_a_png_or_says_why_not(ingest):
+def test_preview_is_drawn_at_both_sizes_with_its_caption_or_says_why_not(ingest):
     sans = ingest("exampledata/PSI_SINQ_SANS_sans2009n012333.hdf").dataset
-    assert bytes(sans.preview.png).startswith(b"\x89PNG") and sans.preview.width == 128
+    preview = sans.preview
+    assert bytes(preview.png).startswith(b"\x89PNG") and (preview.width, preview.height) == (768, 480)
+    assert bytes(preview.card_png).startswith(b"\x89PNG") and (preview.card_width, preview.card_height) == (224, 168)
+    assert preview.caption.startswith("No default plot in the file") and "Log colour scale" in preview.caption
+    assert preview.choice["signal"] == preview.signal_path == "/entry1/data1/counts"
     i04 = ingest("exampledata/DLS_i04_Therm_6_2.nxs").dataset
-    assert i04.preview.png is None
+    assert i04.preview.png is None and i04.preview.card_png is None and i04.preview.caption == ""
     assert "Therm_6_2_000001.h5" in i04.preview.unavailable_reason
+
+
+def test_a_drawing_that_fails_never_fails_the_ingestion(ingest, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("matplotlib fell over")
+
+    monkeypatch.setattr(previews, "figure", broken)
+    job = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")
+    assert job.state == IngestionJob.State.SUCCEEDED
+    assert job.dataset.preview.png is None
+    assert job.dataset.preview.unavailable_reason == "drawing failed: RuntimeError: matplotlib fell over"
+
+
+def test_redraw_replaces_an_old_style_preview_and_skips_drawn_ones(ingest):
+    dataset = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5").dataset
+    Preview.objects.filter(dataset=dataset).update(card_png=None, caption="", choice={})
+    assert services.datasets_to_redraw() == [dataset.pk]
+    call_command("redraw_previews", "--sync")
+    dataset.preview.refresh_from_db()
+    assert dataset.preview.card_png is not None and dataset.preview.caption
+    assert services.datasets_to_redraw() == [] and services.datasets_to_redraw(every=True) == [dataset.pk]
 
 
 def test_dataset_recorded_is_sent_inside_the_transaction(ingest):
