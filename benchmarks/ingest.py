@@ -1,6 +1,7 @@
 """Ingestion speed and memory: prints figures, asserts nothing (issue 4, "Must hold" targets).
 
     .venv/bin/python benchmarks/ingest.py [--samples DIR] [--big-gb 4] [--checksum-gb 1] [--work DIR] [--database]
+                                         [--previews-only]
 
 1. Metadata (sniff + one walk + extraction, no database) over the 32 real sample files: files/s, median and p90 ms
    per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB.
@@ -10,6 +11,9 @@
    process, beside the same for a small sample: memory stays flat whatever the file size.
 4. With --database (DATABASE_URL set): the whole write service per real file (checksum, preview, one transaction),
    all rolled back at the end so the database is left as it was.
+5. Previews at ingestion (choose the plot, read it in slices, draw page and card PNGs) per real file, beside the
+   metadata time of the same file in the same run: median and p90 ms; peak RSS of a preview of the multi-GB file
+   (its first 2048 × 2048 frame) beside a small sample's, each in a fresh process.
 """
 
 import argparse
@@ -27,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.nexus import checksums, extract, reader
+from ingest.nexus import checksums, extract, previews, reader
 
 DEFAULT_SAMPLES = Path(
     os.environ.get("NEXUS_SAMPLES_DIR", Path(__file__).resolve().parents[2] / "shared/nexus-samples")
@@ -130,14 +134,19 @@ def make_big_nexus(path: Path, size_gb: float) -> None:
             data[f"axis_{index}"] = np.arange(16, dtype=float)
 
 
-def child_peak_rss(path: Path) -> float:
-    """Metadata + checksum of `path` in a fresh interpreter; its peak RSS in MB."""
+def child_peak_rss(path: Path, *, preview: bool = False) -> float:
+    """Metadata + checksum (or + preview) of `path` in a fresh interpreter; its peak RSS in MB.
+
+    Read from VmHWM: Linux's ru_maxrss of a child starts at its parent's peak (kept across fork and exec), which after
+    the sections above would hide the child's own figure.
+    """
+    work = "checksums.file_checksum(p)" if not preview else "previews.make(p, t, t.group(e.entry_path))"
     code = (
-        "import resource, sys; from pathlib import Path;"
-        "from ingest.nexus import reader, extract, checksums;"
+        "import re, sys; from pathlib import Path;"
+        "from ingest.nexus import reader, extract, checksums, previews;"
         "p = Path(sys.argv[1]); t = reader.read_tree(p, source_folder=p.parent);"
-        "extract.extract(t, relative_path=p.name); checksums.file_checksum(p);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        f"e = extract.extract(t, relative_path=p.name); {work};"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024)"
     )
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True, cwd=root)
@@ -148,10 +157,54 @@ def bench_flat_memory(samples: Path, work: Path, size_gb: float) -> None:
     big = work / "big.nxs"
     make_big_nexus(big, size_gb)
     small = samples / "exampledata/PSI_SINQ_DMC_dmc01.h5"
-    print("peak RSS of metadata + checksum, fresh process per file")
-    print(f"  {small.name:28s} {small.stat().st_size / 1024**2:10.2f} MB  → {child_peak_rss(small):7.1f} MB RSS")
-    print(f"  {big.name:28s} {big.stat().st_size / 1024**2:10.0f} MB  → {child_peak_rss(big):7.1f} MB RSS")
+    for what, preview in (("metadata + checksum", False), ("metadata + preview", True)):
+        print(f"peak RSS of {what}, fresh process per file")
+        for path in (small, big):
+            rss = child_peak_rss(path, preview=preview)
+            print(f"  {path.name:28s} {path.stat().st_size / 1024**2:10.2f} MB  → {rss:7.1f} MB RSS")
     big.unlink()
+
+
+def bench_previews(samples: Path, rounds: int) -> None:
+    """Preview and metadata time of each real file, measured one after the other on the same file."""
+    manifest = json.loads((samples / "manifest.json").read_text())
+    metadata_ms: list[float] = []
+    preview_ms: list[float] = []
+    drawn_ms: list[float] = []
+    slowest: list[tuple[float, str]] = []
+    for _ in range(rounds):
+        for record in manifest:
+            path = samples / record["file"]
+            started = time.perf_counter()
+            reader.sniff(path, source_folder=path.parent)
+            tree = reader.read_tree(path, source_folder=path.parent)
+            try:
+                entry = extract.extract(tree, relative_path=path.name).entry_path
+            except ValueError:  # link targets: no dataset, no preview
+                continue
+            metadata_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            result = previews.make(path, tree, tree.group(entry))  # type: ignore[arg-type]
+            elapsed = (time.perf_counter() - started) * 1000
+            preview_ms.append(elapsed)
+            if result.png is not None:
+                drawn_ms.append(elapsed)
+                slowest.append((elapsed, record["file"]))
+    metadata_ms.sort()
+    preview_ms.sort()
+    drawn_ms.sort()
+    load = os.getloadavg()[0]
+    print(f"previews at ingestion over {len(preview_ms) // rounds} real files × {rounds} rounds (load {load:.1f})")
+    print("                                   median      p90   (ms per file)")
+    for label, timings in (
+        ("metadata (sniff, walk, extract)", metadata_ms),
+        ("preview, every file", preview_ms),
+        (f"preview, the {len(drawn_ms) // rounds} drawn", drawn_ms),
+    ):
+        p90 = timings[int(len(timings) * 0.9)]
+        print(f"  {label:32s} {statistics.median(timings):8.1f} {p90:8.1f}")
+    worst = sorted({name: ms for ms, name in sorted(slowest)}.items(), key=lambda item: -item[1])[:3]
+    print("  slowest previews: " + ", ".join(f"{Path(name).name} {ms:.0f} ms" for name, ms in worst))
 
 
 def bench_database(samples: Path) -> None:
@@ -186,10 +239,16 @@ def main() -> None:
     parser.add_argument("--big-gb", type=float, default=4.0)
     parser.add_argument("--work", type=Path, default=None, help="Scratch folder (default: a temporary one).")
     parser.add_argument("--database", action="store_true", help="Also time the write service (needs DATABASE_URL).")
+    parser.add_argument("--previews-only", action="store_true", help="Only the preview figures (section 5).")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=arguments.work) as scratch:
         work = Path(scratch)
+        if arguments.previews_only:
+            bench_previews(arguments.samples, arguments.rounds)
+            bench_flat_memory(arguments.samples, work, arguments.big_gb)
+            return
         bench_metadata(arguments.samples, arguments.rounds)
+        bench_previews(arguments.samples, max(1, arguments.rounds // 2))
         bench_checksum(work, arguments.checksum_gb)
         bench_flat_memory(arguments.samples, work, arguments.big_gb)
     if arguments.database:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ingest.nexus.plots import Axis, Candidate
 
-SLAB_ITEMS = 4 * 1024 * 1024  # values per read (32 MB as float64)
+SLAB_ITEMS = 1024 * 1024  # values per read (8 MB as float64; a few copies of it are the reading's peak memory)
 SUM_ITEMS = 16 * 1024 * 1024  # a stack or scan of at most this many values is summed; a larger one shows a frame
 IMAGE_SIDE = 640  # image pixels per side after binning
 CURVE_POINTS = 500_000  # a longer curve is read every n-th point
