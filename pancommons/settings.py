@@ -271,6 +271,13 @@ if OIDC_ENABLED:
 DATACITE_ATTEMPTS = 3
 DATACITE_BACKOFF_SECONDS = 1.0
 
+# Notebooks: "Open in …" beside the notebook download; {url} is the notebook's address, URL-encoded (empty: none).
+# e.g. https://jupyter.example.eu/hub/user-redirect/lab/tree?fromURL={url} or a Binder launch URL.
+NOTEBOOK_HUB_URL = env_str("NOTEBOOK_HUB_URL")
+NOTEBOOK_HUB_NAME = env_str("NOTEBOOK_HUB_NAME", "JupyterHub")
+if NOTEBOOK_HUB_URL and "{url}" not in NOTEBOOK_HUB_URL:
+    raise ConfigurationError("NOTEBOOK_HUB_URL must contain {url}, where the notebook's address goes")
+
 # --- PaNOSC Search API (catalogue.panosc) ---------------------------------------------------------------------------
 PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
 # A pathological filter fails fast with 503 instead of holding a worker; the federation has given up by then.

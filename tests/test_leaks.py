@@ -23,8 +23,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
-from catalogue.models import AccessRequest, Document
+from catalogue.models import AccessRequest, Document, Preview
 from landing.graph import sync as graph_sync
+from tests.conftest import client_for
 from tests.factories import (
     DataFileFactory,
     DatasetFactory,
@@ -159,6 +160,14 @@ def seed(db, proposal, tmp_path, settings) -> Seed:
         techniques=[technique],
     )
     ParameterFactory(dataset=dataset, name=f"{TOKEN}_temperature", raw_value=TOKEN)
+    Preview.objects.create(  # drawn from the embargoed data: its bytes and caption must stay closed too
+        dataset=dataset,
+        png=SECRET_BYTES,
+        card_png=SECRET_BYTES,
+        caption=f"Default plot of the {TOKEN} sample",
+        choice={"signal": f"/entry/{TOKEN}"},
+        signal_path=f"/entry/{TOKEN}",
+    )
     (source / f"{TOKEN}_scan.nxs").write_bytes(SECRET_BYTES)
     data_file = DataFileFactory(dataset=dataset, path=f"{TOKEN}_scan.nxs", size=len(SECRET_BYTES))
 
@@ -372,6 +381,26 @@ def test_team_member_reaches_everything(seed, member_client):
     # Every surface together: the member finds the token somewhere beyond the API and the downloads too.
     leaks, _, _ = exercise(member_client, candidates(seed), probes=False)
     assert any("token or embargoed bytes" in leak for leak in leaks)
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "outsider", "member"])
+def test_previews_and_notebooks_of_embargoed_data_open_to_the_team_only(seed, outsider, member, persona):
+    client = {"anonymous": Client(), "outsider": client_for(outsider), "member": client_for(member)}[persona]
+    dataset = seed.dataset
+    urls = [
+        f"/datasets/{dataset.pid}/preview.png",
+        f"/datasets/{dataset.pid}/preview.png?size=card",
+        f"/datasets/{dataset.pid}/notebook.ipynb",
+        f"/doi/{seed.document.doi}/notebook.ipynb",
+    ]
+    for url in urls:
+        response = client.get(url)
+        if persona == "member":
+            assert response.status_code == 200, url
+            assert SECRET_BYTES in response.content or TOKEN.encode() in response.content, url
+        else:
+            assert response.status_code == 404, url
+            assert TOKEN.encode() not in response.content and SECRET_BYTES[:24] not in response.content, url
 
 
 def test_every_route_is_exercised_or_exempt_by_name():

@@ -8,12 +8,13 @@ from landing.pages.sitemaps import SITEMAPS
 
 
 class DatasetPidConverter:
-    """A dataset pid, slashes included, that leaves the routes below /datasets/ (downloads, preview) to their views.
+    """A dataset pid, slashes included, that leaves the routes below /datasets/ (downloads, preview, notebook) to their
+    views.
 
     NUL bytes never get this far: pancommons.middleware refuses them for every route.
     """
 
-    regex = r"(?:(?!/files/\d+/download$|/download\.zip$|/preview\.png$).)+"
+    regex = r"(?:(?!/files/\d+/download$|/download\.zip$|/preview\.png$|/notebook\.ipynb$).)+"
 
     def to_python(self, value: str) -> str:
         return value
@@ -25,8 +26,11 @@ class DatasetPidConverter:
 register_converter(DatasetPidConverter, "dataset_pid")
 
 urlpatterns = [
+    # Before the DOI page: <path:doi> would swallow the notebook (a DOI ending in "/notebook.ipynb" is not served).
+    path("doi/<path:doi>/notebook.ipynb", views.doi_notebook, name="landing-doi-notebook"),
     path("doi/<path:doi>", views.doi_page, name="landing-doi"),
     path("datasets/<dataset_pid:pid>/preview.png", views.dataset_preview, name="landing-dataset-preview"),
+    path("datasets/<dataset_pid:pid>/notebook.ipynb", views.dataset_notebook, name="landing-dataset-notebook"),
     path("datasets/<dataset_pid:pid>", views.dataset_page, name="landing-dataset"),
     path("linkset/doi/<path:doi>", views.doi_linkset, name="landing-doi-linkset"),
     path("linkset/datasets/<path:pid>", views.dataset_linkset, name="landing-dataset-linkset"),

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
+from nbformat import NotebookNode
 
 from catalogue import visibility
 from catalogue.models import Dataset, Document, DocumentKind, Preview
@@ -20,7 +21,7 @@ from landing.graph import views as graph_views
 from landing.graph.describe import Entity
 from landing.pages import negotiation
 from landing.portal.similar import similar_datasets
-from landing.services import carbon, citations, collections, exports, fair, pages, signposting
+from landing.services import carbon, citations, collections, exports, fair, notebooks, pages, signposting
 
 DOCUMENT_FORMATS = (
     *exports.FORMATS,
@@ -188,16 +189,60 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     return _html(request, "landing/pages/dataset.html", page, linkset_url=linkset_url)
 
 
+PREVIEW_SIZES = {"page": "png", "card": "card_png"}
+
+
 @require_safe
 def dataset_preview(request: HttpRequest, pid: str) -> HttpResponse:
-    """The default-plot thumbnail: drawn from the data, so served only to those who may download the files."""
+    """The default plot at page size, or `?size=card` for result cards: drawn from the data, so served only to those
+    who may download the files."""
+    size = request.GET.get("size", "page")
+    if size not in PREVIEW_SIZES:
+        return HttpResponse(
+            json.dumps({"error": "bad size", "detail": f"size must be one of {', '.join(PREVIEW_SIZES)}"}),
+            status=400,
+            content_type="application/json",
+        )
     downloadable = visibility.datasets_downloadable_by(request.user).filter(pid=pid)
-    preview = Preview.objects.filter(dataset__in=downloadable, png__isnull=False).only("png").first()
+    preview = Preview.objects.filter(dataset__in=downloadable, png__isnull=False).only("png", "card_png").first()
     if preview is None:
         raise Http404("no preview")
-    response = HttpResponse(bytes(preview.png), content_type="image/png")
+    picture = getattr(preview, PREVIEW_SIZES[size]) or preview.png  # previews drawn before card sizes existed
+    response = HttpResponse(bytes(picture), content_type="image/png")
     response["Cache-Control"] = "public, max-age=3600" if request.user.is_anonymous else "private, max-age=300"
     return response
+
+
+def _notebook_response(request: HttpRequest, notebook: NotebookNode, *, stem: str) -> HttpResponse:
+    response = HttpResponse(notebooks.to_json(notebook), content_type="application/x-ipynb+json")
+    name = "".join(character if character.isalnum() or character in "-." else "_" for character in stem)
+    response["Content-Disposition"] = f'attachment; filename="{name}.ipynb"'
+    # JupyterLite and other in-browser notebooks fetch it from another origin; without credentials, as any visitor.
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300" if request.user.is_anonymous else "private, no-store"
+    return response
+
+
+@require_safe
+def dataset_notebook(request: HttpRequest, pid: str) -> HttpResponse:
+    dataset = _visible_dataset(request, pid)
+    if dataset is None or dataset.withdrawn_at is not None:
+        return _not_found(request, "No public dataset has this identifier.")
+    return _notebook_response(request, notebooks.dataset_notebook(dataset=dataset, user=request.user), stem=pid)
+
+
+@require_safe
+def doi_notebook(request: HttpRequest, doi: str) -> HttpResponse:
+    document = Document.objects.filter(doi__iexact=doi, withdrawn_at__isnull=True).first()
+    if document is None:
+        return _not_found(request, f"No DOI {doi} is registered here.")
+    if document.doi != doi:
+        return HttpResponseRedirect(reverse("landing-doi-notebook", kwargs={"doi": document.doi}), status=301)
+    try:
+        notebook = notebooks.document_notebook(document=document, user=request.user)
+    except notebooks.NothingToShow:
+        return _not_found(request, f"No dataset of DOI {doi} is public yet: its notebook comes when they open.")
+    return _notebook_response(request, notebook, stem=doi)
 
 
 def _linkset_response(request: HttpRequest, page: pages.Page) -> HttpResponse:

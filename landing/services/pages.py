@@ -5,13 +5,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from catalogue import visibility
-from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Parameter, Sample
+from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Parameter, Preview, Sample
 from landing.datacite import metadata
 from landing.datacite.metadata import Record
 from landing.models import DocumentStatistics, RelatedWork
@@ -20,6 +22,7 @@ from landing.services.signposting import Link
 
 FILES_SHOWN = 20  # longer file lists are collapsed behind a <details>
 DATASETS_SHOWN = 500
+GALLERY_SIZE = 12  # previews on a DOI page; the datasets table lists the rest
 BOT_MARKERS = ("bot", "crawl", "spider", "slurp", "curl", "wget", "python-requests", "headless", "fair", "harvest")
 
 
@@ -155,8 +158,26 @@ def _citation_count(document: Document) -> int:
     ).count()
 
 
-def _preview_of(datasets: QuerySet[Dataset]) -> Dataset | None:
-    return datasets.filter(preview__png__isnull=False).order_by("creation_time", "pk").first()
+def _drawn(previews: QuerySet[Preview]) -> QuerySet[Preview]:
+    """Previews with a picture, without loading the pictures (the preview route serves them)."""
+    return previews.filter(png__isnull=False).defer("png", "card_png", "choice")
+
+
+def _gallery(downloadable: set[int]) -> list[Preview]:
+    """The previews of the datasets `downloadable` by the caller: drawn from the data, they open with the files."""
+    previews = _drawn(Preview.objects.filter(dataset__in=downloadable)).select_related("dataset")
+    return list(previews.order_by("dataset__creation_time", "dataset__pk")[:GALLERY_SIZE])
+
+
+def notebook_links(*, url: str, public: bool) -> dict[str, str | None]:
+    """The notebook's address and, when a hub is configured (NOTEBOOK_HUB_URL) and anyone may fetch the data, where
+    the hub opens it: a hub fetches the notebook without the visitor's login."""
+    hub = settings.NOTEBOOK_HUB_URL
+    return {
+        "notebook_url": url,
+        "notebook_hub_url": hub.format(url=quote(metadata.site_url(url), safe="")) if hub and public else None,
+        "notebook_hub_name": settings.NOTEBOOK_HUB_NAME,
+    }
 
 
 def document_page(*, document: Document, user: visibility.User) -> Page:
@@ -224,7 +245,8 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "datasets": dataset_rows,
             "datasets_total": datasets.count(),
             "downloadable": downloadable,
-            "preview": None if stub else _preview_of(datasets.filter(pk__in=downloadable)),
+            "gallery": [] if stub else _gallery(downloadable),
+            "gallery_total": 0 if stub else _drawn(Preview.objects.filter(dataset__in=downloadable)).count(),
             "samples": [] if stub else _samples(datasets),
             "views": statistics.view_count if statistics else 0,
             "downloads": None if stub else totals["downloads"] or 0,
@@ -235,6 +257,13 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
                 cited=_citation_count(document),
             ),
             "related": related,
+            **(
+                {}
+                if stub or not dataset_rows
+                else notebook_links(
+                    url=reverse("landing-doi-notebook", kwargs={"doi": document.doi}), public=access.is_open
+                )
+            ),
         },
     )
 
@@ -381,9 +410,8 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
             ),
             "licence": metadata.licence_details(metadata.licence_of(dataset.proposal)),
             "licence_id": metadata.licence_of(dataset.proposal),
-            "preview": dataset
-            if can_download and Dataset.objects.filter(pk=dataset.pk, preview__png__isnull=False).exists()
-            else None,
+            "preview": _drawn(Preview.objects.filter(dataset=dataset)).first() if can_download else None,
+            **notebook_links(url=reverse("landing-dataset-notebook", kwargs={"pid": dataset.pid}), public=is_open),
             "inputs": list(visible.filter(derived_datasets=dataset)),
             "derived": list(visible.filter(input_datasets=dataset)),
             "collections": list(

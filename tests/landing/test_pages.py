@@ -188,7 +188,7 @@ def test_dataset_page_is_cited_through_its_proposal_doi(anonymous_client, open_p
 
 def test_default_plot_preview_is_served_with_alt_text(anonymous_client, open_proposal):
     tree = html_tree(anonymous_client.get(DOI_URL))
-    [image] = tree.xpath("//figure[@class='preview']/img")
+    [image] = tree.xpath("//section[@class='gallery']//figure//img")
     assert "Default plot" in image.get("alt")
     response = anonymous_client.get(image.get("src"))
     assert response["Content-Type"] == "image/png" and response.content.startswith(b"\x89PNG")

@@ -92,7 +92,7 @@ def test_preview_is_served_for_open_data_and_hidden_for_embargoed(anonymous_clie
     assert anonymous_client.get(f"/datasets/{catalogue.embargoed.pid}/preview.png").status_code == 404
     assert member_client.get(f"/datasets/{catalogue.embargoed.pid}/preview.png").status_code == 200
     card = anonymous_client.get("/search").content.decode()
-    assert f'src="/datasets/{catalogue.glassy_carbon.pid}/preview.png"' in card
+    assert f'src="/datasets/{catalogue.glassy_carbon.pid}/preview.png?size=card"' in card
 
 
 @override_settings(EMBARGOED_METADATA="visible")
