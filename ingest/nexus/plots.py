@@ -9,6 +9,7 @@ Conventions followed: the @default chain; NXdata @signal, @auxiliary_signals, @a
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import h5py
 import numpy as np
@@ -201,7 +202,7 @@ def _from_nxdata(tree: Tree, group: Group, handle: h5py.File, source: str) -> Ca
         flagged = [member for member in fields.values() if _flag(member.attrs, "signal") == 1]
         signal_name = flagged[0].name if flagged else None
     if signal_name is None:
-        return _largest_field(tree, group, fields)
+        return _largest_field(group, fields)
     signal = fields[signal_name]
     if not _is_numeric(signal):
         return None
@@ -210,6 +211,17 @@ def _from_nxdata(tree: Tree, group: Group, handle: h5py.File, source: str) -> Ca
         for name in _names(group.attrs.get("auxiliary_signals"))
         if name in fields and fields[name].shape == signal.shape and _is_numeric(fields[name])
     )
+    return _candidate(
+        source,
+        group,
+        signal,
+        fields,
+        auxiliary=auxiliary,
+        default_slice=_default_slice(group.attrs.get("default_slice"), signal.shape),
+    )
+
+
+def _candidate(source: str, group: Group, signal: _Member, fields: dict[str, _Member], **more: Any) -> Candidate:
     return Candidate(
         source=source,
         group=group.path,
@@ -217,13 +229,12 @@ def _from_nxdata(tree: Tree, group: Group, handle: h5py.File, source: str) -> Ca
         shape=signal.shape,
         dtype=signal.dtype,
         axes=_axes(group, signal, fields),
-        auxiliary=auxiliary,
         interpretation=to_text(signal.attrs.get("interpretation")),
-        default_slice=_default_slice(group.attrs.get("default_slice"), signal.shape),
+        **more,
     )
 
 
-def _largest_field(tree: Tree, group: Group, fields: dict[str, _Member]) -> Candidate | None:
+def _largest_field(group: Group, fields: dict[str, _Member]) -> Candidate | None:
     """An NXdata without any signal (GDA I16 `roi1`): its largest numeric field that is not an axis."""
     axes = {member.name for member in fields.values() if _flag(member.attrs, "axis") or _flag(member.attrs, "primary")}
     numeric = [
@@ -239,15 +250,7 @@ def _largest_field(tree: Tree, group: Group, fields: dict[str, _Member]) -> Cand
         preferred = any(lowered == name or lowered.endswith(f"_{name}") for name in PREFERRED_NAMES)
         return (-math.prod(member.shape or ()), 0 if preferred else 1)
 
-    chosen = sorted(numeric, key=rank)[0]
-    return Candidate(
-        source=FIELD,
-        group=group.path,
-        signal=_series(group, chosen, fields),
-        shape=chosen.shape,
-        dtype=chosen.dtype,
-        axes=_axes(group, chosen, fields),
-    )
+    return _candidate(FIELD, group, sorted(numeric, key=rank)[0], fields)
 
 
 def _detector_data(tree: Tree, group: Group, handle: h5py.File) -> Candidate | None:
