@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import h5py
@@ -42,8 +43,11 @@ from catalogue.models import (
 from catalogue.services import embargo
 from catalogue.signals import dataset_recorded
 from ingest.models import IngestionJob
-from ingest.nexus import checksums, extract, previews, reader
+from ingest.nexus import checksums, extract, reader
 from ingest.nexus.reader import FileBusy, FileRejected
+
+if TYPE_CHECKING:
+    from ingest.nexus.previews import PreviewResult
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +316,7 @@ def _write(
     extraction: extract.Extraction,
     facts: reader.FileFacts,
     files: list[FileRecord],
-    preview: previews.PreviewResult,
+    preview: "PreviewResult",
     relative: str,
     source_folder: Path,
 ) -> tuple[Dataset, bool]:
@@ -380,8 +384,10 @@ def _write(
 # --- previews ---------------------------------------------------------------------------------------------------------
 
 
-def _preview(path: Path, tree: reader.Tree, entry_path: str) -> previews.PreviewResult:
+def _preview(path: Path, tree: reader.Tree, entry_path: str) -> "PreviewResult":
     """The entry's preview, drawn before the transaction opens; a drawing that fails never fails the ingestion."""
+    from ingest.nexus import previews  # Matplotlib weighs ~40 MB: loaded by the workers that draw, not by web processes
+
     entry = tree.group(entry_path)
     if entry is None:
         return previews.PreviewResult("", None, unavailable_reason=f"no entry {entry_path} in the file")
@@ -392,7 +398,7 @@ def _preview(path: Path, tree: reader.Tree, entry_path: str) -> previews.Preview
         return previews.PreviewResult("", None, unavailable_reason=f"drawing failed: {type(error).__name__}: {error}")
 
 
-def _save_preview(dataset: Dataset, preview: previews.PreviewResult) -> Preview:
+def _save_preview(dataset: Dataset, preview: "PreviewResult") -> Preview:
     row, _ = Preview.objects.update_or_create(
         dataset=dataset,
         defaults={

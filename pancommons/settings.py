@@ -272,7 +272,7 @@ DATACITE_ATTEMPTS = 3
 DATACITE_BACKOFF_SECONDS = 1.0
 
 # Notebooks: "Open in …" beside the notebook download; {url} is the notebook's address, URL-encoded (empty: none).
-# e.g. https://jupyter.example.eu/hub/user-redirect/lab/tree?fromURL={url} or a Binder launch URL.
+# e.g. https://jupyter.example.eu/hub/user-redirect/lab?fromURL={url} or a Binder launch URL.
 NOTEBOOK_HUB_URL = env_str("NOTEBOOK_HUB_URL")
 NOTEBOOK_HUB_NAME = env_str("NOTEBOOK_HUB_NAME", "JupyterHub")
 if NOTEBOOK_HUB_URL and "{url}" not in NOTEBOOK_HUB_URL:
