@@ -95,11 +95,14 @@ def candidates(tree: Tree, entry: Group, handle: h5py.File) -> list[Candidate]:
 def label(name: str, attrs: dict[str, object]) -> str:
     """An axis or colour-bar label: the field's long_name (else its name) and its units, as the file writes them."""
     long_name = to_text(attrs.get("long_name"))
-    text = long_name or name
     units = units_of(attrs)
-    if units and units not in text:  # IPNS writes "Polar Angle [degrees]" with units "degrees"
-        text = f"{text} ({units})"
-    return text
+    # IPNS writes long_name "Polar Angle [degrees]" with units "degrees": the units once
+    written = long_name is not None and units is not None and re.search(_as_word(units), long_name)
+    return f"{long_name or name} ({units})" if units and not written else long_name or name
+
+
+def _as_word(units: str) -> str:
+    return rf"(^|[\s\[(]){re.escape(units)}($|[\s\])])"
 
 
 def units_of(attrs: dict[str, object]) -> str | None:
@@ -110,7 +113,7 @@ def units_of(attrs: dict[str, object]) -> str | None:
 
 
 def _default_group(tree: Tree, entry: Group) -> Group | None:
-    """The NXdata the entry's @default chain ends at, or the entry's own NXdata naming a @signal."""
+    """The NXdata the entry's @default chain ends at; None when the chain is missing or broken."""
     group = entry
     for _ in range(8):  # entry @default → NXdata, or a sub-group with its own @default (pynxtools, BESSY)
         name = to_text(group.attrs.get("default"))

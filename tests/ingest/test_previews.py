@@ -404,3 +404,10 @@ def test_stacks_are_summed_and_binned_in_bounded_reads_exactly(tmp_path, monkeyp
     drawing, _ = previews.choose(*nexus_file(tmp_path / "stack2.nxs", build))
     assert drawing.data.reduction.kind == "first" and drawing.data.reduction.frames == 12
     assert "The first of its 12 frames" in previews.caption(drawing, [])
+
+
+def test_labels_show_units_once_and_never_lose_them_to_a_name_s_letters():
+    assert plots.label("x", {"long_name": "Polar Angle [degrees]", "units": "degrees"}) == "Polar Angle [degrees]"
+    assert plots.label("counts", {"units": "s"}) == "counts (s)"  # "s" is in "counts", but not as its units
+    assert plots.label("T", {"units": "NX_DIMENSIONLESS"}) == "T"  # NXDL template placeholders are no units
+    assert plots.label("data_01", {"long_name": "tmp/test/xpad/image", "units": "No unit"}) == "tmp/test/xpad/image"
