@@ -186,8 +186,12 @@ def plan_zip(dataset: Dataset) -> ZipPlan:
         except FileUnavailable as reason:
             logger.warning("zip of %s skips a file: %s", dataset.pid, reason)
             missing.append(data_file)
-    folder = re.sub(r"[^\w.-]+", "_", dataset.pid).strip("_") or f"dataset-{dataset.pk}"
-    return ZipPlan(folder=folder, files=files, missing=missing)
+    return ZipPlan(folder=zip_folder(dataset), files=files, missing=missing)
+
+
+def zip_folder(dataset: Dataset) -> str:
+    """The one folder a dataset's zip holds (and the zip's name): its pid made safe as a file name."""
+    return re.sub(r"[^\w.-]+", "_", dataset.pid).strip("_") or f"dataset-{dataset.pk}"
 
 
 def too_large_for_zip(plan: ZipPlan) -> bool:

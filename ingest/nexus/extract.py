@@ -15,6 +15,7 @@ import numpy as np
 
 from ingest.nexus import profiles as profiles_module
 from ingest.nexus import techniques as techniques_module
+from ingest.nexus import variables as variables_module
 from ingest.nexus.reader import Field, Group, LinkedFile, Tree
 from ingest.nexus.values import decode, parse_time, scalar, to_number, to_text
 
@@ -519,6 +520,9 @@ def _scientific_metadata(
         ]
     if links.total:
         metadata["links"] = {"total": links.total, "dangling": links.dangling, "missing_files": links.missing_files}
+    plotted = variables_module.plotted_variables(tree, entry)
+    if plotted:
+        metadata["default_plot"] = plotted
     return metadata
 
 

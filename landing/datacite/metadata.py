@@ -15,7 +15,7 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.urls import reverse
 
 from catalogue import visibility
-from catalogue.models import Dataset, Document, DocumentKind, Facility, Instrument, Member, Technique
+from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Member, Technique
 from catalogue.models.techniques import PANET_PURL
 from landing.models import RelatedWork
 
@@ -64,6 +64,13 @@ def site_url(path: str) -> str:
 
 def doi_url(doi: str) -> str:
     return "https://doi.org/" + doi
+
+
+def doi_state(document: Document) -> str:
+    """DataCite's word for where the DOI stands: "findable" or "registered" resolve through doi.org, "draft" not."""
+    if document.doi_state in (DoiState.FINDABLE, DoiState.REGISTERED):
+        return document.doi_state
+    return "draft"
 
 
 def landing_url(document: Document) -> str:
@@ -116,6 +123,7 @@ def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS) 
     is_open = visibility.is_open(document) or any(visibility.is_open(dataset) for dataset in datasets)
     record: Record = {
         "doi": document.doi,
+        "state": doi_state(document),
         "url": landing_url(document) if document.doi else None,
         "creators": _creators(document, facility),
         "titles": [{"title": document.title}],
@@ -422,12 +430,13 @@ def human_size(size: int) -> str:
 
 
 def _sizes(datasets: list[Dataset]) -> list[str]:
+    """Exact counts, as machines compare them with what they download (the pages show human_size)."""
     if not datasets:
         return []
     totals = Dataset.objects.filter(pk__in=[d.pk for d in datasets]).aggregate(
         size=Sum("size"), files=Sum("number_of_files")
     )
-    return [human_size(totals["size"] or 0), f"{totals['files'] or 0:,} files"]
+    return [f"{totals['size'] or 0} bytes", f"{totals['files'] or 0} files"]
 
 
 def _formats(datasets: list[Dataset]) -> list[str]:

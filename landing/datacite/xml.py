@@ -14,6 +14,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 SCHEMA_LOCATION = f"{NAMESPACE} https://schema.datacite.org/meta/kernel-4.7/metadata.xsd"
 XSD_PATH = Path(__file__).parent / "schema" / "kernel-4.7" / "metadata.xsd"
+DRAFT_MARK = "Draft DOI:"
 
 
 def _sub(parent: etree._Element, tag: str, text: Any = None, **attributes: Any) -> etree._Element:
@@ -138,6 +139,8 @@ def to_xml(record: Record) -> bytes:
     descriptions = _sub(root, "descriptions")
     for description in record["descriptions"]:
         _sub(descriptions, "description", description["description"], descriptionType=description["descriptionType"])
+    if record.get("state") == "draft":  # the kernel has no state element: say it where every reader looks
+        _sub(descriptions, "description", draft_notice(record), descriptionType="Other")
     if record["geoLocations"]:
         locations = _sub(root, "geoLocations")
         for location in record["geoLocations"]:
@@ -179,6 +182,13 @@ def to_xml(record: Record) -> bytes:
             for title in item["titles"]:
                 _sub(titles, "title", title["title"])
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def draft_notice(record: Record) -> str:
+    return (
+        f"{DRAFT_MARK} {record['doi']} is reserved but not registered: it does not resolve through doi.org yet. "
+        f"Cite {record['url']} until it does."
+    )
 
 
 @cache

@@ -85,6 +85,9 @@ def target_event(document: Document) -> str | None:
     return "publish"
 
 
+EVENT_STATES = {"publish": "findable", "hide": "registered"}
+
+
 def sync_doi(*, document_id: int) -> str:
     """Send the public record to DataCite when it changed; returns the DOI's state.
 
@@ -99,12 +102,15 @@ def sync_doi(*, document_id: int) -> str:
             Document.objects.filter(pk=document.pk).update(doi_state=DoiState.LOCAL_DRAFT)
         return DoiState.LOCAL_DRAFT
     registration, _ = DoiRegistration.objects.get_or_create(document=document)
-    xml = datacite_xml.to_xml(metadata.document_metadata(document=document))
+    event = target_event(document)
+    record = metadata.document_metadata(document=document)
+    # The state this call brings the DOI to, not the one it leaves (no event: it stays where it is).
+    record["state"] = EVENT_STATES[event] if event else metadata.doi_state(document)
+    xml = datacite_xml.to_xml(record)
     errors = datacite_xml.validation_errors(xml)
     if errors:
         _record_failure(registration, "Our record is not valid DataCite 4.7: " + "; ".join(errors[:5]))
         return document.doi_state
-    event = target_event(document)
     url = metadata.landing_url(document)
     digest = hashlib.sha256(b"\n".join([xml, (event or "").encode(), url.encode()])).hexdigest()
     if registration.metadata_sha256 == digest and not registration.last_error:

@@ -3,10 +3,17 @@ CSL-JSON, BibTeX and RIS, and FAIR signposting links."""
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
 
 from landing.datacite import xml as datacite_xml
 from landing.datacite.metadata import Record, doi_url
+from landing.services.distributions import Distribution
+from landing.services.provenance import Agent, Provenance
+from landing.services.standards import Standard
+from landing.services.variables import Variable
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,14 @@ def abstract(record: Record) -> str:
     return next((d["description"] for d in record["descriptions"] if d["descriptionType"] in ("Abstract", "Other")), "")
 
 
+def doi_resolves(record: Record) -> bool:
+    """A record's DOI resolves through doi.org once DataCite registered it; a draft's does not."""
+    return bool(record.get("doi")) and record.get("state") != "draft"
+
+
 def identifier_url(record: Record) -> str:
-    return doi_url(record["doi"]) if record.get("doi") else record["url"]
+    """What to cite: the DOI's URL, or the landing page while the DOI is a draft (access-policy.md, Identifiers)."""
+    return doi_url(record["doi"]) if doi_resolves(record) else record["url"]
 
 
 def datacite_xml_export(record: Record) -> bytes:
@@ -58,9 +71,10 @@ def datacite_xml_export(record: Record) -> bytes:
 
 
 def datacite_json(record: Record) -> Record:
-    """DataCite JSON as DataCite's own content negotiation serves it: the REST attributes, with an id."""
+    """DataCite JSON as DataCite's own content negotiation serves it: the REST attributes with an id, the `agency`
+    (how harvesters such as F-UJI recognise it) and the DOI's `state`."""
     payload = {key: value for key, value in record.items() if value not in (None, [])}
-    return {"id": doi_url(record["doi"]), **payload}
+    return {"id": doi_url(record["doi"]), "agency": "datacite", **payload}
 
 
 def csl_json(record: Record) -> Record:
@@ -170,17 +184,26 @@ def _person(creator: Record) -> Record:
     return person
 
 
-def schema_org(
-    record: Record,
-    *,
-    catalogue_url: str,
-    downloads: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    variables: list[tuple[str, str]] = (),  # type: ignore[assignment]
-) -> Record:
-    """schema.org Dataset for Google Dataset Search (landing-doi.md §2.7).
+PROV = "http://www.w3.org/ns/prov#"
+PAV = "http://purl.org/pav/"
+SPDX_TERMS = "http://spdx.org/rdf/terms#"
 
-    `downloads` are (url, media type) of files the anonymous public may fetch now; `variables` (name, unit).
-    """
+
+@dataclass(frozen=True)
+class Details:
+    """What a page knows beyond the DataCite record, for the schema.org JSON-LD (and the RO-Crate built from it)."""
+
+    distributions: list[Distribution] = field(default_factory=list)  # what the anonymous public may fetch now
+    variables: list[Variable] = field(default_factory=list)
+    provenance: Provenance | None = None
+    standards: list[Standard] = field(default_factory=list)
+
+
+def schema_org(record: Record, *, catalogue_url: str, details: Details | None = None) -> Record:
+    """schema.org Dataset for Google Dataset Search (landing-doi.md §2.7), with PROV-O/PAV provenance and
+    `dct:conformsTo` (issue 27). The schema.org context defines the `prov`, `dct` and `xsd` prefixes; PAV has none
+    there, so its terms are written as full IRIs."""
+    details = details or Details()
     publisher = record["publisher"]
     facility = _organisation(publisher["name"], publisher.get("publisherIdentifier"))
     description = abstract(record)
@@ -208,7 +231,20 @@ def schema_org(
         },
     }
     if record.get("doi"):
-        data["sameAs"] = doi_url(record["doi"])
+        if doi_resolves(record):
+            data["sameAs"] = doi_url(record["doi"])
+            data["creativeWorkStatus"] = "Published"
+        else:
+            data["identifier"] = [
+                identifier_url(record),
+                {
+                    "@type": "PropertyValue",
+                    "propertyID": "DOI",
+                    "value": record["doi"],
+                    "description": datacite_xml.draft_notice(record),
+                },
+            ]
+            data["creativeWorkStatus"] = "Draft"
     alternates = [a["alternateIdentifier"] for a in record["alternateIdentifiers"]]
     if alternates:
         data["alternateName"] = alternates
@@ -257,14 +293,109 @@ def schema_org(
     funders = [_organisation(f["funderName"], f.get("funderIdentifier")) for f in record["fundingReferences"]]
     if funders:
         data["funder"] = funders
-    if variables:
-        data["variableMeasured"] = [
-            {"@type": "PropertyValue", "name": name, **({"unitText": unit} if unit else {})} for name, unit in variables
+    if details.variables:
+        data["variableMeasured"] = [_variable(variable) for variable in details.variables]
+    if details.distributions:
+        data["distribution"] = [_data_download(item) for item in details.distributions]
+    if details.standards:
+        data["dct:conformsTo"] = [
+            {"@id": standard.iri, "@type": "CreativeWork", "name": standard.name, "url": standard.url}
+            for standard in details.standards
         ]
-    if downloads:
-        data["distribution"] = [
-            {"@type": "DataDownload", "contentUrl": url, "encodingFormat": media_type} for url, media_type in downloads
-        ]
+    if details.provenance is not None:
+        data |= _provenance(details.provenance)
+    return data
+
+
+def _variable(variable: Variable) -> Record:
+    value: Record = {"@type": "PropertyValue", "name": variable.name}
+    if variable.unit:
+        value["unitText"] = variable.unit
+    if variable.description:
+        value["description"] = variable.description
+    return value
+
+
+def _data_download(item: Distribution) -> Record:
+    download: Record = {
+        "@type": "DataDownload",
+        "contentUrl": item.url,
+        "encodingFormat": item.media_type,
+        "name": item.name,
+    }
+    if item.size is not None:
+        download["contentSize"] = f"{item.size} B"
+    if item.checksum and item.checksum_algorithm == "sha256":
+        download["sha256"] = item.checksum
+    elif item.checksum and item.spdx_algorithm:
+        download[SPDX_TERMS + "checksum"] = {
+            "@type": SPDX_TERMS + "Checksum",
+            SPDX_TERMS + "algorithm": {"@id": f"{SPDX_TERMS}checksumAlgorithm_{item.spdx_algorithm}"},
+            SPDX_TERMS + "checksumValue": item.checksum,
+        }
+    if item.is_zip:
+        download["description"] = (
+            "Every file of the dataset in one zip, with checksum manifests and an RO-Crate (ro-crate-metadata.json)."
+        )
+    return download
+
+
+def _timestamp(moment: datetime) -> Record:
+    return {"@value": moment.isoformat(), "@type": "xsd:dateTime"}
+
+
+def _agent(agent: Agent, *types: str) -> Record:
+    node: Record = {"@type": list(types), "name": agent.name}
+    if agent.iri:
+        node["@id"] = agent.iri
+    if agent.version:
+        node["softwareVersion"] = agent.version
+    return node
+
+
+def ingestion_agent() -> Agent:
+    return Agent(name=f"PaN Commons ingestion at {settings.HOME_FACILITY}", iri=settings.SITE_URL + "/")
+
+
+def _provenance(provenance: Provenance) -> Record:
+    """PROV-O: the measurement (or processing) that generated the data, who and what took part, the inputs of
+    derived data; PAV: the software it was created with and the ingestion that imported it into this catalogue."""
+    instruments = [_agent(i, "prov:Agent", "Thing") for i in provenance.instruments]
+    software = [_agent(s, "prov:SoftwareAgent", "SoftwareApplication") for s in provenance.software]
+    facility = _agent(provenance.facility, "prov:Organization", "Organization") if provenance.facility else None
+    activity: Record = {
+        "@type": "prov:Activity",
+        "name": "Processing" if provenance.derived else "Measurement",
+    }
+    if provenance.started:
+        activity["prov:startedAtTime"] = _timestamp(provenance.started)
+    if provenance.ended:
+        activity["prov:endedAtTime"] = _timestamp(provenance.ended)
+    associated = instruments + software + ([facility] if facility else [])
+    if associated:
+        activity["prov:wasAssociatedWith"] = associated
+    inputs = [{"@id": iri} for iri in provenance.inputs]
+    if inputs:
+        activity["prov:used"] = inputs
+    data: Record = {"prov:wasGeneratedBy": activity}
+    if facility:
+        data["prov:wasAttributedTo"] = facility
+    if inputs:
+        data["prov:wasDerivedFrom"] = inputs
+    if software:
+        data[PAV + "createdWith"] = software
+    if provenance.started:
+        data[PAV + "createdOn"] = _timestamp(provenance.started)
+    if provenance.ingested:
+        importer = _agent(ingestion_agent(), "prov:SoftwareAgent", "SoftwareApplication")
+        data[PAV + "importedOn"] = _timestamp(provenance.ingested)
+        data[PAV + "importedBy"] = importer
+        data["prov:wasInfluencedBy"] = {
+            "@type": "prov:Activity",
+            "name": "Ingestion: the NeXus file read and recorded in this catalogue",
+            "prov:startedAtTime": _timestamp(provenance.ingested),
+            "prov:wasAssociatedWith": importer,
+        }
     return data
 
 

@@ -13,11 +13,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from catalogue import visibility
-from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Parameter, Preview, Sample
+from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Preview, Sample
 from landing.datacite import metadata
+from landing.datacite import xml as datacite_xml
 from landing.datacite.metadata import Record
 from landing.models import DocumentStatistics, RelatedWork
-from landing.services import carbon, citations, exports
+from landing.services import carbon, citations, distributions, exports, provenance, standards, variables
 from landing.services.signposting import Link
 
 FILES_SHOWN = 20  # longer file lists are collapsed behind a <details>
@@ -137,6 +138,27 @@ def _licence_link(record: Record) -> Link:
 TYPE_LINKS = [Link("https://schema.org/Dataset", "type"), Link("https://schema.org/AboutPage", "type")]
 
 
+def _cite_as(record: Record) -> Link:
+    """The DOI once it resolves; until then the landing page, saying why (never a doi.org link that fails)."""
+    if exports.doi_resolves(record) or not record.get("doi"):
+        return Link(exports.identifier_url(record), "cite-as", "text/html")
+    return Link(record["url"], "cite-as", "text/html", title=datacite_xml.draft_notice(record))
+
+
+def _details(
+    datasets: list[Dataset], *, public: list[Dataset], facility: Facility | None, user: visibility.User
+) -> exports.Details:
+    """Distributions (of the datasets open to everyone), variables, provenance and standards of a page's datasets."""
+    if not datasets:
+        return exports.Details()
+    return exports.Details(
+        distributions=distributions.of_datasets(public),
+        variables=variables.of_datasets(datasets),
+        provenance=provenance.of_datasets(datasets, facility=facility, user=user),
+        standards=standards.of_datasets(datasets),
+    )
+
+
 def _carbon(*, hours: float | None, facility: Facility | None, outside: int, cited: int) -> carbon.Estimate | None:
     if not hours:
         return None
@@ -204,21 +226,16 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     totals = datasets.aggregate(downloads=Sum("download_count"), outside=Sum("outside_download_count"))
     start, end = metadata.measurement_period(document, dataset_rows)
     keys = list(exports.FORMATS)
-    links = [Link(metadata.doi_url(document.doi), "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    downloads = [
-        (metadata.site_url(url), "application/zip")
-        for d in dataset_rows
-        if visibility.is_open(d) and (url := optional_url("download-dataset", pid=d.pid))
-    ]
-    links += [Link(url, "item", media_type) for url, media_type in downloads]
-    links += _describedby(base, keys)
-    variables = list(
-        Parameter.objects.filter(dataset__in=datasets, is_physical=True)
-        .values_list("name", "unit")
-        .distinct()
-        .order_by("name")[:50]
+    links = [_cite_as(record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
+    details = _details(
+        dataset_rows,
+        public=[d for d in dataset_rows if visibility.is_open(d)],
+        facility=facility,
+        user=user,
     )
-    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), downloads=downloads, variables=variables)
+    links += [Link(item.url, "item", item.media_type) for item in details.distributions]
+    links += _describedby(base, keys)
+    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
     statistics = DocumentStatistics.objects.filter(document=document).first()
     related = _related(document=document, record=record, user=user, stub=stub)
     return Page(
@@ -354,30 +371,16 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
         else:
             url = f"{base}?format={key}"
         export_links.append((key, exports.FORMATS[key].label, url))
-    cite_as = metadata.doi_url(citing.doi) if citing else metadata.site_url(base)
-    links = [Link(cite_as, "cite-as"), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    links += [
-        Link(
-            metadata.site_url(row.download_url),
-            "item",
-            "application/x-hdf5"
-            if row.data_file.path.endswith((".h5", ".nxs", ".hdf5", ".hdf", ".nx5"))
-            else "application/octet-stream",
-        )
-        for row in file_rows
-        if row.download_url and is_open
-    ]
+    links = [_cite_as(citation_record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
+    details = _details([dataset], public=[dataset] if is_open else [], facility=facility, user=user)
+    links += [Link(item.url, "item", item.media_type) for item in details.distributions]
     links += [
         Link(metadata.site_url(url), "describedby", exports.FORMATS[key].media_type) for key, _, url in export_links
     ]
-    downloads = [
-        (metadata.site_url(row.download_url), "application/x-hdf5") for row in file_rows if row.download_url and is_open
-    ]
     parameters = list(dataset.parameters.all().order_by("name"))
-    variables = [(p.name, p.unit) for p in parameters if p.is_physical]
-    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), downloads=downloads, variables=variables)
+    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
     if citing:
-        schema["citation"] = metadata.doi_url(citing.doi)
+        schema["citation"] = exports.identifier_url(citation_record)
     visible = visibility.datasets_visible_to(user)
     return Page(
         record=record,

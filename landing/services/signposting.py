@@ -11,6 +11,7 @@ class Link:
     href: str
     rel: str
     type: str | None = None
+    title: str | None = None  # RFC 8288 target attribute, e.g. why cite-as is not a DOI yet
 
 
 def header(links: list[Link], *, linkset_url: str) -> str:
@@ -25,6 +26,8 @@ def _format(link: Link) -> str:
     value = f'<{link.href}> ; rel="{link.rel}"'
     if link.type:
         value += f' ; type="{link.type}"'
+    if link.title:
+        value += ' ; title="{}"'.format(link.title.replace("\\", "\\\\").replace('"', '\\"'))
     return value
 
 
@@ -35,6 +38,8 @@ def linkset_json(*, anchor: str, links: list[Link]) -> dict[str, list[dict[str, 
         target: dict[str, str] = {"href": link.href}
         if link.type:
             target["type"] = link.type
+        if link.title:
+            target["title"] = link.title
         context.setdefault(link.rel, [])
         context[link.rel].append(target)  # type: ignore[union-attr]
     return {"linkset": [context]}

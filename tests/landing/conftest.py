@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from PIL import Image, ImageDraw
 
-from catalogue.models import DoiState, Preview
+from catalogue.models import Document, DoiState, Preview
 from tests.factories import (
     AffiliationFactory,
     DataFileFactory,
@@ -103,6 +103,14 @@ def open_proposal(esrf):
     ParameterFactory(dataset=dataset)
     Preview.objects.create(dataset=dataset, png=saxs_curve_png(), width=480, height=320, signal_path="/entry/data/I")
     return proposal
+
+
+@pytest.fixture
+def registered_proposal(open_proposal):
+    """The open proposal once DataCite has made its DOI findable: it resolves through doi.org."""
+    Document.objects.filter(pk=open_proposal.pk).update(doi_state=DoiState.FINDABLE)
+    open_proposal.refresh_from_db()
+    return open_proposal
 
 
 def saxs_curve_png() -> bytes:

@@ -98,7 +98,7 @@ def test_every_offered_style_renders(open_proposal):
         assert "&amp;" not in text
 
 
-def test_json_ld_export_is_a_schema_org_dataset_in_rdf(anonymous_client, open_proposal):
+def test_json_ld_export_is_a_schema_org_dataset_in_rdf(anonymous_client, registered_proposal):
     data = json.loads(get(anonymous_client, DOI_URL, "application/ld+json").content)
     graph = json_ld_graph(data)
     subject = rdflib.URIRef("https://doi.org/10.80000/ESRF-MA-5678")
@@ -182,7 +182,7 @@ def test_datacite_xml_of_the_dataset_page_menu_points_to_the_doi(anonymous_clien
     assert links["bibtex"] == "/datasets/esrf/dataset/000123?format=bibtex"
 
 
-def test_json_ld_carries_google_dataset_search_required_and_recommended_properties(anonymous_client, open_proposal):
+def test_json_ld_carries_google_dataset_search_required_and_recommended_properties(anonymous_client, registered_proposal):
     data = json.loads(get(anonymous_client, DOI_URL, format="jsonld").content)
     assert data["@context"] == "https://schema.org" and data["@type"] == "Dataset"
     assert data["name"] and 50 <= len(data["description"]) <= 5000

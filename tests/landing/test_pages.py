@@ -66,7 +66,7 @@ def test_open_doi_page_shows_everything_a_scientist_needs(anonymous_client, open
     assert "private@example.org" not in html
 
 
-def test_doi_page_head_carries_json_ld_scholar_tags_and_canonical(anonymous_client, open_proposal):
+def test_doi_page_head_carries_json_ld_scholar_tags_and_canonical(anonymous_client, registered_proposal):
     response = anonymous_client.get(DOI_URL)
     tree = html_tree(response)
     data = json_ld_of(response)
@@ -83,7 +83,7 @@ def test_doi_page_head_carries_json_ld_scholar_tags_and_canonical(anonymous_clie
     assert all(img.get("alt") for img in tree.xpath("//img"))
 
 
-def test_doi_page_signposting_headers_parse_with_the_signposting_library(anonymous_client, open_proposal):
+def test_doi_page_signposting_headers_parse_with_the_signposting_library(anonymous_client, registered_proposal):
     response = anonymous_client.get(DOI_URL)
     signposts = find_signposting_http_link([response["Link"]], "http://127.0.0.1:8000" + DOI_URL)
     assert str(signposts.citeAs.target) == "https://doi.org/10.80000/ESRF-MA-5678"
@@ -101,12 +101,12 @@ def test_doi_page_signposting_headers_parse_with_the_signposting_library(anonymo
     assert signposts.linksets
 
 
-def test_linkset_lists_the_same_relations(anonymous_client, open_proposal):
+def test_linkset_lists_the_same_relations(anonymous_client, registered_proposal):
     response = anonymous_client.get("/linkset/doi/10.80000/ESRF-MA-5678")
     assert response["Content-Type"] == "application/linkset+json"
     [context] = response.json()["linkset"]
     assert context["anchor"] == "http://127.0.0.1:8000" + DOI_URL
-    assert context["cite-as"] == [{"href": "https://doi.org/10.80000/ESRF-MA-5678"}]
+    assert context["cite-as"] == [{"href": "https://doi.org/10.80000/ESRF-MA-5678", "type": "text/html"}]
     assert context["describedby"][-1]["type"] == "application/ld+json"
     text = anonymous_client.get("/linkset/doi/10.80000/ESRF-MA-5678", HTTP_ACCEPT="application/linkset")
     assert text["Content-Type"] == "application/linkset" and 'rel="cite-as"' in text.content.decode()
@@ -171,7 +171,7 @@ def test_visible_policy_never_shows_a_plot_drawn_from_embargoed_data(anonymous_c
     assert anonymous_client.get(EMBARGOED_DATASET_URL + "/preview.png").status_code == 404
 
 
-def test_dataset_page_is_cited_through_its_proposal_doi(anonymous_client, open_proposal):
+def test_dataset_page_is_cited_through_its_proposal_doi(anonymous_client, registered_proposal):
     response = anonymous_client.get(DATASET_URL, **BROWSER)
     assert response.status_code == 200
     html = response.content.decode()
