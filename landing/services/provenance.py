@@ -36,7 +36,7 @@ def instrument_iri(instrument: Instrument) -> str | None:
     if instrument.pid.startswith("10."):
         return metadata.doi_url(instrument.pid)
     try:
-        return metadata.site_url(reverse("instrument", kwargs={"pid": instrument.pid}))
+        return metadata.site_url(reverse("portal:instrument", kwargs={"pid": instrument.pid}))
     except NoReverseMatch:
         return None
 

@@ -182,7 +182,9 @@ def test_datacite_xml_of_the_dataset_page_menu_points_to_the_doi(anonymous_clien
     assert links["bibtex"] == "/datasets/esrf/dataset/000123?format=bibtex"
 
 
-def test_json_ld_carries_google_dataset_search_required_and_recommended_properties(anonymous_client, registered_proposal):
+def test_json_ld_carries_google_dataset_search_required_and_recommended_properties(
+    anonymous_client, registered_proposal
+):
     data = json.loads(get(anonymous_client, DOI_URL, format="jsonld").content)
     assert data["@context"] == "https://schema.org" and data["@type"] == "Dataset"
     assert data["name"] and 50 <= len(data["description"]) <= 5000

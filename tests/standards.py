@@ -1,0 +1,65 @@
+"""The published standards tests check our output against, read offline from ../shared (settings.BASE_DIR.parent;
+NEXUS_SAMPLES_DIR, which defaults to ../shared/nexus-samples, moves it for a checkout elsewhere)."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import rdflib
+import xmlschema
+from django.conf import settings
+from pyld import jsonld
+
+SHARED = Path(settings.NEXUS_SAMPLES_DIR).parent
+SCHEMA_ORG_CONTEXT = SHARED / "standards" / "schemaorg-context" / "schemaorgcontext.jsonld"
+DATACITE_XSD = SHARED / "datacite-schema" / "kernel-4.7" / "metadata.xsd"
+SCHEMA = rdflib.Namespace("http://schema.org/")
+PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
+PAV = rdflib.Namespace("http://purl.org/pav/")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+SCHEMA_ORG_URLS = {
+    "http://schema.org",
+    "https://schema.org",
+    "http://schema.org/",
+    "https://schema.org/",
+    "https://schema.org/docs/jsonldcontext.jsonld",
+    "http://schema.org/docs/jsonldcontext.jsonld",
+}
+
+
+@cache
+def _schema_org_context() -> dict:
+    return json.loads(SCHEMA_ORG_CONTEXT.read_text())
+
+
+def offline_loader(url: str, options: dict | None = None) -> dict:
+    """PyLD document loader: schema.org's published context from the shared copy, nothing from the network."""
+    if url in SCHEMA_ORG_URLS:
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": _schema_org_context(),
+        }
+    raise jsonld.JsonLdError(
+        f"offline: refusing to load {url}", "jsonld.LoadDocumentError", code="loading document failed"
+    )
+
+
+def expand(document: dict) -> list[dict]:
+    return jsonld.expand(document, {"documentLoader": offline_loader})
+
+
+def graph_of(document: dict) -> rdflib.Graph:
+    """The RDF a JSON-LD document means, with schema.org's real context (so prov:, dct:, xsd: expand as published)."""
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": offline_loader})
+    return rdflib.Graph().parse(data=nquads, format="nquads")
+
+
+@cache
+def datacite_schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(DATACITE_XSD))
+
+
+def datacite_errors(xml: bytes) -> list[str]:
+    return [f"{error.path}: {error.reason}" for error in datacite_schema().iter_errors(xml)]
