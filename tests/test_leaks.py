@@ -11,9 +11,11 @@ a parameter of a new name FAILS this test until its values are added there or th
 with the reason it cannot leak.
 """
 
+import io
 import itertools
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -251,6 +253,11 @@ def body_of(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
+def zip_member(archive: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        return opened.read(next(member for member in opened.namelist() if member.endswith("/" + name)))
+
+
 def counts_in(content: bytes) -> list[tuple[str, int]]:
     try:
         data = json.loads(content)
@@ -378,6 +385,8 @@ def test_team_member_reaches_everything(seed, member_client):
     assert body_of(download) == SECRET_BYTES
     archive = body_of(member_client.get(f"/datasets/{dataset.pid}/download.zip"))
     assert SECRET_BYTES in archive
+    crate = member_client.get(f"/doi/{seed.document.doi}/ro-crate-metadata.json").content.decode()
+    assert TOKEN in crate and TOKEN in zip_member(archive, "ro-crate-metadata.json").decode()
     # Every surface together: the member finds the token somewhere beyond the API and the downloads too.
     leaks, _, _ = exercise(member_client, candidates(seed), probes=False)
     assert any("token or embargoed bytes" in leak for leak in leaks)

@@ -223,11 +223,14 @@ def manifests(plan: ZipPlan) -> dict[str, bytes]:
     return documents
 
 
-def zip_stream(plan: ZipPlan) -> ZipStream:
-    """A zip built while it is sent: stored (HDF5 is compressed already), sized up front, constant memory."""
+def zip_stream(plan: ZipPlan, *, documents: dict[str, bytes] | None = None) -> ZipStream:
+    """A zip built while it is sent: stored (HDF5 is compressed already), sized up front, constant memory.
+
+    `documents` are small files made for this zip beside the manifests (the landing app's ro-crate-metadata.json).
+    """
     stream = ZipStream(sized=True)
     for data_file, stored in plan.files:
         stream.add_path(str(stored.path), f"{plan.folder}/{data_file.path}")
-    for name, content in manifests(plan).items():
+    for name, content in {**manifests(plan), **(documents or {})}.items():
         stream.add(content, f"{plan.folder}/{name}")
     return stream

@@ -21,7 +21,7 @@ from landing.graph import views as graph_views
 from landing.graph.describe import Entity
 from landing.pages import negotiation
 from landing.portal.similar import similar_datasets
-from landing.services import carbon, citations, collections, exports, fair, notebooks, pages, signposting
+from landing.services import carbon, citations, collections, crates, exports, fair, notebooks, pages, signposting
 
 DOCUMENT_FORMATS = (
     *exports.FORMATS,
@@ -144,6 +144,21 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
     page.extra |= fair.document_panel(document=document, user=user)
     page.extra["fair_json_url"] = reverse("fair-document-score", kwargs={"doi": document.doi})
     return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
+
+
+@require_safe
+def doi_crate(request: HttpRequest, doi: str) -> HttpResponse:
+    """The RO-Crate of a DOI's datasets, as the caller may see them (the public stub during an embargo)."""
+    document = Document.objects.select_related("facility").filter(doi=doi, withdrawn_at__isnull=True).first()
+    if document is None or (
+        document.kind == DocumentKind.COLLECTION and not visibility.can_view_document(request.user, document)
+    ):
+        return _not_found(request, f"No DOI {doi} is registered here.")
+    response = HttpResponse(crates.document_crate(document=document, user=request.user), content_type=crates.MEDIA_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{crates.METADATA_FILE}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Link"] = f'<{metadata.landing_url(document)}> ; rel="describes" ; type="text/html"'
+    return response
 
 
 def _visible_dataset(request: HttpRequest, pid: str) -> Dataset | None:

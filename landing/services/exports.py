@@ -5,6 +5,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.metadata import version
 
 from django.conf import settings
 
@@ -184,6 +185,7 @@ def _person(creator: Record) -> Record:
     return person
 
 
+PANCOMMONS_VERSION = version("pancommons")
 PROV = "http://www.w3.org/ns/prov#"
 PAV = "http://purl.org/pav/"
 SPDX_TERMS = "http://spdx.org/rdf/terms#"
@@ -348,13 +350,18 @@ def _agent(agent: Agent, *types: str) -> Record:
     node: Record = {"@type": list(types), "name": agent.name}
     if agent.iri:
         node["@id"] = agent.iri
+        node["url"] = agent.iri
     if agent.version:
         node["softwareVersion"] = agent.version
     return node
 
 
 def ingestion_agent() -> Agent:
-    return Agent(name=f"PaN Commons ingestion at {settings.HOME_FACILITY}", iri=settings.SITE_URL + "/")
+    return Agent(
+        name=f"PaN Commons ingestion at {settings.HOME_FACILITY}",
+        iri=settings.SITE_URL + "/",
+        version=PANCOMMONS_VERSION,
+    )
 
 
 def _provenance(provenance: Provenance) -> Record:

@@ -111,6 +111,11 @@ def count_dataset_view(dataset: Dataset) -> None:
     Dataset.objects.filter(pk=dataset.pk).update(view_count=F("view_count") + 1)
 
 
+def _crate_link(document: Document) -> list[tuple[str, str, str]]:
+    url = optional_url("landing-doi-crate", doi=document.doi)
+    return [("ro-crate", "RO-Crate (ro-crate-metadata.json)", url)] if url else []
+
+
 def _export_links(base_url: str, keys: list[str]) -> list[tuple[str, str, str]]:
     return [(key, exports.FORMATS[key].label, f"{base_url}?format={key}") for key in keys]
 
@@ -202,19 +207,48 @@ def notebook_links(*, url: str, public: bool) -> dict[str, str | None]:
     }
 
 
-def document_page(*, document: Document, user: visibility.User) -> Page:
-    """The DOI landing page of a proposal or collection; the caller has checked it may be shown (stub or full)."""
+@dataclass(frozen=True)
+class Description:
+    """A DOI's or a dataset's machine-readable description for one caller: the DataCite record, what the page knows
+    beyond it and the schema.org JSON-LD built from both (pages, exports and RO-Crates share it)."""
+
+    record: Record
+    citation_record: Record
+    facility: Facility | None
+    datasets: list[Dataset]  # those described, as the caller may see them
+    details: exports.Details
+    schema_org: Record
+
+
+def document_description(*, document: Document, user: visibility.User) -> Description:
     record = metadata.document_metadata(document=document, user=user)
     stub = visibility.public_stub_only(user, document)
+    datasets = [] if stub else list(_document_datasets(document=document, user=user, stub=stub)[:DATASETS_SHOWN])
+    facility = metadata.facility_of(document)
+    public = [d for d in datasets if visibility.is_open(d)]
+    details = _details(datasets, public=public, facility=facility, user=user)
+    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
+    return Description(record, record, facility, datasets, details, schema)
+
+
+def _document_datasets(*, document: Document, user: visibility.User, stub: bool) -> QuerySet[Dataset]:
+    return (Dataset.objects.none() if stub else metadata.visible_datasets(document=document, user=user)).select_related(
+        "instrument__facility", "proposal"
+    )
+
+
+def document_page(*, document: Document, user: visibility.User) -> Page:
+    """The DOI landing page of a proposal or collection; the caller has checked it may be shown (stub or full)."""
+    description = document_description(document=document, user=user)
+    record = description.record
+    stub = visibility.public_stub_only(user, document)
     base = reverse("landing-doi", kwargs={"doi": document.doi})
-    datasets = (
-        Dataset.objects.none() if stub else metadata.visible_datasets(document=document, user=user)
-    ).select_related("instrument__facility", "proposal")
+    datasets = _document_datasets(document=document, user=user, stub=stub)
     downloadable = set(
         visibility.datasets_downloadable_by(user).filter(pk__in=datasets.values("pk")).values_list("pk", flat=True)
     )
-    facility = metadata.facility_of(document)
-    dataset_rows = list(datasets[:DATASETS_SHOWN])
+    facility = description.facility
+    dataset_rows = description.datasets
     is_open = visibility.is_open(document) or any(visibility.is_open(d) for d in dataset_rows)
     access = Access(
         is_open=is_open and not stub,
@@ -227,15 +261,8 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     start, end = metadata.measurement_period(document, dataset_rows)
     keys = list(exports.FORMATS)
     links = [_cite_as(record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    details = _details(
-        dataset_rows,
-        public=[d for d in dataset_rows if visibility.is_open(d)],
-        facility=facility,
-        user=user,
-    )
-    links += [Link(item.url, "item", item.media_type) for item in details.distributions]
+    links += [Link(item.url, "item", item.media_type) for item in description.details.distributions]
     links += _describedby(base, keys)
-    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
     statistics = DocumentStatistics.objects.filter(document=document).first()
     related = _related(document=document, record=record, user=user, stub=stub)
     return Page(
@@ -244,9 +271,9 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
         access=access,
         canonical_url=metadata.site_url(base),
         links=links,
-        exports=_export_links(base, keys),
+        exports=[*_export_links(base, keys), *_crate_link(document)],
         citations=citations.all_citations(record),
-        schema_org=schema,
+        schema_org=description.schema_org,
         extra={
             "document": document,
             "proposal_number": document.proposal_number,
@@ -336,11 +363,25 @@ class FileRow:
     download_url: str | None
 
 
-def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
-    """The landing page of one dataset; the caller has checked `user` may see it."""
+def dataset_description(*, dataset: Dataset, user: visibility.User) -> Description:
+    """The caller has checked `user` may see the dataset."""
     citing = citing_document(dataset)
     record = metadata.dataset_metadata(dataset=dataset, citing=citing, user=user)
     citation_record = metadata.document_metadata(document=citing, user=user) if citing else record
+    facility = dataset.instrument.facility if dataset.instrument_id else metadata.facility_of(dataset.proposal)
+    public = [dataset] if visibility.is_open(dataset) else []
+    details = _details([dataset], public=public, facility=facility, user=user)
+    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
+    if citing:
+        schema["citation"] = exports.identifier_url(citation_record)
+    return Description(record, citation_record, facility, [dataset], details, schema)
+
+
+def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
+    """The landing page of one dataset; the caller has checked `user` may see it."""
+    citing = citing_document(dataset)
+    description = dataset_description(dataset=dataset, user=user)
+    record, citation_record = description.record, description.citation_record
     base = reverse("landing-dataset", kwargs={"pid": dataset.pid})
     can_download = visibility.can_download_dataset(user, dataset)
     is_open = visibility.is_open(dataset)
@@ -354,7 +395,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
         )
         for data_file in files
     ]
-    facility = dataset.instrument.facility if dataset.instrument_id else metadata.facility_of(dataset.proposal)
+    facility = description.facility
     access = Access(
         is_open=is_open,
         release_date=dataset.release_date,
@@ -372,15 +413,11 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
             url = f"{base}?format={key}"
         export_links.append((key, exports.FORMATS[key].label, url))
     links = [_cite_as(citation_record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    details = _details([dataset], public=[dataset] if is_open else [], facility=facility, user=user)
-    links += [Link(item.url, "item", item.media_type) for item in details.distributions]
+    links += [Link(item.url, "item", item.media_type) for item in description.details.distributions]
     links += [
         Link(metadata.site_url(url), "describedby", exports.FORMATS[key].media_type) for key, _, url in export_links
     ]
     parameters = list(dataset.parameters.all().order_by("name"))
-    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
-    if citing:
-        schema["citation"] = exports.identifier_url(citation_record)
     visible = visibility.datasets_visible_to(user)
     return Page(
         record=record,
@@ -390,7 +427,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
         links=links,
         exports=export_links,
         citations=citations.all_citations(citation_record),
-        schema_org=schema,
+        schema_org=description.schema_org,
         extra={
             "dataset": dataset,
             "proposal_number": dataset.proposal.proposal_number,

@@ -17,6 +17,7 @@ from catalogue import visibility
 from catalogue.models import DataFile, Dataset
 from catalogue.services import downloads
 from landing.access import callers
+from landing.services import crates
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ def download_dataset(request: HttpRequest, pid: str) -> HttpResponseBase:
             },
             status=413,
         )
-    stream = downloads.zip_stream(plan)
+    crate = crates.dataset_crate(dataset=dataset, user=user, plan=plan)
+    stream = downloads.zip_stream(plan, documents={crates.METADATA_FILE: crate})
     headers = {
         "Content-Length": str(len(stream)),
         "Content-Disposition": _attachment(f"{plan.folder}.zip"),
