@@ -64,6 +64,8 @@ SCHEMA_ORG_CONTEXT = (
 )
 FUJI_USER = ("marvel", "wonderwoman")  # F-UJI's default account (fuji_server/config/users.py)
 METRICS = "metrics_v0.8"
+# F-UJI logs every content-negotiation probe a page answers with 406 (e.g. application/xml): not a reason.
+NEGOTIATION_NOISE = ("Request failed, status code", "No response received from")
 
 
 # --- the doi.org stand-in ---------------------------------------------------------------------------------------
@@ -357,7 +359,10 @@ def evaluate(fuji_url: str, identifier: str) -> Judgement:
             if test.get("metric_test_status") != "pass" and test.get("metric_test_score", {}).get("total", 1)
         ]
         warnings = [line for line in result.get("test_debug") or [] if line.startswith(("WARNING", "ERROR"))]
-        reasons = failed + warnings
+        probes = [line for line in warnings if any(noise in line for noise in NEGOTIATION_NOISE)]
+        reasons = failed + [line for line in dict.fromkeys(warnings) if line not in probes]
+        if probes:
+            reasons.append(f"(and {len(probes)} lines about formats F-UJI asked for and the page does not serve)")
         metrics.append(
             MetricResult(
                 identifier=result["metric_identifier"],
