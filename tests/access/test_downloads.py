@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import os
 import zipfile
 
@@ -210,8 +211,11 @@ def test_zip_lists_missing_files_instead_of_failing(anonymous_client, proposal, 
         io.BytesIO(body(anonymous_client.get(reverse("download-dataset", kwargs={"pid": dataset.pid}))))
     )
     names = {name.split("/", 1)[1] for name in archive.namelist()}
-    assert names == {"here.nxs", "checksums.blake2b", "MISSING.txt"}
+    assert names == {"here.nxs", "checksums.blake2b", "MISSING.txt", "ro-crate-metadata.json"}
     assert "gone.nxs" in archive.read(next(n for n in archive.namelist() if n.endswith("MISSING.txt"))).decode()
+    crate = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith("ro-crate-metadata.json"))))
+    described = {entity["@id"] for entity in crate["@graph"] if entity.get("@type") == "File"}
+    assert described == {"here.nxs", "checksums.blake2b", "MISSING.txt"}
 
 
 def test_embargoed_zip_is_404_for_outsiders(anonymous_client, outsider_client, member_client, proposal, stored_dataset):

@@ -31,16 +31,14 @@ def test_open_dataset_page_links_every_file_and_the_zip(anonymous_client, open_p
     assert "1 download outside the team" in again and "has avoided about" in again
     assert html.count('href="/datasets/esrf/dataset/000123/files/') == 3
     assert 'href="/datasets/esrf/dataset/000123/download.zip"' in html
-    assert response["Link"].count('rel="item"') == 3
+    assert response["Link"].count('rel="item" ; type="application/x-hdf5"') == 3
+    assert response["Link"].count('rel="item" ; type="application/zip"') == 1
     assert 'rel="item"' in anonymous_client.get("/doi/10.80000/ESRF-MA-5678")["Link"]
     jsonld = anonymous_client.get("/doi/10.80000/ESRF-MA-5678", {"format": "jsonld"}).json()
-    assert jsonld["distribution"] == [
-        {
-            "@type": "DataDownload",
-            "contentUrl": "http://127.0.0.1:8000/datasets/esrf/dataset/000123/download.zip",
-            "encodingFormat": "application/zip",
-        }
+    assert [item["encodingFormat"] for item in jsonld["distribution"]] == ["application/x-hdf5"] * 3 + [
+        "application/zip"
     ]
+    assert jsonld["distribution"][-1]["contentUrl"] == "http://127.0.0.1:8000/datasets/esrf/dataset/000123/download.zip"
 
 
 @override_settings(EMBARGOED_METADATA="visible")
