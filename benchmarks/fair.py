@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/fair.py --fuji DIR --server http://127.0.0.1:8107 --catalogue graded.json
 
 Prints, for ten datasets of graded completeness (benchmarks/fair_catalogue.py), F-UJI's score of each DOI page and
-dataset page, every metric that is not full with F-UJI's own reasons, and a column for our own FAIR score with the
-rank agreement of the two (blank until `our_score` is connected). Targets: 100 % on a complete DOI page and a
-complete dataset page (issue 27), F-UJI ≥ 90 % on a complete dataset (issue 21).
+dataset page beside our own FAIR score (catalogue.services.fair), the rank agreement of the two, and every metric
+that is not full with F-UJI's own reasons. Targets: 100 % on a complete DOI page and a complete dataset page
+(issue 27); F-UJI ≥ 90 % on a complete dataset, and the two scores ranking the ten datasets the same way (issue 21).
 
 What runs, all on this machine; nothing is fetched:
 1. Unless --server is given: a database of its own (DATABASE_URL's name + "_fair", dropped and made anew), migrated
@@ -380,15 +380,6 @@ def evaluate(fuji_url: str, identifier: str) -> Judgement:
 # --- ours --------------------------------------------------------------------------------------------------------
 
 
-def our_score(dataset_pid: str) -> float | None:
-    """Our own FAIR score of a dataset (issue 21, `score_dataset` on the fair branch), 0–100.
-
-    Not connected yet: the lead connects it after the fair and judges branches merge. Until then the report shows
-    the column empty and no rank agreement, rather than anything invented.
-    """
-    return None
-
-
 def rank_agreement(first: list[float], second: list[float]) -> float:
     """Spearman's rank correlation of two scorings of the same datasets (ties share their mean rank)."""
 
@@ -416,21 +407,20 @@ def rank_agreement(first: list[float], second: list[float]) -> float:
 
 
 def report(graded: list[dict], judged: dict[tuple[str, str], Judgement], resolver: Resolver) -> None:
+    """F-UJI's score of each page beside ours (catalogue.services.fair, computed when the catalogue was built)."""
     print(f"\nF-UJI {METRICS}, offline except PID resolution (doi.org stand-in: {resolver.resolved} DOIs resolved)")
-    print(f"{'grade':32} {'DOI page':>9} {'dataset page':>13} {'ours':>6}")
+    print(f"{'grade':30} {'DOI page: F-UJI':>16} {'ours':>6} {'dataset page: F-UJI':>20} {'ours':>6}")
     for item in graded:
         doi, page = judged[(item["dataset_pid"], "doi")], judged[(item["dataset_pid"], "dataset")]
-        ours = our_score(item["dataset_pid"])
         print(
-            f"{item['grade']:32} {doi.percent:8.1f}% {page.percent:12.1f}% {'—' if ours is None else f'{ours:.0f}':>6}"
+            f"{item['grade']:30} {doi.percent:15.1f}% {item['ours_document']:5.1f}% "
+            f"{page.percent:19.1f}% {item['ours_dataset']:5.1f}%"
         )
-    ours_all = [our_score(item["dataset_pid"]) for item in graded]
-    if all(value is not None for value in ours_all):
-        fuji = [judged[(item["dataset_pid"], "dataset")].percent for item in graded]
-        agreement = rank_agreement(fuji, [float(value) for value in ours_all])  # type: ignore[arg-type]
-        print(f"rank agreement, F-UJI dataset pages vs ours (Spearman): {agreement:.2f}")
-    else:
-        print("rank agreement: not computed (ours is not connected: benchmarks/fair.py our_score)")
+    if len(graded) > 1:
+        for kind, ours in (("DOI", "ours_document"), ("dataset", "ours_dataset")):
+            fuji = [judged[(item["dataset_pid"], kind.lower())].percent for item in graded]
+            agreement = rank_agreement(fuji, [item[ours] for item in graded])
+            print(f"rank agreement of F-UJI and ours on {kind} pages (Spearman's rho): {agreement:.2f}")
     print("\nMetrics not full, with F-UJI's reasons:")
     for item in graded:
         for kind in ("doi", "dataset"):

@@ -4,7 +4,8 @@
 
 Writes to the database DATABASE_URL names (migrated; use one of its own: the script refuses a database that holds
 datasets). Each dataset is a real sample file ingested for real, then moved into a proposal of its own and curated
-down to its grade. Prints the graded list as JSON (grade, what it lacks, dataset pid, DOI, whether the DOI resolves).
+down to its grade. Prints the graded list as JSON (grade, what it lacks, dataset pid, DOI, whether the DOI resolves,
+and our own FAIR score of the dataset and of its DOI, catalogue.services.fair).
 """
 
 import argparse
@@ -34,12 +35,12 @@ from catalogue.models import (  # noqa: E402
     DoiState,
     Member,
     Person,
+    RelatedWork,
     Sample,
     Technique,
 )
-from catalogue.services import facilities, opening, techniques  # noqa: E402
+from catalogue.services import facilities, fair, opening, techniques  # noqa: E402
 from ingest import services as ingestion  # noqa: E402
-from landing.models import RelatedWork  # noqa: E402
 from landing.services import dois  # noqa: E402
 
 # (grade, sample file, what the grade lacks), from complete to bare. Every DOI resolves through the benchmark's
@@ -78,6 +79,8 @@ class Graded:
     doi: str
     doi_resolves: bool
     sample_file: str
+    ours_dataset: float  # our own FAIR score (issue 21), 0–100, of the dataset as curated here
+    ours_document: float  # … and of its DOI
 
 
 def build(samples: Path) -> list[Graded]:
@@ -140,6 +143,7 @@ def _graded(number: int, grade: str, samples: Path, relative: str, lacks: tuple[
     state = DoiState.LOCAL_DRAFT if "draft" in lacks else DoiState.FINDABLE
     Document.objects.filter(pk=proposal.pk).update(doi_state=state)
     proposal.refresh_from_db()
+    fair.store_dataset_scores([dataset.pk])  # a DOI's score reads its datasets' stored ones (no worker runs here)
     return Graded(
         grade=grade,
         lacks=lacks,
@@ -147,6 +151,8 @@ def _graded(number: int, grade: str, samples: Path, relative: str, lacks: tuple[
         doi=proposal.doi or "",
         doi_resolves=state == DoiState.FINDABLE,
         sample_file=relative,
+        ours_dataset=round(100 * fair.score_dataset(dataset=Dataset.objects.get(pk=dataset.pk)).score, 1),
+        ours_document=round(100 * fair.score_document(document=proposal).score, 1),
     )
 
 
