@@ -248,12 +248,11 @@ def child_environment(database_url: str, site_url: str) -> dict[str, str]:
 
 
 def build_catalogue(env: dict[str, str]) -> list[dict]:
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
-    built = subprocess.run(
-        [python, "benchmarks/fair_catalogue.py"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return json.loads(built.stdout)["datasets"]
+    for command in (["manage.py", "migrate", "--noinput"], ["benchmarks/fair_catalogue.py"]):
+        done = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)["datasets"]
 
 
 @contextlib.contextmanager
