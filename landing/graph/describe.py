@@ -41,6 +41,7 @@ from landing.graph.vocabulary import (
     definition_iri,
     media_type_iri,
 )
+from landing.services import crates
 from landing.services.pages import citing_document
 
 ZIP_MEDIA_TYPE = "application/zip"
@@ -537,7 +538,8 @@ def _distributions(graph: Graph, subject: URIRef, dataset: Dataset, record: Reco
     graph.add((archive, DCAT.mediaType, _media_type(graph, ZIP_MEDIA_TYPE)))
     zip_format = _typed(graph, EU_FILE_TYPE["ZIP"], DCTERMS.MediaTypeOrExtent, label="ZIP")
     graph.add((archive, DCTERMS.format, zip_format))
-    graph.add((archive, DCAT.byteSize, Literal(len(downloads.zip_stream(plan)), datatype=XSD.nonNegativeInteger)))
+    size = len(crates.dataset_zip(dataset=dataset, user=ANONYMOUS, plan=plan))
+    graph.add((archive, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
     graph.add((archive, DCTERMS.license, licence))
 
 

@@ -68,6 +68,13 @@ def dataset_crate(*, dataset: Dataset, user: visibility.User, plan: downloads.Zi
     return _serialise(_crate(description, parts=[_file(item) for item in files]))
 
 
+def dataset_zip(*, dataset: Dataset, user: visibility.User, plan: downloads.ZipPlan) -> downloads.ZipStream:
+    """The dataset's zip as it is served: its files, the checksum manifests and the crate describing them (one place,
+    so the sizes that describe the zip elsewhere, e.g. DCAT's byteSize, are the bytes a download gets)."""
+    crate = dataset_crate(dataset=dataset, user=user, plan=plan)
+    return downloads.zip_stream(plan, documents={METADATA_FILE: crate})
+
+
 def document_crate(*, document: Document, user: visibility.User) -> bytes:
     """A DOI's crate: its datasets as the caller may see them, each with the files the public may download here."""
     description = pages.document_description(document=document, user=user)

@@ -159,8 +159,7 @@ def download_dataset(request: HttpRequest, pid: str) -> HttpResponseBase:
             },
             status=413,
         )
-    crate = crates.dataset_crate(dataset=dataset, user=user, plan=plan)
-    stream = downloads.zip_stream(plan, documents={crates.METADATA_FILE: crate})
+    stream = crates.dataset_zip(dataset=dataset, user=user, plan=plan)
     headers = {
         "Content-Length": str(len(stream)),
         "Content-Disposition": _attachment(f"{plan.folder}.zip"),
