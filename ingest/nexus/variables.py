@@ -11,10 +11,13 @@ def plotted_variables(tree: Tree, entry: Group) -> list[dict[str, str]]:
     """The signal (role "signal") and its axes (role "axis"): name, unit, long name and path."""
     data = _default_data(tree, entry)
     name = to_text(data.attrs.get("signal")) if data is not None else None
+    axes = data.attrs.get("axes") if data is not None else None
+    if data is None or not name:  # the older style: a field marked @signal=1 names its own @axes (IPNS)
+        data, name, axes = _flagged_signal(tree, entry)
     if data is None or not name or tree.field(f"{data.path}/{name}") is None:
         return []
     variables = [_variable(tree, f"{data.path}/{name}", role="signal")]
-    for axis in _axis_names(data.attrs.get("axes")):
+    for axis in _axis_names(axes):
         if tree.field(f"{data.path}/{axis}") is not None:
             variables.append(_variable(tree, f"{data.path}/{axis}", role="axis"))
     return variables
@@ -32,6 +35,14 @@ def _default_data(tree: Tree, entry: Group) -> Group | None:
     if group is not None and group.nx_class == "NXdata" and group.attrs.get("signal") is not None:
         return group
     return next((g for g in tree.subgroups(entry, "NXdata") if g.attrs.get("signal") is not None), None)
+
+
+def _flagged_signal(tree: Tree, entry: Group) -> tuple[Group | None, str | None, object]:
+    for group in tree.subgroups(entry, "NXdata"):
+        for name, node in tree.members(group):
+            if str(getattr(node, "attrs", {}).get("signal", "")).strip() in ("1", "b'1'"):
+                return group, name, node.attrs.get("axes")
+    return None, None, None
 
 
 def _axis_names(value: object) -> list[str]:
