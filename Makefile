@@ -8,7 +8,11 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pancommons
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test install lint format clean
+# The H5Web viewer's bundle (landing/viewer/frontend → landing/static/viewer), rebuilt only when its sources change.
+FRONTEND := landing/viewer/frontend
+VIEWER_BUNDLE := landing/static/viewer/viewer.js
+
+.PHONY: demo test install viewer lint format clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +22,20 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-demo: install
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+
+$(VIEWER_BUNDLE): $(FRONTEND)/node_modules/.package-lock.json $(FRONTEND)/vite.config.js $(wildcard $(FRONTEND)/src/*)
+	cd $(FRONTEND) && npm run --silent build -- --logLevel warn
+
+viewer: $(VIEWER_BUNDLE)
+
+demo: install viewer
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo --port $(PORT)
 
 test: install
 	bash tests/services.sh
+	$(MAKE) --no-print-directory viewer
 	$(VENV)/bin/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DEBUG=true \
 		$(PY) manage.py makemigrations --check --dry-run
@@ -38,4 +51,4 @@ format: install
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var test-artifacts
+	rm -rf $(VENV) var test-artifacts $(FRONTEND)/node_modules landing/static/viewer

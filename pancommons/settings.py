@@ -283,6 +283,10 @@ PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
 # A pathological filter fails fast with 503 instead of holding a worker; the federation has given up by then.
 PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minimum=100)
 
+# --- H5Web viewer (landing.viewer): h5grove routes over the files a visitor may download ---------------------------
+# One answer of /data holds at most this many bytes (a 2048×2048 float64 frame is 32 MiB); bigger selections get a 400.
+VIEWER_MAX_SLICE_BYTES = env_int("VIEWER_MAX_SLICE_BYTES", 64 * 1024**2, minimum=1)
+
 # --- Knowledge graph (landing.graph): the Oxigraph store /sparql reads, shared by web and worker processes -----------
 GRAPH_STORE_DIR = env_path("GRAPH_STORE_DIR", VAR_DIR / "graph")
 # Graph refreshes have a queue of their own: they never delay ingestion or openings, and run where the store lives.

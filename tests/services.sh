@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the real services the suite uses answer: PostgreSQL and Redis on 127.0.0.1, and Debian's chromium.
+# Makes sure the real services the suite uses answer: PostgreSQL and Redis on 127.0.0.1, Debian's chromium and npm.
 # Starts them when stopped; installs them with apt-get when missing (CI runs as root on a fresh machine).
 set -euo pipefail
 
@@ -37,4 +37,6 @@ for _ in $(seq 50); do redis_answers && break; sleep 0.2; done
 redis_answers || { echo "services.sh: Redis does not answer on 127.0.0.1:6379" >&2; exit 1; }
 
 if ! command -v chromium >/dev/null 2>&1; then apt_install chromium; fi
-echo "services: PostgreSQL, Redis and chromium ready"
+# Node and npm build the H5Web viewer's bundle (make viewer).
+if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
+echo "services: PostgreSQL, Redis, chromium and npm ready"

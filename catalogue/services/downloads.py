@@ -151,6 +151,18 @@ def read_range(stored: StoredFile, byte_range: ByteRange | None = None) -> Itera
             yield chunk
 
 
+def stored_paths(dataset: Dataset) -> frozenset[Path]:
+    """Real paths of the dataset's files that are in storage: where its HDF5 links may lead (the viewer's fence)."""
+    paths = set()
+    for data_file in dataset.files.all():
+        data_file.dataset = dataset
+        try:
+            paths.add(locate(data_file).path)
+        except FileUnavailable:
+            continue
+    return frozenset(paths)
+
+
 def media_type(data_file: DataFile) -> str:
     suffix = PurePosixPath(data_file.path).suffix.lower()
     return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(data_file.path)[0] or "application/octet-stream"

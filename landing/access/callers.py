@@ -5,6 +5,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from catalogue import visibility
+from catalogue.models import Dataset
 
 
 class BadToken(Exception):
@@ -20,3 +21,15 @@ def caller(request: HttpRequest) -> visibility.User:
     except AuthenticationFailed as error:
         raise BadToken(str(error.detail)) from None
     return authenticated[0] if authenticated else request.user
+
+
+def downloadable_dataset(request: HttpRequest, pid: str) -> tuple[Dataset | None, visibility.User]:
+    """The dataset `pid` when the caller may download its files (else None), and the caller; raises BadToken."""
+    user = caller(request)
+    dataset = (
+        visibility.datasets_downloadable_by(user)
+        .select_related("proposal__facility", "instrument__facility")
+        .filter(pid=pid)
+        .first()
+    )
+    return dataset, user

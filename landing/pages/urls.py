@@ -8,13 +8,13 @@ from landing.pages.sitemaps import SITEMAPS
 
 
 class DatasetPidConverter:
-    """A dataset pid, slashes included, that leaves the routes below /datasets/ (downloads, preview, notebook) to their
-    views.
+    """A dataset pid, slashes included, that leaves the routes below /datasets/ (downloads, viewer, preview, notebook)
+    to their views.
 
     NUL bytes never get this far: pancommons.middleware refuses them for every route.
     """
 
-    regex = r"(?:(?!/files/\d+/download$|/download\.zip$|/preview\.png$|/notebook\.ipynb$).)+"
+    regex = r"(?:(?!/files/\d+/(?:download|explore|h5grove/\w+)$|/download\.zip$|/preview\.png$|/notebook\.ipynb$).)+"
 
     def to_python(self, value: str) -> str:
         return value

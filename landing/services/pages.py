@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalogue import visibility
 from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Preview, Sample
+from catalogue.services import downloads
 from landing.datacite import metadata
 from landing.datacite import xml as datacite_xml
 from landing.datacite.metadata import Record
@@ -361,6 +362,18 @@ def _related(*, document: Document, record: Record, user: visibility.User, stub:
 class FileRow:
     data_file: DataFile
     download_url: str | None
+    explore_url: str | None  # the H5Web viewer, for HDF5 files the caller may download
+
+
+def _file_row(dataset: Dataset, data_file: DataFile, *, can_download: bool) -> FileRow:
+    if not can_download or data_file.is_missing:
+        return FileRow(data_file, download_url=None, explore_url=None)
+    hdf5 = downloads.media_type(data_file) == downloads.MEDIA_TYPES[".h5"]
+    return FileRow(
+        data_file,
+        download_url=optional_url("download-file", pid=dataset.pid, file_id=data_file.pk),
+        explore_url=optional_url("viewer-explore", pid=dataset.pid, file_id=data_file.pk) if hdf5 else None,
+    )
 
 
 def dataset_description(*, dataset: Dataset, user: visibility.User) -> Description:
@@ -386,15 +399,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
     can_download = visibility.can_download_dataset(user, dataset)
     is_open = visibility.is_open(dataset)
     files = list(dataset.files.all())
-    file_rows = [
-        FileRow(
-            data_file,
-            optional_url("download-file", pid=dataset.pid, file_id=data_file.pk)
-            if can_download and not data_file.is_missing
-            else None,
-        )
-        for data_file in files
-    ]
+    file_rows = [_file_row(dataset, data_file, can_download=can_download) for data_file in files]
     facility = description.facility
     access = Access(
         is_open=is_open,

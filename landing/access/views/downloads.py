@@ -26,17 +26,6 @@ def _not_available(request: HttpRequest, *, status: int = 404, reason: str = "")
     return render(request, "landing/access/not_available.html", {"reason": reason}, status=status)
 
 
-def _downloadable(request: HttpRequest, pid: str) -> tuple[Dataset | None, visibility.User]:
-    user = callers.caller(request)
-    dataset = (
-        visibility.datasets_downloadable_by(user)
-        .select_related("proposal__facility", "instrument__facility")
-        .filter(pid=pid)
-        .first()
-    )
-    return dataset, user
-
-
 def _attachment(name: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(name)}"
 
@@ -76,7 +65,7 @@ def _range_applies(request: HttpRequest, stored: downloads.StoredFile) -> bool:
 @require_safe
 def download_file(request: HttpRequest, pid: str, file_id: int) -> HttpResponseBase:
     try:
-        dataset, user = _downloadable(request, pid)
+        dataset, user = callers.downloadable_dataset(request, pid)
     except callers.BadToken as error:
         return _not_available(request, status=401, reason=str(error))
     data_file = DataFile.objects.filter(dataset=dataset, pk=file_id).first() if dataset else None
@@ -140,7 +129,7 @@ def download_file(request: HttpRequest, pid: str, file_id: int) -> HttpResponseB
 @require_safe
 def download_dataset(request: HttpRequest, pid: str) -> HttpResponseBase:
     try:
-        dataset, user = _downloadable(request, pid)
+        dataset, user = callers.downloadable_dataset(request, pid)
     except callers.BadToken as error:
         return _not_available(request, status=401, reason=str(error))
     if dataset is None:

@@ -1,0 +1,177 @@
+"""What the H5Web viewer reads from one HDF5 file: h5grove's content and encoders, fenced to the dataset's files.
+
+External links and virtual-dataset sources are followed only into files of the same dataset; one answer of /data
+holds at most a capped number of bytes. Pure h5py + h5grove: the caller has decided who may read the file.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+from h5grove import content as h5content
+from h5grove import encoders
+from h5grove import utils as h5utils
+
+logger = logging.getLogger(__name__)
+
+# Real paths of the dataset's files, computed only when a link or virtual dataset needs them.
+DatasetFiles = Callable[[], frozenset[Path]]
+
+
+class Refused(Exception):
+    """A request the viewer answers with a 4xx and a message (h5grove's error shape: {"message": ...})."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Encoded:
+    body: bytes
+    headers: dict[str, str]
+
+
+def _encoded(content: object, encoding: str | None = "json") -> Encoded:
+    try:
+        response = encoders.encode(content, encoding)
+    except h5utils.QueryArgumentError as error:
+        raise Refused(400, str(error)) from None
+    return Encoded(body=response.content, headers=dict(response.headers))
+
+
+def _inside(path: Path, dataset_files: DatasetFiles) -> bool:
+    return path.resolve() in dataset_files()
+
+
+def _leaves_dataset(h5file: h5py.File, link_path: str, dataset_files: DatasetFiles) -> bool:
+    """Whether the external link at link_path resolves into a file outside the dataset's files.
+
+    Checks the file HDF5 actually opened, not a guess at its search rules (prefixes, working directory).
+    """
+    try:
+        target = h5file[link_path]
+    except (KeyError, OSError):
+        return False  # unresolved: h5grove shows the link itself, nothing of a target
+    return not _inside(Path(target.file.filename), dataset_files)
+
+
+def _fence(h5file: h5py.File, path: str, dataset_files: DatasetFiles) -> None:
+    """Refuses a path that passes through an external link leaving the dataset's files."""
+    parts = [part for part in path.split("/") if part]
+    for depth in range(1, len(parts) + 1):
+        prefix = "/" + "/".join(parts[:depth])
+        link = h5file.get(prefix, getlink=True)
+        if link is None:
+            return  # h5grove reports the missing path
+        if isinstance(link, h5py.ExternalLink) and _leaves_dataset(h5file, prefix, dataset_files):
+            raise Refused(403, f"{prefix} is an external link to {link.filename}, outside this dataset's files")
+
+
+def _fence_virtual(dataset: h5py.Dataset, path: str, dataset_files: DatasetFiles) -> None:
+    if not dataset.is_virtual:
+        return
+    own = Path(dataset.file.filename)
+    for source in dataset.virtual_sources():
+        # HDF5 looks for a relative source file beside the virtual dataset's file ("." is that file itself).
+        source_path = own if source.file_name == "." else own.parent / source.file_name
+        if not _inside(source_path, dataset_files):
+            raise Refused(403, f"{path} is a virtual dataset reading {source.file_name}, outside this dataset's files")
+
+
+@contextmanager
+def _opened(file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Iterator[tuple[h5py.File, object]]:
+    """The file and h5grove's content at `path`, after the fence; maps h5grove and h5py failures to Refused."""
+    try:
+        with h5utils.open_file_with_error_fallback(file_path, Refused) as h5file:
+            _fence(h5file, path or "/", dataset_files)
+            yield h5file, h5content.create_content(h5file, path)
+    except h5utils.NotFoundError as error:
+        raise Refused(404, str(error)) from None
+    except OSError as error:
+        logger.info("viewer could not read %s: %s", file_path, error)
+        raise Refused(422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged).") from None
+
+
+def metadata(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Encoded:
+    """h5grove's /meta; a group's children that are external links leaving the dataset show as unresolved links."""
+    with _opened(file_path, path, dataset_files) as (h5file, content):
+        found = content.metadata()
+        if isinstance(content, h5content.GroupContent):
+            children = []
+            for child in found["children"]:
+                child_path = h5utils.hdf_path_join(content.path, child["name"])
+                link = h5file.get(child_path, getlink=True)
+                if isinstance(link, h5py.ExternalLink) and _leaves_dataset(h5file, child_path, dataset_files):
+                    child = h5content.ExternalLinkContent(child_path, link).metadata()
+                children.append(child)
+            found["children"] = children
+        return _encoded(found)
+
+
+def attributes(*, file_path: Path, path: str | None, keys: list[str] | None, dataset_files: DatasetFiles) -> Encoded:
+    with _opened(file_path, path, dataset_files) as (_, content):
+        if not isinstance(content, h5content.ResolvedEntityContent):
+            raise Refused(404, f"{content.path} is a link that does not resolve: it has no attributes")
+        try:
+            return _encoded(content.attributes(keys))
+        except KeyError as error:
+            raise Refused(404, f"no attribute {error} at {content.path}") from None
+
+
+def selected_bytes(dataset: h5py.Dataset, selection: str | None) -> int:
+    """Bytes a NumPy-style selection of the dataset holds, computed without reading; raises ValueError/TypeError."""
+    members = h5utils.parse_slice(selection) if selection else ()
+    count = 1
+    for axis, length in enumerate(dataset.shape or ()):
+        member = members[axis] if axis < len(members) else slice(None)
+        count *= 1 if isinstance(member, int) else len(range(*member.indices(length)))
+    return count * dataset.dtype.itemsize
+
+
+def data(
+    *,
+    file_path: Path,
+    path: str | None,
+    selection: str | None,
+    encoding: str | None,
+    dtype: str | None,
+    flatten: bool,
+    dataset_files: DatasetFiles,
+    max_bytes: int,
+) -> Encoded:
+    """h5grove's /data, refusing selections over max_bytes (400) before reading them."""
+    with _opened(file_path, path, dataset_files) as (h5file, content):
+        if not isinstance(content, h5content.DatasetContent):
+            raise Refused(400, f"{content.path} is not a dataset")
+        dataset = h5file[content.path]
+        _fence_virtual(dataset, content.path, dataset_files)
+        try:
+            size = selected_bytes(dataset, selection)
+        except (ValueError, TypeError):
+            raise Refused(400, f"selection {selection!r} is not a NumPy-style slice such as 0,:,10:20") from None
+        if size > max_bytes:
+            raise Refused(
+                400,
+                f"the selection holds {size} bytes; the viewer serves at most {max_bytes} bytes per request: "
+                "select a smaller slice",
+            )
+        try:
+            return _encoded(content.data(selection, flatten, dtype or "origin"), encoding)
+        except (ValueError, TypeError, IndexError, h5utils.QueryArgumentError) as error:
+            raise Refused(400, str(error)) from None
+
+
+def paths(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Encoded:
+    """Every path below `path` in the file it lives in, links listed but never followed (H5Web's search)."""
+    with _opened(file_path, path, dataset_files) as (h5file, content):
+        if not isinstance(content, h5content.GroupContent):
+            raise Refused(400, f"{content.path} is not a group")
+        group = h5file[content.path]  # kept referenced: the link proxy below does not hold it open
+        names = [content.path]
+        group.id.links.visit(lambda name: names.append(h5utils.hdf_path_join(content.path, name.decode())))
+        return _encoded(names)

@@ -1,0 +1,225 @@
+"""The H5Web viewer's h5grove routes over real sample files: tree, attributes, slices, the NeXus default plot, the size
+cap, bad requests, links leaving the dataset, and embargoed files (landing/viewer)."""
+
+
+import h5py
+import numpy as np
+import pytest
+
+from tests.conftest import SAMPLES_DIR, client_for
+from tests.factories import DataFileFactory, DatasetFactory, FacilityFactory, InstrumentFactory
+
+CANSAS_1D = "DLS_I22_gc14.h5"  # NXcanSAS: /sasentry/sasdata, I(Q), 244 points
+STACK_3D = "APS_9IDC_NXsas_nexus-example.hdf5"  # /entry/data/frames, 10 frames of 195×487
+
+
+@pytest.fixture
+def samples(db):
+    """Two datasets over the sample files where they lie: an open one and an embargoed one of `proposal`."""
+    facility = FacilityFactory(short_name="SAMPLES", storage_root=str(SAMPLES_DIR))
+    instrument = InstrumentFactory(facility=facility, name="VIEW")
+
+    def dataset_of(folder: str, names: list[str], **options):
+        dataset = DatasetFactory(instrument=instrument, source_folder=str(SAMPLES_DIR / folder), **options)
+        return dataset, {name: DataFileFactory(dataset=dataset, path=name) for name in names}
+
+    return dataset_of
+
+
+@pytest.fixture
+def open_files(samples):
+    dataset, files = samples("NXcanSAS_examples", [CANSAS_1D])
+    stack_dataset, stack_files = samples("exampledata", [STACK_3D, "PSI_SINQ_DMC_dmc01.h5"])
+    return {
+        **{name: (dataset, row) for name, row in files.items()},
+        **{n: (stack_dataset, r) for n, r in stack_files.items()},
+    }
+
+
+def h5grove(client, dataset, data_file, endpoint: str, **query):
+    return client.get(f"/datasets/{dataset.pid}/files/{data_file.pk}/h5grove/{endpoint}", query)
+
+
+def test_tree_lists_children_with_their_attributes(anonymous_client, open_files):
+    root = h5grove(anonymous_client, *open_files[CANSAS_1D], "meta", path="/")
+    assert root.status_code == 200 and root["Content-Type"] == "application/json"
+    children = {child["name"]: child for child in root.json()["children"]}
+    assert children["sasentry"]["kind"] == "group"
+    entry = h5grove(anonymous_client, *open_files[CANSAS_1D], "meta", path="/sasentry").json()
+    assert {"name": "NX_class", "shape": [], "type": entry["attributes"][0]["type"]} in entry["attributes"]
+    assert "sasdata" in {child["name"] for child in entry["children"]}
+
+
+def test_attribute_values_come_from_the_file(anonymous_client, open_files):
+    values = h5grove(anonymous_client, *open_files[CANSAS_1D], "attr", path="/sasentry/sasdata").json()
+    with h5py.File(SAMPLES_DIR / "NXcanSAS_examples" / CANSAS_1D) as h5file:
+        assert values["signal"] == h5file["/sasentry/sasdata"].attrs["signal"]
+        assert values["NX_class"] == "NXdata"
+
+
+def test_nexus_default_plot_is_reachable_and_its_signal_served(anonymous_client, open_files):
+    dataset, data_file = open_files[CANSAS_1D]
+    entry = h5grove(anonymous_client, dataset, data_file, "attr", path="/").json()["default"]
+    nxdata = h5grove(anonymous_client, dataset, data_file, "attr", path=f"/{entry}").json()["default"]
+    plot = h5grove(anonymous_client, dataset, data_file, "attr", path=f"/{entry}/{nxdata}").json()
+    signal_path = f"/{entry}/{nxdata}/{plot['signal']}"
+    signal = h5grove(anonymous_client, dataset, data_file, "data", path=signal_path, format="bin", dtype="safe")
+    assert signal.status_code == 200 and signal["Content-Type"] == "application/octet-stream"
+    with h5py.File(SAMPLES_DIR / "NXcanSAS_examples" / CANSAS_1D) as h5file:
+        expected = h5file[signal_path][()]
+    assert np.array_equal(np.frombuffer(signal.content, dtype=expected.dtype.newbyteorder("<")), expected)
+
+
+def test_one_frame_of_a_3d_stack_is_served_as_a_slice(anonymous_client, open_files):
+    frame = h5grove(anonymous_client, *open_files[STACK_3D], "data", path="/entry/data/frames", selection="3,:,:")
+    assert frame.status_code == 200
+    with h5py.File(SAMPLES_DIR / "exampledata" / STACK_3D) as h5file:
+        assert np.array_equal(np.array(frame.json()), h5file["/entry/data/frames"][3])
+
+
+def test_selection_over_the_cap_is_refused_with_a_400_naming_the_cap(anonymous_client, open_files, settings):
+    dataset, data_file = open_files[STACK_3D]
+    with h5py.File(SAMPLES_DIR / "exampledata" / STACK_3D) as h5file:
+        frame_bytes = 195 * 487 * h5file["/entry/data/frames"].dtype.itemsize
+    settings.VIEWER_MAX_SLICE_BYTES = frame_bytes
+    whole = h5grove(anonymous_client, dataset, data_file, "data", path="/entry/data/frames", format="bin")
+    assert whole.status_code == 400
+    assert f"at most {frame_bytes} bytes" in whole.json()["message"]
+    assert f"holds {10 * frame_bytes} bytes" in whole.json()["message"]
+    one = h5grove(anonymous_client, dataset, data_file, "data", path="/entry/data/frames", selection="0", format="bin")
+    assert one.status_code == 200 and len(one.content) == frame_bytes
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "query", "status", "says"),
+    [
+        ("meta", {"path": "/no/such/group"}, 404, "not a valid path"),
+        ("attr", {"path": "/entry", "attr_keys": "no_such_attribute"}, 404, "no attribute"),
+        ("data", {"path": "/entry/data/frames", "selection": "a:b"}, 400, "NumPy-style slice"),
+        ("data", {"path": "/entry/data/frames", "selection": "0,0,0,0"}, 400, "too many members"),
+        ("data", {"path": "/entry/data/frames", "selection": "99"}, 400, "out of range"),
+        ("data", {"path": "/entry/data/frames", "selection": "0", "format": "xml"}, 400, "xml"),
+        ("data", {"path": "/entry"}, 400, "not a dataset"),
+        ("paths", {"path": "/entry/data/frames"}, 400, "not a group"),
+    ],
+)
+def test_bad_requests_answer_json_4xx_saying_what_is_wrong(anonymous_client, open_files, endpoint, query, status, says):
+    response = h5grove(anonymous_client, *open_files[STACK_3D], endpoint, **query)
+    assert response.status_code == status, response.content
+    assert says in response.json()["message"]
+
+
+def test_files_outside_the_dataset_or_not_hdf5_are_refused(anonymous_client, open_files, storage_dataset):
+    dataset, _ = open_files[CANSAS_1D]
+    _, stack_file = open_files[STACK_3D]
+    # A file of another dataset, named under this one: the same answer as a file that does not exist.
+    for file_id in (stack_file.pk, 999_999):
+        response = anonymous_client.get(f"/datasets/{dataset.pid}/files/{file_id}/h5grove/meta")
+        assert response.status_code == 404 and "No such file" in response.json()["message"]
+    text_dataset, rows = storage_dataset({"notes.h5": b"not HDF5 at all"})
+    response = h5grove(anonymous_client, text_dataset, rows["notes.h5"], "meta", path="/")
+    assert response.status_code == 422 and "cannot be read as HDF5" in response.json()["message"]
+
+
+@pytest.fixture
+def storage_dataset(db, tmp_path):
+    """An open dataset over files written in tmp_path/storage/exp: storage_dataset({"a.h5": b"..."} or callables)."""
+    root = tmp_path / "storage"
+    folder = root / "exp"
+    folder.mkdir(parents=True)
+    instrument = InstrumentFactory(facility=FacilityFactory(short_name="LINKS", storage_root=str(root)), name="LNK")
+
+    def build(files: dict):
+        dataset = DatasetFactory(instrument=instrument, source_folder=str(folder))
+        rows = {}
+        for name, content in files.items():
+            if callable(content):
+                content(folder / name)
+            else:
+                (folder / name).write_bytes(content)
+            rows[name] = DataFileFactory(dataset=dataset, path=name)
+        return dataset, rows
+
+    return build
+
+
+@pytest.fixture
+def linked_dataset(storage_dataset, tmp_path):
+    """main.h5 links into other.h5 (a file of the dataset) and into outside.h5 (beside the storage, no dataset's)."""
+    secret = np.arange(12, dtype="int32")
+    with h5py.File(tmp_path / "storage" / "outside.h5", "w") as outside:
+        outside["secret"] = secret
+
+    def write_other(path):
+        with h5py.File(path, "w") as other:
+            other["counts"] = np.arange(5, dtype="int32")
+
+    def write_main(path):
+        with h5py.File(path, "w") as main:
+            main["inside"] = h5py.ExternalLink("other.h5", "/counts")
+            main["escape"] = h5py.ExternalLink("../outside.h5", "/secret")
+            for name, source in (("virtual_inside", "other.h5"), ("virtual_escape", "../outside.h5")):
+                layout = h5py.VirtualLayout(shape=(5,), dtype="int32")
+                layout[:] = h5py.VirtualSource(source, "/counts" if source == "other.h5" else "/secret", shape=(5,))
+                main.create_virtual_dataset(name, layout)
+
+    return storage_dataset({"other.h5": write_other, "main.h5": write_main})
+
+
+def test_links_are_followed_inside_the_dataset_and_refused_when_they_leave_it(anonymous_client, linked_dataset):
+    dataset, rows = linked_dataset
+    main = rows["main.h5"]
+    inside = h5grove(anonymous_client, dataset, main, "data", path="/inside")
+    assert inside.status_code == 200 and inside.json() == [0, 1, 2, 3, 4]
+    assert h5grove(anonymous_client, dataset, main, "data", path="/virtual_inside").json() == [0, 1, 2, 3, 4]
+    for endpoint, path in (("meta", "/escape"), ("attr", "/escape"), ("data", "/escape"), ("data", "/virtual_escape")):
+        refused = h5grove(anonymous_client, dataset, main, endpoint, path=path)
+        assert refused.status_code == 403, (endpoint, path)
+        assert "outside this dataset's files" in refused.json()["message"]
+    # The tree shows the escaping link as a link, with nothing of what lies behind it.
+    children = {
+        child["name"]: child for child in h5grove(anonymous_client, dataset, main, "meta", path="/").json()["children"]
+    }
+    assert children["escape"] == {
+        "kind": "external_link",
+        "name": "escape",
+        "target_file": "../outside.h5",
+        "target_path": "/secret",
+    }
+    assert children["inside"]["kind"] == "dataset"
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "outsider", "member"])
+def test_embargoed_files_open_to_the_team_only(samples, proposal, outsider, member, persona):
+    client = client_for({"anonymous": None, "outsider": outsider, "member": member}[persona])
+    dataset, files = samples("NXcanSAS_examples", [CANSAS_1D], proposal=proposal, embargoed=True)
+    data_file = files[CANSAS_1D]
+    base = f"/datasets/{dataset.pid}/files/{data_file.pk}"
+    answers = {
+        "meta": client.get(f"{base}/h5grove/meta", {"path": "/sasentry"}),
+        "attr": client.get(f"{base}/h5grove/attr", {"path": "/sasentry"}),
+        "data": client.get(f"{base}/h5grove/data", {"path": "/sasentry/sasdata/I"}),
+        "paths": client.get(f"{base}/h5grove/paths", {"path": "/"}),
+        "explore": client.get(f"{base}/explore"),
+    }
+    for name, response in answers.items():
+        if persona == "member":
+            assert response.status_code == 200, name
+        else:
+            assert response.status_code == 404, name
+            assert b"sasdata" not in response.content and dataset.title.encode() not in response.content, name
+    if persona == "member":
+        assert "/sasentry/sasdata/I" in answers["paths"].json()
+
+
+def test_dataset_page_offers_the_viewer_for_hdf5_files_and_the_viewer_page_loads_h5web(anonymous_client, open_files):
+    dataset, data_file = open_files[STACK_3D]
+    page = anonymous_client.get(f"/datasets/{dataset.pid}").content.decode()
+    explore = f"/datasets/{dataset.pid}/files/{data_file.pk}/explore"
+    assert f'href="{explore}"' in page
+    viewer = anonymous_client.get(explore)
+    assert viewer.status_code == 200
+    html = viewer.content.decode()
+    assert f'data-url="/datasets/{dataset.pid}/files/{data_file.pk}/h5grove"' in html
+    assert "/static/viewer/viewer.js" in html and STACK_3D in html
+    assert "cdn" not in html.lower()
