@@ -393,7 +393,7 @@ def test_team_member_reaches_everything(seed, member_client):
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "outsider", "member"])
-def test_previews_and_notebooks_of_embargoed_data_open_to_the_team_only(seed, outsider, member, persona):
+def test_previews_notebooks_and_viewer_of_embargoed_data_open_to_the_team_only(seed, outsider, member, persona):
     client = {"anonymous": Client(), "outsider": client_for(outsider), "member": client_for(member)}[persona]
     dataset = seed.dataset
     urls = [
@@ -401,6 +401,7 @@ def test_previews_and_notebooks_of_embargoed_data_open_to_the_team_only(seed, ou
         f"/datasets/{dataset.pid}/preview.png?size=card",
         f"/datasets/{dataset.pid}/notebook.ipynb",
         f"/doi/{seed.document.doi}/notebook.ipynb",
+        f"/datasets/{dataset.pid}/files/{seed.data_file.pk}/explore",  # names the file: the token for the team
     ]
     for url in urls:
         response = client.get(url)

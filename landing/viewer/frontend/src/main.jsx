@@ -6,10 +6,12 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
 const mount = document.getElementById("viewer");
+// H5Web's fetcher builds its requests with new URL(), which needs an absolute base.
+const url = new URL(mount.dataset.url, window.location.href).href;
 
 createRoot(mount).render(
   <StrictMode>
-    <H5GroveProvider url={mount.dataset.url} filepath={mount.dataset.file}>
+    <H5GroveProvider url={url} filepath={mount.dataset.file}>
       <App sidebarOpen={mount.dataset.sidebar !== "closed"} />
     </H5GroveProvider>
   </StrictMode>,

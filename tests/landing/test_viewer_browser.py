@@ -1,0 +1,55 @@
+"""H5Web in headless Chromium over the project's own routes: a 1-D curve and a 3-D detector stack open on their NeXus
+default plots, drawn (the canvas holds a plot, not a blank) with the axis labels and units of the file."""
+
+import io
+
+import h5py
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.conftest import SAMPLES_DIR
+from tests.factories import DataFileFactory, DatasetFactory, FacilityFactory, InstrumentFactory
+
+# (folder, file, NXdata holding the default plot, axes shown on the plot)
+PLOTS = {
+    "curve-1d": ("NXcanSAS_examples", "DLS_I22_gc14.h5", "/sasentry/sasdata", ["Q"]),
+    "stack-3d": ("exampledata", "APS_9IDC_NXsas_nexus-example.hdf5", "/entry/data", ["horizontal", "vertical"]),
+}
+
+
+def axis_labels(folder: str, name: str, nxdata: str, axes: list[str]) -> list[str]:
+    """H5Web's label of each axis: its name and, in parentheses, its @units from the file."""
+    with h5py.File(SAMPLES_DIR / folder / name) as h5file:
+        return [f"{axis} ({h5file[nxdata][axis].attrs['units']})" for axis in axes]
+
+
+def drawn_pixels(png: bytes) -> int:
+    """Pixels of another colour than the canvas's commonest one (its background)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    counts = image.getcolors(maxcolors=image.width * image.height)
+    return image.width * image.height - max(count for count, _ in counts)
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+def test_viewer_draws_the_default_plot_with_the_files_axes(browser, live_server, transactional_db, artifacts_dir, plot):
+    folder, name, nxdata, axes = PLOTS[plot]
+    facility = FacilityFactory(short_name="SAMPLES", storage_root=str(SAMPLES_DIR))
+    dataset = DatasetFactory(
+        instrument=InstrumentFactory(facility=facility, name="VIEW"), source_folder=str(SAMPLES_DIR / folder)
+    )
+    data_file = DataFileFactory(dataset=dataset, path=name)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{live_server.url}/datasets/{dataset.pid}")
+        page.get_by_role("link", name=f"Explore {name} in the viewer").click()
+        page.wait_for_url(f"**/files/{data_file.pk}/explore")
+        canvas = page.locator("#viewer canvas").first
+        expect(canvas).to_be_visible(timeout=30_000)
+        for label in axis_labels(folder, name, nxdata, axes):
+            expect(page.locator("#viewer")).to_contain_text(label, timeout=30_000)
+        page.screenshot(path=artifacts_dir / f"{plot}.png")
+        # A blank canvas is all background; a 244-point curve across it covers well over 500 pixels, a heatmap most.
+        assert drawn_pixels(canvas.screenshot()) > 500
+    finally:
+        page.close()
