@@ -40,11 +40,12 @@ def _located(request: HttpRequest, pid: str, file_id: int) -> tuple[DataFile, Pa
 
 
 def _answer(
-    request: HttpRequest, pid: str, file_id: int, read: Callable[[Path, contents.DatasetFiles], contents.Encoded]
+    request: HttpRequest, pid: str, file_id: int, read: Callable[..., contents.Encoded], **options: object
 ) -> HttpResponse:
+    """One h5grove route: `read(file_path=…, dataset_files=…, **options)` once the caller may open the file."""
     try:
         _, file_path, dataset_files = _located(request, pid, file_id)
-        encoded = read(file_path, dataset_files)
+        encoded = read(file_path=file_path, dataset_files=dataset_files, **options)
     except contents.Refused as refused:
         return JsonResponse({"message": refused.message}, status=refused.status)
     response = HttpResponse(encoded.body, headers=encoded.headers)
@@ -54,24 +55,13 @@ def _answer(
 
 @require_safe
 def meta(request: HttpRequest, pid: str, file_id: int) -> HttpResponse:
-    path = request.GET.get("path")
-    return _answer(
-        request,
-        pid,
-        file_id,
-        lambda file_path, files: contents.metadata(file_path=file_path, path=path, dataset_files=files),
-    )
+    return _answer(request, pid, file_id, contents.metadata, path=request.GET.get("path"))
 
 
 @require_safe
 def attr(request: HttpRequest, pid: str, file_id: int) -> HttpResponse:
-    path, keys = request.GET.get("path"), request.GET.getlist("attr_keys") or None
-    return _answer(
-        request,
-        pid,
-        file_id,
-        lambda file_path, files: contents.attributes(file_path=file_path, path=path, keys=keys, dataset_files=files),
-    )
+    keys = request.GET.getlist("attr_keys") or None
+    return _answer(request, pid, file_id, contents.attributes, path=request.GET.get("path"), keys=keys)
 
 
 @require_safe
@@ -81,28 +71,19 @@ def data(request: HttpRequest, pid: str, file_id: int) -> HttpResponse:
         request,
         pid,
         file_id,
-        lambda file_path, files: contents.data(
-            file_path=file_path,
-            path=query.get("path"),
-            selection=query.get("selection"),
-            encoding=query.get("format"),
-            dtype=query.get("dtype"),
-            flatten=parse_bool_arg(query.get("flatten"), fallback=False),
-            dataset_files=files,
-            max_bytes=settings.VIEWER_MAX_SLICE_BYTES,
-        ),
+        contents.data,
+        path=query.get("path"),
+        selection=query.get("selection"),
+        encoding=query.get("format"),
+        dtype=query.get("dtype"),
+        flatten=parse_bool_arg(query.get("flatten"), fallback=False),
+        max_bytes=settings.VIEWER_MAX_SLICE_BYTES,
     )
 
 
 @require_safe
 def paths(request: HttpRequest, pid: str, file_id: int) -> HttpResponse:
-    path = request.GET.get("path")
-    return _answer(
-        request,
-        pid,
-        file_id,
-        lambda file_path, files: contents.paths(file_path=file_path, path=path, dataset_files=files),
-    )
+    return _answer(request, pid, file_id, contents.paths, path=request.GET.get("path"))
 
 
 @require_safe

@@ -1,7 +1,6 @@
 """The H5Web viewer's h5grove routes over real sample files: tree, attributes, slices, the NeXus default plot, the size
 cap, bad requests, links leaving the dataset, and embargoed files (landing/viewer)."""
 
-
 import h5py
 import numpy as np
 import pytest
