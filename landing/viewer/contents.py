@@ -83,15 +83,27 @@ def _fence_virtual(dataset: h5py.Dataset, path: str, dataset_files: DatasetFiles
             raise Refused(403, f"{path} is a virtual dataset reading {source.file_name}, outside this dataset's files")
 
 
+def _normalised(path: str | None) -> str:
+    """An absolute HDF5 path without empty parts: HDF5 refuses "//" and "" with errors of its own."""
+    if path and "\x00" in path:
+        raise Refused(400, "the path holds a NUL byte")
+    return "/" + "/".join(part for part in (path or "").split("/") if part)
+
+
 @contextmanager
-def _opened(file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Iterator[tuple[h5py.File, object]]:
+def _opened(
+    file_path: Path, path: str | None, dataset_files: DatasetFiles
+) -> Iterator[tuple[h5py.File, h5content.EntityContent]]:
     """The file and h5grove's content at `path`, after the fence; maps h5grove and h5py failures to Refused."""
     try:
         with h5utils.open_file_with_error_fallback(file_path, Refused) as h5file:
-            _fence(h5file, path or "/", dataset_files)
+            path = _normalised(path)
+            _fence(h5file, path, dataset_files)
             yield h5file, h5content.create_content(h5file, path)
     except h5utils.NotFoundError as error:
         raise Refused(404, str(error)) from None
+    except RuntimeError as error:  # HDF5's own refusals of a name or link (h5py raises them as RuntimeError)
+        raise Refused(400, f"HDF5 refused the request: {error}") from None
     except OSError as error:
         logger.info("viewer could not read %s: %s", file_path, error)
         raise Refused(422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged).") from None

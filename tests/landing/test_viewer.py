@@ -47,6 +47,8 @@ def test_tree_lists_children_with_their_attributes(anonymous_client, open_files)
     entry = h5grove(anonymous_client, *open_files[CANSAS_1D], "meta", path="/sasentry").json()
     assert {"name": "NX_class", "shape": [], "type": entry["attributes"][0]["type"]} in entry["attributes"]
     assert "sasdata" in {child["name"] for child in entry["children"]}
+    # Empty parts, which HDF5 itself refuses, read as the path without them.
+    assert h5grove(anonymous_client, *open_files[CANSAS_1D], "meta", path="//sasentry//").json() == entry
 
 
 def test_attribute_values_come_from_the_file(anonymous_client, open_files):
@@ -93,6 +95,7 @@ def test_selection_over_the_cap_is_refused_with_a_400_naming_the_cap(anonymous_c
     ("endpoint", "query", "status", "says"),
     [
         ("meta", {"path": "/no/such/group"}, 404, "not a valid path"),
+        ("meta", {"path": "/entry\x00"}, 400, "NUL byte"),
         ("attr", {"path": "/entry", "attr_keys": "no_such_attribute"}, 404, "no attribute"),
         ("data", {"path": "/entry/data/frames", "selection": "a:b"}, 400, "NumPy-style slice"),
         ("data", {"path": "/entry/data/frames", "selection": "0,0,0,0"}, 400, "too many members"),
