@@ -14,5 +14,6 @@ class CatalogueConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_stewards_group, sender=self)
+        from catalogue.dmp import receivers as dmp_receivers  # noqa: F401 — matches planned datasets on ingestion
         from catalogue.fair import receivers as fair_receivers  # noqa: F401 — keeps the FAIR scores current
         from catalogue.search import receivers  # noqa: F401 — connects the search index's signal receivers

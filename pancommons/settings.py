@@ -241,6 +241,17 @@ FIXITY_INTERVAL_DAYS = env_int("FIXITY_INTERVAL_DAYS", 90, minimum=1)
 # Where access requests go besides the PI (the data office); empty = the stewards' own e-mail addresses.
 DATA_OFFICE_EMAIL = env_str("DATA_OFFICE_EMAIL")
 
+# This repository as the host of data management plans (RDA DMP Common Standard 1.2, dataset.distribution.host).
+REPOSITORY_CERTIFICATION = env_choice(
+    "REPOSITORY_CERTIFICATION",
+    "",
+    ("", "coretrustseal", "din31644", "dini-zertifikat", "dsa", "iso16363", "iso16919", "trac", "wds"),
+)
+REPOSITORY_COUNTRY = env_str("REPOSITORY_COUNTRY").upper()  # ISO 3166-1 alpha-2; empty: the facility's country
+if REPOSITORY_COUNTRY and not re.fullmatch(r"[A-Z]{2}", REPOSITORY_COUNTRY):
+    raise ConfigurationError("REPOSITORY_COUNTRY must be an ISO 3166-1 alpha-2 code such as CH")
+REPOSITORY_STORAGE_TYPE = env_str("REPOSITORY_STORAGE_TYPE", "facility disk storage")
+
 # OpenID Connect (UmbrellaID, eduTEAMS, Keycloak): enabled when OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID are set.
 # Endpoints come from the issuer's discovery document unless given one by one.
 OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER").rstrip("/")

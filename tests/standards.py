@@ -63,3 +63,15 @@ def datacite_schema() -> xmlschema.XMLSchema:
 
 def datacite_errors(xml: bytes) -> list[str]:
     return [f"{error.path}: {error.reason}" for error in datacite_schema().iter_errors(xml)]
+
+
+MADMP_SCHEMA = SHARED / "standards" / "rda-madmp" / "examples" / "JSON" / "JSON-schema" / "1.2" / "maDMP-schema-1.2.json"
+
+
+def madmp_errors(document: dict) -> list[str]:
+    """Every error of a maDMP against the RDA DMP Common Standard 1.2 schema of ../shared, formats checked."""
+    import jsonschema
+
+    schema = json.loads(MADMP_SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return [f"{error.json_path}: {error.message}" for error in validator.iter_errors(document)]

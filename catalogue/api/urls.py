@@ -1,5 +1,6 @@
 """/api/v1/: the catalogue REST API."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from catalogue.api import views
@@ -14,4 +15,8 @@ router.register("samples", views.SampleViewSet, basename="sample")
 router.register("files", views.DataFileViewSet, basename="data-file")
 router.register("parameters", views.ParameterViewSet, basename="parameter")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Before the router: its document route would take "<pid>/dmp" for a pid.
+    path("documents/<path:pid>/dmp/", views.document_dmp, name="document-dmp"),
+    *router.urls,
+]

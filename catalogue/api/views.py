@@ -1,14 +1,29 @@
 """REST API viewsets: reads go through the visibility module, writes through curation services."""
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from catalogue import visibility
 from catalogue.api import filters, serializers
-from catalogue.models import DataFile, Dataset, Document, Facility, Instrument, Parameter, Sample, Technique
-from catalogue.services import curation
+from catalogue.models import (
+    DataFile,
+    Dataset,
+    Document,
+    DocumentKind,
+    Facility,
+    Instrument,
+    Parameter,
+    Sample,
+    Technique,
+)
+from catalogue.services import curation, dmp
 
 PID = r".+?"  # pids may contain slashes (DOIs, prefixes)
 
@@ -125,3 +140,25 @@ class ParameterViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Parameter]:
         visible = visibility.datasets_visible_to(self.request.user)
         return Parameter.objects.filter(dataset__in=visible).select_related("dataset").order_by("dataset", "name")
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_view(["GET", "PUT"])
+def document_dmp(request: Request, pid: str) -> Response:
+    """The proposal's maDMP (RDA DMP Common Standard 1.2) for its team and stewards; PUT: a steward uploads the plan
+    (the whole maDMP JSON as the body; 400 lists every schema error with its JSON path)."""
+    document = visibility.documents_visible_to(request.user).filter(pid=pid).first()
+    if (
+        document is None
+        or document.kind == DocumentKind.COLLECTION
+        or not visibility.can_see_personal_data(request.user, document)
+    ):
+        raise Http404("No proposal with this identifier has a data management plan you may read.")
+    if request.method == "PUT":
+        try:
+            dmp.import_plan(document=document, data=dmp.parse_plan(request.body), user=request.user)
+        except dmp.InvalidPlan as invalid:
+            errors = [{"path": error.path, "message": error.message} for error in invalid.errors]
+            message = f"Not a valid maDMP 1.2: {len(errors)} error(s)."
+            return Response({"error": {"status": 400, "message": message, "errors": errors}}, status=400)
+    return Response(dmp.export_dmp(document=document, user=request.user))

@@ -1,6 +1,7 @@
 """The catalogue model, one module per entity."""
 
 from catalogue.models.datasets import Dataset, DatasetKind, IngestionState, Preview
+from catalogue.models.dmp import DataManagementPlan, PlannedDataset
 from catalogue.models.documents import Collection, Document, DocumentKind, DoiState, Proposal
 from catalogue.models.facets import DatasetFacets, FacetCountDelta, FacetGroup, TechniqueSet
 from catalogue.models.facilities import Facility, Instrument
@@ -26,6 +27,7 @@ __all__ = [
     "Affiliation",
     "Collection",
     "DataFile",
+    "DataManagementPlan",
     "DatasetPosting",
     "Dataset",
     "DatasetFacets",
@@ -47,6 +49,7 @@ __all__ = [
     "Member",
     "Parameter",
     "Person",
+    "PlannedDataset",
     "Preview",
     "Proposal",
     "RelatedWork",

@@ -15,6 +15,7 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.urls import reverse
 
 from catalogue import visibility
+from catalogue.licences import SPDX, licence_details
 from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Member, Technique
 from catalogue.models.techniques import PANET_PURL
 from landing.models import RelatedWork
@@ -25,22 +26,7 @@ ANONYMOUS = AnonymousUser()
 SCHEMA_VERSION = "http://datacite.org/schema/kernel-4"
 ORCID = "https://orcid.org"
 ROR = "https://ror.org/"
-SPDX = "https://spdx.org/licenses/"
 
-# SPDX ids of the licences facilities use for open data, with their names and canonical URLs.
-LICENCES = {
-    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
-    "CC0-1.0": ("Creative Commons Zero v1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
-    "CC-BY-SA-4.0": (
-        "Creative Commons Attribution Share Alike 4.0 International",
-        "https://creativecommons.org/licenses/by-sa/4.0/",
-    ),
-    "CC-BY-NC-4.0": (
-        "Creative Commons Attribution Non Commercial 4.0 International",
-        "https://creativecommons.org/licenses/by-nc/4.0/",
-    ),
-    "ODbL-1.0": ("Open Data Commons Open Database License v1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
-}
 # OpenAIRE wants the info:eu-repo term, F-UJI the COAR one: give both (landing-doi.md §1.4, "Access right").
 ACCESS_RIGHTS = {
     True: [
@@ -444,12 +430,6 @@ def _formats(datasets: list[Dataset]) -> list[str]:
     if any("hdf5" in name.lower() or "nexus" in name.lower() for name in formats):
         formats.insert(0, HDF5_MEDIA_TYPE)
     return formats
-
-
-def licence_details(licence: str) -> tuple[str, str | None]:
-    """(name, url) of an SPDX licence id; unknown ids keep their id as name and SPDX's page as url."""
-    name, url = LICENCES.get(licence, (licence, None))
-    return name, url or f"{SPDX}{licence}.html"
 
 
 def _rights(licence: str, *, is_open: bool) -> list[Record]:

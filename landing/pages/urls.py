@@ -29,6 +29,7 @@ urlpatterns = [
     # Before the DOI page: <path:doi> would swallow the notebook (a DOI ending in "/notebook.ipynb" is not served).
     path("doi/<path:doi>/notebook.ipynb", views.doi_notebook, name="landing-doi-notebook"),
     path("doi/<path:doi>/ro-crate-metadata.json", views.doi_crate, name="landing-doi-crate"),
+    path("doi/<path:doi>/dmp.json", views.doi_dmp, name="landing-doi-dmp"),
     path("doi/<path:doi>", views.doi_page, name="landing-doi"),
     path("datasets/<dataset_pid:pid>/preview.png", views.dataset_preview, name="landing-dataset-preview"),
     path("datasets/<dataset_pid:pid>/notebook.ipynb", views.dataset_notebook, name="landing-dataset-notebook"),

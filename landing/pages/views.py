@@ -6,7 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -15,6 +15,7 @@ from nbformat import NotebookNode
 
 from catalogue import visibility
 from catalogue.models import Dataset, Document, DocumentKind, Preview
+from catalogue.services import dmp
 from landing.datacite import metadata
 from landing.graph import formats as graph_formats
 from landing.graph import views as graph_views
@@ -143,6 +144,8 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
         pages.count_document_view(document)
     page.extra |= fair.document_panel(document=document, user=user)
     page.extra["fair_json_url"] = reverse("fair-document-score", kwargs={"doi": document.doi})
+    if document.kind != DocumentKind.COLLECTION:
+        page.extra["dmp_url"] = reverse("landing-doi-dmp", kwargs={"doi": document.doi})
     return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
 
 
@@ -158,6 +161,19 @@ def doi_crate(request: HttpRequest, doi: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{crates.METADATA_FILE}"'
     response["Access-Control-Allow-Origin"] = "*"
     response["Link"] = f'<{metadata.landing_url(document)}> ; rel="describes" ; type="text/html"'
+    return response
+
+
+@require_safe
+def doi_dmp(request: HttpRequest, doi: str) -> HttpResponse:
+    """The proposal's maDMP (RDA DMP Common Standard 1.2) as the caller may see it (services.dmp.export_dmp)."""
+    document = Document.objects.select_related("facility").filter(doi=doi, withdrawn_at__isnull=True).first()
+    if document is None or document.kind == DocumentKind.COLLECTION:
+        return _not_found(request, f"No proposal with the DOI {doi} is registered here.")
+    response = JsonResponse(dmp.export_dmp(document=document, user=request.user), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'inline; filename="dmp-{doi.replace("/", "_")}.json"'
+    response["Link"] = f'<{metadata.landing_url(document)}> ; rel="describes" ; type="text/html"'
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 

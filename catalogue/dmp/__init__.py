@@ -1,0 +1,1 @@
+"""Data management plans: the interfaces (receivers, admin upload, REST) around services.dmp."""
