@@ -24,6 +24,7 @@ from tests.factories import (
 from tests.standards import MADMP_SCHEMA, madmp_errors
 
 pytestmark = pytest.mark.django_db
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 PLANNED_KEYS = ("title", "dmp_id", "created", "language", "ethical_issues_exist", "cost", "project", "description")
 
 
@@ -39,7 +40,7 @@ def planned(title: str, identifier: str, **extra: object) -> dict:
                 "data_access": "open",
                 "byte_size": 5_000_000,
                 "format": ["application/x-hdf5"],
-                "license": [{"license_ref": "https://creativecommons.org/licenses/by/4.0/", "start_date": "2030-01-01"}],
+                "license": [{"license_ref": CC_BY, "start_date": "2030-01-01"}],
             }
         ],
         **extra,
@@ -114,7 +115,7 @@ def test_export_fills_distributions_embargo_and_contacts_from_the_catalogue(team
     assert open_files["byte_size"] == 1020
     assert open_files["format"] == ["application/x-hdf5", "text/plain"]
     assert open_files["data_access"] == "open"
-    assert open_files["license"][0]["license_ref"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert open_files["license"][0]["license_ref"] == CC_BY
     assert by_title[opened.title]["technical_resource"][0]["name"] == "SAXS-1"
     assert "NXsas" in by_title[opened.title]["metadata"][0]["description"]
     embargoed = by_title["Embargoed run"]
@@ -184,9 +185,7 @@ def test_bad_upload_is_a_400_listing_every_error_and_changes_nothing(team, stewa
         "$.dmp.dataset[0].distribution[0].data_access",
     }
     assert any("'title' is a required property" in error["message"] for error in errors)
-    assert list(PlannedDataset.objects.filter(plan__document=proposal).values_list("title", flat=True)) == [
-        "Kept plan"
-    ]
+    assert list(PlannedDataset.objects.filter(plan__document=proposal).values_list("title", flat=True)) == ["Kept plan"]
     not_json = client_for(steward).put(url, b"{not json", content_type="application/json")
     assert not_json.status_code == 400 and not_json.json()["error"]["errors"][0]["path"] == "$"
 
