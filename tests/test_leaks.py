@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from catalogue.models import AccessRequest, Document, Preview
+from catalogue.services import dmp
 from landing.graph import sync as graph_sync
 from tests.conftest import client_for
 from tests.factories import (
@@ -95,6 +96,29 @@ EXPORT_MEDIA_TYPES = [
     'application/ld+json; profile="http://www.w3.org/ns/dcat#"',
     "application/linkset+json",
 ]
+PLAN = {
+    "dmp": {
+        "title": f"Plan of the {TOKEN} beamtime",
+        "dmp_id": {"identifier": f"https://example.org/{TOKEN}", "type": "url"},
+        "created": "2026-01-10T09:00:00Z",
+        "modified": "2026-01-10T09:00:00Z",
+        "language": "eng",
+        "ethical_issues_exist": "no",
+        "contact": {
+            "name": TOKEN,
+            "mbox": f"{TOKEN}@example.org",
+            "contact_id": {"identifier": TOKEN, "type": "other"},
+        },
+        "dataset": [
+            {
+                "title": f"Planned {TOKEN} scans",
+                "dataset_id": {"identifier": TOKEN, "type": "other"},
+                "personal_data": "no",
+                "sensitive_data": "no",
+            }
+        ],
+    }
+}
 COUNT_KEYS = {"count", "total", "totalCount", "total_count", "hits", "number_of_datasets", "datasets_count"}
 
 
@@ -179,6 +203,7 @@ def seed(db, proposal, tmp_path, settings) -> Seed:
     open_dataset = DatasetFactory(instrument=instrument, source_folder=str(open_source), techniques=[technique])
     DataFileFactory(dataset=open_dataset, path="open.nxs", size=10)
     AccessRequest.objects.create(document=proposal, guest_name="G", guest_email="g@example.org", reason="r")
+    dmp.import_plan(document=proposal, data=PLAN)  # a plan is the team's: never shown to outsiders
     # The knowledge graph's store, built from this catalogue: /sparql, the dump and the catalogue pages read it.
     settings.GRAPH_STORE_DIR = tmp_path / "graph"
     graph_sync.rebuild()
@@ -387,6 +412,8 @@ def test_team_member_reaches_everything(seed, member_client):
     assert SECRET_BYTES in archive
     crate = member_client.get(f"/doi/{seed.document.doi}/ro-crate-metadata.json").content.decode()
     assert TOKEN in crate and TOKEN in zip_member(archive, "ro-crate-metadata.json").decode()
+    plan = member_client.get(f"/doi/{seed.document.doi}/dmp.json").json()["dmp"]
+    assert plan["title"] == PLAN["dmp"]["title"] and dataset.title in json.dumps(plan["dataset"])
     # Every surface together: the member finds the token somewhere beyond the API and the downloads too.
     leaks, _, _ = exercise(member_client, candidates(seed), probes=False)
     assert any("token or embargoed bytes" in leak for leak in leaks)
