@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from catalogue import panet
+from catalogue import panet, visibility
 from catalogue.models import Dataset, Instrument
+from catalogue.services import dmp
 from landing.graph import formats as graph_formats
 from landing.graph import views as graph_views
 from landing.graph.describe import Entity
@@ -156,10 +157,14 @@ def proposal_page(request: HttpRequest, pid: str) -> HttpResponse:
     proposal = browse.visible_proposal(user=request.user, pid=pid)
     if proposal is None:
         raise Http404("No proposal with this identifier is public.")
+    team_view = visibility.can_see_personal_data(request.user, proposal)
     context = {
         "proposal": proposal,
         "team": browse.proposal_team(proposal=proposal),
         "datasets": _page(request, browse.datasets_of_proposal(user=request.user, proposal=proposal)),
+        # The plan is the team's: members and stewards see it beside what was produced.
+        "plan": dmp.plan_versus_reality(document=proposal) if team_view else None,
+        "dmp_url": dmp.dmp_url(proposal) if proposal.doi or team_view else None,
     }
     return render(request, "landing/portal/proposal.html", context)
 

@@ -230,3 +230,18 @@ def test_matching_rule_explicit_then_title_then_instrument_and_technique(team):
     assert report.rows[3].produced.byte_size == 1020 and report.rows[3].planned_byte_size == 5_000_000
     assert report.unplanned.count == 1
     assert plan.imported_at <= timezone.now() + timedelta(seconds=1)
+
+
+def test_proposal_page_shows_plan_versus_reality_to_the_team_only(team, member, steward, outsider):
+    proposal, opened, *_ = team
+    dmp.import_plan(document=proposal, data=plan_of(planned("Secret plan title", opened.pid), planned("WAXS", "p-2")))
+    for user in (member, steward):
+        page = client_for(user).get(f"/proposals/{proposal.pid}")
+        rows = [(row.title, row.produced.count) for row in page.context["plan"].rows]
+        assert rows == [("Secret plan title", 1), ("WAXS", 0)]
+        html = page.content.decode()
+        assert "planned and produced" in html and "Not in the plan" in html
+    public = client_for(outsider).get(f"/proposals/{proposal.pid}")
+    assert public.status_code == 200 and public.context["plan"] is None
+    assert "Secret plan title" not in public.content.decode()
+    assert f'href="/doi/{proposal.doi}/dmp.json"' in client_for(outsider).get(f"/doi/{proposal.doi}").content.decode()
