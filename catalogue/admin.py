@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalogue.dmp import admin as dmp_admin  # noqa: F401 — registers the maDMP upload
 from catalogue.fair.admin import (
     DatasetFairActionsMixin,
     DocumentFairActionsMixin,

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalogue.models import DataManagementPlan, Document, PlannedDataset
@@ -245,3 +246,26 @@ def test_proposal_page_shows_plan_versus_reality_to_the_team_only(team, member, 
     assert public.status_code == 200 and public.context["plan"] is None
     assert "Secret plan title" not in public.content.decode()
     assert f'href="/doi/{proposal.doi}/dmp.json"' in client_for(outsider).get(f"/doi/{proposal.doi}").content.decode()
+
+
+def test_steward_uploads_a_plan_in_the_admin_and_sees_each_error_of_a_bad_one(team, steward):
+    proposal, opened, *_ = team
+    client = client_for(steward)
+    url = "/admin/catalogue/datamanagementplan/add/"
+    bad = plan_of(planned("Bad", "p-1"))
+    bad["dmp"]["language"] = "english"
+    bad["dmp"]["dataset"][0]["personal_data"] = "maybe"
+    upload = SimpleUploadedFile("plan.json", json.dumps(bad).encode(), content_type="application/json")
+    refused = client.post(url, {"proposal": proposal.pk, "upload": upload})
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert "$.dmp.language: &#x27;english&#x27; is not one of" in html
+    assert "$.dmp.dataset[0].personal_data" in html
+    assert not DataManagementPlan.objects.exists()
+
+    good = SimpleUploadedFile("plan.json", json.dumps(plan_of(planned("Explicit", opened.pid))).encode())
+    accepted = client.post(url, {"proposal": proposal.pk, "upload": good})
+    assert accepted.status_code == 302
+    plan = DataManagementPlan.objects.get(document=proposal)
+    assert plan.imported_by == steward and list(opened.planned_as.all()) == list(plan.planned_datasets.all())
+    assert "Explicit" in client.get(f"/admin/catalogue/datamanagementplan/{plan.pk}/change/").content.decode()
