@@ -65,9 +65,8 @@ def datacite_errors(xml: bytes) -> list[str]:
     return [f"{error.path}: {error.reason}" for error in datacite_schema().iter_errors(xml)]
 
 
-MADMP_SCHEMA = (
-    SHARED / "standards" / "rda-madmp" / "examples" / "JSON" / "JSON-schema" / "1.2" / "maDMP-schema-1.2.json"
-)
+MADMP_EXAMPLES = SHARED / "standards" / "rda-madmp" / "examples" / "JSON"
+MADMP_SCHEMA = MADMP_EXAMPLES / "JSON-schema" / "1.2" / "maDMP-schema-1.2.json"
 
 
 def madmp_errors(document: dict) -> list[str]:

@@ -1,5 +1,6 @@
 """The curation admin: every page loads for a steward, bulk actions work, history records who changed what."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import AccessGrant, AccessRequest, Dataset, RelatedWork
+from catalogue.services import dmp
 from tests.factories import (
     CollectionFactory,
     DataFileFactory,
@@ -18,6 +20,7 @@ from tests.factories import (
     TechniqueFactory,
     UserFactory,
 )
+from tests.standards import MADMP_EXAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +36,7 @@ def catalogue_rows(proposal):
     AccessGrant.objects.create(document=proposal, user=requester)
     AccessRequest.objects.create(document=proposal, user=requester, reason="to compare with our SANS data")
     RelatedWork.objects.create(document=proposal, identifier="10.1107/S1600577522001234", title="Our paper")
+    dmp.import_plan(document=proposal, data=json.loads((MADMP_EXAMPLES / "ex2-dataset-planned.json").read_text()))
     return dataset
 
 
