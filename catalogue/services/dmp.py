@@ -380,8 +380,14 @@ def import_plan(*, document: Document, data: Any, user: visibility.User | None =
             for position, record in enumerate(records)
         )
     )
-    for dataset in document.datasets.prefetch_related("techniques").select_related("instrument"):
-        _link(dataset, wishes)
+    # The old planned datasets took their links with them: write the new ones at once.
+    through = PlannedDataset.datasets.through
+    datasets = document.datasets.select_related("instrument").prefetch_related("techniques")
+    through.objects.bulk_create(
+        through(planneddataset_id=planned.pk, dataset_id=dataset.pk)
+        for dataset in datasets.iterator(chunk_size=2000)
+        if (planned := planned_dataset_for(dataset, wishes)) is not None
+    )
     return plan
 
 
@@ -479,11 +485,6 @@ def planned_dataset_for(dataset: Dataset, wishes: list[_Wish]) -> PlannedDataset
     return min(ranked, key=lambda found: found[:2])[2] if ranked else None
 
 
-def _link(dataset: Dataset, wishes: list[_Wish]) -> None:
-    planned = planned_dataset_for(dataset, wishes)
-    dataset.planned_as.set([planned] if planned else [])
-
-
 def match_dataset(*, dataset: Dataset) -> PlannedDataset | None:
     """Link a dataset just recorded to the planned dataset it fulfils (or to none); a no-op without a plan.
 
@@ -492,8 +493,9 @@ def match_dataset(*, dataset: Dataset) -> PlannedDataset | None:
     plan = DataManagementPlan.objects.filter(document_id=dataset.proposal_id).first()
     if plan is None:
         return None
-    _link(dataset, _wishes(plan.planned_datasets.all()))
-    return dataset.planned_as.first()
+    planned = planned_dataset_for(dataset, _wishes(plan.planned_datasets.all()))
+    dataset.planned_as.set([planned] if planned else [])
+    return planned
 
 
 # --- Plan versus reality --------------------------------------------------------------------------------------
