@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalogue import panet, units
+from catalogue.fair import receivers as fair_receivers
 from catalogue.models import (
     Affiliation,
     DataFile,
@@ -301,6 +302,7 @@ def hash_data_file(*, data_file_id: int) -> DataFile | None:
         digest = checksums.file_checksum(path, algorithm=algorithm)
     except FileNotFoundError:
         DataFile.objects.filter(pk=data_file.pk).update(is_missing=True)
+        fair_receivers.queue("datasets", [data_file.dataset_id])  # an UPDATE sends no post_save
         return data_file
     DataFile.objects.filter(pk=data_file.pk).update(
         checksum=digest, checksum_algorithm=algorithm, checksum_verified_at=timezone.now()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from catalogue.fair import receivers as fair_receivers
 from catalogue.models import DataFile
 from catalogue.services import downloads
 
@@ -61,9 +62,11 @@ def check_file(data_file: DataFile, *, now: datetime | None = None) -> str:
         problem, missing = f"missing: {reason}"[:512], True
     except ValueError:  # hashlib does not know the algorithm
         problem = f"cannot check algorithm {data_file.checksum_algorithm!r}"
-    DataFile.objects.filter(pk=data_file.pk).update(
-        checksum_verified_at=now, is_missing=missing, fixity_error=problem[:512]
-    )
+    problem = problem[:512]
+    DataFile.objects.filter(pk=data_file.pk).update(checksum_verified_at=now, is_missing=missing, fixity_error=problem)
+    if (missing, problem) != (data_file.is_missing, data_file.fixity_error):
+        # An UPDATE sends no post_save: the FAIR check "Data files retrievable" reads these two fields.
+        fair_receivers.queue("datasets", [data_file.dataset_id])
     if problem:
         logger.warning("fixity: %s %s: %s", data_file.dataset.pid, data_file.path, problem)
     return problem

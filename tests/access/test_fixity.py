@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from catalogue import tasks
-from catalogue.models import DataFile
-from catalogue.services import fixity
+from catalogue.models import DataFile, DatasetFairScore
+from catalogue.services import fair, fixity
 
 
 def test_intact_changed_and_missing_files_are_told_apart(proposal, stored_dataset, storage_root):
@@ -44,3 +44,24 @@ def test_adler32_checksums_are_checked(proposal, stored_dataset):
     dataset = stored_dataset(proposal, {"a.nxs": b"Wikipedia"})
     DataFile.objects.filter(dataset=dataset).update(checksum="11e60398", checksum_algorithm="adler32")
     assert fixity.check_file(DataFile.objects.select_related("dataset").get(dataset=dataset)) == ""
+
+
+def test_a_file_found_missing_then_restored_rescores_the_dataset(
+    proposal, stored_dataset, storage_root, settings, django_capture_on_commit_callbacks
+):
+    dataset = stored_dataset(proposal, {"a.nxs": b"a", "b.nxs": b"b"})
+    fixity.check_due_files()
+    fair.recompute(fair.Changed(datasets=(dataset.pk,)))
+    assert DatasetFairScore.objects.get(dataset=dataset).results["retrievable"][0] == 1
+    (storage_root / "exp1" / "b.nxs").rename(storage_root / "b.bak")
+    later = timezone.now() + timedelta(days=settings.FIXITY_INTERVAL_DAYS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        fixity.check_due_files(now=later)
+    assert DatasetFairScore.objects.get(dataset=dataset).results["retrievable"] == [
+        0.5,
+        "1 of 2 files are missing on storage or failed their checksum",
+    ]
+    (storage_root / "b.bak").rename(storage_root / "exp1" / "b.nxs")
+    with django_capture_on_commit_callbacks(execute=True):
+        fixity.check_file(DataFile.objects.select_related("dataset").get(dataset=dataset, path="b.nxs"))
+    assert DatasetFairScore.objects.get(dataset=dataset).results["retrievable"][0] == 1
