@@ -107,8 +107,10 @@ def _share(part: int, whole: int, *, missing: str) -> Result:
 def _pid(facts: Facts) -> Result:
     if facts.doi_state in REGISTERED_DOI_STATES:
         return Result(1.0)
-    if facts.doi_state:  # F-UJI: a valid PID syntax earns half, registration with the PID authority the rest
-        return Result(0.5, "its DOI is not registered with DataCite yet, so it does not resolve through doi.org")
+    if facts.doi_state:
+        # A DOI doi.org does not resolve is no persistent identifier to anyone else yet: nobody can cite it or
+        # resolve it, and F-UJI scores it 0 (FsF-F1-02MD), not half for its syntax.
+        return Result(0.0, "its DOI is a local draft, not registered with DataCite: doi.org does not resolve it")
     return Result(0.0, "it has no DOI")
 
 
@@ -154,8 +156,14 @@ def _parameters(facts: Facts) -> Result:
 def _searchable(facts: Facts) -> Result:
     if facts.is_withdrawn:
         return Result(0.0, "it was withdrawn, so search services no longer list it")
-    if facts.is_open:
+    if facts.is_open and facts.doi_state in REGISTERED_DOI_STATES:
         return Result(1.0)
+    if facts.is_open:
+        return Result(
+            0.5,
+            "its DOI is not registered, so DataCite's search and the aggregators that harvest DataCite "
+            "(OpenAIRE, B2FIND) do not list it; our search API, sitemap and OAI-PMH do",
+        )
     when = f" on {facts.release_date:%Y-%m-%d}" if facts.release_date else ""
     return Result(0.0, f"it is under embargo: search services list it once it opens{when}")
 
@@ -262,7 +270,7 @@ CHECKS: list[Check] = [
         name="Persistent identifier",
         principle="F1",
         fuji_metric="FsF-F1-02MD",
-        weight=10,
+        weight=13,
         level=Level.RECORD,
         owner=Owner.SITE,
         looks_at="the DOI of the record (a dataset: of its proposal or collection) and whether DataCite registered it",
@@ -322,7 +330,7 @@ CHECKS: list[Check] = [
         name="Technique",
         principle="F2",
         fuji_metric="FsF-F2-01M",
-        weight=5,
+        weight=3,
         level=Level.DATASET,
         owner=Owner.DATASET,
         looks_at="the techniques of the dataset",
@@ -351,7 +359,7 @@ CHECKS: list[Check] = [
         name="Instrument",
         principle="F2",
         fuji_metric="FsF-F2-01M",
-        weight=3,
+        weight=2,
         level=Level.DATASET,
         owner=Owner.DATASET,
         looks_at="the instrument of the dataset",
@@ -382,9 +390,11 @@ CHECKS: list[Check] = [
         weight=8,
         level=Level.RECORD,
         owner=Owner.SITE,
-        looks_at="whether the record is open, and so in the PaNOSC search index, the sitemap and OAI-PMH",
+        looks_at="whether the record is open (so in the PaNOSC search index, the sitemap and OAI-PMH) and its DOI "
+        "registered (so in DataCite's search and the aggregators that harvest it)",
         why="Search engines, the PaN data portal and aggregators list open data only.",
-        fix="Nothing to edit: it is listed once the embargo ends (or a steward opens it early).",
+        fix="Nothing to edit: it is listed once the embargo ends (or a steward opens it early) and in DataCite's "
+        "search once its DOI is registered (`manage.py sync_dois`).",
         evaluate=_searchable,
         training=PAN_TRAINING + "open+data",
     ),

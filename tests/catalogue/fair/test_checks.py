@@ -89,9 +89,11 @@ def test_partial_results_say_how_many_are_missing(complete_dataset):
     assert result.earned == 0 and result.missing == "2 of 2 creators have no ORCID iD"
 
 
-def test_a_local_draft_doi_earns_half_the_identifier_check(complete_dataset):
+def test_a_local_draft_doi_fails_the_identifier_check_and_half_of_findability(complete_dataset):
     _update_proposal(complete_dataset, doi_state=DoiState.LOCAL_DRAFT)
-    assert earned(complete_dataset, "pid") == 0.5
+    results = fair.score_dataset(dataset=Dataset.objects.get(pk=complete_dataset.pk)).results
+    assert results["pid"].earned == 0 and "does not resolve" in results["pid"].missing
+    assert results["searchable"].earned == 0.5 and "DataCite" in results["searchable"].missing
 
 
 def test_the_site_default_licence_earns_half(complete_dataset):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.fair import tasks
-from catalogue.models import Dataset, DatasetFairScore, Document, DocumentFairScore, Person
+from catalogue.models import Dataset, DatasetFairScore, Document, DocumentFairScore, DoiState, Person
 from catalogue.services import fair, opening
 from tests.factories import DatasetFactory, MemberFactory, PersonFactory
 
@@ -84,6 +84,7 @@ def test_admin_action_with_a_bad_orcid_changes_nothing(complete_dataset, steward
 
 def test_embargo_release_by_the_opening_service_makes_the_data_findable(db, django_capture_on_commit_callbacks):
     dataset = DatasetFactory(embargoed=True)
+    Document.objects.filter(pk=dataset.proposal_id).update(doi="10.80000/EMB-1", doi_state=DoiState.FINDABLE)
     fair.recompute(fair.Changed(datasets=(dataset.pk,)))
     assert stored(dataset).results["searchable"][0] == 0
     past = timezone.now() - timedelta(minutes=1)
