@@ -1,5 +1,6 @@
-"""The stored FAIR scores follow every kind of change: REST API edits, admin actions, ingestion of a sample file,
-embargo release by the opening service, and a person's ORCID iD on many datasets through the Celery task."""
+"""The stored FAIR scores follow every kind of change: REST API edits, admin actions (bulk and on people), embargo
+release by the opening service and by a steward, people's ORCID iDs (inline, and on many datasets through the Celery
+task) and file updates. Ingestion: tests/ingest/test_fair_score.py; fixity: tests/access/test_fixity.py."""
 
 import json
 from datetime import timedelta
@@ -94,6 +95,53 @@ def test_embargo_release_by_the_opening_service_makes_the_data_findable(db, djan
         opened = opening.open_due()
     assert [o.document.pk for o in opened] == [dataset.proposal_id]
     assert stored(dataset).results["searchable"][0] == 1
+
+
+def test_steward_opening_a_proposal_early_in_the_admin_rescores_its_datasets(
+    db, steward_client, django_capture_on_commit_callbacks
+):
+    dataset = DatasetFactory(embargoed=True)
+    Document.objects.filter(pk=dataset.proposal_id).update(doi="10.80000/EMB-2", doi_state=DoiState.FINDABLE)
+    fair.recompute(fair.Changed(datasets=(dataset.pk,)))
+    assert stored(dataset).results["searchable"][0] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = steward_client.post(
+            reverse("admin:catalogue_proposal_changelist"),
+            {"action": "open_now", "_selected_action": [dataset.proposal_id]},
+        )
+    assert response.status_code == 302
+    assert stored(dataset).results["searchable"][0] == 1
+
+
+def test_an_orcid_set_in_the_people_admin_rescores_inline(
+    complete_dataset, steward_client, django_capture_on_commit_callbacks
+):
+    person = Person.objects.filter(memberships__document=complete_dataset.proposal).first()
+    Person.objects.filter(pk=person.pk).update(orcid="")
+    fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
+    assert stored(complete_dataset).results["orcid"][0] == 0.5
+    with django_capture_on_commit_callbacks(execute=True):
+        response = steward_client.post(
+            reverse("admin:catalogue_person_changelist"),
+            {
+                "action": "set_orcid",
+                "_selected_action": [person.pk],
+                "apply": "1",
+                f"orcid_{person.pk}": "https://orcid.org/0000-0001-5109-3700",
+            },
+        )
+    assert response.status_code == 302
+    assert stored(complete_dataset).results["orcid"][0] == 1
+    assert DocumentFairScore.objects.get(document=complete_dataset.proposal).results["orcid"][0] == 1
+
+
+def test_a_file_marked_missing_rescores_its_dataset(complete_dataset, django_capture_on_commit_callbacks):
+    fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
+    data_file = complete_dataset.files.get()
+    data_file.is_missing = True
+    with django_capture_on_commit_callbacks(execute=True):
+        data_file.save()
+    assert stored(complete_dataset).results["retrievable"][0] == 0
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis")
