@@ -4,9 +4,10 @@
     .venv/bin/python benchmarks/fair.py --fuji DIR --server http://127.0.0.1:8107 --catalogue graded.json
 
 Prints, for ten datasets of graded completeness (benchmarks/fair_catalogue.py), F-UJI's score of each DOI page and
-dataset page beside our own FAIR score (catalogue.services.fair), the rank agreement of the two, and every metric
-that is not full with F-UJI's own reasons. Targets: 100 % on a complete DOI page and a complete dataset page
-(issue 27); F-UJI ≥ 90 % on a complete dataset, and the two scores ranking the ten datasets the same way (issue 21).
+dataset page beside our own FAIR score (catalogue.services.fair), the rank agreement of the two (Spearman's rho,
+Kendall's tau-b, the discordant pairs), and every metric that is not full with F-UJI's own reasons. Targets: 100 % on
+a complete DOI page and a complete dataset page (issue 27); F-UJI ≥ 90 % on a complete dataset, and the two scores
+ranking the ten datasets the same way, no discordant pair (issue 21).
 
 What runs, all on this machine; nothing is fetched:
 1. Unless --server is given: a database of its own (DATABASE_URL's name + "_fair", dropped and made anew), migrated
@@ -273,7 +274,8 @@ def running(command: list[str], *, env: dict[str, str], cwd: Path, log: Path) ->
 
 
 def fuji_configuration(fuji_python: Path, folder: Path, port: int) -> Path:
-    """F-UJI's shipped server.ini with our port; debug_mode keeps it from downloading its reference lists."""
+    """F-UJI's shipped server.ini with our port; debug_mode keeps it from downloading its reference lists. Mends
+    F-UJI's DOI prefix list in its installed package (blank lines, see below)."""
     package = (
         subprocess.run(
             [str(fuji_python), "-c", "import fuji_server, os; print(os.path.dirname(fuji_server.__file__))"],
@@ -284,6 +286,13 @@ def fuji_configuration(fuji_python: Path, folder: Path, port: int) -> Path:
         .stdout.strip()
         .splitlines()[-1]
     )  # importing it prints a version notice first
+    # F-UJI appends a DOI prefix it learns to this file after a blank line, and its next start fails reading that
+    # line ("not enough values to unpack"): drop blank lines, as docs/fair-judges.md tells a manual run to.
+    prefixes = Path(package) / "data" / "doi_prefixes.tsv"
+    if prefixes.exists():
+        lines = prefixes.read_text().splitlines()
+        if "" in lines:
+            prefixes.write_text("".join(line + "\n" for line in lines if line))
     config = configparser.ConfigParser()
     config.read(Path(package) / "config" / "server.ini")
     config["SERVICE"]["service_host"] = "127.0.0.1"
@@ -402,6 +411,27 @@ def rank_agreement(first: list[float], second: list[float]) -> float:
     return covariance / spread if spread else 1.0
 
 
+def kendall(first: list[float], second: list[float]) -> tuple[float, list[tuple[int, int]]]:
+    """Kendall's tau-b of two scorings (ties allowed in either) and the discordant pairs (index pairs ranked in
+    opposite orders; a pair tied in one scoring is not discordant)."""
+    concordant = discordant_count = tied_first = tied_second = 0
+    discordant: list[tuple[int, int]] = []
+    for i in range(len(first)):
+        for j in range(i + 1, len(first)):
+            sign = (first[i] - first[j]) * (second[i] - second[j])
+            if sign > 0:
+                concordant += 1
+            elif sign < 0:
+                discordant_count += 1
+                discordant.append((i, j))
+            else:
+                tied_first += first[i] == first[j] and second[i] != second[j]
+                tied_second += second[i] == second[j] and first[i] != first[j]
+    pairs = concordant + discordant_count
+    spread = ((pairs + tied_first) * (pairs + tied_second)) ** 0.5
+    return ((concordant - discordant_count) / spread if spread else 1.0), discordant
+
+
 # --- the run -----------------------------------------------------------------------------------------------------
 
 
@@ -418,8 +448,14 @@ def report(graded: list[dict], judged: dict[tuple[str, str], Judgement], resolve
     if len(graded) > 1:
         for kind, ours in (("DOI", "ours_document"), ("dataset", "ours_dataset")):
             fuji = [judged[(item["dataset_pid"], kind.lower())].percent for item in graded]
-            agreement = rank_agreement(fuji, [item[ours] for item in graded])
-            print(f"rank agreement of F-UJI and ours on {kind} pages (Spearman's rho): {agreement:.2f}")
+            mine = [item[ours] for item in graded]
+            tau, discordant = kendall(fuji, mine)
+            print(
+                f"rank agreement of F-UJI and ours on {kind} pages: Spearman's rho {rank_agreement(fuji, mine):.2f}, "
+                f"Kendall's tau-b {tau:.2f}, {len(discordant)} discordant pairs"
+            )
+            for i, j in discordant:
+                print(f"    discordant: {graded[i]['grade']} / {graded[j]['grade']}")
     print("\nMetrics not full, with F-UJI's reasons:")
     for item in graded:
         for kind in ("doi", "dataset"):
