@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalogue.models import Dataset, Document, FairSnapshot, Person, RelatedWork
+from catalogue.models import Dataset, DatasetFairScore, Document, FairSnapshot, Person, RelatedWork
 from catalogue.services import fair
 from tests.factories import (
     DatasetFactory,
@@ -131,3 +131,23 @@ def test_admin_lists_show_the_score_filter_by_band_within_a_query_ceiling(facili
     documents = steward_client.get(reverse("admin:catalogue_proposal_changelist"), {"fair": "unscored"})
     assert documents.status_code == 200
     assert Document.objects.count() >= 2 and Person.objects.count() >= 4
+
+
+def test_admin_sorted_by_score_walks_the_score_index_in_order(facility_catalogue, steward_client):
+    unscored = DatasetFactory(proposal=facility_catalogue[1])  # the test's transaction never commits: unscored
+    scored = list(DatasetFairScore.objects.order_by("score", "dataset_id").values_list("dataset_id", flat=True))
+    url = reverse("admin:catalogue_dataset_changelist")
+
+    def listed(**params: str) -> list[int]:
+        page = steward_client.get(url, params)
+        assert page.status_code == 200
+        return [dataset.pk for dataset in page.context["cl"].result_list]
+
+    # Ties broken by pk in the score's direction, as the index (score, dataset) reads forwards and backwards.
+    assert listed(o="8") == scored
+    assert listed(o="-8") == scored[::-1]
+    assert unscored.pk not in listed(o="8") and unscored.pk in listed()  # under "not scored yet" instead
+    worst = DatasetFairScore.objects.order_by("score").first()
+    band = fair.breakdown(worst).band
+    in_band = [pk for pk in scored if fair.breakdown(DatasetFairScore.objects.get(pk=pk)).band == band]
+    assert listed(fair=band) == in_band  # a band's lowest scores first
