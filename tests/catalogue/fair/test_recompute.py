@@ -21,6 +21,14 @@ def stored(dataset: Dataset) -> DatasetFairScore:
     return DatasetFairScore.objects.get(dataset=dataset)
 
 
+def post_orcid_action(client, model: str, selected: int, person: Person, orcid: str):  # type: ignore[no-untyped-def]
+    """The admin's "add ORCID iDs" action on one selected record of `model`'s changelist, applied."""
+    return client.post(
+        reverse(f"admin:catalogue_{model}_changelist"),
+        {"action": "set_orcid", "_selected_action": [selected], "apply": "1", f"orcid_{person.pk}": orcid},
+    )
+
+
 def test_rest_api_edit_rescores_the_dataset_and_its_doi(
     complete_dataset, steward_client, django_capture_on_commit_callbacks
 ):
@@ -69,15 +77,7 @@ def test_admin_bulk_action_adds_keywords_audited_and_rescored(
 def test_admin_action_with_a_bad_orcid_changes_nothing(complete_dataset, steward_client):
     Person.objects.filter(memberships__document=complete_dataset.proposal).update(orcid="")
     person = Person.objects.filter(memberships__document=complete_dataset.proposal).first()
-    response = steward_client.post(
-        reverse("admin:catalogue_dataset_changelist"),
-        {
-            "action": "set_orcid",
-            "_selected_action": [complete_dataset.pk],
-            "apply": "1",
-            f"orcid_{person.pk}": "0000-0002-1825-0098",
-        },
-    )
+    response = post_orcid_action(steward_client, "dataset", complete_dataset.pk, person, "0000-0002-1825-0098")
     assert response.status_code == 200 and b"check digit" in response.content
     person.refresh_from_db()
     assert person.orcid == ""
@@ -121,14 +121,8 @@ def test_an_orcid_set_in_the_people_admin_rescores_inline(
     fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
     assert stored(complete_dataset).results["orcid"][0] == 0.5
     with django_capture_on_commit_callbacks(execute=True):
-        response = steward_client.post(
-            reverse("admin:catalogue_person_changelist"),
-            {
-                "action": "set_orcid",
-                "_selected_action": [person.pk],
-                "apply": "1",
-                f"orcid_{person.pk}": "https://orcid.org/0000-0001-5109-3700",
-            },
+        response = post_orcid_action(
+            steward_client, "person", person.pk, person, "https://orcid.org/0000-0001-5109-3700"
         )
     assert response.status_code == 302
     assert stored(complete_dataset).results["orcid"][0] == 1
