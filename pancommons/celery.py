@@ -13,6 +13,8 @@ app.autodiscover_tasks()
 # Task modules below an app (catalogue.search, catalogue.fair, landing.graph), where app-based autodiscovery does
 # not look.
 app.autodiscover_tasks(["catalogue.search", "catalogue.fair", "landing.graph"])
+# Task run times and failures for Prometheus (connects Celery signal handlers).
+import pancommons.metrics  # noqa: E402, F401
 
 # Periodic work; django-celery-beat copies these entries into its tables, where stewards can pause or retime them.
 app.conf.beat_schedule = {

@@ -50,12 +50,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "django_prometheus",
     "catalogue",
     "ingest",
     "landing",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pancommons.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "pancommons.urls"
@@ -96,6 +99,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ConfigurationError("PaN Commons runs on PostgreSQL only; DATABASE_URL must be postgres://…")
+# Django's PostgreSQL backend with query counts and latencies for /metrics (django-prometheus).
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker: Redis, or PostgreSQL through kombu's SQLAlchemy transport when no Redis answers ------------
@@ -129,11 +134,23 @@ CELERY_TIMEZONE = "UTC"
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis cache, counting hits and misses for /metrics.
+        {"BACKEND": "django_prometheus.cache.backends.redis.NativeRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Metrics (pancommons/metrics.py) ----------------------------------------------------------------------
+# /metrics answers direct requests from these networks only (never one relayed by a proxy): Prometheus inside the
+# deployment, not the public behind the ingress.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+# Each Celery worker serves its task metrics on this port (0: off). Its prefork children count the tasks, so the
+# samples must meet in PROMETHEUS_MULTIPROC_DIR (an empty directory per worker; also for several gunicorn workers).
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0, minimum=0)
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+if CELERY_METRICS_PORT and not PROMETHEUS_MULTIPROC_DIR:
+    raise ConfigurationError("CELERY_METRICS_PORT needs PROMETHEUS_MULTIPROC_DIR: the prefork children count tasks")
 
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

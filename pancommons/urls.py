@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from pancommons import health
+from pancommons import health, metrics
 
 admin.site.site_header = f"PaN Commons — {settings.HOME_FACILITY}"
 admin.site.site_title = "PaN Commons curation"
@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
     path("panosc-api", include("catalogue.panosc.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("landing.urls")),
 ]

@@ -101,6 +101,8 @@ def test_every_configured_name_is_a_setting():
     for manifest in manifests():
         if manifest["kind"] in ("ConfigMap", "Secret"):
             configured |= set(manifest.get("data", {})) | set(manifest.get("stringData", {}))
+    for container in containers().values():
+        configured |= {variable["name"] for variable in container.get("env", [])}
     unknown = configured - env_names_read_by_settings()
     assert not unknown, f"names settings.py never reads: {sorted(unknown)}"
 
