@@ -20,6 +20,7 @@ from pancommons.env import (
     env_path,
     env_str,
 )
+from pancommons.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("PANCOMMONS_VAR_DIR", BASE_DIR / "var")
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "pancommons.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pancommons.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -237,13 +239,10 @@ DATACITE_PREFIX = env_str("DATACITE_PREFIX", "10.80000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "data-office@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per record (for Loki, Elasticsearch...), with the request id or task id.
+LOGGING = logging_config(
+    level=env_str("LOG_LEVEL", "INFO"), json_lines=env_choice("LOG_FORMAT", "text", ("text", "json")) == "json"
+)
 
 # --- Access: login (local accounts, optional OpenID Connect), downloads, embargo life cycle ----------------------
 LOGIN_URL = "/login/"
