@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("landing.viewer.urls")),
     path("", include("landing.pages.urls")),
     path("", include("landing.graph.urls")),
+    path("", include("landing.oai.urls")),
 ]

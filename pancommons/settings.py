@@ -320,3 +320,10 @@ GRAPH_STORE_DIR = env_path("GRAPH_STORE_DIR", VAR_DIR / "graph")
 CELERY_TASK_ROUTES = {"landing.graph.tasks.*": {"queue": "graph"}}
 SPARQL_TIMEOUT_SECONDS = env_float("SPARQL_TIMEOUT_SECONDS", 10.0)
 SPARQL_MAX_RESULTS = env_int("SPARQL_MAX_RESULTS", 10_000, minimum=1)
+
+# OAI-PMH (landing.oai, docs/harvesting.md): records per list page, hours a resumptionToken stays valid, the
+# repositoryIdentifier of oai-identifiers (default: the SITE_URL host when it is a domain name), Identify's adminEmail.
+OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 100, minimum=1)
+OAI_TOKEN_HOURS = env_int("OAI_TOKEN_HOURS", 24, minimum=1)
+OAI_REPOSITORY_IDENTIFIER = env_str("OAI_REPOSITORY_IDENTIFIER")
+OAI_ADMIN_EMAIL = env_str("OAI_ADMIN_EMAIL", DATA_OFFICE_EMAIL or "data-office@example.org")

@@ -37,6 +37,11 @@ for _ in $(seq 50); do redis_answers && break; sleep 0.2; done
 redis_answers || { echo "services.sh: Redis does not answer on 127.0.0.1:6379" >&2; exit 1; }
 
 if ! command -v chromium >/dev/null 2>&1; then apt_install chromium; fi
+# The openarchives.org OAI-PMH validator (../shared/standards/oaipmh-validator, Perl) that tests/landing/test_oai.py runs.
+if ! perl -MLWP::UserAgent -MXML::DOM -MDate::Manip -MClass::Accessor -MData::UUID -MTry::Tiny -MCGI -MJSON -e1 2>/dev/null; then
+  apt_install libclass-accessor-perl libdate-manip-perl libdata-uuid-perl libwww-perl liblwp-protocol-https-perl \
+    libtry-tiny-perl liburi-perl libxml-dom-perl libcgi-pm-perl libjson-perl
+fi
 # Node and npm build the H5Web viewer's bundle (make viewer).
 if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
 echo "services: PostgreSQL, Redis, chromium and npm ready"

@@ -3,6 +3,7 @@
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
 
@@ -71,7 +72,11 @@ class Dataset(models.Model):
     outside_download_count = models.PositiveIntegerField(default=0, help_text="Downloads by people outside the team.")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw_metadata", "view_count", "download_count", "modified_at"])
+    # The OAI-PMH datestamp: kept by PostgreSQL (migration 0019) on every change of the record, and on its opening.
+    record_changed_at = models.DateTimeField(db_default=Now(), editable=False)
+    history = HistoricalRecords(
+        excluded_fields=["raw_metadata", "view_count", "download_count", "modified_at", "record_changed_at"]
+    )
 
     class Meta:
         ordering = ["title", "pid"]
@@ -80,6 +85,7 @@ class Dataset(models.Model):
             models.Index(fields=["creation_time", "pid"], name="dataset_creation"),
             models.Index(models.functions.Lower("title"), "pid", name="dataset_title_lower"),
             models.Index(fields=["source_path"], name="dataset_source_path"),
+            models.Index(fields=["record_changed_at", "id"], name="dataset_record_changed"),
             GinIndex(fields=["keywords"], name="dataset_keywords_gin"),
         ]
 

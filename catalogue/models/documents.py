@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
 
@@ -68,7 +69,10 @@ class Document(models.Model):
     funding = models.JSONField(default=list, blank=True, help_text="[{funder_name, funder_ror, award_number}]")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[collected_datasets])
+    # The OAI-PMH datestamp: kept by PostgreSQL (migration 0019) on every change of the record, a DOI update and the
+    # opening or withdrawal of one of its datasets included.
+    record_changed_at = models.DateTimeField(db_default=Now(), editable=False)
+    history = HistoricalRecords(m2m_fields=[collected_datasets], excluded_fields=["record_changed_at"])
 
     class Meta:
         ordering = ["title", "pid"]
@@ -79,6 +83,7 @@ class Document(models.Model):
             models.Index(models.functions.Upper("proposal_number"), name="document_number_upper"),
             models.Index(models.functions.Upper("doi"), name="document_doi_upper"),
             GinIndex(fields=["keywords"], name="document_keywords_gin"),
+            models.Index(fields=["record_changed_at", "id"], name="document_record_changed"),
         ]
 
     def __str__(self) -> str:

@@ -310,6 +310,9 @@ def _dates_of(
         span = "/".join(moment.date().isoformat() for moment in (start, end) if moment is not None)
         dates.append({"date": span, "dateType": "Collected"})
     if release is not None:
+        if issued is not None and release.date() > issued.date():
+            # An embargo, as the OpenAIRE Guidelines for Data Archives state it: Accepted (start) to Available (end).
+            dates.append({"date": issued.date().isoformat(), "dateType": "Accepted"})
         dates.append({"date": release.date().isoformat(), "dateType": "Available"})
     if issued is not None:
         dates.append({"date": issued.date().isoformat(), "dateType": "Issued"})

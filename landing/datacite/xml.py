@@ -58,9 +58,18 @@ def to_xml(record: Record) -> bytes:
     """Serialise a record as DataCite 4.7 XML (UTF-8, with declaration). A record without DOI cannot be serialised."""
     if not record.get("doi"):
         raise ValueError("DataCite XML needs a DOI")
+    return etree.tostring(to_element(record), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def to_element(record: Record) -> etree._Element:
+    """The record as a DataCite 4.7 `resource` element: identified by its DOI, else (a dataset, for harvesters that
+    take kernel-4 records without DOIs, as OAI-PMH's `datacite` format) by its landing page URL."""
     root = etree.Element(f"{{{NAMESPACE}}}resource", nsmap={None: NAMESPACE, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
-    _sub(root, "identifier", record["doi"], identifierType="DOI")
+    if record.get("doi"):
+        _sub(root, "identifier", record["doi"], identifierType="DOI")
+    else:
+        _sub(root, "identifier", record["url"], identifierType="URL")
     creators = _sub(root, "creators")
     for creator in record["creators"]:
         _name_entity(creators, "creator", creator)
@@ -181,7 +190,7 @@ def to_xml(record: Record) -> bytes:
             titles = _sub(element, "titles")
             for title in item["titles"]:
                 _sub(titles, "title", title["title"])
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return root
 
 
 def draft_notice(record: Record) -> str:

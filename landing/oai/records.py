@@ -1,0 +1,298 @@
+"""What OAI-PMH harvesters receive (docs/harvesting.md): the records, their datestamps and sets, in keyset pages.
+
+Records are every DOI that resolves (proposals, an embargoed one as its public stub, and published collections) and
+every open dataset; a withdrawn one stays as a deleted header. Embargoed datasets are absent, as from the PaNOSC API.
+A datestamp is the record's `record_changed_at`, kept by PostgreSQL (catalogue migration 0019).
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from catalogue import visibility
+from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique
+
+Kind = Literal["doi", "dataset"]
+# Keyset order across the two tables: (datestamp, rank of the kind, id).
+RANKS: dict[Kind, int] = {"doi": 0, "dataset": 1}
+OPENAIRE_SET = "openaire_data"
+STATUS_OPEN = "status:open"
+STATUS_CLOSED = "status:closed"
+SPEC_UNSAFE = re.compile(r"[^A-Za-z0-9\-_.!~*'()]")
+
+
+@dataclass(frozen=True)
+class Position:
+    """A record's place in the harvest order; a resumption token carries the last one served."""
+
+    changed_at: datetime
+    rank: int
+    id: int
+
+
+@dataclass
+class Header:
+    kind: Kind
+    id: int
+    key: str  # the DOI or the dataset pid
+    changed_at: datetime
+    deleted: bool
+    sets: list[str] = field(default_factory=list)
+
+    @property
+    def position(self) -> Position:
+        return Position(self.changed_at, RANKS[self.kind], self.id)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The arguments of a list request: datestamps in [start, end) and an optional set."""
+
+    start: datetime | None
+    end: datetime
+    set_spec: str | None
+
+
+def doi_documents() -> QuerySet[Document]:
+    """Documents whose DOI resolves through doi.org (collections once published), withdrawn ones included."""
+    return Document.objects.filter(doi__isnull=False, doi_state__in=[DoiState.FINDABLE, DoiState.REGISTERED]).filter(
+        ~Q(kind=DocumentKind.COLLECTION) | Q(published_at__isnull=False)
+    )
+
+
+def harvested_datasets() -> QuerySet[Dataset]:
+    """Open datasets, and withdrawn datasets that were open when withdrawn (their deleted headers)."""
+    was_open = Q(withdrawn_at__isnull=False) & (
+        Q(opened_at__isnull=False) | Q(open_now=True) | Q(release_date__lte=F("withdrawn_at"))
+    )
+    return Dataset.objects.filter(visibility.open_q() | was_open)
+
+
+def spec_word(text: str) -> str:
+    return SPEC_UNSAFE.sub("_", text)
+
+
+def facility_specs() -> dict[str, int]:
+    return {f"facility:{spec_word(f.short_name)}": f.pk for f in Facility.objects.order_by("short_name")}
+
+
+def instrument_specs() -> dict[str, int]:
+    return {f"instrument:{spec_word(i.pid)}": i.pk for i in Instrument.objects.order_by("pid")}
+
+
+def all_sets() -> list[tuple[str, str]]:
+    """(setSpec, setName) of every set, parents before their children."""
+    sets = [(OPENAIRE_SET, "OpenAIRE data (all records)"), ("status", "Records by access status")]
+    sets += [(STATUS_OPEN, "Open access"), (STATUS_CLOSED, "Under embargo (public stub)")]
+    sets.append(("facility", "Records by facility"))
+    names = {f.pk: f.name for f in Facility.objects.all()}
+    sets += [(spec, f"Facility: {names[pk]}") for spec, pk in facility_specs().items()]
+    sets.append(("instrument", "Records by instrument"))
+    instruments = {i.pk: f"{i.name} ({i.facility.name})" for i in Instrument.objects.select_related("facility")}
+    sets += [(spec, f"Instrument: {instruments[pk]}") for spec, pk in instrument_specs().items()]
+    sets.append(("technique", "Records by PaNET technique (with its narrower techniques)"))
+    techniques = Technique.objects.filter(panet_id__isnull=False).order_by("panet_id")
+    sets += [(f"technique:{t.panet_id}", f"Technique: {t.name}") for t in techniques]
+    return sets
+
+
+def set_exists(spec: str) -> bool:
+    return spec in dict(all_sets())
+
+
+def _open_datasets_of_document() -> QuerySet[Dataset]:
+    return visibility.open_datasets().filter(proposal=OuterRef("pk"))
+
+
+def _set_filters(spec: str) -> tuple[Q, Q]:
+    """(documents, datasets) filters of a set; the same rules as `_sets_of_documents` / `_sets_of_datasets`."""
+    everything = (Q(), Q())
+    nothing = (Q(pk__in=[]), Q(pk__in=[]))
+    if spec == OPENAIRE_SET:
+        return everything
+    if spec == "status":
+        return Q(withdrawn_at__isnull=True), Q(withdrawn_at__isnull=True)
+    if spec == STATUS_OPEN:
+        return Q(withdrawn_at__isnull=True) & _document_open_q(), Q(withdrawn_at__isnull=True)
+    if spec == STATUS_CLOSED:
+        return Q(withdrawn_at__isnull=True) & ~_document_open_q(), Q(pk__in=[])
+    all_datasets = Dataset.objects.filter(proposal=OuterRef("pk"))
+    if spec == "facility":
+        return Q(facility__isnull=False) | Exists(all_datasets.filter(instrument__isnull=False)), Q(
+            instrument__isnull=False
+        ) | Q(proposal__facility__isnull=False)
+    if spec.startswith("facility:"):
+        pk = facility_specs().get(spec)
+        if pk is None:
+            return nothing
+        return Q(facility=pk) | Exists(all_datasets.filter(instrument__facility=pk)), Q(instrument__facility=pk) | Q(
+            instrument__isnull=True, proposal__facility=pk
+        )
+    if spec == "instrument":
+        return Q(instrument__isnull=False) | Exists(all_datasets.filter(instrument__isnull=False)), Q(
+            instrument__isnull=False
+        )
+    if spec.startswith("instrument:"):
+        pk = instrument_specs().get(spec)
+        if pk is None:
+            return nothing
+        return Q(instrument=pk) | Exists(all_datasets.filter(instrument=pk)), Q(instrument=pk)
+    if spec == "technique" or spec.startswith("technique:"):
+        techniques = Technique.objects.filter(panet_id__isnull=False)
+        if spec != "technique":
+            techniques = techniques.descendants_of([spec.removeprefix("technique:")])
+        ids = list(techniques.values_list("pk", flat=True))
+        if not ids:
+            return nothing
+        # A DOI shows the techniques of its open datasets only (an embargoed proposal's stub names none).
+        tagged = Exists(_open_datasets_of_document().filter(techniques__in=ids))
+        return tagged, Q(pk__in=Dataset.techniques.through.objects.filter(technique__in=ids).values("dataset"))
+    return nothing
+
+
+def _document_open_q() -> Q:
+    """A DOI record is open when the document or one of its datasets is (landing.datacite.metadata's rule)."""
+    return visibility.open_q() | Exists(_open_datasets_of_document())
+
+
+def _after(position: Position | None, rank: int) -> Q:
+    if position is None:
+        return Q()
+    later = Q(record_changed_at__gt=position.changed_at)
+    if rank > position.rank:
+        return later | Q(record_changed_at=position.changed_at)
+    if rank == position.rank:
+        return later | Q(record_changed_at=position.changed_at, pk__gt=position.id)
+    return later
+
+
+def _filtered(selection: Selection) -> tuple[QuerySet[Document], QuerySet[Dataset]]:
+    documents, datasets = doi_documents(), harvested_datasets()
+    if selection.start is not None:
+        documents = documents.filter(record_changed_at__gte=selection.start)
+        datasets = datasets.filter(record_changed_at__gte=selection.start)
+    documents = documents.filter(record_changed_at__lt=selection.end)
+    datasets = datasets.filter(record_changed_at__lt=selection.end)
+    if selection.set_spec:
+        on_documents, on_datasets = _set_filters(selection.set_spec)
+        documents, datasets = documents.filter(on_documents), datasets.filter(on_datasets)
+    return documents, datasets
+
+
+def count(selection: Selection) -> int:
+    documents, datasets = _filtered(selection)
+    return documents.count() + datasets.count()
+
+
+def page(selection: Selection, *, after: Position | None, size: int) -> tuple[list[Header], bool]:
+    """The next `size` headers after `after` in (datestamp, kind, id) order with their sets, and whether more follow."""
+    documents, datasets = _filtered(selection)
+    rows: list[tuple[Position, Kind]] = []
+    for kind, queryset in (("doi", documents), ("dataset", datasets)):
+        rank = RANKS[kind]  # type: ignore[index]
+        found = (
+            queryset.filter(_after(after, rank))
+            .order_by("record_changed_at", "pk")
+            .values_list("record_changed_at", "pk")[: size + 1]
+        )
+        rows += [(Position(changed_at, rank, pk), kind) for changed_at, pk in found]  # type: ignore[misc]
+    rows.sort(key=lambda row: (row[0].changed_at, row[0].rank, row[0].id))
+    chosen = rows[:size]
+    return headers(
+        document_ids=[p.id for p, kind in chosen if kind == "doi"],
+        dataset_ids=[p.id for p, kind in chosen if kind == "dataset"],
+    ), len(rows) > size
+
+
+def headers(*, document_ids: list[int], dataset_ids: list[int]) -> list[Header]:
+    """Headers with their sets for these records, in harvest order (a few queries whatever their number)."""
+    found: list[Header] = []
+    documents = doi_documents().filter(pk__in=document_ids)
+    for pk, doi, changed_at, withdrawn_at in documents.values_list("pk", "doi", "record_changed_at", "withdrawn_at"):
+        found.append(Header("doi", pk, doi, changed_at, withdrawn_at is not None))
+    datasets = harvested_datasets().filter(pk__in=dataset_ids)
+    for pk, pid, changed_at, withdrawn_at in datasets.values_list("pk", "pid", "record_changed_at", "withdrawn_at"):
+        found.append(Header("dataset", pk, pid, changed_at, withdrawn_at is not None))
+    _add_sets(found)
+    found.sort(key=lambda header: (header.changed_at, RANKS[header.kind], header.id))
+    return found
+
+
+def _technique_specs(technique_rows: list[tuple[str | None, list[str]]]) -> set[str]:
+    specs: set[str] = set()
+    for panet_id, ancestors in technique_rows:
+        if panet_id:
+            specs |= {f"technique:{panet_id}", *(f"technique:{ancestor}" for ancestor in ancestors)}
+    return specs | ({"technique"} if specs else set())
+
+
+def _add_sets(found: list[Header]) -> None:
+    facility_spec = {pk: spec for spec, pk in facility_specs().items()}
+    instrument_spec = {pk: spec for spec, pk in instrument_specs().items()}
+    dataset_ids = [h.id for h in found if h.kind == "dataset"]
+    document_ids = [h.id for h in found if h.kind == "doi"]
+    specs: dict[tuple[str, int], set[str]] = defaultdict(set)
+    # Datasets: their instrument and its facility (else the proposal's facility), their techniques and ancestors.
+    for pk, instrument, facility, proposal_facility in Dataset.objects.filter(pk__in=dataset_ids).values_list(
+        "pk", "instrument", "instrument__facility", "proposal__facility"
+    ):
+        specs["dataset", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+        if facility or proposal_facility:
+            specs["dataset", pk] |= {facility_spec[facility or proposal_facility], "facility"}
+    techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
+    for pk, panet_id, ancestors in Dataset.techniques.through.objects.filter(dataset__in=dataset_ids).values_list(
+        "dataset", "technique__panet_id", "technique__ancestors"
+    ):
+        techniques[pk].append((panet_id, ancestors))
+    # Documents: their facility and session instrument, every dataset's instrument and facility (the public stub
+    # names them), and the techniques of their open datasets.
+    for pk, facility, instrument in Document.objects.filter(pk__in=document_ids).values_list(
+        "pk", "facility", "instrument"
+    ):
+        specs["doi", pk] |= {facility_spec[facility], "facility"} if facility else set()
+        specs["doi", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+    for pk, instrument, facility in (
+        Dataset.objects.filter(proposal__in=document_ids, instrument__isnull=False)
+        .values_list("proposal", "instrument", "instrument__facility")
+        .distinct()
+    ):
+        specs["doi", pk] |= {instrument_spec[instrument], "instrument", facility_spec[facility], "facility"}
+    document_techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
+    for pk, panet_id, ancestors in (
+        Dataset.techniques.through.objects.filter(
+            dataset__in=visibility.open_datasets().filter(proposal__in=document_ids)
+        )
+        .values_list("dataset__proposal", "technique__panet_id", "technique__ancestors")
+        .distinct()
+    ):
+        document_techniques[pk].append((panet_id, ancestors))
+    open_documents = set(
+        doi_documents().filter(pk__in=document_ids).filter(_document_open_q()).values_list("pk", flat=True)
+    )
+    for header in found:
+        sets = {OPENAIRE_SET} | specs[header.kind, header.id]
+        sets |= _technique_specs((techniques if header.kind == "dataset" else document_techniques)[header.id])
+        if not header.deleted:
+            is_open = header.kind == "dataset" or header.id in open_documents
+            sets |= {"status", STATUS_OPEN if is_open else STATUS_CLOSED}
+        header.sets = sorted(sets)
+
+
+def find(kind: Kind, key: str) -> Header | None:
+    if kind == "doi":
+        ids = list(doi_documents().filter(doi__iexact=key).values_list("pk", flat=True)[:1])
+        return next(iter(headers(document_ids=ids, dataset_ids=[])), None)
+    ids = list(harvested_datasets().filter(pid=key).values_list("pk", flat=True)[:1])
+    return next(iter(headers(document_ids=[], dataset_ids=ids)), None)
+
+
+def earliest_datestamp() -> datetime | None:
+    stamps = [
+        queryset.order_by("record_changed_at").values_list("record_changed_at", flat=True).first()
+        for queryset in (doi_documents(), harvested_datasets())
+    ]
+    return min((stamp for stamp in stamps if stamp is not None), default=None)

@@ -1,0 +1,284 @@
+"""OAI-PMH at /oai (landing.oai): every verb, format and error against the official schemas, keyset harvesting with
+signed tokens, sets, datestamps that follow embargo releases and DOI updates, deleted records; and, against a live
+server, the openarchives.org validator and a real harvester (oaipmh-scythe)."""
+
+import subprocess
+import tarfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import xmlschema
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from lxml import etree
+
+from catalogue.models import Dataset, Document, DoiState
+from catalogue.services import opening
+from landing.datacite.xml import XSD_PATH
+from tests.factories import DatasetFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
+
+STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards"
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+SECRET = "qzembargoedoaititle"
+
+
+@pytest.fixture(scope="module")
+def oai_schema() -> xmlschema.XMLSchema:
+    local = STANDARDS / "oai-pmh" / "local"
+    return xmlschema.XMLSchema(
+        str(local / "OAI-PMH.xsd"),
+        allow="local",
+        locations=[
+            ("http://www.openarchives.org/OAI/2.0/oai_dc/", str(local / "oai_dc.xsd")),
+            ("http://www.openarchives.org/OAI/2.0/oai-identifier", str(local / "oai-identifier.xsd")),
+            ("http://schema.datacite.org/oai/oai-1.1/", str(STANDARDS / "oai-pmh" / "datacite-oai-1.1" / "oai.xsd")),
+            ("http://datacite.org/schema/kernel-4", str(XSD_PATH)),
+        ],
+    )
+
+
+@pytest.fixture
+def catalogue(db, settings):
+    """A facility with two DOIs (one open, one embargoed), open datasets, an embargoed and a withdrawn one."""
+    settings.SITE_URL = "http://oai.example.org"
+    scattering = TechniqueFactory(panet_id="PaNET01127", name="scattering", pid="x/PaNET01127")
+    saxs = TechniqueFactory(panet_id="PaNET01188", ancestors=["PaNET01127"], parents=["PaNET01127"])
+    instrument = InstrumentFactory()
+    open_proposal = ProposalFactory(facility=instrument.facility, doi="10.80000/open", doi_state=DoiState.FINDABLE)
+    closed_proposal = ProposalFactory(facility=instrument.facility, doi="10.80000/closed", doi_state=DoiState.FINDABLE)
+    draft = ProposalFactory(facility=instrument.facility, doi="10.80000/draft", doi_state=DoiState.LOCAL_DRAFT)
+    tagged = DatasetFactory(instrument=instrument, proposal=open_proposal, techniques=[saxs])
+    plain = DatasetFactory(instrument=instrument, proposal=open_proposal)
+    embargoed = DatasetFactory(instrument=instrument, proposal=closed_proposal, embargoed=True, title=SECRET)
+    undoied = DatasetFactory(instrument=instrument, proposal=draft)
+    withdrawn = DatasetFactory(instrument=instrument, proposal=open_proposal)
+    Dataset.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now(), opened_at=timezone.now())
+    return {
+        "open": open_proposal,
+        "closed": closed_proposal,
+        "tagged": tagged,
+        "plain": plain,
+        "embargoed": embargoed,
+        "withdrawn": withdrawn,
+        "undoied": undoied,
+        "scattering": scattering,
+    }
+
+
+def ask(client: Client, method: str = "get", **arguments: str) -> etree._Element:
+    response = getattr(client, method)("/oai", arguments)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    return etree.fromstring(response.content)
+
+
+def error_code(root: etree._Element) -> str | None:
+    error = root.find(f"{OAI}error")
+    return None if error is None else error.get("code")
+
+
+def identifiers(root: etree._Element) -> list[str]:
+    return [element.text for element in root.iter(f"{OAI}identifier") if element.getparent().tag == f"{OAI}header"]
+
+
+def harvest(client: Client, verb: str = "ListIdentifiers", **arguments: str) -> tuple[list[str], list[etree._Element]]:
+    """Every identifier of a list request, following resumption tokens; with each page's token element."""
+    found: list[str] = []
+    tokens: list[etree._Element] = []
+    root = ask(client, verb=verb, **arguments)
+    while True:
+        assert error_code(root) is None, etree.tostring(root)
+        found += identifiers(root)
+        token = root.find(f".//{OAI}resumptionToken")
+        if token is None:
+            return found, tokens
+        tokens.append(token)
+        if not token.text:
+            return found, tokens
+        root = ask(client, verb=verb, resumptionToken=token.text)
+
+
+def oai_id(kind: str, key: str) -> str:
+    return f"oai:oai.example.org:{kind}/{key}"
+
+
+def test_every_verb_format_and_error_validates_against_the_official_schemas(catalogue, oai_schema, client):
+    tagged = oai_id("dataset", catalogue["tagged"].pid)
+    withdrawn, embargoed = oai_id("dataset", catalogue["withdrawn"].pid), oai_id("dataset", catalogue["embargoed"].pid)
+    closed, draft = oai_id("doi", "10.80000/closed"), oai_id("doi", "10.80000/draft")
+    mixed = {"from": "2020-01-01", "until": "2030-01-01T00:00:00Z"}
+    requests = [
+        ({"verb": "Identify"}, None),
+        ({"verb": "ListMetadataFormats"}, None),
+        ({"verb": "ListMetadataFormats", "identifier": tagged}, None),
+        ({"verb": "ListSets"}, None),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}, None),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "technique:PaNET01127"}, None),
+        ({"verb": "GetRecord", "identifier": closed, "metadataPrefix": "oai_dc"}, None),
+        ({"verb": "GetRecord", "identifier": withdrawn, "metadataPrefix": "oai_dc"}, None),
+        ({"verb": "Bogus"}, "badVerb"),
+        ({}, "badVerb"),
+        ({"verb": "Identify", "extra": "1"}, "badArgument"),
+        ({"verb": "ListRecords"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", **mixed}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
+        ({"verb": "ListRecords", "resumptionToken": "forged"}, "badResumptionToken"),
+        ({"verb": "ListSets", "resumptionToken": "forged"}, "badResumptionToken"),
+        ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
+        ({"verb": "GetRecord", "identifier": tagged, "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
+        ({"verb": "GetRecord", "identifier": embargoed, "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
+        ({"verb": "GetRecord", "identifier": draft, "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "2000-01-01"}, "noRecordsMatch"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "status:nonsense"}, "noRecordsMatch"),
+    ]
+    for prefix in ("oai_dc", "oai_datacite", "datacite"):
+        requests.append(({"verb": "ListRecords", "metadataPrefix": prefix}, None))
+        requests.append(({"verb": "GetRecord", "identifier": tagged, "metadataPrefix": prefix}, None))
+    for arguments, expected in requests:
+        for method in ("get", "post"):
+            response = getattr(client, method)("/oai", arguments)
+            errors = [str(error.reason) for error in oai_schema.iter_errors(response.content)]
+            assert errors == [], (arguments, errors[:3])
+            assert error_code(etree.fromstring(response.content)) == expected, arguments
+    repeated = client.get("/oai?verb=Identify&verb=Identify")
+    assert error_code(etree.fromstring(repeated.content)) == "badArgument"
+
+
+def test_records_are_public_dois_and_open_datasets_with_openaire_access_and_embargo_dates(catalogue, client):
+    found, _ = harvest(client, metadataPrefix="oai_dc")
+    assert sorted(found) == sorted(
+        [
+            oai_id("doi", "10.80000/open"),
+            oai_id("doi", "10.80000/closed"),
+            oai_id("dataset", catalogue["tagged"].pid),
+            oai_id("dataset", catalogue["plain"].pid),
+            oai_id("dataset", catalogue["withdrawn"].pid),
+            oai_id("dataset", catalogue["undoied"].pid),  # an open dataset is a record, whatever its proposal's DOI
+        ]
+    )
+    stub = ask(client, verb="GetRecord", identifier=oai_id("doi", "10.80000/closed"), metadataPrefix="datacite")
+    text = etree.tostring(stub).decode()
+    assert SECRET not in text
+    assert "info:eu-repo/semantics/embargoedAccess" in text
+    release = catalogue["closed"].release_date.date().isoformat()
+    kernel = "{http://datacite.org/schema/kernel-4}"
+    dates = {d.get("dateType"): d.text for d in stub.iter(f"{kernel}date")}
+    assert dates["Available"] == release and dates["Accepted"] < release
+    closed = oai_id("doi", "10.80000/closed")
+    dc = etree.tostring(ask(client, verb="GetRecord", identifier=closed, metadataPrefix="oai_dc"))
+    assert f"info:eu-repo/date/embargoEnd/{release}".encode() in dc
+    opened = ask(client, verb="GetRecord", identifier=oai_id("doi", "10.80000/open"), metadataPrefix="oai_dc")
+    assert b"info:eu-repo/semantics/openAccess" in etree.tostring(opened)
+
+
+def test_sets_follow_facility_instrument_technique_descendants_and_status(catalogue, client):
+    tagged, plain = oai_id("dataset", catalogue["tagged"].pid), oai_id("dataset", catalogue["plain"].pid)
+    # A set for a broader PaNET term holds the data tagged with a narrower one, as search does.
+    assert set(harvest(client, metadataPrefix="oai_dc", set="technique:PaNET01127")[0]) == {
+        tagged,
+        oai_id("doi", "10.80000/open"),
+    }
+    assert harvest(client, metadataPrefix="oai_dc", set="status:closed")[0] == [oai_id("doi", "10.80000/closed")]
+    facility = f"facility:{catalogue['tagged'].instrument.facility.short_name}"
+    in_facility = set(harvest(client, metadataPrefix="oai_dc", set=facility)[0])
+    assert {tagged, plain, oai_id("doi", "10.80000/closed")} <= in_facility
+    header = ask(client, verb="GetRecord", identifier=tagged, metadataPrefix="oai_dc").find(f".//{OAI}header")
+    specs = {element.text for element in header.iter(f"{OAI}setSpec")}
+    assert {"openaire_data", "status:open", facility, "technique:PaNET01188", "technique:PaNET01127"} <= specs
+    listed = {element.text for element in ask(client, verb="ListSets").iter(f"{OAI}setSpec")}
+    assert specs <= listed
+
+
+def test_full_harvest_sees_every_record_once_while_records_change(catalogue, client, settings):
+    settings.OAI_PAGE_SIZE = 2
+    first = ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    started = first.find(f"{OAI}responseDate").text
+    token = first.find(f".//{OAI}resumptionToken")
+    assert token.get("cursor") == "0" and token.get("completeListSize") == "6" and token.get("expirationDate")
+    seen = identifiers(first)
+    # A record not yet served changes in the middle of the harvest: its datestamp moves past the frozen bound.
+    candidates = (catalogue["tagged"], catalogue["plain"], catalogue["undoied"])
+    unseen = next(d for d in candidates if oai_id("dataset", d.pid) not in seen)
+    Dataset.objects.filter(pk=unseen.pk).update(title="Renamed during the harvest")
+    rest, tokens = harvest(client, resumptionToken=token.text)
+    found = seen + rest
+    assert len(found) == len(set(found))
+    assert [t.get("cursor") for t in tokens] == ["2", "4"]
+    assert not tokens[-1].text and tokens[-1].get("completeListSize") == "6"
+    # The changed record comes with the next incremental harvest, from the first response's date.
+    assert oai_id("dataset", unseen.pid) in harvest(client, metadataPrefix="oai_dc", **{"from": started})[0]
+    assert set(found) | {oai_id("dataset", unseen.pid)} == set(harvest(client, metadataPrefix="oai_dc")[0])
+    forged = token.text[:-3] + ("aaa" if not token.text.endswith("aaa") else "bbb")
+    assert error_code(ask(client, verb="ListIdentifiers", resumptionToken=forged)) == "badResumptionToken"
+
+
+def _set_changed_at_without_triggers(model: type, pk: int, moment) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(f"UPDATE {model._meta.db_table} SET record_changed_at = %s WHERE id = %s", [moment, pk])
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_datestamps_follow_embargo_release_doi_updates_and_withdrawal(catalogue, client):
+    long_ago = timezone.now() - timedelta(days=400)
+    embargoed, closed = catalogue["embargoed"], catalogue["closed"]
+    # The release date passed long after the last edit: the opening run makes the dataset and its DOI record new.
+    Dataset.objects.filter(pk=embargoed.pk).update(release_date=timezone.now() - timedelta(minutes=1))
+    _set_changed_at_without_triggers(Dataset, embargoed.pk, long_ago)
+    _set_changed_at_without_triggers(Document, closed.pk, long_ago)
+    before = timezone.now()
+    opening.open_due()
+    assert Dataset.objects.get(pk=embargoed.pk).record_changed_at >= before
+    assert Document.objects.get(pk=closed.pk).record_changed_at >= before
+    since = (before - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fresh = harvest(client, metadataPrefix="oai_dc", **{"from": since})[0]
+    assert {oai_id("dataset", embargoed.pid), oai_id("doi", "10.80000/closed")} <= set(fresh)
+    # A DOI update (registered -> findable) changes the record; a counter does not.
+    _set_changed_at_without_triggers(Document, closed.pk, long_ago)
+    Document.objects.filter(pk=closed.pk).update(embargo_reminder_sent_at=timezone.now())
+    assert Document.objects.get(pk=closed.pk).record_changed_at == long_ago
+    Document.objects.filter(pk=closed.pk).update(doi_state=DoiState.REGISTERED)
+    assert Document.objects.get(pk=closed.pk).record_changed_at >= before
+    # Withdrawal keeps a deleted header, with no metadata.
+    Document.objects.filter(pk=closed.pk).update(withdrawn_at=timezone.now())
+    record = ask(client, verb="GetRecord", identifier=oai_id("doi", "10.80000/closed"), metadataPrefix="datacite")
+    assert record.find(f".//{OAI}header").get("status") == "deleted"
+    assert record.find(f".//{OAI}metadata") is None
+
+
+@pytest.fixture(scope="module")
+def validator_dir(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("oaipmh-validator")
+    with tarfile.open(STANDARDS / "oaipmh-validator" / "oaipmh-validator.tar.gz") as archive:
+        archive.extractall(target, filter="data")
+    return target / "oaipmh-validator"
+
+
+def test_live_endpoint_is_compliant_and_a_real_harvester_pages_through_a_set(
+    transactional_db, live_server, settings, validator_dir
+):
+    from oaipmh_scythe import Scythe
+
+    settings.SITE_URL = live_server.url
+    settings.OAI_REPOSITORY_IDENTIFIER = "oai.example.org"
+    settings.OAI_PAGE_SIZE = 3
+    instrument = InstrumentFactory()
+    proposal = ProposalFactory(facility=instrument.facility, doi="10.80000/live", doi_state=DoiState.FINDABLE)
+    datasets = [DatasetFactory(instrument=instrument, proposal=proposal) for _ in range(7)]
+    base_url = f"{live_server.url}/oai"
+    run = subprocess.run(
+        ["perl", "-Ilib", "oaipmh-validator.pl", base_url],
+        cwd=validator_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert f"Validation status of data provider {base_url} is COMPLIANT" in run.stdout, run.stdout[-3000:]
+    with Scythe(base_url) as scythe:
+        spec = f"facility:{instrument.facility.short_name}"
+        pages = scythe.list_records(metadata_prefix="oai_datacite", set_=spec)
+        harvested = [record.header.identifier for record in pages]
+    expected = {oai_id("dataset", d.pid) for d in datasets} | {oai_id("doi", "10.80000/live")}
+    assert sorted(harvested) == sorted(expected)
