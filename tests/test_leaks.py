@@ -70,10 +70,14 @@ SEARCH_QUERIES = [
             {"include": [{"relation": "datasets", "scope": {"include": [{"relation": r} for r in RELATIONS]}}]}
         )
     },
-    # OAI-PMH harvesting, once a route serves it.
+    # OAI-PMH harvesting (/oai): every format, the sets the embargoed dataset would be in, by GET and POST alike.
     {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
     {"verb": "ListRecords", "metadataPrefix": "oai_datacite"},
+    {"verb": "ListRecords", "metadataPrefix": "datacite"},
     {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"},
+    {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "technique:PaNET01188"},
+    {"verb": "ListRecords", "metadataPrefix": "datacite", "set": "status:closed"},
+    {"verb": "ListSets"},
     # SPARQL over the open graph: a search for the token, and the whole graph at once.
     {"query": f'SELECT * WHERE {{ ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), "{PROBE}")) }}'},
     {"query": f'SELECT * WHERE {{ ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?s)), "{PROBE}")) }}'},
@@ -171,7 +175,8 @@ def seed(db, proposal, tmp_path, settings) -> Seed:
     facility = FacilityFactory(short_name="LEAKSRC", storage_root=str(root))
     instrument = InstrumentFactory(facility=facility, name="LEAKBL")
     technique = TechniqueFactory()
-    Document.objects.filter(pk=proposal.pk).update(doi="10.80000/leak-test", facility=facility)
+    # A registered DOI: its public stub is an OAI-PMH record, harvested beside the open data.
+    Document.objects.filter(pk=proposal.pk).update(doi="10.80000/leak-test", doi_state="findable", facility=facility)
     proposal.refresh_from_db()
     dataset = DatasetFactory(
         proposal=proposal,
@@ -385,6 +390,23 @@ def test_embargoed_dataset_leaks_nowhere(seed, outsider, persona):
         if label in counts_without and found != counts_without[label]
     }
     assert not differing, differing
+
+
+def test_oai_pmh_knows_no_embargoed_dataset_and_shows_its_doi_as_the_stub(seed, anonymous_client):
+    from landing.oai import provider, records
+
+    dataset = seed.dataset
+    identifier = provider.oai_identifier(records.Header("dataset", dataset.pk, dataset.pid, dataset.created_at, False))
+    for method in ("get", "post"):
+        for arguments in (
+            {"verb": "GetRecord", "identifier": identifier, "metadataPrefix": "datacite"},
+            {"verb": "ListMetadataFormats", "identifier": identifier},
+        ):
+            body = getattr(anonymous_client, method)("/oai", arguments).content
+            assert b'code="idDoesNotExist"' in body and TOKEN.encode() not in body
+    listed = anonymous_client.get("/oai", {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}).content
+    assert b"doi/10.80000/leak-test" in listed and seed.open_dataset.pid.encode() in listed
+    assert dataset.pid.encode() not in listed
 
 
 def test_error_pages_do_not_echo_embargoed_metadata(seed, anonymous_client):
