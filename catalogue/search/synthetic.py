@@ -123,7 +123,12 @@ class Copier:
         self.model = model
         fields = {field.column: field for field in model._meta.concrete_fields}
         self.columns = columns
-        self.rest = [column for column in fields if column not in columns and column != "id"]
+        # Columns with a database default (and their triggers, e.g. record_changed_at) are left to PostgreSQL.
+        self.rest = [
+            column
+            for column in fields
+            if column not in columns and column != "id" and not fields[column].has_db_default()
+        ]
         now = timezone.now()
         defaults = []
         for column in self.rest:
@@ -241,6 +246,7 @@ def generate(
             "keywords",
             "licence",
             "doi",
+            "doi_state",
             "start_date",
             "end_date",
             "release_date",
@@ -272,6 +278,7 @@ def generate(
                 [material, topic],
                 "CC-BY-4.0",
                 pid,
+                "findable",  # as if registered with DataCite: OAI-PMH harvests findable DOIs only
                 start,
                 start + timedelta(days=3),
                 release,
