@@ -89,13 +89,15 @@ def all_datasets(document: Document) -> QuerySet[Dataset]:
     return Dataset.objects.filter(owned).distinct()
 
 
-def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS) -> Record:
+def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS, stub: bool | None = None) -> Record:
     """The DataCite record of a proposal or collection as `user` may see it (DataCite itself gets the anonymous one).
 
     During an embargo, anonymous callers and non-members get the public stub of access-policy.md: DOI, facility,
     instruments, proposal number and title, team, measurement period, release date, licence and how to ask for access.
+    `stub` is `visibility.public_stub_only(user, document)` when the caller asked it already for many documents.
     """
-    stub = visibility.public_stub_only(user, document)
+    if stub is None:
+        stub = visibility.public_stub_only(user, document)
     datasets = (
         []
         if stub
@@ -342,7 +344,7 @@ def _related_identifiers(document: Document, datasets: list[Dataset], user: visi
         # A paper's collection is a portion of each proposal its datasets come from.
         proposals = Document.objects.filter(datasets__in=ids, doi__isnull=False).distinct().order_by("doi")
         related += [_related_doi(proposal.doi, "IsPartOf") for proposal in proposals]
-    else:
+    elif visibility.collections_published():  # the common case of none spares every record this query
         collections = (
             visibility.documents_visible_to(user)
             .filter(kind=DocumentKind.COLLECTION, collected_datasets__in=ids, doi__isnull=False)

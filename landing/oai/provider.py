@@ -36,6 +36,7 @@ from oai_repo.listsets import ListSetsResponse
 from oai_repo.request import OAIRequest
 from oai_repo.response import OAIResponse
 
+from catalogue import visibility
 from catalogue.models import Dataset, Document, Sample
 from landing.datacite import metadata
 from landing.oai import records
@@ -161,8 +162,12 @@ def record_metadata(headers: list[records.Header]) -> dict[tuple[str, int], meta
     wanted = {(h.kind, h.id) for h in headers if not h.deleted}
     found: dict[tuple[str, int], metadata.Record] = {}
     document_ids = [pk for kind, pk in wanted if kind == "doi"]
+    whole = set(
+        visibility.documents_visible_to(metadata.ANONYMOUS).filter(pk__in=document_ids).values_list("pk", flat=True)
+    )
     for document in Document.objects.filter(pk__in=document_ids).select_related("facility"):
-        found["doi", document.pk] = metadata.document_metadata(document=document)
+        stub = document.pk not in whole  # every harvested document has a DOI
+        found["doi", document.pk] = metadata.document_metadata(document=document, stub=stub)
     dataset_ids = [pk for kind, pk in wanted if kind == "dataset"]
     datasets = (
         Dataset.objects.filter(pk__in=dataset_ids)
