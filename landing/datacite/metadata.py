@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet
 from django.urls import reverse
 
 from catalogue import visibility
@@ -424,10 +424,8 @@ def _sizes(datasets: list[Dataset]) -> list[str]:
     """Exact counts, as machines compare them with what they download (the pages show human_size)."""
     if not datasets:
         return []
-    totals = Dataset.objects.filter(pk__in=[d.pk for d in datasets]).aggregate(
-        size=Sum("size"), files=Sum("number_of_files")
-    )
-    return [f"{totals['size'] or 0} bytes", f"{totals['files'] or 0} files"]
+    size, files = sum(d.size for d in datasets), sum(d.number_of_files for d in datasets)
+    return [f"{size} bytes", f"{files} files"]
 
 
 def _formats(datasets: list[Dataset]) -> list[str]:
