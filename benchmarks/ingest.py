@@ -1,10 +1,14 @@
 """Ingestion speed and memory: prints figures, asserts nothing (issue 4, "Must hold" targets).
 
     .venv/bin/python benchmarks/ingest.py [--samples DIR] [--big-gb 4] [--checksum-gb 1] [--work DIR] [--database]
-                                         [--previews-only]
+                                         [--previews-only] [--peer DIR]
 
 1. Metadata (sniff + one walk + extraction, no database) over the 32 real sample files: files/s, median and p90 ms
-   per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB.
+   per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB. With --peer DIR (the ESS scicat-ingestor installed as
+   ../shared/peers/scicat-ingestor/README.md says), ours (sniff + read + extract + blake2b) and the peer's own
+   per-file functions (peer_bench.py, blake2b included) run interleaved on the same files, file by file, in one run:
+   both medians and p90s and their ratios (issue 26).
+1b. Flat memory: a fresh process does ours over the 32 files 20 times; its RSS after round 1 and after the last.
 2. Checksum throughput of the streamed blake2b/sha256 beside `b2sum`/`sha256sum` on the same file (page cache warm
    for both). Target: ≥ 90 % of the command-line tool.
 3. Peak RSS of metadata + checksum of a generated multi-GB NeXus file with large chunked datasets, each in a fresh
@@ -44,9 +48,8 @@ def peak_rss_mb() -> float:
 
 def metadata_once(path: Path) -> None:
     reader.sniff(path, source_folder=path.parent)
-    tree = reader.read_tree(path, source_folder=path.parent)
-    with contextlib.suppress(ValueError):  # link targets have no NXentry
-        extract.extract(tree, relative_path=path.name)
+    with reader.read_tree(path, source_folder=path.parent) as tree, contextlib.suppress(ValueError):
+        extract.extract(tree, relative_path=path.name)  # link targets have no NXentry: ValueError
 
 
 def bench_metadata(samples: Path, rounds: int) -> None:
@@ -75,6 +78,114 @@ def bench_metadata(samples: Path, rounds: int) -> None:
     print(f"  p90 ms per file:                  {timings[int(len(timings) * 0.9)]:8.2f}")
     print(f"  slowest ms per file:              {timings[-1]:8.2f}")
     print(f"  peak RSS:                         {peak_rss_mb():8.1f} MB (target ≤ 150)")
+
+
+def ours_once(path: Path) -> None:
+    """What the peer's timed block does for one file: recognise, read, extract, blake2b of the file."""
+    metadata_once(path)
+    checksums.file_checksum(path, algorithm="blake2b")
+
+
+def percentile_90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(len(ordered) * 0.9)]
+
+
+def bench_versus_peer(samples: Path, peer: Path, rounds: int) -> None:
+    manifest = json.loads((samples / "manifest.json").read_text())
+    files = [samples / record["file"] for record in manifest]
+    driver = Path(__file__).resolve().parents[2] / "shared/peers/scicat-ingestor/peer_bench.py"
+    process = subprocess.Popen(
+        [str(peer / "venv/bin/python"), str(driver), "--serve", str(files[0])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PEER_DIR": str(peer)},
+    )
+    assert process.stdin and process.stdout
+    json.loads(process.stdout.readline())  # {"ready": true}: imports and schemas done, as before a worker's first file
+
+    def peer_once(path: Path) -> dict:
+        process.stdin.write(f"{path}\n")
+        process.stdin.flush()
+        return json.loads(process.stdout.readline())
+
+    for path in files:  # warm both: page cache, imports, first-call caches
+        ours_once(path)
+        peer_once(path)
+    ours: dict[Path, list[tuple[float, float]]] = {path: [] for path in files}
+    theirs: dict[Path, list[tuple[float, float]]] = {path: [] for path in files}
+    errors: set[str] = set()
+    loads = [os.getloadavg()[0]]
+    for round_number in range(rounds):
+        for path in files:
+            for side in ("ours", "peer") if round_number % 2 == 0 else ("peer", "ours"):
+                if side == "ours":
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    ours_once(path)
+                    elapsed = (time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000
+                    ours[path].append(elapsed)
+                else:
+                    line = peer_once(path)
+                    theirs[path].append((line["ms"], line["cpu_ms"]))
+                    if line.get("error"):
+                        errors.add(f"{path.name}: {line['error']}")
+        loads.append(os.getloadavg()[0])
+    process.stdin.close()
+    process.wait()
+    # Per file, the median of its rounds; then the median and p90 over the files (as the issue's figures).
+    figures = {}
+    for label, timings in (("ours", ours), ("peer", theirs)):
+        wall = [statistics.median(pair[0] for pair in timings[path]) for path in files]
+        cpu = [statistics.median(pair[1] for pair in timings[path]) for path in files]
+        figures[label] = (wall, cpu)
+    print(
+        f"ours beside the peer (ESS scicat-ingestor), interleaved, {len(files)} real files × {rounds} rounds;"
+        f" load average {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} CPUs"
+    )
+    print("                          wall median    p90    CPU median    p90   (ms per file, blake2b included)")
+    for label in ("ours", "peer"):
+        wall, cpu = figures[label]
+        print(
+            f"  {label:22s} {statistics.median(wall):11.2f} {percentile_90(wall):7.2f}"
+            f" {statistics.median(cpu):12.2f} {percentile_90(cpu):7.2f}"
+        )
+    (wall, cpu), (peer_wall, peer_cpu) = figures["ours"], figures["peer"]
+    print(
+        f"  ours / peer            {statistics.median(wall) / statistics.median(peer_wall):11.2f}"
+        f" {percentile_90(wall) / percentile_90(peer_wall):7.2f}"
+        f" {statistics.median(cpu) / statistics.median(peer_cpu):12.2f}"
+        f" {percentile_90(cpu) / percentile_90(peer_cpu):7.2f}"
+    )
+    faster = sum(1 for mine, other in zip(wall, peer_wall, strict=True) if mine <= other)
+    print(f"  files where ours is faster (wall): {faster} of {len(files)}")
+    slowest = sorted(zip(wall, peer_wall, files, strict=True), reverse=True)[:4]
+    print("  slowest of ours (wall, ours / peer): " + ", ".join(f"{p.name} {a:.1f} / {b:.1f}" for a, b, p in slowest))
+    if errors:
+        print(f"  peer errors on {len(errors)} files: " + "; ".join(sorted(errors)[:3]))
+
+
+def bench_worker_memory(samples: Path, rounds: int) -> None:
+    """RSS of one long-lived process doing ours over every file `rounds` times (after round 1 and after the last)."""
+    code = (
+        "import json, re, sys; from pathlib import Path; sys.path.insert(0, '.');"
+        "from benchmarks.ingest import ours_once;"
+        "samples = Path(sys.argv[1]); rounds = int(sys.argv[2]);"
+        "files = [samples / r['file'] for r in json.loads((samples / 'manifest.json').read_text())];"
+        "rss = lambda: int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024;"
+        "before = rss(); seen = []\n"
+        "for _ in range(rounds):\n"
+        "    [ours_once(path) for path in files]; seen.append(rss())\n"
+        "print(json.dumps([before, *seen]))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(samples), str(rounds)], check=True, capture_output=True, text=True, cwd=root
+    )
+    before, *after = json.loads(done.stdout)
+    print(f"memory of one process doing ours over the 32 files × {rounds} rounds (RSS, MiB)")
+    print(f"  after imports {before:6.1f}, after round 1 {after[0]:6.1f}, after round {rounds} {after[-1]:6.1f}")
+    print(f"  growth after round 1: {after[-1] - after[0]:+.1f} MiB (target within 5)")
 
 
 def bench_checksum(work: Path, size_gb: float) -> None:
@@ -175,17 +286,17 @@ def bench_previews(samples: Path, rounds: int) -> None:
             path = samples / record["file"]
             started, cpu_started = time.perf_counter(), time.process_time()
             reader.sniff(path, source_folder=path.parent)
-            tree = reader.read_tree(path, source_folder=path.parent)
-            try:
-                entry = extract.extract(tree, relative_path=path.name).entry_path
-            except ValueError:  # not a NeXus entry: no dataset, no preview
-                continue
-            timings["metadata"].append(
-                ((time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000)
-            )
-            started, cpu_started = time.perf_counter(), time.process_time()
-            result = previews.make(path, tree, tree.group(entry))  # type: ignore[arg-type]
-            elapsed = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000)
+            with reader.read_tree(path, source_folder=path.parent) as tree:
+                try:
+                    entry = extract.extract(tree, relative_path=path.name).entry_path
+                except ValueError:  # not a NeXus entry: no dataset, no preview
+                    continue
+                timings["metadata"].append(
+                    ((time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000)
+                )
+                started, cpu_started = time.perf_counter(), time.process_time()
+                result = previews.make(path, tree, tree.group(entry))  # type: ignore[arg-type]
+                elapsed = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000)
             timings["preview"].append(elapsed)
             if result.png is not None:
                 timings["drawn"].append(elapsed)
@@ -241,6 +352,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="Scratch folder (default: a temporary one).")
     parser.add_argument("--database", action="store_true", help="Also time the write service (needs DATABASE_URL).")
     parser.add_argument("--previews-only", action="store_true", help="Only the preview figures (section 5).")
+    parser.add_argument("--peer", type=Path, default=None, help="The scicat-ingestor install folder (PEER_DIR).")
+    parser.add_argument("--peer-only", action="store_true", help="Only ours beside the peer and the worker memory.")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=arguments.work) as scratch:
         work = Path(scratch)
@@ -248,7 +361,13 @@ def main() -> None:
             bench_previews(arguments.samples, arguments.rounds)
             bench_flat_memory(arguments.samples, work, arguments.big_gb)
             return
-        bench_metadata(arguments.samples, arguments.rounds)
+        if arguments.peer is not None:
+            bench_versus_peer(arguments.samples, arguments.peer, arguments.rounds)
+        else:
+            bench_metadata(arguments.samples, arguments.rounds)
+        bench_worker_memory(arguments.samples, 20)
+        if arguments.peer_only:
+            return
         bench_previews(arguments.samples, max(1, arguments.rounds // 2))
         bench_checksum(work, arguments.checksum_gb)
         bench_flat_memory(arguments.samples, work, arguments.big_gb)

@@ -209,14 +209,14 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     path = Path(os.path.abspath(path))
     source_folder = Path(os.path.abspath(source_folder))
     facts = reader.sniff(path, source_folder=source_folder)
-    tree = reader.read_tree(path, source_folder=source_folder)
     relative = os.path.relpath(path, source_folder)
-    try:
-        extraction = extract.extract(tree, relative_path=relative)
-    except ValueError as error:
-        raise FileRejected(str(error)) from error
+    with reader.read_tree(path, source_folder=source_folder) as tree:
+        try:
+            extraction = extract.extract(tree, relative_path=relative)
+        except ValueError as error:
+            raise FileRejected(str(error)) from error
+        preview = _preview(path, tree, extraction.entry_path)
     files = _file_records(facts, extraction, source_folder)
-    preview = _preview(path, tree, extraction.entry_path)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -431,7 +431,9 @@ def redraw_preview(*, dataset_id: int) -> Preview | None:
     except FileRejected:
         logger.warning("preview of %s not redrawn: the file is gone or unreadable", path)
         return None
-    return _save_preview(dataset, _preview(path, tree, dataset.entry_path))
+    with tree:
+        preview = _preview(path, tree, dataset.entry_path)
+    return _save_preview(dataset, preview)
 
 
 def datasets_to_redraw(*, every: bool = False) -> list[int]:

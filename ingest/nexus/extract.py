@@ -6,6 +6,7 @@ Implements nexus-ingestion.md §1.2 (where each field lives) and §5 (worker flo
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -412,9 +413,14 @@ def _parameters(
         if quantity is not None and quantity.name not in found:
             found[quantity.name] = quantity
 
-    monochromators = tree.subgroups(instrument, "NXmonochromator") if instrument else []
+    # Multi-modal files (DLS mm) keep the instrument of each modality in an NXsubentry.
+    instruments = [
+        *([instrument] if instrument else []),
+        *(found for sub in tree.subgroups(entry, "NXsubentry") for found in tree.subgroups(sub, "NXinstrument")),
+    ]
+    monochromators = [group for found in instruments for group in tree.subgroups(found, "NXmonochromator")]
     beams = [
-        *(tree.subgroups(instrument, "NXbeam") if instrument else []),
+        *(group for found in instruments for group in tree.subgroups(found, "NXbeam")),
         *(tree.subgroups(sample, "NXbeam") if sample else []),
     ]
     for group in monochromators:
@@ -447,6 +453,19 @@ def _parameters(
         add(_quantity("sample_chemical_formula", text.field(sample, "chemical_formula")))
         for name in ("magnetic_field", "electric_field", "thickness", "mass", "density", "concentration"):
             add(_quantity(f"sample_{name}", text.field(sample, name)))
+
+    def add_number(name: str, *nodes: Field | None) -> None:  # DLS I13 writes a detector's uuid as its distance
+        for node in nodes:
+            quantity = _quantity(name, node)
+            if quantity is not None and quantity.number is not None:
+                add(quantity)
+
+    for detector in (group for found in instruments for group in tree.subgroups(found, "NXdetector")):
+        add_number("detector_distance", text.field(detector, "distance"), text.field(detector, "detector_distance"))
+        add_number("exposure_time", text.field(detector, "count_time"))
+    for quantity_rule in profile.quantities:
+        for group in (group for found in instruments for group in tree.subgroups(found, *quantity_rule.groups)):
+            add_number(quantity_rule.name, *(text.field(group, name) for name in quantity_rule.fields))
     for rule in profile.parameters:
         add(_quantity(rule.name, tree.field(f"{entry.path}/{rule.path}")))
     if "sample_chemical_formula" in found and found["sample_chemical_formula"].text is None:
@@ -465,15 +484,14 @@ def _parameters(
     return tuple(found.values())
 
 
-def _scalars(tree: Tree, group: Group, prefix: str = "", depth: int = 0) -> list[tuple[str, Field]]:
-    """Scalar fields of an NXcollection, one level of nesting deep (GDA `before_scan/<scannable>/<field>`)."""
-    found = []
+def _scalars(tree: Tree, group: Group, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, Field]]:
+    """Scalar fields of an NXcollection, one level of nesting deep (GDA `before_scan/<scannable>/<field>`), read
+    only as far as the caller iterates (SNS DASlogs hold over a thousand fields)."""
     for name, node in tree.members(group):
         if isinstance(node, Field) and node.size == 1 and node.value is not None:
-            found.append((prefix + name, node))
+            yield prefix + name, node
         elif isinstance(node, Group) and depth < 1:
-            found.extend(_scalars(tree, node, f"{prefix}{name}.", depth + 1))
-    return found
+            yield from _scalars(tree, node, f"{prefix}{name}.", depth + 1)
 
 
 def _link_summary(links: tuple[LinkedFile, ...]) -> LinkSummary:
@@ -527,13 +545,14 @@ def _scientific_metadata(
 
 
 def _raw_metadata(tree: Tree, entry: Group) -> dict[str, Any]:
-    """Small values of the entry, path → value (and unit), for reference beside the curated fields.
+    """The entry's fields that extraction read, path → value (and unit), for reference beside the curated fields.
 
-    NXuser groups are left out and e-mail addresses redacted: contact details are personal data (access-policy.md)
-    and live only in Person rows, which members and stewards alone see."""
+    Only those: the tree reads a field when it is first looked up, and reading every field of a file was most of the
+    time of ingestion (issue 26). NXuser groups are left out and e-mail addresses redacted: contact details are
+    personal data (access-policy.md) and live only in Person rows, which members and stewards alone see."""
     private = tuple(group.path + "/" for group in tree.subgroups(entry, "NXuser"))
     fields: dict[str, Any] = {}
-    for path, node in tree.nodes.items():
+    for path, node in list(tree.nodes.items()):
         if len(fields) >= MAX_RAW_ITEMS:
             break
         if not isinstance(node, Field) or not path.startswith(entry.path + "/") or path.startswith(private):

@@ -127,12 +127,7 @@ def _default_group(tree: Tree, entry: Group) -> Group | None:
 
 
 def _groups_of_class(tree: Tree, entry: Group, nx_class: str) -> list[Group]:
-    prefix = entry.path.rstrip("/") + "/"
-    return [
-        node
-        for path, node in tree.nodes.items()
-        if isinstance(node, Group) and node.nx_class == nx_class and path.startswith(prefix)
-    ]
+    return [node for node in tree.walk(entry) if isinstance(node, Group) and node.nx_class == nx_class]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,16 @@ class ParameterRule:
     path: str
 
 
+@dataclass(frozen=True)
+class QuantityRule:
+    """A PaNOSC parameter a facility writes under its own field name, in groups of the given NeXus classes directly
+    inside the instrument (of the entry and of each NXsubentry): SINQ's `lambda` in NXcrystal or NXchopper."""
+
+    name: str
+    groups: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
 FIELD_NAMES = frozenset({"title", "start_time", "end_time", "experiment_identifier", "sample_name"})
 
 
@@ -50,6 +60,7 @@ class Profile:
     proposal_pattern: re.Pattern[str] = re.compile(r".")
     instruments: tuple[InstrumentRule, ...] = ()
     parameters: tuple[ParameterRule, ...] = field(default_factory=tuple)
+    quantities: tuple[QuantityRule, ...] = field(default_factory=tuple)
     # Catalogue field → candidate paths below the NXentry, tried before the generic NX_class location.
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -102,6 +113,7 @@ def _profile(entry: object, profile_id: str, path: Path) -> Profile:
     if not isinstance(entry, dict):
         raise ProfileError(f"{path}: a profile must be a mapping")
     known = {"facility", "order", "match", "probe", "proposal_pattern", "instruments", "parameters", "fields"}
+    known |= {"quantities"}
     unknown = set(entry) - known
     if unknown:
         raise ProfileError(f"{path}: unknown keys {sorted(unknown)}")
@@ -121,6 +133,7 @@ def _profile(entry: object, profile_id: str, path: Path) -> Profile:
             proposal_pattern=re.compile(entry.get("proposal_pattern", "."), re.IGNORECASE),
             instruments=tuple(_instrument(rule, path) for rule in entry.get("instruments") or ()),
             parameters=tuple(ParameterRule(name=p["name"], path=p["path"]) for p in entry.get("parameters") or ()),
+            quantities=tuple(_quantity_rule(rule, path) for rule in entry.get("quantities") or ()),
             fields={name: tuple([paths] if isinstance(paths, str) else paths) for name, paths in fields.items()},
         )
     except (re.error, KeyError, TypeError) as error:
@@ -139,6 +152,14 @@ def _instrument(rule: dict, path: Path) -> InstrumentRule:
         techniques=techniques,
         override=bool(rule.get("override", False)),
     )
+
+
+def _quantity_rule(rule: dict, path: Path) -> QuantityRule:
+    groups, fields = tuple(rule.get("groups") or ()), tuple(rule.get("fields") or ())
+    bad = [name for name in groups if not name.startswith("NX")]
+    if bad or not groups or not fields:
+        raise ProfileError(f"{path}: quantity {rule.get('name')!r} needs NX classes in groups and field names: {bad}")
+    return QuantityRule(name=rule["name"], groups=groups, fields=fields)
 
 
 def _patterns(values: list[str] | None) -> tuple[re.Pattern[str], ...]:

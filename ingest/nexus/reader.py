@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import h5py
@@ -48,19 +49,69 @@ class FileBusy(Exception):
     """The file is locked by a writer: a transient condition worth retrying later."""
 
 
-@dataclass(frozen=True)
 class Field:
-    path: str
-    shape: tuple[int, ...]
-    dtype: str
-    value: object  # None unless small (≤ MAX_ARRAY_ITEMS items, ≤ MAX_VALUE_BYTES)
-    attrs: dict[str, object]
-    filters: tuple[str, ...] = ()
-    is_virtual: bool = False
+    """A dataset, read when first asked for: its shape and type, then attributes, small value and layout each on first
+    use, through the dataset id the tree opened (valid until the tree is closed)."""
+
+    def __init__(self, path: str, dataset_id: h5py.h5d.DatasetID) -> None:
+        self.path = path
+        self._id = dataset_id
+
+    def __repr__(self) -> str:
+        return f"Field({self.path!r})"
+
+    @cached_property
+    def _space(self) -> tuple[int, ...] | None:
+        return self._id.shape  # None for a null dataspace
+
+    @cached_property
+    def _numpy_dtype(self) -> np.dtype:
+        return self._id.dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self._space) if self._space is not None else ()
+
+    @property
+    def dtype(self) -> str:
+        return str(self._numpy_dtype)
 
     @property
     def size(self) -> int:
-        return math.prod(self.shape)
+        return math.prod(self._space) if self._space is not None else 1
+
+    @cached_property
+    def attrs(self) -> dict[str, object]:
+        return _attributes(self._id, self.path, names=FIELD_ATTRIBUTES)
+
+    @cached_property
+    def value(self) -> object:
+        """None unless small (≤ MAX_ARRAY_ITEMS items, ≤ MAX_VALUE_BYTES) and stored in this file."""
+        if self._space is None or self.size > MAX_ARRAY_ITEMS:
+            return None
+        if self._id.get_storage_size() == 0 and self.is_virtual:  # the layout only when no bytes are stored here
+            return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
+        return _small_value(self._id, self.shape, self._numpy_dtype)
+
+    @cached_property
+    def _layout(self) -> tuple[h5py.h5p.PropDCID, int]:
+        create = self._id.get_create_plist()
+        return create, create.get_layout()
+
+    @property
+    def is_virtual(self) -> bool:
+        return self._layout[1] == h5py.h5d.VIRTUAL
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        create, layout = self._layout
+        return _filters(create) if layout == h5py.h5d.CHUNKED else ()
+
+    def virtual_sources(self) -> list[tuple[str, str]]:
+        """(file name, dataset path) of each source of a virtual dataset; empty for any other layout."""
+        if not self.is_virtual:
+            return []
+        return [(source.file_name, source.dset_name) for source in h5py.Dataset(self._id).virtual_sources()]
 
 
 @dataclass
@@ -69,6 +120,8 @@ class Group:
     nx_class: str | None
     attrs: dict[str, object]
     children: list[str] = field(default_factory=list)
+    _id: h5py.h5g.GroupID | None = field(default=None, repr=False, compare=False)
+    _raw_names: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,15 +137,37 @@ class LinkedFile:
     object_exists: bool
 
 
-@dataclass
 class Tree:
-    path: Path
-    root_attrs: dict[str, object]
-    nodes: dict[str, Group | Field] = field(default_factory=dict)
-    soft_links: dict[str, str] = field(default_factory=dict)
-    links: list[LinkedFile] = field(default_factory=list)
-    broken: dict[str, str] = field(default_factory=dict)  # path → why it could not be opened
-    userblock_size: int = 0
+    """An open file's groups and fields, each read on first lookup and kept; links listed once when opened.
+
+    Close it (or use it in a `with` block) when done: fields not read by then cannot be read afterwards."""
+
+    def __init__(self, path: Path, handle: h5py.File) -> None:
+        self.path = path
+        self._handle = handle
+        self.userblock_size: int = handle.userblock_size
+        self.root_attrs = _attributes(handle.id, "/", names=None)
+        self.nodes: dict[str, Group | Field] = {}  # what has been read so far, by real path
+        self.soft_links: dict[str, str] = {}
+        self.links: list[LinkedFile] = []
+        self.broken: dict[str, str] = {}  # path → why it could not be opened
+        self._external: set[str] = set()
+        self.nodes["/"] = self._group("/", handle.id)
+
+    def __enter__(self) -> "Tree":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what was read and close the file; a Field still held elsewhere keeps it open until dropped."""
+        # Dropping our ids closes each object; h5py's File.close() would then look every open object of the file up
+        # again and force it shut, which took as long as the extraction itself on SNS REF_L.
+        for node in self.nodes.values():
+            node._id = None
+        self.nodes.clear()
+        self._handle.id.close()
 
     def resolve(self, path: str) -> str:
         """The path with soft links (at any depth) replaced by their targets."""
@@ -106,8 +181,29 @@ class Tree:
                 current = "/" + target.strip("/")
         return current or "/"
 
-    def get(self, path: str) -> Group | Field | None:
-        return self.nodes.get(path) or self.nodes.get(self.resolve(path))
+    def get(self, path: str, *, _hops: int = 0) -> Group | Field | None:
+        found = self.nodes.get(path)
+        if found is not None or _hops > 16:  # a loop of soft links is cut here
+            return found
+        node: Group | Field | None = self.nodes["/"]
+        current = ""
+        for part in path.strip("/").split("/") if path.strip("/") else ():
+            if not isinstance(node, Group) or part not in node._raw_names:
+                return None
+            current = f"{current}/{part}"
+            resolved = self.resolve(current)
+            if resolved != current:
+                node, current = self.nodes.get(resolved) or self._lookup_target(resolved, _hops + 1), resolved
+            else:
+                node = self.nodes.get(current) or self._open(node, part, current)
+        return node
+
+    def _lookup_target(self, path: str, hops: int) -> Group | Field | None:
+        parent, _, name = path.rpartition("/")
+        group = self.get(parent or "/", _hops=hops)
+        if not isinstance(group, Group) or name not in group._raw_names:
+            return None
+        return self.nodes.get(path) or self._open(group, name, path)
 
     def group(self, path: str) -> Group | None:
         node = self.get(path)
@@ -118,8 +214,12 @@ class Tree:
         return node if isinstance(node, Field) else None
 
     def members(self, group: Group) -> Iterator[tuple[str, Group | Field]]:
+        prefix = group.path.rstrip("/")
         for name in group.children:
-            node = self.get(f"{group.path.rstrip('/')}/{name}")
+            path = f"{prefix}/{name}"
+            node = self.nodes.get(path)
+            if node is None:
+                node = self.get(path) if path in self.soft_links else self._open(group, name, path)
             if node is not None:
                 yield name, node
 
@@ -129,6 +229,94 @@ class Tree:
             for _, node in self.members(group)
             if isinstance(node, Group) and (not nx_classes or node.nx_class in nx_classes)
         ]
+
+    def walk(self, top: Group | None = None) -> Iterator[Group | Field]:
+        """Every group and field under `top` (the whole file by default) through hard links, each object once; reads
+        them all, so only for tests and previews, never for extraction."""
+        seen: set[object] = set()
+        stack: list[Group | Field] = [top or self.nodes["/"]]
+        while stack:  # depth first, in name order, as the file lists them
+            node = stack.pop()
+            if isinstance(node, Field):
+                yield node
+                continue
+            if node._id in seen:
+                continue
+            seen.add(node._id)
+            yield node
+            children = []
+            for name in node.children:
+                path = f"{node.path.rstrip('/')}/{name}"
+                if path not in self.soft_links and path not in self._external:
+                    child = self.nodes.get(path) or self._open(node, name, path)
+                    if child is not None:
+                        children.append(child)
+            stack.extend(reversed(children))
+
+    def _open(self, parent: Group, name: str, path: str) -> Group | Field | None:
+        if path in self._external or path in self.broken or parent._id is None:
+            return None
+        try:
+            child = h5py.h5o.open(parent._id, parent._raw_names[name])
+        except (KeyError, OSError, RuntimeError) as error:
+            self.broken[path] = _first_line(error)
+            return None
+        node: Group | Field | None = None
+        if isinstance(child, h5py.h5g.GroupID):
+            node = self._group(path, child)
+        elif isinstance(child, h5py.h5d.DatasetID):
+            node = Field(path, child)
+        if node is not None:
+            self.nodes[path] = node
+        return node
+
+    def _group(self, path: str, group_id: h5py.h5g.GroupID) -> Group:
+        attrs = self.root_attrs if path == "/" else _attributes(group_id, path, names=None)
+        group = Group(path=path, nx_class=_nx_class(attrs), attrs=attrs, _id=group_id)
+        # Low-level link iteration: the high-level API looks every name up twice (`get(getlink=True)` + `[]`).
+        names: list[bytes] = []
+        group_id.links.iterate(names.append)
+        group._raw_names = {decode(raw): raw for raw in names}
+        group.children = list(group._raw_names)
+        return group
+
+    def _list_links(self) -> None:
+        """Every soft and external link of the file in one pass, without opening groups or fields."""
+        found: list[tuple[bytes, int]] = []
+
+        def visit(name: bytes, info: h5py.h5l.LinkInfo) -> bool | None:
+            found.append((name, info.type))
+            return True if len(found) > MAX_OBJECTS else None
+
+        root = self._handle.id
+        root.links.visit(visit, info=True)
+        if len(found) > MAX_OBJECTS:
+            raise FileRejected(f"more than {MAX_OBJECTS} objects in one file")
+        for raw, kind in found:
+            if kind == h5py.h5l.TYPE_HARD:
+                continue
+            path = "/" + decode(raw)
+            if kind == h5py.h5l.TYPE_SOFT:
+                self.soft_links[path] = decode(root.links.get_val(raw))
+            elif kind == h5py.h5l.TYPE_EXTERNAL:
+                filename, object_path = root.links.get_val(raw)
+                self._external.add(path)
+                link = LinkedFile(path, decode(filename), decode(object_path), "external", None, False, False)
+                self.links.append(link)
+
+    def _list_virtual_sources(self) -> None:
+        """VDS sources in other files, of the fields where NeXus puts frames: each entry's NXdata and NXdetector."""
+        for entry in self.subgroups(self.nodes["/"]):
+            groups = [entry, *self.subgroups(entry, "NXdata", "NXdetector")]
+            for instrument in self.subgroups(entry, "NXinstrument"):
+                groups.extend(self.subgroups(instrument, "NXdetector"))
+            for group in groups:
+                for _, node in self.members(group):
+                    if isinstance(node, Field) and node.size > MAX_ARRAY_ITEMS:
+                        for file_name, object_path in node.virtual_sources():
+                            if file_name != ".":  # in-file sources are followed by their own links
+                                link = LinkedFile(node.path, file_name, object_path, "vds", None, False, False)
+                                self.links.append(link)
 
 
 @dataclass(frozen=True)
@@ -173,11 +361,18 @@ def sniff(path: Path, *, source_folder: Path) -> FileFacts:
 @contextmanager
 def open_file(path: Path, *, attempts: int = 4, first_delay: float = 0.2) -> Iterator[h5py.File]:
     """Open read-only, retrying lock errors with back-off; FileBusy after the last attempt, FileRejected if broken."""
+    handle = _open(path, attempts=attempts, first_delay=first_delay)
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def _open(path: Path, *, attempts: int = 4, first_delay: float = 0.2) -> h5py.File:
     delay = first_delay
     for attempt in range(attempts):
         try:
-            handle = h5py.File(path, "r")
-            break
+            return h5py.File(path, "r")
         except OSError as error:
             if _is_lock_error(error):
                 if attempt == attempts - 1:
@@ -188,88 +383,28 @@ def open_file(path: Path, *, attempts: int = 4, first_delay: float = 0.2) -> Ite
             if isinstance(error, FileNotFoundError) or not path.exists():
                 raise FileRejected(f"file disappeared before it could be read: {path}") from error
             raise FileRejected(f"unreadable HDF5 file ({_first_line(error)})") from error
-    try:
-        yield handle
-    finally:
-        handle.close()
+    raise AssertionError("unreachable")
 
 
 def read_tree(path: Path, *, source_folder: Path) -> Tree:
-    """Walk the whole file once, recording groups, fields, links and VDS sources; never reads large values."""
-    with open_file(path) as handle:
-        userblock = handle.userblock_size
-        tree = Tree(path=path, root_attrs=_attributes(handle.id, "/", names=None), userblock_size=userblock)
-        root = Group(path="/", nx_class=_nx_class(tree.root_attrs), attrs=tree.root_attrs)
-        tree.nodes["/"] = root
-        try:
-            _walk(handle.id, root, tree, seen={})
-        except RecursionError as error:
-            raise FileRejected("group nesting too deep") from error
-    _check_link_targets(tree, master=path, source_folder=source_folder)
+    """The open file as a Tree: links listed and their targets checked now, groups and fields read when looked up.
+
+    The caller closes it (`with reader.read_tree(...) as tree:`); raises FileRejected or FileBusy."""
+    handle = _open(path)
+    try:
+        tree = Tree(path, handle)
+        tree._list_links()
+        tree._list_virtual_sources()
+        _check_link_targets(tree, master=path, source_folder=source_folder)
+    except BaseException:
+        handle.close()
+        raise
     return tree
-
-
-def _walk(group_id: h5py.h5g.GroupID, group: Group, tree: Tree, seen: dict[object, str]) -> None:
-    # Low-level link iteration: the high-level API looks every name up twice (h5py's `get(getlink=True)` + `[]`),
-    # which was most of the time spent on files with thousands of objects (SNS event files).
-    links: list[tuple[bytes, int]] = []
-    group_id.links.iterate(lambda name, info: links.append((name, info.type)), info=True)
-    for raw_name, link_type in links:
-        if len(tree.nodes) + len(tree.soft_links) + len(tree.links) > MAX_OBJECTS:
-            raise FileRejected(f"more than {MAX_OBJECTS} objects in one file")
-        name = decode(raw_name)
-        path = f"{group.path.rstrip('/')}/{name}"
-        group.children.append(name)
-        if link_type == h5py.h5l.TYPE_EXTERNAL:
-            filename, object_path = group_id.links.get_val(raw_name)
-            tree.links.append(LinkedFile(path, decode(filename), decode(object_path), "external", None, False, False))
-            continue
-        if link_type == h5py.h5l.TYPE_SOFT:
-            tree.soft_links[path] = decode(group_id.links.get_val(raw_name))
-            continue
-        try:
-            child = h5py.h5o.open(group_id, raw_name)
-        except (KeyError, OSError, RuntimeError) as error:
-            tree.broken[path] = _first_line(error)
-            continue
-        if isinstance(child, h5py.h5g.GroupID):
-            if child in seen:  # a second hard link to a group already walked (or a cycle)
-                tree.soft_links[path] = seen[child]
-                continue
-            seen[child] = path
-            attrs = _attributes(child, path, names=None)
-            node = Group(path=path, nx_class=_nx_class(attrs), attrs=attrs)
-            tree.nodes[path] = node
-            _walk(child, node, tree, seen)
-        elif isinstance(child, h5py.h5d.DatasetID):
-            tree.nodes[path] = _field(child, path, tree)
-
-
-def _field(dataset_id: h5py.h5d.DatasetID, path: str, tree: Tree) -> Field:
-    attrs = _attributes(dataset_id, path, names=FIELD_ATTRIBUTES)
-    shape = tuple(int(n) for n in dataset_id.shape) if dataset_id.shape is not None else ()
-    dtype = dataset_id.dtype
-    create = dataset_id.get_create_plist()
-    layout = create.get_layout()
-    is_virtual = layout == h5py.h5d.VIRTUAL
-    if is_virtual:
-        for source in h5py.Dataset(dataset_id).virtual_sources():
-            if source.file_name != ".":
-                tree.links.append(LinkedFile(path, source.file_name, source.dset_name, "vds", None, False, False))
-    return Field(
-        path=path,
-        shape=shape,
-        dtype=str(dtype),
-        value=None if is_virtual else _small_value(dataset_id, shape, dtype),
-        attrs=attrs,
-        filters=_filters(create) if layout == h5py.h5d.CHUNKED else (),
-        is_virtual=is_virtual,
-    )
 
 
 def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], dtype: np.dtype) -> object:
     items = math.prod(shape)
-    if dataset_id.shape is None or items > MAX_ARRAY_ITEMS or dtype.kind not in "biufSUOc":
+    if items > MAX_ARRAY_ITEMS or dtype.kind not in "biufSUOc":
         return None
     if dtype.kind == "O" and h5py.check_string_dtype(dtype) is None:
         return None  # references, vlen sequences

@@ -124,7 +124,7 @@ def test_every_unit_string_in_the_real_samples_is_mapped_or_deliberately_non_phy
     unknown = set()
     for expected in REAL:
         path = SAMPLES_DIR / expected.file
-        for node in reader.read_tree(path, source_folder=path.parent).nodes.values():
+        for node in reader.read_tree(path, source_folder=path.parent).walk():
             raw = to_text(node.attrs.get("units"), keep_placeholders=True) if isinstance(node, reader.Field) else None
             if raw is None:
                 continue
