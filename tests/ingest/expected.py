@@ -383,3 +383,101 @@ SYNTHETIC = {
     "NXxnb": "PaNET01029",
     "NXxrot": "PaNET01029",
 }
+
+
+# Where each real file holds a value of the PaNOSC parameter vocabulary (its path in the file) and the name it comes
+# out under. Files not listed hold none (audited with h5py over every field named like a vocabulary quantity).
+QUANTITIES: dict[str, dict[str, str]] = {
+    "exampledata/DLS_i04_Therm_6_2.nxs": {
+        "incident_wavelength": "/entry/instrument/beam/incident_wavelength",
+        "detector_distance": "/entry/instrument/detector/detector_distance",
+        "exposure_time": "/entry/instrument/detector/count_time",
+    },
+    "exampledata/DLS_i16_538039.nxs": {
+        "incident_wavelength": "/entry1/sample/beam/incident_wavelength",
+        "incident_photon_energy": "/entry1/sample/beam/incident_energy",
+        "source_current": "/entry1/instrument/source/current",
+    },
+    "exampledata/DLS_p45-1168.nxs": {"exposure_time": "/entry/instrument/mic/count_time"},
+    "exampledata/APS_9IDC_NXsas_nexus-example.hdf5": {
+        "incident_wavelength": "/entry/instrument/monochromator/wavelength",
+        "incident_photon_energy": "/entry/instrument/monochromator/energy",
+        "source_current": "/entry/instrument/source/current",
+        "detector_distance": "/entry/instrument/detector/distance",
+    },
+    "exampledata/APS_15IDD_AgBehenate_228.hdf5": {
+        "incident_wavelength": "/entry/instrument/monochromator/wavelength",
+        "incident_photon_energy": "/entry/instrument/monochromator/energy",
+        "detector_distance": "/entry/instrument/detector/distance",
+    },
+    "exampledata/IPNS_LRMECS_lrcs3701.nx5": {"incident_energy": "/Histogram1/instrument/monochromator/energy"},
+    "exampledata/SLS_STXM_Sample_Stack_128.hdf5": {"source_current": "/entry1/instrument/source/current"},
+    "exampledata/PSI_SINQ_DMC_dmc01.h5": {
+        "incident_wavelength": "/entry1/DMC/Monochromator/lambda",
+        "sample_temperature": "/entry1/sample/sample_temperature",
+    },
+    "exampledata/PSI_SINQ_FOCUS_focus2007n001335.hdf": {
+        "incident_wavelength": "/entry1/FOCUS/monochromator/lambda",
+        "incident_energy": "/entry1/FOCUS/monochromator/energy",
+        "sample_temperature": "/entry1/sample/temperature",
+        "detector_distance": "/entry1/FOCUS/bank1/distance",
+    },
+    "exampledata/PSI_SINQ_SANS_sans2009n012333.hdf": {"incident_wavelength": "/entry1/SANS/Dornier-VS/lambda"},
+    "punx/APS_9IDC_USAXS_flyScan_GC_M4_NewD_15.h5": {
+        "incident_wavelength": "/entry/instrument/monochromator/wavelength",
+        "incident_photon_energy": "/entry/instrument/monochromator/energy",
+    },
+    "punx/SOLEIL_SIXS_scan101.nxs": {
+        "incident_wavelength": "/com_05551/SIXS/Monochromator/wavelength",
+        "incident_photon_energy": "/com_05551/SIXS/Monochromator/energy",
+    },
+    "punx/NIST_SANS_cs_af1410.h5": {"incident_wavelength": "/AF1410_10/sasinstrument/sassource/incident_wavelength"},
+    "sasdata/APS_Nika_FK403_0006.hdf": {
+        "incident_wavelength": "/FK403_0006_270_30/instrument/source/incident_wavelength"
+    },
+    "NXcanSAS_examples/DLS_I22_gc14.h5": {
+        "incident_wavelength": "/sasentry/sasinstrument/sassource/incident_wavelength",
+    },
+    "NXcanSAS_examples/ILL_D22_sasxml_example.h5": {
+        "incident_wavelength": "/sasentry/sasinstrument/sassource/incident_wavelength",
+        "sample_temperature": "/sasentry/sassample/temperature",
+    },
+    "Savu/DLS_multimodal_mm.nxs": {
+        "incident_wavelength": "/entry1/fluo_entry/instrument/monochromator/wavelength",
+        "incident_photon_energy": "/entry1/fluo_entry/instrument/monochromator/energy",
+        "detector_distance": "/entry1/xrd_entry/instrument/detector/distance",
+    },
+    "httomo/k11-18014.nxs": {
+        "source_current": "/entry/instrument/source/current",
+        "exposure_time": "/entry/instrument/EtherCAT/count_time",
+    },
+    "pynxtools-xps/BESSY_Cu-HHTP.ibw.nxs": {
+        "incident_photon_energy": "/Cu_HHTP__005__VB/instrument/beam_probe/incident_energy",
+        "sample_temperature": "/Cu_HHTP__005__VB/instrument/manipulator/temperature_sensor/value",
+    },
+}
+
+# Vocabulary-like values a file holds that are not extracted, and why (the README's table lists them).
+NOT_EXTRACTED: dict[str, dict[str, str]] = {
+    "exampledata/APS_34ID_not_complete.h5": {
+        "/entry1/sample/incident_energy": "in NXsample, where NeXus defines no incident energy; no unit written",
+    },
+    "exampledata/SLS_STXM_Sample_Stack_128.hdf5": {
+        "/entry1/control/energy": "the scanned energies of a stack (NXmonitor), not one incident energy",
+    },
+    "punx/APS_12IDB_S2p5min_00070_00001.h5": {
+        "/entry/Metadata/Energy": "an NXcollection scalar without unit: kept as the free parameter Metadata.Energy",
+    },
+    "exampledata/APS_15IDD_AgBehenate_228.hdf5": {
+        "/entry/instrument/15ID-D metadata/wavelength": "a copy in an NXcollection; the monochromator's is taken",
+    },
+    "exampledata/ANSTO_Platypus_PLP0006018.nx.hdf": {
+        "/entry1/instrument/parameters/detector_distance": "in a group without NX class (parameters)",
+    },
+    "exampledata/PSI_SINQ_SANS_sans2009n012333.hdf": {
+        "/entry1/SANS/detector/temperature": "the detector's temperature, not the sample's",
+    },
+    "Savu/DLS_I13_24888.nxs": {
+        "/entry1/instrument/source/current": "written as -1 (not recorded by the beamline); kept as written",
+    },
+}

@@ -1,11 +1,17 @@
-"""The text and time normalisers every value read from a file goes through."""
+"""The text and time normalisers every value read from a file goes through, and the table of vocabulary values each
+real file holds (read here with h5py alone) against what the PaNOSC API returns for it."""
 
+import json
 from datetime import UTC, datetime
+from urllib.parse import quote
 
+import h5py
 import numpy as np
 import pytest
 
 from ingest.nexus.values import parse_time, to_number, to_text
+from tests.conftest import SAMPLES_DIR
+from tests.ingest.expected import QUANTITIES
 
 
 @pytest.mark.parametrize(
@@ -68,3 +74,31 @@ def test_every_time_form_seen_at_facilities_becomes_utc(raw, zone, expected):
 @pytest.mark.parametrize("raw", ["", b"", "{Date and time of file creation}", "yesterday", "13/45/2022 10:00:00"])
 def test_empty_and_unparseable_times_are_missing(raw):
     assert parse_time(raw) is None
+
+
+def held(relative: str, path: str) -> tuple[float, str]:
+    """The value at `path` (an array by its mean, as NXlog values) and its units attribute, read with h5py alone."""
+    with h5py.File(SAMPLES_DIR / relative, "r") as handle:
+        dataset = handle[path]
+        units = dataset.attrs.get("units", dataset.attrs.get("unit", b""))
+        value = float(np.mean(dataset[()]))
+    units = units.reshape(-1)[0] if isinstance(units, np.ndarray) else units
+    return value, (units.decode("latin-1") if isinstance(units, bytes) else str(units)).strip()
+
+
+def test_every_vocabulary_value_a_file_holds_comes_out_of_the_api_with_its_unit(ingest, client, settings):
+    settings.EMBARGO_PERIOD_YEARS = 0  # open on ingestion, so that the public API shows every file's dataset
+    wrong = []
+    for relative, quantities in QUANTITIES.items():
+        pid = ingest(relative).dataset.pid
+        url = f"/panosc-api/Datasets/{quote(pid, safe='')}?filter=" + quote(json.dumps({"include": ["parameters"]}))
+        response = client.get(url)
+        assert response.status_code == 200, (relative, response.content[:300])
+        returned = {row["name"]: (row["value"], row.get("unit", "")) for row in response.json()["parameters"]}
+        for name, path in quantities.items():
+            value, unit = held(relative, path)
+            if name not in returned:
+                wrong.append((relative, name, "missing"))
+            elif returned[name][0] != pytest.approx(value, rel=1e-9) or returned[name][1] != unit:
+                wrong.append((relative, name, returned[name], (value, unit)))
+    assert wrong == []
