@@ -466,7 +466,7 @@ NOT_EXTRACTED: dict[str, dict[str, str]] = {
         "/entry1/control/energy": "the scanned energies of a stack (NXmonitor), not one incident energy",
     },
     "punx/APS_12IDB_S2p5min_00070_00001.h5": {
-        "/entry/Metadata/Energy": "an NXcollection scalar without unit: kept as the free parameter Metadata.Energy",
+        "/entry/Metadata/Energy": "a unit-less copy (13300) in an NXcollection, kept as Metadata.Energy",
     },
     "exampledata/APS_15IDD_AgBehenate_228.hdf5": {
         "/entry/instrument/15ID-D metadata/wavelength": "a copy in an NXcollection; the monochromator's is taken",
@@ -476,8 +476,5 @@ NOT_EXTRACTED: dict[str, dict[str, str]] = {
     },
     "exampledata/PSI_SINQ_SANS_sans2009n012333.hdf": {
         "/entry1/SANS/detector/temperature": "the detector's temperature, not the sample's",
-    },
-    "Savu/DLS_I13_24888.nxs": {
-        "/entry1/instrument/source/current": "written as -1 (not recorded by the beamline); kept as written",
     },
 }
