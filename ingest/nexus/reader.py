@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -114,14 +114,22 @@ class Field:
         return [(source.file_name, source.dset_name) for source in h5py.Dataset(self._id).virtual_sources()]
 
 
-@dataclass
 class Group:
-    path: str
-    nx_class: str | None
-    attrs: dict[str, object]
-    children: list[str] = field(default_factory=list)
-    _id: h5py.h5g.GroupID | None = field(default=None, repr=False, compare=False)
-    _raw_names: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    """A group: its NX_class and member names when opened, its other attributes when first asked for."""
+
+    def __init__(self, path: str, group_id: h5py.h5g.GroupID, nx_class: str | None, raw_names: dict[str, bytes]):
+        self.path = path
+        self.nx_class = nx_class
+        self.children = list(raw_names)
+        self._id: h5py.h5g.GroupID | None = group_id
+        self._raw_names = raw_names
+
+    def __repr__(self) -> str:
+        return f"Group({self.path!r}, {self.nx_class!r})"
+
+    @cached_property
+    def attrs(self) -> dict[str, object]:
+        return _attributes(self._id, self.path, names=None)
 
 
 @dataclass(frozen=True)
@@ -224,11 +232,27 @@ class Tree:
                 yield name, node
 
     def subgroups(self, group: Group, *nx_classes: str) -> list[Group]:
-        return [
-            node
-            for _, node in self.members(group)
-            if isinstance(node, Group) and (not nx_classes or node.nx_class in nx_classes)
-        ]
+        found = []
+        prefix = group.path.rstrip("/")
+        for name in group.children:
+            path = f"{prefix}/{name}"
+            node = self.nodes.get(path)
+            if node is None:
+                if path in self.soft_links:
+                    node = self.get(path)
+                elif path in self._external or self._is_field(group, name):
+                    continue  # a field's header is not read until someone asks for the field
+                else:
+                    node = self._open(group, name, path)
+            if isinstance(node, Group) and (not nx_classes or node.nx_class in nx_classes):
+                found.append(node)
+        return found
+
+    def _is_field(self, group: Group, name: str) -> bool:
+        try:
+            return h5py.h5o.get_info(group._id, group._raw_names[name]).type == h5py.h5o.TYPE_DATASET
+        except (KeyError, OSError, RuntimeError):
+            return False  # opening it records why it is broken
 
     def walk(self, top: Group | None = None) -> Iterator[Group | Field]:
         """Every group and field under `top` (the whole file by default) through hard links, each object once; reads
@@ -271,13 +295,19 @@ class Tree:
         return node
 
     def _group(self, path: str, group_id: h5py.h5g.GroupID) -> Group:
-        attrs = self.root_attrs if path == "/" else _attributes(group_id, path, names=None)
-        group = Group(path=path, nx_class=_nx_class(attrs), attrs=attrs, _id=group_id)
-        # Low-level link iteration: the high-level API looks every name up twice (`get(getlink=True)` + `[]`).
         names: list[bytes] = []
+        # Low-level link iteration: the high-level API looks every name up twice (`get(getlink=True)` + `[]`).
         group_id.links.iterate(names.append)
-        group._raw_names = {decode(raw): raw for raw in names}
-        group.children = list(group._raw_names)
+        if path == "/":
+            nx_class = _nx_class(self.root_attrs)
+        else:
+            count = h5py.h5a.get_num_attrs(group_id)
+            if count > MAX_ATTRIBUTES:
+                raise FileRejected(f"{path} carries {count} attributes (more than {MAX_ATTRIBUTES}): refused")
+            nx_class = _nx_class(_attributes(group_id, path, names=("NX_class",))) if count else None
+        group = Group(path, group_id, nx_class, {decode(raw): raw for raw in names})
+        if path == "/":
+            group.attrs = self.root_attrs
         return group
 
     def _list_links(self) -> None:
