@@ -26,6 +26,7 @@ MAX_ATTRIBUTES = 4096  # per object; more is a malformed (or hostile) file
 MAX_ATTRIBUTE_BYTES = 1024 * 1024  # a single attribute this large is refused
 MAX_OBJECTS = 200_000  # groups + fields + links in one file
 HDF4_MAGIC = b"\x0e\x03\x13\x01"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 FIELD_ATTRIBUTES = (
     "units",
     "unit",
@@ -388,7 +389,7 @@ def sniff(path: Path, *, source_folder: Path) -> FileFacts:
         raise FileRejected("HDF4 file: NeXus in HDF4 is not supported, convert it to HDF5 (e.g. with nxconvert)")
     if head.lstrip().startswith(b"<?xml") or head.lstrip().startswith(b"<NX"):
         raise FileRejected("XML NeXus file: not supported, convert it to HDF5 (e.g. with nxconvert)")
-    if not h5py.is_hdf5(str(path)):
+    if not head.startswith(HDF5_MAGIC) and not h5py.is_hdf5(str(path)):  # the library looks at user-block offsets
         raise FileRejected("not an HDF5 file: no HDF5 signature at offset 0 or at any user-block offset")
     return FileFacts(path=path, size=stat.st_size, mtime=stat.st_mtime)
 
