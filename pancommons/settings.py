@@ -104,6 +104,23 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # Django's PostgreSQL backend with query counts and latencies for /metrics (django-prometheus).
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Read replicas (pancommons/replicas.py): public GET/HEAD pages and APIs read a streaming replica that answers and
+# keeps up; writes, the admin, the REST API, workers and commands use the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    DATABASES[f"replica{_number}"] = {
+        **dj_database_url.parse(_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "OPTIONS": {"connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["pancommons.replicas.ReplicaRouter"]
+    # Last, so its process_view (which runs the view itself, against a replica) follows every other middleware's.
+    MIDDLEWARE.append("pancommons.replicas.ReplicaMiddleware")
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 5.0)
+# A visitor who has just written (any successful POST, PUT, PATCH, DELETE) reads the primary this long.
+READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 10, minimum=0)
 
 # --- Broker: Redis, or PostgreSQL through kombu's SQLAlchemy transport when no Redis answers ------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.db import DataError, OperationalError, connection, transaction
+from django.db import DataError, OperationalError, connections, router, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -159,8 +159,10 @@ def endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
     else:
         try:
             route = route_of(rest, _raw_rest(request))
-            with transaction.atomic():
-                with connection.cursor() as cursor:
+            # The database reads go to: a replica for public reads when there is one (pancommons/replicas.py).
+            database = router.db_for_read(SearchIndexState)
+            with transaction.atomic(using=database):
+                with connections[database].cursor() as cursor:
                     # JIT compilation costs tens of milliseconds on the large plans includes produce and never pays
                     # back on a page of results; scoring groups tens of thousands of rows, which must not spill.
                     cursor.execute(

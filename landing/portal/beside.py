@@ -7,6 +7,7 @@ HELPER_THREADS. Each keeps its connection between requests, recycled as Django r
 (CONN_MAX_AGE, health checks), so a web process holds up to twice its threads in connections (deploy/README.md).
 """
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -37,7 +38,8 @@ def beside(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> "Futu
         except Exception as error:  # handed to the caller by result(), as from the helper
             done.set_exception(error)
         return done
-    return _executor().submit(_on_own_connection, function, *args, **kwargs)
+    # In the caller's context, so the helper reads the database the request reads (a replica, pancommons/replicas.py).
+    return _executor().submit(contextvars.copy_context().run, _on_own_connection, function, *args, **kwargs)
 
 
 def _on_own_connection(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

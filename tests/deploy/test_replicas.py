@@ -1,0 +1,294 @@
+"""Read replicas for real: a small PostgreSQL primary holding the test catalogue, a streaming replica of it made with
+pg_basebackup, and gunicorn serving the site with DATABASE_REPLICA_URLS. Which server did the work is read from
+each server's own statistics (pg_stat_database), never from the application."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+
+# django_db: pytest-django creates the test database only for modules that ask for it; it is copied to the primary.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db]
+POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+CATALOGUE = "catalogue"
+SAMPLES = ["exampledata/PSI_SINQ_DMC_dmc01.h5", "exampledata/APS_9IDC_NXsas_nexus-example.hdf5"]
+# Fills the catalogue at DATABASE_URL: the demo's facilities, PaNET, the sample files and a user who signs in.
+FILL = (
+    "import sys, django; django.setup(); from django.core.management import call_command; "
+    "from django.contrib.auth import get_user_model; from tests.conftest import SAMPLES_DIR; "
+    "call_command('load_facilities', verbosity=0); call_command('load_panet', verbosity=0); "
+    "call_command('ingest', *[str(SAMPLES_DIR / name) for name in sys.argv[1:]], sync=True, verbosity=0); "
+    "get_user_model().objects.create_user('reader', password='a long passphrase')"
+)
+PUBLIC_PAGES = ["/panosc-api/Datasets", "/panosc-api/Documents", "/sitemap.xml", "/search"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def as_postgres(*command: str | Path) -> list[str]:
+    """PostgreSQL's programs refuse to run as root: CI runs as root, so they run as the postgres user there."""
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return [*prefix, *map(str, command)]
+
+
+class Server:
+    def __init__(self, data: Path, port: int) -> None:
+        self.data, self.port = data, port
+
+    def url(self, database: str = CATALOGUE) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}"
+        subprocess.run(
+            as_postgres(
+                POSTGRES_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.data / "log", "-w", "start"
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(as_postgres(POSTGRES_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "stop"), check=False)
+
+    def query(self, sql: str) -> object:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            cursor = conn.execute(sql)
+            return cursor.fetchone()[0] if cursor.description else None
+
+    def transactions(self) -> int:
+        """Transactions this server ran on the catalogue database (a standby counts its own read-only ones)."""
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            return conn.execute(
+                f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{CATALOGUE}'"
+            ).fetchone()[0]
+
+
+@contextmanager
+def primary_and_replica() -> Iterator[tuple[Server, Server]]:
+    """A fresh primary cluster and its streaming replica on free loopback ports, in a folder postgres may use."""
+    folder = Path(tempfile.mkdtemp(prefix="pancommons-replica-"))
+    shutil.chown(folder, "postgres") if os.geteuid() == 0 else None
+    primary, replica = Server(folder / "primary", free_port()), Server(folder / "replica", free_port())
+    try:
+        subprocess.run(
+            as_postgres(POSTGRES_BIN / "initdb", "-D", primary.data, "--auth=trust", "-U", "postgres"),
+            check=True,
+            capture_output=True,
+        )
+        primary.start()
+        yield primary, replica
+    finally:
+        replica.stop()
+        primary.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def copy_test_catalogue(primary: Server) -> None:
+    """The migrated test database copied as the primary's catalogue, then the samples ingested into it."""
+    test_database = connection.settings_dict["NAME"]
+    dump = subprocess.run(
+        ["pg_dump", "--host=127.0.0.1", "--username=postgres", "--format=custom", test_database],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", CATALOGUE], check=True)
+    subprocess.run(
+        [
+            "pg_restore",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "--exit-on-error",
+            "-d",
+            CATALOGUE,
+        ],
+        input=dump,
+        check=True,
+    )
+    environment = {**os.environ, "DATABASE_URL": primary.url(), "DJANGO_SETTINGS_MODULE": "pancommons.settings"}
+    subprocess.run([sys.executable, "-c", FILL, *SAMPLES], env=environment, cwd=settings.BASE_DIR, check=True)
+
+
+def start_replica(primary: Server, replica: Server) -> None:
+    subprocess.run(
+        as_postgres(
+            *(POSTGRES_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
+            *("-D", replica.data, "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast"),
+        ),
+        check=True,
+        capture_output=True,
+    )
+    replica.start()
+
+
+@contextmanager
+def gunicorn(primary: Server, replica: Server, log: Path) -> Iterator[str]:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": primary.url(),
+        "DATABASE_REPLICA_URLS": replica.url(),
+        "REPLICA_MAX_LAG_SECONDS": "1",
+        "READ_YOUR_WRITES_SECONDS": "60",
+        "DEBUG": "true",
+        # Connections end with each request, so each server counts its transactions at once (a backend flushes its
+        # statistics when it exits, an idle one only after seconds).
+        "DB_CONN_MAX_AGE": "0",
+    }
+    command = [sys.executable, "-m", "gunicorn", "pancommons.wsgi", "--bind", f"127.0.0.1:{port}"]
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [*command, "--workers", "1", "--threads", "4"], env=environment, cwd=settings.BASE_DIR, stderr=output
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/robots.txt", timeout=5)
+                break
+            except OSError:  # not listening yet
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup, tmp_path_factory):
+    """Module-wide: the catalogue in a primary with a streaming replica, served by gunicorn."""
+    with primary_and_replica() as (primary, replica):
+        copy_test_catalogue(primary)
+        start_replica(primary, replica)
+        log = tmp_path_factory.mktemp("gunicorn") / "log"
+        with gunicorn(primary, replica, log) as base:
+            yield base, primary, replica, log
+
+
+def get(url: str, opener: urllib.request.OpenerDirector | None = None) -> int:
+    try:
+        with (opener or urllib.request.build_opener()).open(url, timeout=10) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def settled_transactions(server: Server) -> int:
+    """The server's transaction count once its statistics have caught up (they are flushed about once a second)."""
+    last = server.transactions()
+    for _ in range(20):
+        time.sleep(0.6)
+        now = server.transactions()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def test_public_reads_go_to_the_replica_and_the_admin_to_the_primary(site):
+    base, primary, replica, log = site
+    for page in PUBLIC_PAGES:
+        before = settled_transactions(replica)
+        for _ in range(3):
+            assert get(base + page) == 200, page
+        assert settled_transactions(replica) - before >= 3, (page, log.read_text()[-3000:])
+
+    before = settled_transactions(replica)
+    for _ in range(5):
+        assert get(base + "/admin/login/") == 200
+        assert get(base + "/api/v1/datasets/") == 200
+    assert settled_transactions(replica) - before <= 1  # at most a health check
+
+
+def test_a_visitor_who_has_just_written_reads_the_primary(site):
+    base, primary, replica, log = site
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar := CookieJar()))
+    assert get(base + "/admin/login/", browser) == 200
+    token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+    form = f"csrfmiddlewaretoken={token}&username=reader&password=a+long+passphrase&next=/".encode()
+    request = urllib.request.Request(base + "/admin/login/", data=form, headers={"Referer": base + "/admin/login/"})
+    browser.open(request, timeout=10).read()  # signed in: a session row written on the primary
+    assert "pc_wrote" in {cookie.name for cookie in jar}
+
+    before = settled_transactions(replica)
+    for page in PUBLIC_PAGES:
+        assert get(base + page, browser) == 200
+    assert settled_transactions(replica) - before <= 1
+    for page in PUBLIC_PAGES:
+        assert get(base + page) == 200  # another visitor still reads the replica
+    assert settled_transactions(replica) - before >= len(PUBLIC_PAGES)
+
+
+def test_a_replica_that_lags_is_skipped_until_it_catches_up(site):
+    base, primary, replica, log = site
+    replica.query("SELECT pg_wal_replay_pause()")
+    try:
+        pid = primary.query("SELECT min(pid) FROM catalogue_dataset")
+        primary.query(f"UPDATE catalogue_dataset SET title = 'Retitled on the primary' WHERE pid = '{pid}'")
+        time.sleep(1.5)  # beyond REPLICA_MAX_LAG_SECONDS, and the health check's interval
+        assert "Retitled on the primary" in read(base + f"/datasets/{pid}")
+    finally:
+        replica.query("SELECT pg_wal_replay_resume()")
+    deadline = time.monotonic() + 20
+    while replica.query("SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()") is not True:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(5.5)  # a skipped replica is asked again after DOWN_SECONDS
+    before = settled_transactions(replica)
+    assert get(base + "/panosc-api/Datasets") == 200
+    assert settled_transactions(replica) > before
+
+
+def read(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_a_replica_stopped_mid_run_costs_no_request(site):
+    base, primary, replica, log = site
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def visitor() -> None:
+        while not stop.is_set():
+            for page in PUBLIC_PAGES:
+                statuses.append(get(base + page))
+
+    visitors = [threading.Thread(target=visitor) for _ in range(3)]
+    for thread in visitors:
+        thread.start()
+    time.sleep(3)
+    replica.stop()
+    time.sleep(4)
+    stop.set()
+    for thread in visitors:
+        thread.join()
+    assert len(statuses) > 3 * len(PUBLIC_PAGES)
+    assert set(statuses) == {200}, (sorted(set(statuses)), log.read_text()[-3000:])
