@@ -7,6 +7,8 @@ PORT ?= 8000
 # The test suite runs against real servers; defaults are the local ones (tests/services.sh starts them).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pancommons
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Test processes (pytest-xdist); each takes its own Redis database counting down from TEST_REDIS_URL's.
+TEST_PROCESSES ?= 2
 
 # The H5Web viewer's bundle (landing/viewer/frontend → landing/static/viewer), rebuilt only when its sources change.
 FRONTEND := landing/viewer/frontend
@@ -40,7 +42,7 @@ test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DEBUG=true \
 		$(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} DEBUG=true \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
