@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "pancommons.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "pancommons.middleware.RejectNulBytesMiddleware",
+    "pancommons.middleware.RefuseUnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -315,7 +315,7 @@ def test_collection_of_invisible_datasets_is_refused_without_confirming_they_exi
         ({"title": "   ", "datasets": "esrf/dataset/000123"}, "needs a title"),
         ({"title": "T", "datasets": ""}, "at least one dataset"),
         ({"title": "T", "datasets": "esrf/dataset/000123", "keywords": "k" * 300}, "under 255 characters"),
-        ({"title": "T", "datasets": "a\x00b"}, "NUL byte"),
+        ({"title": "T", "datasets": "a\x00b"}, "NUL character"),
     ],
 )
 def test_bad_collection_forms_get_a_clear_message_and_write_nothing(outsider_client, open_proposal, form, message):
