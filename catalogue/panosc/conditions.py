@@ -329,6 +329,14 @@ def query_unit(written: str) -> str:
         raise bad_request("UNKNOWN_UNIT", f"Unknown unit {written!r} in a parameter condition") from None
 
 
+def _check_named_units(operator: str, operand: object) -> None:
+    """One rule with the portal: a unit named in a query must be one we know (a pattern names none)."""
+    if operator in ("eq", "neq", "inq", "nin"):
+        for written in operand if isinstance(operand, list) else [operand]:
+            if isinstance(written, str):
+                query_unit(written)
+
+
 def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
     """One row condition; a plain unit beside a value clause sets the unit of the value's operands."""
     has_value = any(key == "value" for key, _ in leaves)
@@ -351,6 +359,8 @@ def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
             if key == "value":
                 parts.append(_value_q(op, operand, context))
             else:
+                if key == "unit":
+                    _check_named_units(op, operand)
                 parts.append(field_q(key, "integer" if key == "id" else "string", op, operand, where=where))
     q = all_of(parts)
     ranged = _range_q(leaves, context)

@@ -155,3 +155,15 @@ def test_a_min_max_pair_counts_as_a_range_for_the_parameter(api, db, condition, 
     if matches:
         assert {p["name"] for p in body[0]["parameters"]} == {"sample_temperature_min", "sample_temperature_max"}
         assert {p["unit"] for p in body[0]["parameters"]} == {unit}
+
+
+@pytest.mark.parametrize("condition", [{"inq": ["K", "kelvinz"]}, {"neq": "kelvinz"}, {"nin": ["kelvinz"]}])
+def test_an_unknown_unit_under_any_operator_is_a_400_as_in_the_portal(api, db, condition):
+    scope = {"where": {"and": [{"name": "x"}, {"value": {"gt": 1}}, {"unit": condition}]}}
+    body = api.json("/Datasets", filter={"include": [{"relation": "parameters", "scope": scope}]}, status=400)
+    assert body["error"]["code"] == "UNKNOWN_UNIT" and "kelvinz" in body["error"]["message"]
+
+
+def test_a_unit_pattern_names_no_unit_and_is_matched_as_text(api, db):
+    scope = {"where": {"and": [{"name": "x"}, {"unit": {"like": "kelv%"}}]}}
+    assert api.json("/Datasets", filter={"include": [{"relation": "parameters", "scope": scope}]}) == []
