@@ -212,14 +212,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalogue.api.permissions.ReadForAllWriteForStewards"],
     "DEFAULT_FILTER_BACKENDS": [
+        "catalogue.api.filters.RefuseUnknownParameters",
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "catalogue.api.filters.CheckedOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "catalogue.api.errors.exception_handler",
 }
+API_MAX_LIMIT = env_int("API_MAX_LIMIT", 1000, minimum=1)  # the largest `limit` of a REST API list (400 above)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PaN Commons catalogue API",
     "DESCRIPTION": "Read the facility catalogue; stewards and acquisition systems write it.",

@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -28,6 +28,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             {"error": {"status": 409, "message": "This change conflicts with an existing record."}},
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # A value the database refused (out of range, malformed): the input's fault, though no field can be named;
+        # the filters and serializers name the field for every case we know of, this is the net below them.
+        logger.warning("data error in API: %s", exc)
+        return Response(
+            {"error": {"status": 400, "message": "A value in the request is out of the range the catalogue holds."}},
+            status=400,
         )
     if isinstance(exc, DatabaseError):
         logger.exception("database error in API")

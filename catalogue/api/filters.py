@@ -1,11 +1,77 @@
-"""One FilterSet per catalogue model (django-filter)."""
+"""One FilterSet per catalogue model (django-filter), and the backends that refuse what the API does not understand:
+a query parameter no filter, ordering or page reads, an ordering by an unknown field, a date PostgreSQL cannot hold.
+"""
+
+from datetime import datetime, timedelta
 
 import django_filters as filters
+from django import forms
+from django.db import models
+from django.db.models import QuerySet
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from catalogue.models import DataFile, Dataset, Document, Facility, Instrument, Parameter, Sample, Technique
 
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL refuses larger time-zone displacements
 
-class DatasetFilter(filters.FilterSet):
+
+class StorableIsoDateTimeField(filters.fields.IsoDateTimeField):
+    def to_python(self, value: object) -> datetime | None:
+        parsed = super().to_python(value)
+        offset = parsed.utcoffset() if parsed is not None else None
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError("The time-zone offset must lie within ±15:59.", code="invalid")
+        return parsed
+
+
+class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = StorableIsoDateTimeField
+
+
+class CatalogueFilterSet(filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.DateTimeField: {"filter_class": StorableIsoDateTimeFilter},
+    }
+
+
+class CheckedOrderingFilter(OrderingFilter):
+    """DRF drops unknown ordering terms silently; here they are a 400 listing the fields one can order by."""
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet, fields: list[str], view: APIView, request: Request
+    ) -> list[str]:
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        unknown = [term for term in fields if term not in valid]
+        if unknown:
+            names = sorted(item[0] for item in self.get_valid_fields(queryset, view, {"request": request}))
+            message = f"cannot order by {', '.join(unknown)}; choose from {', '.join(names)} (a leading - reverses)"
+            raise ValidationError({self.ordering_param: [message]})
+        return valid
+
+
+class RefuseUnknownParameters(BaseFilterBackend):
+    """A query parameter that nothing reads is a 400 (`page`, a misspelt filter), never silently ignored."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
+        known = {"format", CheckedOrderingFilter.ordering_param}
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        paginator = getattr(view, "paginator", None)
+        if paginator is not None:
+            known |= {paginator.limit_query_param, paginator.offset_query_param}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError({name: [f"unknown parameter; known: {', '.join(sorted(known))}"] for name in unknown})
+        return queryset
+
+
+class DatasetFilter(CatalogueFilterSet):
     title = filters.CharFilter(lookup_expr="icontains")
     proposal = filters.CharFilter(field_name="proposal__pid")
     proposal_number = filters.CharFilter(field_name="proposal__proposal_number")
@@ -13,15 +79,15 @@ class DatasetFilter(filters.FilterSet):
     facility = filters.CharFilter(field_name="instrument__facility__short_name", lookup_expr="iexact")
     technique = filters.CharFilter(field_name="techniques__panet_id")
     sample = filters.CharFilter(field_name="samples__pid")
-    created_after = filters.IsoDateTimeFilter(field_name="creation_time", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="creation_time", lookup_expr="lt")
+    created_after = StorableIsoDateTimeFilter(field_name="creation_time", lookup_expr="gte")
+    created_before = StorableIsoDateTimeFilter(field_name="creation_time", lookup_expr="lt")
 
     class Meta:
         model = Dataset
         fields = ["kind", "ingestion_state", "open_now", "file_format"]
 
 
-class DocumentFilter(filters.FilterSet):
+class DocumentFilter(CatalogueFilterSet):
     title = filters.CharFilter(lookup_expr="icontains")
     facility = filters.CharFilter(field_name="facility__short_name", lookup_expr="iexact")
     keyword = filters.CharFilter(field_name="keywords", lookup_expr="contains", method="filter_keyword")
@@ -34,7 +100,7 @@ class DocumentFilter(filters.FilterSet):
         return queryset.filter(keywords__contains=[value])
 
 
-class InstrumentFilter(filters.FilterSet):
+class InstrumentFilter(CatalogueFilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
     facility = filters.CharFilter(field_name="facility__short_name", lookup_expr="iexact")
 
@@ -43,13 +109,13 @@ class InstrumentFilter(filters.FilterSet):
         fields = ["pid"]
 
 
-class FacilityFilter(filters.FilterSet):
+class FacilityFilter(CatalogueFilterSet):
     class Meta:
         model = Facility
         fields = ["short_name", "country"]
 
 
-class TechniqueFilter(filters.FilterSet):
+class TechniqueFilter(CatalogueFilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
     descendant_of = filters.CharFilter(method="filter_descendant_of", label="PaNET id; the term and all below it")
 
@@ -61,7 +127,7 @@ class TechniqueFilter(filters.FilterSet):
         return queryset.descendants_of([value])
 
 
-class SampleFilter(filters.FilterSet):
+class SampleFilter(CatalogueFilterSet):
     name = filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -69,7 +135,7 @@ class SampleFilter(filters.FilterSet):
         fields = ["pid", "chemical_formula"]
 
 
-class DataFileFilter(filters.FilterSet):
+class DataFileFilter(CatalogueFilterSet):
     dataset = filters.CharFilter(field_name="dataset__pid")
 
     class Meta:
@@ -77,7 +143,7 @@ class DataFileFilter(filters.FilterSet):
         fields = ["role", "is_missing", "checksum_algorithm"]
 
 
-class ParameterFilter(filters.FilterSet):
+class ParameterFilter(CatalogueFilterSet):
     dataset = filters.CharFilter(field_name="dataset__pid")
     value_si_min = filters.NumberFilter(field_name="value_si", lookup_expr="gte")
     value_si_max = filters.NumberFilter(field_name="value_si", lookup_expr="lte")

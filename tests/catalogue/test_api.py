@@ -140,3 +140,41 @@ def test_healthz_reports_database_and_redis(anonymous_client):
     assert body["checks"]["redis"]["ok"] is True
     assert "workers" in body["checks"]
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"created_after": "2020-01-01T00:00:00+16:00"}, "created_after"),
+        ({"created_before": "2020-01-01T00:00:00-23:59"}, "created_before"),
+        ({"limit": str(2**64)}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"offset": str(2**63)}, "offset"),
+        ({"offset": "-5"}, "offset"),
+        ({"page": "2"}, "page"),
+        ({"ordering": "nonsense"}, "ordering"),
+        ({"ordering": "title,-secret"}, "ordering"),
+        ({"titel": "typo"}, "titel"),
+    ],
+)
+def test_input_the_api_cannot_honour_is_a_400_naming_the_field(anonymous_client, datasets, params, field):
+    response = anonymous_client.get("/api/v1/datasets/", params)
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/documents/", "/api/v1/instruments/", "/api/v1/files/", "/api/v1/facilities/"])
+def test_every_list_refuses_unknown_parameters_and_huge_limits(anonymous_client, db, url):
+    assert anonymous_client.get(url, {"page": "1"}).status_code == 400
+    assert anonymous_client.get(url, {"limit": str(2**64)}).status_code == 400
+
+
+def test_ordering_limit_and_offset_that_the_api_reads_work(anonymous_client, proposal):
+    for title in ("B", "A", "C"):
+        DatasetFactory(proposal=proposal, title=title)
+    response = anonymous_client.get("/api/v1/datasets/", {"ordering": "-title", "limit": "2", "offset": "1"})
+    assert [row["title"] for row in response.json()["results"]] == ["B", "A"]
+    assert anonymous_client.get("/api/v1/datasets/", {"created_after": "2020-01-01T00:00:00+15:59"}).status_code == 200
