@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalogue.models import Facility
@@ -39,7 +40,17 @@ def load_registry(*, path: Path) -> list[Facility]:
         unknown = set(entry) - set(REGISTRY_FIELDS) - {"short_name"}
         if unknown:
             raise RegistryError(f"{path}: unknown keys {sorted(unknown)} for {entry['short_name']}")
-        defaults = {key: entry[key] for key in REGISTRY_FIELDS if key in entry}
-        facility, _ = Facility.objects.update_or_create(short_name=entry["short_name"], defaults=defaults)
+        facility = Facility.objects.filter(short_name=entry["short_name"]).first() or Facility(
+            short_name=entry["short_name"]
+        )
+        for key in REGISTRY_FIELDS:
+            if key in entry:
+                setattr(facility, key, entry[key])
+        try:
+            facility.full_clean()
+        except ValidationError as error:
+            problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+            raise RegistryError(f"{path}: {entry['short_name']}: {problems}") from error
+        facility.save()
         facilities.append(facility)
     return facilities
