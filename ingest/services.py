@@ -44,7 +44,7 @@ from catalogue.models import (
 from catalogue.services import embargo
 from catalogue.signals import dataset_recorded
 from ingest.models import IngestionJob
-from ingest.nexus import checksums, extract, reader
+from ingest.nexus import checksums, extract, reader, values
 from ingest.nexus.reader import FileBusy, FileRejected
 
 if TYPE_CHECKING:
@@ -79,18 +79,19 @@ class IngestResult:
 
 
 def plan_ingestion(*, paths: list[Path]) -> Plan:
-    """Expand folders (recursively) and set aside files that are only link/VDS targets of another given file."""
+    """Expand folders (recursively) and set aside files that are only link/VDS targets of another given file.
+
+    Symbolic links are planned like files, dangling ones too: their jobs record why they cannot be ingested.
+    """
     candidates: list[PlannedFile] = []
     for given in paths:
         if given.is_dir():
             for found in sorted(given.rglob("*")):
-                if found.is_file() and not found.name.startswith("."):
+                if not found.is_dir() and not found.name.startswith("."):
                     candidates.append(PlannedFile(found, given))
         else:
             candidates.append(PlannedFile(given, given.parent))
-    targets = set()
-    for candidate in candidates:
-        targets |= _link_targets(candidate.path)
+    targets = link_targets_of_masters([candidate.path for candidate in candidates])
     plan = Plan()
     for candidate in candidates:
         if Path(os.path.realpath(candidate.path)) in targets:
@@ -98,6 +99,27 @@ def plan_ingestion(*, paths: list[Path]) -> Plan:
         else:
             plan.files.append(candidate)
     return plan
+
+
+def link_targets_of_masters(paths: list[Path], *, masters: tuple[Path, ...] = ()) -> set[Path]:
+    """Real paths among `paths` that a master reaches through external links or VDS sources (headers only).
+
+    Masters are `masters` and the files of `paths` no other file links to. Files that only link to each other (a
+    cycle, or a file linking to itself) are reached from no master: each stays a master of its own, so that none
+    is set aside without a record.
+    """
+    real = {path: Path(os.path.realpath(path)) for path in [*paths, *masters]}
+    links = {real[path]: _link_targets(path) - {real[path]} for path in real}
+    linked = set().union(*links.values())
+    roots = {real[master] for master in masters} | {real[path] for path in paths if real[path] not in linked}
+    reached: set[Path] = set()
+    stack = list(roots)
+    while stack:
+        for target in links.get(stack.pop(), set()):
+            if target not in reached:
+                reached.add(target)
+                stack.append(target)
+    return reached & {real[path] for path in paths}
 
 
 def _link_targets(path: Path) -> set[Path]:
@@ -174,7 +196,11 @@ def run_job(*, job_id: int) -> IngestionJob:
         return _finish(job, state=IngestionJob.State.FAILED, error=str(rejected))
     except Exception as error:  # the worker must survive any file; the reason goes to the stewards
         logger.exception("ingestion of %s failed", job.path)
-        return _finish(job, state=IngestionJob.State.FAILED, error=f"internal error: {type(error).__name__}: {error}")
+        error_text = (
+            f"PaN Commons could not ingest this file because of a fault in its own code ({type(error).__name__}: "
+            f"{error}); the file may well be fine: report job {job.pk} to the site's administrators"
+        )
+        return _finish(job, state=IngestionJob.State.FAILED, error=error_text)
     return _finish(
         job,
         state=IngestionJob.State.SUCCEEDED,
@@ -215,6 +241,9 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
             extraction = extract.extract(tree, relative_path=relative)
         except ValueError as error:
             raise FileRejected(str(error)) from error
+        except (OSError, RuntimeError) as error:
+            # The reader reads groups and fields as extraction asks: HDF5 meets a damaged part of the file here.
+            raise FileRejected(reader.damaged(error)) from error
         preview = _preview(path, tree, extraction.entry_path)
     files = _file_records(facts, extraction, source_folder)
     for attempt in range(2):
@@ -324,14 +353,18 @@ def _write(
 ) -> tuple[Dataset, bool]:
     facility = resolve_facility(short_name=extraction.facility, source_name=extraction.source_name)
     zone = facility.time_zone or "UTC"
-    start, end = extraction.start_time(zone), extraction.end_time(zone)
+    try:
+        start, end = extraction.start_time(zone), extraction.end_time(zone)
+    except values.ImplausibleTime as error:
+        raise FileRejected(f"{error}; correct start_time or end_time in the file and ingest it again") from error
     now = timezone.now()
     instrument = _instrument(facility, extraction.instrument_name)
     proposal = _proposal(facility, instrument, extraction, start or now, zone)
     _members(proposal, extraction.users)
 
-    pid = _pid(facility, extraction, relative)
-    # The pid is minted once: a file re-ingested from another folder argument is found by its path and keeps it.
+    pid = _pid(facility, extraction, facts.path)
+    # The pid is minted once: a file re-ingested (from another folder argument, or recorded before pids hashed the
+    # real location instead of the path inside the folder argument) is found by its path and keeps its pid.
     dataset = (
         Dataset.objects.select_for_update()
         .filter(Q(source_path=str(facts.path), entry_path=extraction.entry_path) | Q(pid=pid))
@@ -445,11 +478,13 @@ def datasets_to_redraw(*, every: bool = False) -> list[int]:
     return list(datasets.order_by("pk").values_list("pk", flat=True))
 
 
-def _pid(facility: Facility, extraction: extract.Extraction, relative: str) -> str:
+def _pid(facility: Facility, extraction: extract.Extraction, path: Path) -> str:
+    """The entry's own uuid (ESS), else a hash of the file's real location and entry: never of its name alone, so
+    that run.h5 in two folders are two datasets (nexus-ingestion.md §4.7)."""
     if extraction.entry_uuid:
         return f"{facility.pid_prefix}/{extraction.entry_uuid}"
-    digest = hashlib.blake2b(f"{relative}#{extraction.entry_path}".encode(), digest_size=10).hexdigest()
-    return f"{facility.pid_prefix}/{digest}"
+    location = f"{os.path.realpath(path)}#{extraction.entry_path}"
+    return f"{facility.pid_prefix}/{hashlib.blake2b(location.encode(), digest_size=10).hexdigest()}"
 
 
 def resolve_facility(*, short_name: str | None, source_name: str | None) -> Facility:
@@ -683,10 +718,10 @@ def scan_watched_folders(
         candidates = []
         for path in sorted(folder.rglob("*")):
             try:
-                stat = path.stat()
+                stat = path.stat() if path.exists() else path.lstat()  # a dangling link gets a job saying so
             except OSError:
                 continue
-            if not path.is_file() or path.name.startswith(".") or now - stat.st_mtime < stable:
+            if path.is_dir() or path.name.startswith(".") or now - stat.st_mtime < stable:
                 continue
             changed_at = datetime.fromtimestamp(stat.st_mtime, tz=ZoneInfo("UTC"))
             if not IngestionJob.objects.filter(path=str(path), created_at__gte=changed_at).exists():
@@ -698,8 +733,7 @@ def scan_watched_folders(
         pending = IngestionJob.objects.filter(
             state__in=[IngestionJob.State.QUEUED, IngestionJob.State.RUNNING], source_folder=str(folder)
         ).values_list("path", flat=True)
-        for path in [*candidates, *(Path(pending_path) for pending_path in pending)]:
-            targets |= _link_targets(path)
+        targets |= link_targets_of_masters(candidates, masters=tuple(Path(path) for path in pending))
         for path in candidates:
             if Path(os.path.realpath(path)) in targets:
                 continue

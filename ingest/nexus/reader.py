@@ -364,6 +364,8 @@ class FileFacts:
 
 def sniff(path: Path, *, source_folder: Path) -> FileFacts:
     """Stat and recognise the file by content; raises FileRejected with the reason for anything but HDF5."""
+    if path.is_symlink() and not path.exists():
+        raise FileRejected(f"broken symbolic link: {path} points to {os.readlink(path)}, which does not exist")
     real = Path(os.path.realpath(path))
     if not _inside(real, source_folder):  # the file itself or any folder on its way may be a symbolic link
         what = "symbolic link" if real != Path(os.path.abspath(path)) else "file"
@@ -418,8 +420,15 @@ def _open(path: Path, *, attempts: int = 4, first_delay: float = 0.2) -> h5py.Fi
                 continue
             if isinstance(error, FileNotFoundError) or not path.exists():
                 raise FileRejected(f"file disappeared before it could be read: {path}") from error
-            raise FileRejected(f"unreadable HDF5 file ({_first_line(error)})") from error
+            raise FileRejected(damaged(error)) from error
     raise AssertionError("unreachable")
+
+
+def damaged(error: BaseException) -> str:
+    return (
+        f"the file is damaged (corrupted or cut short): HDF5 reports “{_first_line(error)}”; "
+        "copy it again from where it was written and ingest it again"
+    )
 
 
 def read_tree(path: Path, *, source_folder: Path) -> Tree:
@@ -431,6 +440,14 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
         tree = Tree(path, handle)
         tree._list_links()
         tree._list_virtual_sources()
+    except RecursionError as error:
+        handle.close()
+        raise FileRejected("group nesting too deep") from error
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError) as error:
+        # Bytes flipped or cut out of a file: HDF5's own message says where; the copy is what needs fixing.
+        handle.close()
+        raise FileRejected(damaged(error)) from error
+    try:
         _check_link_targets(tree, master=path, source_folder=source_folder)
     except BaseException:
         handle.close()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 MAX_TEXT = 4096  # characters kept of any string read for metadata
+PLAUSIBLE_YEARS = range(1900, 2201)  # far from datetime's year 1 and 9999, so embargoes and zones always compute
 
 # Values writers leave when nobody filled the field in (SOLEIL templates, GDA and areaDetector defaults, APS "nan").
 PLACEHOLDERS = frozenset(
@@ -98,11 +99,16 @@ LONG_FRACTION = re.compile(r"(\.\d{6})\d+")  # SNS writes nanoseconds; keep micr
 COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")  # "-0600" (IPNS, SOLEIL)
 
 
+class ImplausibleTime(ValueError):
+    """A well-formed time no measurement can have (year 9999): the file must be corrected."""
+
+
 def parse_time(value: object, *, zone: str | tzinfo = "UTC") -> datetime | None:
     """An aware UTC datetime from any NX_DATE_TIME form seen at facilities; naive times are read in `zone`.
 
     Accepts ISO 8601 with "T" or space, "Z", "+0100" and "+01:00" offsets, nanosecond fractions and the US order
-    "04/19/2022 14:41:59" (APS 12-ID-B). Empty strings, placeholders and garbage give None.
+    "04/19/2022 14:41:59" (APS 12-ID-B). Empty strings, placeholders and garbage give None; a time outside
+    PLAUSIBLE_YEARS raises ImplausibleTime (an embargo end or a time-zone shift could not even be computed).
     """
     text = to_text(value)
     if text is None:
@@ -110,6 +116,9 @@ def parse_time(value: object, *, zone: str | tzinfo = "UTC") -> datetime | None:
     moment = _parse_iso(text) or _parse_us(text)
     if moment is None:
         return None
+    if moment.year not in PLAUSIBLE_YEARS:
+        first, last = PLAUSIBLE_YEARS[0], PLAUSIBLE_YEARS[-1]
+        raise ImplausibleTime(f"the time “{text}” is not a measurement time (the year must lie in {first}–{last})")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone if isinstance(zone, tzinfo) else ZoneInfo(zone))
     return moment.astimezone(UTC)

@@ -38,7 +38,7 @@ def test_empty_file(ingest, tmp_path):
 
 def test_truncated_hdf5(ingest, tmp_path):
     (tmp_path / "truncated.h5").write_bytes(GOOD_SAMPLE.read_bytes()[:10_000])
-    assert_failed_without_records(ingest(tmp_path / "truncated.h5"), "unreadable HDF5 file")
+    assert_failed_without_records(ingest(tmp_path / "truncated.h5"), "the file is damaged (corrupted or cut short)")
 
 
 def test_random_bytes(ingest, tmp_path):

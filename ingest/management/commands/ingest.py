@@ -25,10 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds to wait for the workers.")
 
     def handle(self, *args: object, paths: list[Path], sync: bool, keep_going: bool, timeout: float, **options: object):
-        missing = [str(path) for path in paths if not path.exists()]
+        missing = [str(path) for path in paths if not path.exists() and not path.is_symlink()]
         if missing:
             raise CommandError(f"no such file or folder: {', '.join(missing)}")
-        plan = services.plan_ingestion(paths=[path.resolve() for path in paths])
+        # A dangling link stays itself, so that its job records where it points.
+        plan = services.plan_ingestion(paths=[path.resolve() if path.exists() else path.absolute() for path in paths])
         with transaction.atomic():
             jobs = [services.create_job(path=item.path, source_folder=item.source_folder) for item in plan.files]
             if not sync:
