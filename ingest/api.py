@@ -20,7 +20,9 @@ class IngestRequestSerializer(serializers.Serializer):
 
 
 class IngestionJobSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="pid", read_only=True)
+    dataset = serializers.SlugRelatedField(
+        slug_field="pid", read_only=True, allow_null=True, help_text="Null until the job has succeeded."
+    )
 
     class Meta:
         model = IngestionJob

@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "catalogue.api.schema.CatalogueAutoSchema",
     "EXCEPTION_HANDLER": "catalogue.api.errors.exception_handler",
 }
 API_MAX_LIMIT = env_int("API_MAX_LIMIT", 1000, minimum=1)  # the largest `limit` of a REST API list (400 above)

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
+from django.http import HttpRequest, JsonResponse
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,3 +42,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         logger.exception("database error in API")
         return Response({"error": {"status": 503, "message": "The catalogue is unavailable; try again."}}, status=503)
     return None
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"error": {"status": 404, "message": f"No API route {request.path}."}}, status=404)

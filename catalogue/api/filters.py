@@ -2,7 +2,8 @@
 a query parameter no filter, ordering or page reads, an ordering by an unknown field, a date PostgreSQL cannot hold.
 """
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime
 
 import django_filters as filters
 from django import forms
@@ -16,16 +17,18 @@ from rest_framework.views import APIView
 
 from catalogue.models import DataFile, Dataset, Document, Facility, Instrument, Parameter, Sample, Technique
 
-MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL refuses larger time-zone displacements
-
 
 class StorableIsoDateTimeField(filters.fields.IsoDateTimeField):
+    """Any RFC 3339 offset (up to ±23:59), turned into UTC: PostgreSQL refuses offsets beyond ±15:59."""
+
     def to_python(self, value: object) -> datetime | None:
         parsed = super().to_python(value)
-        offset = parsed.utcoffset() if parsed is not None else None
-        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-            raise forms.ValidationError("The time-zone offset must lie within ±15:59.", code="invalid")
-        return parsed
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("The time lies outside the years 1–9999 in UTC.", code="invalid") from None
 
 
 class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
@@ -52,6 +55,14 @@ class CheckedOrderingFilter(OrderingFilter):
             message = f"cannot order by {', '.join(unknown)}; choose from {', '.join(names)} (a leading - reverses)"
             raise ValidationError({self.ordering_param: [message]})
         return valid
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        names = "|".join(re.escape(name) for name in getattr(view, "ordering_fields", None) or [])
+        for parameter in parameters:
+            if names:
+                parameter["schema"]["pattern"] = f"^-?({names})(,-?({names}))*$"
+        return parameters
 
 
 class RefuseUnknownParameters(BaseFilterBackend):

@@ -11,6 +11,14 @@ MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint
 class CheckedLimitOffsetPagination(LimitOffsetPagination):
     max_limit = settings.API_MAX_LIMIT
 
+    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {self.limit_query_param: (1, self.max_limit), self.offset_query_param: (0, MAX_OFFSET)}
+        for parameter in parameters:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"].update({"minimum": low, "maximum": high})
+        return parameters
+
     def get_limit(self, request: Request) -> int:
         return self._count(request, self.limit_query_param, default=self.default_limit, low=1, high=self.max_limit)
 

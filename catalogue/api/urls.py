@@ -1,9 +1,9 @@
 """/api/v1/: the catalogue REST API."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from catalogue.api import views
+from catalogue.api import errors, views
 
 router = DefaultRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")
@@ -19,4 +19,6 @@ urlpatterns = [
     # Before the router: its document route would take "<pid>/dmp" for a pid.
     path("documents/<path:pid>/dmp/", views.document_dmp, name="document-dmp"),
     *router.urls,
+    # Anything else under /api/v1/ is a JSON 404, as the API's own ones are (not the site's page).
+    re_path(r"^.+$", errors.not_found, name="api-not-found"),
 ]

@@ -25,7 +25,7 @@ from catalogue.models import (
 )
 from catalogue.services import curation, dmp
 
-PID = r".+?"  # pids may contain slashes (DOIs, prefixes)
+PID = r"(?s:.+?)"  # pids may contain slashes (DOIs, prefixes), and any other character a client sends
 
 
 class DatasetViewSet(viewsets.ModelViewSet):
@@ -90,6 +90,7 @@ class DocumentViewSet(viewsets.ModelViewSet):
 
 
 class InstrumentViewSet(viewsets.ModelViewSet):
+    ordering_fields = ["name", "pid"]
     queryset = Instrument.objects.select_related("facility").prefetch_related("techniques").order_by("name", "pid")
     serializer_class = serializers.InstrumentSerializer
     filterset_class = filters.InstrumentFilter
@@ -98,6 +99,7 @@ class InstrumentViewSet(viewsets.ModelViewSet):
 
 
 class FacilityViewSet(viewsets.ModelViewSet):
+    ordering_fields = ["short_name", "name", "country"]
     queryset = Facility.objects.all()
     serializer_class = serializers.FacilitySerializer
     filterset_class = filters.FacilityFilter
@@ -105,6 +107,7 @@ class FacilityViewSet(viewsets.ModelViewSet):
 
 
 class TechniqueViewSet(viewsets.ReadOnlyModelViewSet):
+    ordering_fields = ["name", "panet_id"]
     queryset = Technique.objects.all()
     serializer_class = serializers.TechniqueSerializer
     filterset_class = filters.TechniqueFilter
@@ -112,6 +115,7 @@ class TechniqueViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SampleViewSet(viewsets.ModelViewSet):
+    ordering_fields = ["name", "pid"]
     serializer_class = serializers.SampleSerializer
     filterset_class = filters.SampleFilter
     lookup_field = "pid"
@@ -125,6 +129,7 @@ class SampleViewSet(viewsets.ModelViewSet):
 
 
 class DataFileViewSet(viewsets.ReadOnlyModelViewSet):
+    ordering_fields = ["path", "size", "modified_at"]
     serializer_class = serializers.DataFileSerializer
     filterset_class = filters.DataFileFilter
 
@@ -134,6 +139,7 @@ class DataFileViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ParameterViewSet(viewsets.ReadOnlyModelViewSet):
+    ordering_fields = ["name", "value_si"]
     serializer_class = serializers.ParameterSerializer
     filterset_class = filters.ParameterFilter
 
