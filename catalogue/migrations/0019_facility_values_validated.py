@@ -31,7 +31,7 @@ def repair_facilities(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0017_preview_caption_and_card"),
+        ("catalogue", "0018_data_management_plans"),
     ]
 
     operations = [
