@@ -78,7 +78,7 @@ def test_existing_bad_values_are_repaired_by_the_migration():
     Facility.objects.filter(pk=facility.pk).update(
         time_zone="Mars/Olympus_Mons", bulk_download_url="x/{nope}", carbon_factors={"power_share_kw": "a lot"}
     )
-    migration = importlib.import_module("catalogue.migrations.0019_facility_values_validated")
+    migration = importlib.import_module("catalogue.migrations.0020_facility_values_validated")
     migration.repair_facilities(apps, None)
     facility.refresh_from_db()
     assert (facility.time_zone, facility.bulk_download_url, facility.carbon_factors) == ("UTC", "", {})

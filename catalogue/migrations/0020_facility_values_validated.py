@@ -31,7 +31,7 @@ def repair_facilities(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0018_data_management_plans"),
+        ("catalogue", "0019_record_changed_at"),
     ]
 
     operations = [
