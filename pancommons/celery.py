@@ -13,6 +13,7 @@ app.autodiscover_tasks()
 # Task modules below an app (catalogue.search, catalogue.fair, landing.graph), where app-based autodiscovery does
 # not look.
 app.autodiscover_tasks(["catalogue.search", "catalogue.fair", "landing.graph"])
+app.steps["worker"].add("pancommons.workers:Heartbeat")
 # Task run times and failures for Prometheus (connects Celery signal handlers).
 import pancommons.metrics  # noqa: E402, F401
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from pancommons import installation
 from pancommons.embedded_db import embedded_database_url
 from pancommons.env import (
     ConfigurationError,
@@ -26,11 +27,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("PANCOMMONS_VAR_DIR", BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", False)
+# Production: PRODUCTION=true, or DEBUG off with a DATABASE_URL (a real server). It needs SECRET_KEY from the
+# environment; any other installation (the embedded database, or DEBUG on) makes one once and keeps it in var/.
+PRODUCTION = env_bool("PRODUCTION", not DEBUG and bool(env_str("DATABASE_URL")))
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ConfigurationError("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+    if PRODUCTION:
+        raise ConfigurationError(
+            "SECRET_KEY must be set in production (PRODUCTION=true, or DEBUG off with DATABASE_URL set)"
+        )
+    SECRET_KEY = installation.secret_key(VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -123,6 +129,10 @@ REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 5.0)
 READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 10, minimum=0)
 
 # --- Broker: Redis, or PostgreSQL through kombu's SQLAlchemy transport when no Redis answers ------------
+# One Redis may serve several installations (two demos, a demo beside a deployment): every key this one writes —
+# queues, control and event exchanges, worker heartbeats, the cache — starts with its own prefix.
+INSTALLATION_ID = installation.installation_id(VAR_DIR)
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", f"pancommons-{INSTALLATION_ID}:")
 
 
 def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
@@ -142,19 +152,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Broadcasts (remote control, events) go through exchanges named after the installation, so another
+# installation's workers never answer ours.
+CELERY_CONTROL_EXCHANGE = f"{REDIS_KEY_PREFIX}celery"
+CELERY_EVENT_EXCHANGE = f"{REDIS_KEY_PREFIX}celeryev"
 # Redis redelivers an unacknowledged task (worker lost) after this many seconds; SQLAlchemy takes no such option.
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+    {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "global_keyprefix": REDIS_KEY_PREFIX,
+    }
     if CELERY_BROKER_URL.startswith("redis")
     else {}
 )
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# A worker writes a heartbeat every WORKER_HEARTBEAT_SECONDS (pancommons.workers); /healthz counts those younger
+# than three beats.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 CACHES = {
     "default": (
         # Django's Redis cache, counting hits and misses for /metrics.
-        {"BACKEND": "django_prometheus.cache.backends.redis.NativeRedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django_prometheus.cache.backends.redis.NativeRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -20,7 +20,8 @@ def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Itera
     """Start a worker on an emptied queue with the test database and `environment` on top; stop it after."""
     database = settings.DATABASES["default"]
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete(*QUEUE_KEYS)
+    queue_keys = [settings.REDIS_KEY_PREFIX + key for key in QUEUE_KEYS]
+    broker.delete(*queue_keys)
     environment = {
         **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
@@ -51,4 +52,4 @@ def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Itera
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        broker.delete(*QUEUE_KEYS)
+        broker.delete(*queue_keys)
