@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from catalogue.management.commands.demo import PROCESS_GROUPS_FILE, _group_alive, stop_leftovers
+
 pytestmark = pytest.mark.worker
 
 
@@ -67,6 +69,7 @@ def test_demo_serves_site_admin_api_and_health_then_stops_cleanly(tmp_path):
         assert "login  admin" in output and "login  steward" in output
         logins = json.loads((tmp_path / "var" / "demo-accounts.json").read_text())
         assert set(logins) == {"admin", "steward"}
+        groups = [int(group) for group in (tmp_path / "var" / PROCESS_GROUPS_FILE).read_text().split()]
     finally:
         demo.send_signal(signal.SIGINT)
         exit_code = demo.wait(timeout=60)
@@ -74,4 +77,43 @@ def test_demo_serves_site_admin_api_and_health_then_stops_cleanly(tmp_path):
     output = log.read()
     assert exit_code == 0, output[-3000:]
     assert "Demo stopped." in output
+    assert len(groups) == 3 and not any(map(_group_alive, groups)), "a child of the demo outlived it"
+    assert not (tmp_path / "var" / PROCESS_GROUPS_FILE).exists()
     assert not (tmp_path / "var" / "pgdata" / "postmaster.pid").exists(), "embedded PostgreSQL still running"
+    assert output.count("RuntimeDirWarning") <= 1 and "celery@" not in output, output[-3000:]
+
+
+def test_a_demo_after_a_crash_stops_what_the_crashed_one_left(tmp_path):
+    """What a killed demo left running (an orphaned process group, a child of its own in it) is stopped next time."""
+    leftover = "import subprocess, time; subprocess.Popen(['sleep', '60']); time.sleep(60)  # pancommons"
+    launcher = (
+        "import subprocess, sys; quiet = subprocess.DEVNULL; "
+        f"print(subprocess.Popen([sys.executable, '-c', {leftover!r}], start_new_session=True, stdout=quiet, "
+        "stderr=quiet).pid)"
+    )
+    group = int(subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, check=True).stdout)
+    groups_file = tmp_path / PROCESS_GROUPS_FILE
+    groups_file.write_text(f"{group}\n")
+    assert _group_alive(group)
+    started = time.monotonic()
+    stop_leftovers(groups_file)
+    assert not _group_alive(group) and not groups_file.exists()
+    assert time.monotonic() - started < 5, "the leftovers ignored SIGTERM"
+
+
+def test_a_demo_on_a_port_in_use_says_so_and_stops(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**demo_env(tmp_path / "var"), "DATABASE_URL": os.environ.get("DATABASE_URL", "")}
+        result = subprocess.run(
+            [sys.executable, "manage.py", "demo", "--port", str(port)],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"Port {port} is in use by another process" in result.stderr

@@ -3,11 +3,13 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
@@ -30,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Prepare the catalogue and exit.")
 
     def handle(self, *args: object, port: int, samples: Path, no_serve: bool, **options: object) -> None:
+        stop_leftovers(settings.VAR_DIR / PROCESS_GROUPS_FILE)
+        if not no_serve and not port_is_free(port):
+            raise CommandError(
+                f"Port {port} is in use by another process (`ss -ltnp 'sport = :{port}'` names it): "
+                f"stop it, or start the demo on another port with PORT=<number> make demo"
+            )
         embedded = "host=/" in settings.DATABASE_URL
         broker = f"Redis {settings.REDIS_URL}" if settings.REDIS_URL else "PostgreSQL (no Redis answered)"
         self.stdout.write(f"Database: {'embedded PostgreSQL under var/' if embedded else 'DATABASE_URL'}")
@@ -76,41 +84,32 @@ class Command(BaseCommand):
             "DATABASE_URL": settings.DATABASE_URL,
             "REDIS_URL": settings.REDIS_URL,
             "SITE_URL": f"http://127.0.0.1:{port}",
+            # This command has shown the environment's warnings once; the children would repeat them each.
+            "PYTHONWARNINGS": "ignore",
         }
-        python = sys.executable
-        bin_dir = Path(python).parent
+        bin_dir = Path(sys.executable).parent
+        worker_name = f"{settings.REDIS_KEY_PREFIX.rstrip(':')}-worker@%h"
         processes = {
             "web": [
-                str(bin_dir / "gunicorn"),
-                "pancommons.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--limit-request-line",
-                "8190",
-                "--access-logfile",
-                "-",
+                *(str(bin_dir / "gunicorn"), "pancommons.wsgi", "--bind", f"127.0.0.1:{port}"),
+                *("--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--limit-request-line", "8190"),
+                # Errors only, and no control socket: its default path is one per user, shared by every demo.
+                *("--log-level", "warning", "--no-control-socket"),
             ],
             "worker": [
-                str(bin_dir / "celery"),
-                "-A",
-                "pancommons",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--queues",
-                "celery,graph",
+                *(str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "worker", "--loglevel", "WARNING"),
+                *("-n", worker_name, "--concurrency", "2", "--queues", "celery,graph"),
             ],
-            "beat": [str(bin_dir / "celery"), "-A", "pancommons", "beat", "--loglevel", "INFO"],
+            "beat": [str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "beat", "--loglevel", "WARNING"],
         }
+        # Each child leads a process group of its own: Ctrl-C reaches only this command, which then stops each
+        # group whole (gunicorn's and Celery's own children included), and a crash leaves their ids on disk.
         children = {
-            name: subprocess.Popen(command, env=env, cwd=settings.BASE_DIR) for name, command in processes.items()
+            name: subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+            for name, command in processes.items()
         }
+        groups_file = settings.VAR_DIR / PROCESS_GROUPS_FILE
+        groups_file.write_text("".join(f"{child.pid}\n" for child in children.values()))
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -128,13 +127,61 @@ class Command(BaseCommand):
                     raise CommandError(f"{', '.join(exited)} stopped unexpectedly; shutting the demo down")
                 time.sleep(0.5)
         finally:
+            stop_groups([child.pid for child in children.values()])
             for child in children.values():
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for child in children.values():
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
+                child.wait()
+            groups_file.unlink(missing_ok=True)
             self.stdout.write("Demo stopped.")
+
+
+PROCESS_GROUPS_FILE = "demo-processes"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of the group still runs (a zombie waiting for its parent to reap it does not count)."""
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(process.pid) == group and process.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except ProcessLookupError:
+            continue
+    return False
+
+
+def stop_groups(groups: list[int], grace_seconds: float = 10) -> None:
+    """SIGTERM to each process group, then SIGKILL to those still alive after `grace_seconds`."""
+    for group in filter(_group_alive, groups):
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while any(map(_group_alive, groups)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for group in filter(_group_alive, groups):
+        os.killpg(group, signal.SIGKILL)
+
+
+def stop_leftovers(groups_file: Path) -> None:
+    """Stop what a demo that crashed left running (its process groups are listed in `groups_file`)."""
+    if not groups_file.exists():
+        return
+    groups = [int(line) for line in groups_file.read_text().split()]
+    leftovers = [group for group in groups if _group_alive(group) and _is_ours(group)]
+    if leftovers:
+        sys.stderr.write(f"Stopping {len(leftovers)} process group(s) left by a demo that did not stop cleanly.\n")
+        stop_groups(leftovers)
+    groups_file.unlink()
+
+
+def _is_ours(group: int) -> bool:
+    # A group id is never reused while the group lives, so a group whose leader is gone is still ours; a living
+    # leader must still run our code (/proc tells on Linux; elsewhere the file is trusted).
+    cmdline = Path(f"/proc/{group}/cmdline")
+    return not cmdline.exists() or b"pancommons" in cmdline.read_bytes()
