@@ -17,9 +17,10 @@ VIEWER_BUNDLE := landing/static/viewer/viewer.js
 .PHONY: demo test install viewer lint format clean
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing PaN Commons and its dependencies into $(VENV) (1–2 minutes the first time) …"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -116,4 +116,4 @@ def test_a_demo_on_a_port_in_use_says_so_and_stops(tmp_path):
             timeout=60,
         )
     assert result.returncode != 0
-    assert f"Port {port} is in use by another process" in result.stderr
+    assert f"Port {port} is in use by process {os.getpid()} (" in result.stderr

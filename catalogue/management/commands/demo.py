@@ -1,5 +1,6 @@
 """`make demo`: prepare the embedded catalogue with the sample files and serve it with a worker and beat."""
 
+import contextlib
 import json
 import os
 import signal
@@ -35,8 +36,8 @@ class Command(BaseCommand):
         stop_leftovers(settings.VAR_DIR / PROCESS_GROUPS_FILE)
         if not no_serve and not port_is_free(port):
             raise CommandError(
-                f"Port {port} is in use by another process (`ss -ltnp 'sport = :{port}'` names it): "
-                f"stop it, or start the demo on another port with PORT=<number> make demo"
+                f"Port {port} is in use by {port_holder(port)}: stop it, or start the demo on another port with "
+                f"PORT=<number> make demo"
             )
         embedded = "host=/" in settings.DATABASE_URL
         broker = f"Redis {settings.REDIS_URL}" if settings.REDIS_URL else "PostgreSQL (no Redis answered)"
@@ -144,6 +145,19 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def port_holder(port: int) -> str:
+    """Which process listens on `port`, as far as this user may see."""
+    try:
+        listeners = [c for c in psutil.net_connections("tcp") if c.laddr.port == port and c.status == "LISTEN"]
+    except psutil.AccessDenied:
+        listeners = []
+    for listener in listeners:
+        if listener.pid:
+            with contextlib.suppress(psutil.Error):
+                return f"process {listener.pid} ({' '.join(psutil.Process(listener.pid).cmdline())[:80]})"
+    return f"another process (`ss -ltnp 'sport = :{port}'` names it)"
 
 
 def _group_alive(group: int) -> bool:
