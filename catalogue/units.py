@@ -253,6 +253,27 @@ def _base_units(unit: str) -> pint.Unit:
     return REGISTRY.Quantity(1.0, _parse(unit)).to_base_units().units
 
 
+# SI's named derived units, used to show an SI value: 16.9 keV reads 2.71×10⁻¹⁵ J, not kg·m²/s². (pint's own
+# to_preferred() would choose among them but needs scipy.)
+NAMED_SI_UNITS = ("J", "W", "N", "Pa", "V", "T", "Hz", "C", "ohm", "S", "F", "Wb", "H")
+
+
+@cache
+def _display_unit(unit_si: str) -> pint.Unit:
+    base = _parse(unit_si)
+    named = {REGISTRY.Unit(name).dimensionality: REGISTRY.Unit(name) for name in NAMED_SI_UNITS}
+    return named.get(base.dimensionality, base)
+
+
+def format_si(value_si: float, unit_si: str) -> str:
+    """An SI value for people: three significant digits and the unit in symbols (0.73 Å → "7.3×10⁻¹¹ m")."""
+    try:
+        quantity = REGISTRY.Quantity(value_si, _parse(unit_si)).to(_display_unit(unit_si))
+    except (UnknownUnit, pint.PintError):
+        return f"{value_si:.3g} {unit_si}".strip()
+    return f"{quantity:.3g~P}"
+
+
 def compatible(unit_a: str, unit_b: str) -> bool:
     return dimension_of(unit_a) == dimension_of(unit_b)
 

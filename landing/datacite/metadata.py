@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min, Q, QuerySet
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from catalogue import visibility
@@ -425,7 +426,7 @@ def _sizes(datasets: list[Dataset]) -> list[str]:
     if not datasets:
         return []
     size, files = sum(d.size for d in datasets), sum(d.number_of_files for d in datasets)
-    return [f"{size} bytes", f"{files} files"]
+    return [f"{size} bytes", f"{files} file{pluralize(files)}"]
 
 
 def _formats(datasets: list[Dataset]) -> list[str]:
@@ -470,7 +471,8 @@ def _descriptions_of(
     instruments = sorted({dataset.instrument.name for dataset in datasets if dataset.instrument_id})
     where = f" on {', '.join(instruments)}" if instruments else ""
     if not abstract:
-        abstract = f"{title or 'Data'}: {len(datasets)} dataset(s) measured at {_facility_name(facility)}{where}."
+        count = f"{len(datasets)} dataset{pluralize(len(datasets))}"
+        abstract = f"{title or 'Data'}: {count} measured at {_facility_name(facility)}{where}."
     descriptions: list[Record] = [{"description": abstract, "descriptionType": "Abstract"}]
     samples = sorted(
         {

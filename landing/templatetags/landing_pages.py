@@ -2,6 +2,8 @@
 
 from django import template
 
+from catalogue import units
+from catalogue.models import Parameter
 from landing.datacite.metadata import human_size
 from landing.services.carbon import format_mass
 
@@ -16,3 +18,8 @@ def mass(kg: float) -> str:
 @register.filter
 def bytes_size(size: int | None) -> str:
     return "unknown" if size is None else human_size(size)
+
+
+@register.filter
+def si_value(parameter: Parameter) -> str:
+    return units.format_si(parameter.value_si, parameter.unit_si)

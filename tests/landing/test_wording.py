@@ -1,0 +1,54 @@
+"""What people read on the pages: SI values with significant digits and unit symbols, plurals, sizes in kB (SI),
+no "?" for an unknown time."""
+
+import pytest
+
+from landing.datacite import metadata
+from tests.factories import DataFileFactory, DatasetFactory, ParameterFactory
+
+
+@pytest.fixture
+def dataset(db):
+    dataset = DatasetFactory(end_time=None, size=12_345, number_of_files=1)
+    DataFileFactory(dataset=dataset, size=12_345)
+    energy = "kilogram * meter ** 2 / second ** 2"
+    ParameterFactory(
+        dataset=dataset,
+        name="incident_energy",
+        raw_value="16.9",
+        raw_unit="keV",
+        value_si=2.7077e-15,
+        unit="keV",
+        unit_si=energy,
+        dimension="[energy]",
+    )
+    ParameterFactory(
+        dataset=dataset,
+        name="incident_wavelength",
+        raw_value="0.73",
+        raw_unit="Å",
+        value_si=7.3e-11,
+        unit="angstrom",
+        unit_si="meter",
+        dimension="[length]",
+    )
+    return dataset
+
+
+def test_dataset_page_shows_si_values_with_significant_digits_and_unit_symbols(anonymous_client, dataset):
+    page = anonymous_client.get(f"/datasets/{dataset.pid}").content.decode()
+    assert "2.71×10⁻¹⁵ J" in page and "7.3×10⁻¹¹ m" in page
+    assert "kilogram" not in page and "0.0000" not in page
+
+
+def test_an_unknown_end_time_is_left_out_not_shown_as_a_question_mark(anonymous_client, dataset):
+    page = anonymous_client.get(f"/datasets/{dataset.pid}").content.decode()
+    assert "14 Mar 2020 09:26 UTC" in page and "– ?" not in page
+
+
+def test_sizes_are_si_kilobytes_and_counts_are_plural_only_when_many(anonymous_client, dataset):
+    search = anonymous_client.get("/search").content.decode()
+    assert "12.3 kB in 1 file<" in search and "KB" not in search
+    assert metadata._sizes([dataset]) == ["12345 bytes", "1 file"]
+    [abstract] = [d["description"] for d in metadata._descriptions_of(abstract="", datasets=[dataset], facility=None)]
+    assert ": 1 dataset measured at" in abstract
