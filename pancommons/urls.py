@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from pancommons import health, metrics
@@ -20,5 +23,7 @@ urlpatterns = [
     path("panosc-api", include("catalogue.panosc.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, the API's browsable views).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("pancommons/favicon.svg"))),
     path("", include("landing.urls")),
 ]

@@ -45,13 +45,13 @@ def member_fix(request: HttpRequest, pid: str) -> HttpResponse:
     """A member of the proposal fixes fields of a dataset from its landing page (CSRF-protected form)."""
     dataset = Dataset.objects.select_related("proposal").filter(pid=pid, withdrawn_at__isnull=True).first()
     if dataset is None or not visibility.can_view_dataset(request.user, dataset):
-        return render(request, "landing/pages/not_found.html", {"message": "No such dataset."}, status=404)
+        return render(request, "404.html", {"message": "No such dataset."}, status=404)
     fields = ("title", "description", "keywords", "orcid", "publication")
     changes = {name: request.POST.get(name, "") for name in fields}
     try:
         changed = curation.fix_by_member(dataset=dataset, user=request.user, changes=changes)
     except PermissionError as error:
-        return render(request, "landing/pages/not_found.html", {"message": str(error)}, status=403)
+        return render(request, "404.html", {"message": str(error)}, status=403)
     except curation.CurationError as error:
         context = {
             "dataset": dataset,

@@ -42,7 +42,7 @@ DATASET_FORMATS = (
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    response = render(request, "landing/pages/not_found.html", {"message": message}, status=404)
+    response = render(request, "404.html", {"message": message}, status=404)
     patch_vary_headers(response, ["Accept"])
     return response
 
