@@ -74,8 +74,13 @@ class Dataset(models.Model):
     modified_at = models.DateTimeField(auto_now=True)
     # The OAI-PMH datestamp: kept by PostgreSQL (migration 0019) on every change of the record, and on its opening.
     record_changed_at = models.DateTimeField(db_default=Now(), editable=False)
+    # History records what people and ingestion changed. Counters and what services derive by plain UPDATEs after a
+    # save (the release date, the curated-field list) are left out: history would credit them to the next editor.
     history = HistoricalRecords(
-        excluded_fields=["raw_metadata", "view_count", "download_count", "modified_at", "record_changed_at"]
+        excluded_fields=[
+            *("raw_metadata", "view_count", "download_count", "outside_download_count", "modified_at"),
+            *("release_date", "curated_fields", "record_changed_at"),
+        ]
     )
 
     class Meta:

@@ -72,7 +72,12 @@ class Document(models.Model):
     # The OAI-PMH datestamp: kept by PostgreSQL (migration 0019) on every change of the record, a DOI update and the
     # opening or withdrawal of one of its datasets included.
     record_changed_at = models.DateTimeField(db_default=Now(), editable=False)
-    history = HistoricalRecords(m2m_fields=[collected_datasets], excluded_fields=["record_changed_at"])
+    # DataCite's state, the reminder stamp and the derived release date are written by services with plain UPDATEs:
+    # left out of history, which would credit them to the next person who edits the record.
+    history = HistoricalRecords(
+        m2m_fields=[collected_datasets],
+        excluded_fields=["record_changed_at", "doi_state", "embargo_reminder_sent_at", "release_date"],
+    )
 
     class Meta:
         ordering = ["title", "pid"]

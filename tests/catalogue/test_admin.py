@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import AccessGrant, AccessRequest, Dataset, RelatedWork
-from catalogue.services import dmp
+from catalogue.services import dmp, downloads
 from tests.factories import (
     CollectionFactory,
     DataFileFactory,
@@ -173,3 +173,15 @@ def test_editing_a_title_in_the_admin_marks_it_curated_and_keeps_history(steward
     assert "title" in dataset.curated_fields
     latest = Dataset.history.filter(pid=dataset.pid).latest("history_date")
     assert latest.history_user == steward
+
+
+def test_downloads_between_two_edits_are_not_credited_to_the_steward(steward_client, steward, outsider):
+    dataset = DatasetFactory(title="1  ascan  mr -0.1 0.1 20 1")
+    url = reverse("admin:catalogue_dataset_change", args=[dataset.pk])
+    data = admin_form_data(steward_client.get(url))
+    downloads.record_download(dataset=dataset, user=outsider)
+    data.update({"title": "Rocking curve of the Si(111) monochromator", "_save": "Save"})
+    assert steward_client.post(url, data).status_code == 302
+    before, edit = Dataset.history.filter(pid=dataset.pid).order_by("history_date")
+    assert edit.history_user == steward
+    assert [change.field for change in edit.diff_against(before).changes] == ["title"]
