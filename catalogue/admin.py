@@ -7,10 +7,13 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_admin_inline_paginator_plus.admin import TabularInlinePaginated
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalogue import units
 from catalogue.dmp import admin as dmp_admin  # noqa: F401 — registers the maDMP upload
 from catalogue.fair.admin import (
     DatasetFairActionsMixin,
@@ -53,12 +56,38 @@ class DataFileInline(admin.TabularInline):
     show_change_link = False
 
 
-class ParameterInline(admin.TabularInline):
+class ParameterInline(TabularInlinePaginated):
+    """A dataset's parameters as a compact, paginated, read-only table (a NeXus file carries hundreds; editable rows
+    made a page tens of thousands of pixels high). Each row links to its own form for the rare correction."""
+
     model = Parameter
     fk_name = "dataset"
-    extra = 0
-    fields = ["name", "raw_value", "raw_unit", "value_number", "value_text", "unit", "value_si", "unit_si", "source"]
-    readonly_fields = ["value_si", "unit_si", "source"]
+    fields = ["parameter", "as_found", "si", "source"]
+    readonly_fields = fields
+    per_page = 20
+    pagination_key = "parameters_page"
+    htmx_enabled = False  # its htmx comes from a CDN; plain links page through instead
+    can_delete = False
+
+    class Media:
+        css = {"all": ["catalogue/admin-parameters.css"]}
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="name")
+    def parameter(self, parameter: Parameter) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:catalogue_parameter_change", args=[parameter.pk]), parameter.name
+        )
+
+    @admin.display(description="as found")
+    def as_found(self, parameter: Parameter) -> str:
+        return f"{parameter.raw_value} {parameter.raw_unit}".strip()
+
+    @admin.display(description="SI")
+    def si(self, parameter: Parameter) -> str:
+        return "" if parameter.value_si is None else units.format_si(parameter.value_si, parameter.unit_si)
 
 
 class MemberInline(admin.TabularInline):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_admin_inline_paginator_plus",
     "django_celery_beat",
     "django_prometheus",
     "catalogue",
