@@ -186,8 +186,30 @@ class DataFileFactory(factory.django.DjangoModelFactory):
 
 
 class ParameterFactory(factory.django.DjangoModelFactory):
+    """25 °C by default; `wavelength=True` makes it 0.73 Å, `energy=True` 16.9 keV."""
+
     class Meta:
         model = Parameter
+
+    class Params:
+        wavelength = factory.Trait(
+            raw_value="0.73",
+            raw_unit="Å",
+            value_number=0.73,
+            unit="angstrom",
+            value_si=7.3e-11,
+            unit_si="meter",
+            dimension="[length]",
+        )
+        energy = factory.Trait(
+            raw_value="16.9",
+            raw_unit="keV",
+            value_number=16.9,
+            unit="keV",
+            value_si=2.7077e-15,
+            unit_si="kilogram * meter ** 2 / second ** 2",
+            dimension="[energy]",
+        )
 
     dataset = factory.SubFactory(DatasetFactory)
     name = "sample_temperature"

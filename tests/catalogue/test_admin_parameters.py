@@ -13,16 +13,7 @@ PARAMETERS = 150
 def dataset(db):
     dataset = DatasetFactory()
     for n in range(PARAMETERS):
-        ParameterFactory(
-            dataset=dataset,
-            name=f"detector_{n:03d}_distance",
-            raw_value="0.73",
-            raw_unit="Å",
-            value_si=7.3e-11,
-            unit="angstrom",
-            unit_si="meter",
-            dimension="[length]",
-        )
+        ParameterFactory(dataset=dataset, name=f"detector_{n:03d}_distance", wavelength=True)
     return dataset
 
 

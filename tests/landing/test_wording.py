@@ -11,27 +11,8 @@ from tests.factories import DataFileFactory, DatasetFactory, ParameterFactory
 def dataset(db):
     dataset = DatasetFactory(end_time=None, size=12_345, number_of_files=1)
     DataFileFactory(dataset=dataset, size=12_345)
-    energy = "kilogram * meter ** 2 / second ** 2"
-    ParameterFactory(
-        dataset=dataset,
-        name="incident_energy",
-        raw_value="16.9",
-        raw_unit="keV",
-        value_si=2.7077e-15,
-        unit="keV",
-        unit_si=energy,
-        dimension="[energy]",
-    )
-    ParameterFactory(
-        dataset=dataset,
-        name="incident_wavelength",
-        raw_value="0.73",
-        raw_unit="Å",
-        value_si=7.3e-11,
-        unit="angstrom",
-        unit_si="meter",
-        dimension="[length]",
-    )
+    ParameterFactory(dataset=dataset, name="incident_energy", energy=True)
+    ParameterFactory(dataset=dataset, name="incident_wavelength", wavelength=True)
     return dataset
 
 
