@@ -84,9 +84,13 @@ def queue_lengths() -> dict[str, int] | None:
         return None
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1, socket_connect_timeout=1)
     try:
-        # kombu keeps a queue's prioritised messages in sibling lists (name, name\x06\x163, ...).
+        # kombu keeps a queue's prioritised messages in sibling lists (name, name\x06\x163, ...), every key under
+        # the installation's prefix.
+        prefix = settings.REDIS_KEY_PREFIX
         return {
-            name: sum(broker.llen(key) for key in [name, *broker.keys(f"{name}{_KOMBU_PRIORITY_SEPARATOR}*")])
+            name: sum(
+                broker.llen(key) for key in [prefix + name, *broker.keys(f"{prefix}{name}{_KOMBU_PRIORITY_SEPARATOR}*")]
+            )
             for name in queues()
         }
     except redis.RedisError:

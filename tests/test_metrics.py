@@ -34,9 +34,9 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 @pytest.fixture
 def broker():
     connection = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    connection.delete("celery", "graph")
+    connection.delete(settings.REDIS_KEY_PREFIX + "celery", settings.REDIS_KEY_PREFIX + "graph")
     yield connection
-    connection.delete("celery", "graph")
+    connection.delete(settings.REDIS_KEY_PREFIX + "celery", settings.REDIS_KEY_PREFIX + "graph")
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis (REDIS_URL)")
