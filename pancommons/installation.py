@@ -1,9 +1,10 @@
-"""What makes one installation its own: a stable id and a generated secret key, both kept under var/.
+"""What makes one installation its own: an id derived from its database, and a secret key generated under var/.
 
 Two installations on one host (two demos, a demo beside a deployment) share a Redis but never a key, a queue or a
 worker: every Redis key and Celery exchange carries the installation's prefix (pancommons/settings.py).
 """
 
+import hashlib
 import os
 import secrets
 import tempfile
@@ -28,9 +29,11 @@ def _kept(path: Path, make: str) -> str:
     return path.read_text().strip()
 
 
-def installation_id(var_dir: Path) -> str:
-    """A short id of this installation, made once (var/installation-id); keep it with var/ across upgrades."""
-    return _kept(var_dir / "installation-id", secrets.token_hex(4))
+def installation_id(database: dict[str, object]) -> str:
+    """A short id of this installation, the same in every one of its processes and containers: derived from where
+    its database lives (host, port, name), which two installations never share."""
+    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    return hashlib.sha256(where.encode()).hexdigest()[:8]
 
 
 def secret_key(var_dir: Path) -> str:

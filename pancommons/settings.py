@@ -133,8 +133,8 @@ READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 10, minimum=0)
 # --- Broker: Redis, or PostgreSQL through kombu's SQLAlchemy transport when no Redis answers ------------
 # One Redis may serve several installations (two demos, a demo beside a deployment): every key this one writes —
 # queues, control and event exchanges, worker heartbeats, the cache — starts with its own prefix.
-INSTALLATION_ID = installation.installation_id(VAR_DIR)
-REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", f"pancommons-{INSTALLATION_ID}:")
+INSTALLATION_ID = installation.installation_id(DATABASES["default"])
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX") or f"pancommons-{INSTALLATION_ID}:"
 
 
 def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:

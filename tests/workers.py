@@ -27,6 +27,8 @@ def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Itera
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "DEBUG": "true",
+        # The test database's name is not the one the id was derived from: the worker joins this process's prefix.
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
         **environment,
     }
     command = [

@@ -23,6 +23,8 @@ def worker(transactional_db):
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "DEBUG": "true",
+        # The test database's name is not the one the id was derived from: the worker joins this process's prefix.
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
     }
     app.control.purge()
     process = subprocess.Popen(

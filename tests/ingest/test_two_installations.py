@@ -1,5 +1,5 @@
 """Two installations on one Redis: each worker runs only its own installation's tasks, and /healthz counts only
-its own workers (the second installation has its own var/, hence its own id, and a database of its own)."""
+its own workers (the second installation has a database of its own, hence its own id and prefix)."""
 
 import time
 
@@ -42,7 +42,8 @@ def other_database():
 def test_each_installation_runs_only_its_own_tasks_and_counts_only_its_own_workers(
     transactional_db, registry, client, other_database, tmp_path
 ):
-    other = {"PANCOMMONS_VAR_DIR": str(tmp_path / "other-var"), "DATABASE_URL": other_database}
+    # An empty REDIS_KEY_PREFIX: the prefix derived from the other database, as in another installation.
+    other = {"PANCOMMONS_VAR_DIR": str(tmp_path / "other-var"), "DATABASE_URL": other_database, "REDIS_KEY_PREFIX": ""}
     with (
         celery_worker(log=tmp_path / "other.log", name="other", environment=other),
         celery_worker(log=tmp_path / "ours.log", name="ours", environment={}),

@@ -29,6 +29,8 @@ def worker(fake_datacite):
         "DATACITE_PASSWORD": fake_datacite.password,
         "DATACITE_PREFIX": "10.80000",
         "DEBUG": "true",
+        # The test database's name is not the one the id was derived from: the worker joins this process's prefix.
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
     }
     app.control.purge()  # messages queued by earlier tests name rows that no longer exist
     process = subprocess.Popen(
