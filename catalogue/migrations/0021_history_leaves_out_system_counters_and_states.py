@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0019_record_changed_at"),
+        ("catalogue", "0020_facility_values_validated"),
     ]
 
     operations = [
