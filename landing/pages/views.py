@@ -55,8 +55,9 @@ def _not_acceptable(error: negotiation.NotAcceptable) -> HttpResponse:
     return response
 
 
-def _export(request: HttpRequest, page: pages.Page, key: str, *, stem: str) -> HttpResponse:
-    """One machine-readable form of a page: an export, a formatted citation or the linkset."""
+def _export(request: HttpRequest, page: pages.Forms, key: str, *, stem: str) -> HttpResponse:
+    """One machine-readable form of a page: an export, a formatted citation or the linkset; reads only what it needs
+    of `page`."""
     if key == negotiation.BIBLIOGRAPHY:
         style = request.GET.get("style", citations.DEFAULT_STYLE)
         try:
@@ -136,10 +137,10 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
     stem = document.doi.replace("/", "_")
     if key in graph_formats.RDF_FORMATS:
         return graph_views.entity_rdf(Entity("document", document.pk), key, stem=stem)
+    if key != negotiation.HTML:
+        return _export(request, pages.DocumentForms(document=document, user=user), key, stem=stem)
     page = pages.document_page(document=document, user=user)
     linkset_url = reverse("landing-doi-linkset", kwargs={"doi": document.doi})
-    if key != negotiation.HTML:
-        return _export(request, page, key, stem=stem)
     if request.method == "GET" and pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
         pages.count_document_view(document)
     page.extra |= fair.document_panel(document=document, user=user)
@@ -205,11 +206,11 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
         return _not_acceptable(error)
     if key in graph_formats.RDF_FORMATS:
         return graph_views.entity_rdf(Entity("dataset", dataset.pk), key, stem=dataset.pid.replace("/", "_"))
+    if key != negotiation.HTML:
+        forms = pages.DatasetForms(dataset=dataset, user=request.user)
+        return _export(request, forms, key, stem=dataset.pid.replace("/", "_"))
     page = pages.dataset_page(dataset=dataset, user=request.user)
     linkset_url = reverse("landing-dataset-linkset", kwargs={"pid": dataset.pid})
-    if key != negotiation.HTML:
-        stem = dataset.pid.replace("/", "_")
-        return _export(request, page, key, stem=stem)
     if request.method == "GET" and pages.is_counted_visit(
         user=request.user, user_agent=request.headers.get("User-Agent", "")
     ):
@@ -276,7 +277,7 @@ def doi_notebook(request: HttpRequest, doi: str) -> HttpResponse:
     return _notebook_response(request, notebook, stem=doi)
 
 
-def _linkset_response(request: HttpRequest, page: pages.Page) -> HttpResponse:
+def _linkset_response(request: HttpRequest, page: pages.Forms) -> HttpResponse:
     accept = request.headers.get("Accept", "")
     wants_text = "application/linkset" in accept and "application/linkset+json" not in accept
     key = negotiation.LINKSET if wants_text else negotiation.LINKSET_JSON
@@ -290,7 +291,7 @@ def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
         document.kind == DocumentKind.COLLECTION and not visibility.can_view_document(request.user, document)
     ):
         return _not_found(request, f"No DOI {doi} is registered here.")
-    return _linkset_response(request, pages.document_page(document=document, user=request.user))
+    return _linkset_response(request, pages.DocumentForms(document=document, user=request.user))
 
 
 @require_safe
@@ -298,7 +299,7 @@ def dataset_linkset(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = _visible_dataset(request, pid)
     if dataset is None or dataset.withdrawn_at is not None:
         return _not_found(request, "No public dataset has this identifier.")
-    return _linkset_response(request, pages.dataset_page(dataset=dataset, user=request.user))
+    return _linkset_response(request, pages.DatasetForms(dataset=dataset, user=request.user))
 
 
 @login_required

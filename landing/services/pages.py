@@ -4,7 +4,8 @@ counts and the carbon block. Views only render these; every read goes through ca
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.conf import settings
@@ -221,8 +222,9 @@ class Description:
     schema_org: Record
 
 
-def document_description(*, document: Document, user: visibility.User) -> Description:
-    record = metadata.document_metadata(document=document, user=user)
+def document_description(*, document: Document, user: visibility.User, record: Record | None = None) -> Description:
+    """`record`, when the caller has it, is the document's record for `user`."""
+    record = record or metadata.document_metadata(document=document, user=user)
     stub = visibility.public_stub_only(user, document)
     datasets = [] if stub else list(_document_datasets(document=document, user=user, stub=stub)[:DATASETS_SHOWN])
     facility = metadata.facility_of(document)
@@ -238,12 +240,50 @@ def _document_datasets(*, document: Document, user: visibility.User, stub: bool)
     )
 
 
+class Forms(Protocol):
+    """What a page's machine-readable forms (exports, citations, linkset) derive from."""
+
+    canonical_url: str
+    citation_record: Record
+    schema_org: Record
+    links: list[Link]
+
+
+class DocumentForms:
+    """The forms of a DOI for one caller, each part built when first asked for: an export reads only the record."""
+
+    def __init__(self, *, document: Document, user: visibility.User) -> None:
+        self.document, self.user = document, user
+        self.base = reverse("landing-doi", kwargs={"doi": document.doi})
+        self.canonical_url = metadata.site_url(self.base)
+
+    @cached_property
+    def citation_record(self) -> Record:
+        return metadata.document_metadata(document=self.document, user=self.user)
+
+    @cached_property
+    def description(self) -> Description:
+        return document_description(document=self.document, user=self.user, record=self.citation_record)
+
+    @property
+    def schema_org(self) -> Record:
+        return self.description.schema_org
+
+    @cached_property
+    def links(self) -> list[Link]:
+        record = self.citation_record
+        links = [_cite_as(record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
+        links += [Link(item.url, "item", item.media_type) for item in self.description.details.distributions]
+        return links + _describedby(self.base, list(exports.FORMATS))
+
+
 def document_page(*, document: Document, user: visibility.User) -> Page:
     """The DOI landing page of a proposal or collection; the caller has checked it may be shown (stub or full)."""
-    description = document_description(document=document, user=user)
+    forms = DocumentForms(document=document, user=user)
+    description = forms.description
     record = description.record
     stub = visibility.public_stub_only(user, document)
-    base = reverse("landing-doi", kwargs={"doi": document.doi})
+    base = forms.base
     datasets = _document_datasets(document=document, user=user, stub=stub)
     downloadable = set(
         visibility.datasets_downloadable_by(user).filter(pk__in=datasets.values("pk")).values_list("pk", flat=True)
@@ -260,19 +300,15 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     )
     totals = datasets.aggregate(downloads=Sum("download_count"), outside=Sum("outside_download_count"))
     start, end = metadata.measurement_period(document, dataset_rows)
-    keys = list(exports.FORMATS)
-    links = [_cite_as(record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    links += [Link(item.url, "item", item.media_type) for item in description.details.distributions]
-    links += _describedby(base, keys)
     statistics = DocumentStatistics.objects.filter(document=document).first()
     related = _related(document=document, record=record, user=user, stub=stub)
     return Page(
         record=record,
         citation_record=record,
         access=access,
-        canonical_url=metadata.site_url(base),
-        links=links,
-        exports=[*_export_links(base, keys), *_crate_link(document)],
+        canonical_url=forms.canonical_url,
+        links=forms.links,
+        exports=[*_export_links(base, list(exports.FORMATS)), *_crate_link(document)],
         citations=citations.all_citations(record),
         schema_org=description.schema_org,
         extra={
@@ -376,9 +412,9 @@ def _file_row(dataset: Dataset, data_file: DataFile, *, can_download: bool) -> F
     )
 
 
-def dataset_description(*, dataset: Dataset, user: visibility.User) -> Description:
-    """The caller has checked `user` may see the dataset."""
-    citing = citing_document(dataset)
+def dataset_description(*, dataset: Dataset, user: visibility.User, citing: Document | None = None) -> Description:
+    """The caller has checked `user` may see the dataset; `citing`, when the caller has it, is citing_document()."""
+    citing = citing or citing_document(dataset)
     record = metadata.dataset_metadata(dataset=dataset, citing=citing, user=user)
     citation_record = metadata.document_metadata(document=citing, user=user) if citing else record
     facility = dataset.instrument.facility if dataset.instrument_id else metadata.facility_of(dataset.proposal)
@@ -390,12 +426,64 @@ def dataset_description(*, dataset: Dataset, user: visibility.User) -> Descripti
     return Description(record, citation_record, facility, [dataset], details, schema)
 
 
+def _dataset_export_links(dataset: Dataset, citing: Document | None) -> list[tuple[str, str, str]]:
+    """A dataset's exports; its DataCite forms are those of the DOI citing it."""
+    base = reverse("landing-dataset", kwargs={"pid": dataset.pid})
+    keys = (["datacite-xml", "datacite-json"] if citing else []) + list(exports.CITATION_FORMATS) + ["jsonld"]
+    export_links = []
+    for key in keys:
+        if key.startswith("datacite") and citing:
+            url = reverse("landing-doi", kwargs={"doi": citing.doi}) + f"?format={key}"
+        else:
+            url = f"{base}?format={key}"
+        export_links.append((key, exports.FORMATS[key].label, url))
+    return export_links
+
+
+class DatasetForms:
+    """The forms of a dataset for one caller (who may see it), each part built when first asked for."""
+
+    def __init__(self, *, dataset: Dataset, user: visibility.User) -> None:
+        self.dataset, self.user = dataset, user
+        self.citing = citing_document(dataset)
+        self.canonical_url = metadata.site_url(reverse("landing-dataset", kwargs={"pid": dataset.pid}))
+
+    @cached_property
+    def citation_record(self) -> Record:
+        """What the dataset is cited as: the record of the DOI citing it, else its own."""
+        if self.citing:
+            return metadata.document_metadata(document=self.citing, user=self.user)
+        return self.description.record
+
+    @cached_property
+    def description(self) -> Description:
+        return dataset_description(dataset=self.dataset, user=self.user, citing=self.citing)
+
+    @property
+    def schema_org(self) -> Record:
+        return self.description.schema_org
+
+    @cached_property
+    def export_links(self) -> list[tuple[str, str, str]]:
+        return _dataset_export_links(self.dataset, self.citing)
+
+    @cached_property
+    def links(self) -> list[Link]:
+        record = self.description.record
+        links = [_cite_as(self.description.citation_record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
+        links += [Link(item.url, "item", item.media_type) for item in self.description.details.distributions]
+        return links + [
+            Link(metadata.site_url(url), "describedby", exports.FORMATS[key].media_type)
+            for key, _, url in self.export_links
+        ]
+
+
 def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
     """The landing page of one dataset; the caller has checked `user` may see it."""
-    citing = citing_document(dataset)
-    description = dataset_description(dataset=dataset, user=user)
+    forms = DatasetForms(dataset=dataset, user=user)
+    citing = forms.citing
+    description = forms.description
     record, citation_record = description.record, description.citation_record
-    base = reverse("landing-dataset", kwargs={"pid": dataset.pid})
     can_download = visibility.can_download_dataset(user, dataset)
     is_open = visibility.is_open(dataset)
     files = list(dataset.files.all())
@@ -408,29 +496,15 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
         stub=False,
         request_url=None if is_open else optional_url("access-request", pid=dataset.proposal.pid),
     )
-    citation_keys = list(exports.CITATION_FORMATS)
-    keys = (["datacite-xml", "datacite-json"] if citing else []) + citation_keys + ["jsonld"]
-    export_links = []
-    for key in keys:
-        if key.startswith("datacite") and citing:
-            url = reverse("landing-doi", kwargs={"doi": citing.doi}) + f"?format={key}"
-        else:
-            url = f"{base}?format={key}"
-        export_links.append((key, exports.FORMATS[key].label, url))
-    links = [_cite_as(citation_record), *TYPE_LINKS, *_authors(record), _licence_link(record)]
-    links += [Link(item.url, "item", item.media_type) for item in description.details.distributions]
-    links += [
-        Link(metadata.site_url(url), "describedby", exports.FORMATS[key].media_type) for key, _, url in export_links
-    ]
     parameters = list(dataset.parameters.all().order_by("name"))
     visible = visibility.datasets_visible_to(user)
     return Page(
         record=record,
         citation_record=citation_record,
         access=access,
-        canonical_url=metadata.site_url(base),
-        links=links,
-        exports=export_links,
+        canonical_url=forms.canonical_url,
+        links=forms.links,
+        exports=forms.export_links,
         citations=citations.all_citations(citation_record),
         schema_org=description.schema_org,
         extra={
