@@ -99,15 +99,22 @@ def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS, 
     """
     if stub is None:
         stub = visibility.public_stub_only(user, document)
-    datasets = (
-        []
-        if stub
-        else list(
-            visible_datasets(document=document, user=user)
-            .select_related("instrument__facility")
-            .prefetch_related("samples")
-        )
+    datasets = [] if stub else list(record_datasets(document=document, user=user))
+    return document_record(document=document, user=user, stub=stub, datasets=datasets)
+
+
+def record_datasets(*, document: Document, user: visibility.User) -> QuerySet[Dataset]:
+    """visible_datasets() with what a record and a page read of each (instrument, facility, proposal, samples)."""
+    return (
+        visible_datasets(document=document, user=user)
+        .select_related("instrument__facility", "proposal")
+        .prefetch_related("samples")
     )
+
+
+def document_record(*, document: Document, user: visibility.User, stub: bool, datasets: list[Dataset]) -> Record:
+    """document_metadata() from what the caller has read already: `stub` must be public_stub_only(user, document)
+    and `datasets` record_datasets() for `user` (none for a stub)."""
     facility = facility_of(document)
     is_open = visibility.is_open(document) or any(visibility.is_open(dataset) for dataset in datasets)
     record: Record = {

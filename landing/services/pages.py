@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -222,16 +222,8 @@ class Description:
     schema_org: Record
 
 
-def document_description(*, document: Document, user: visibility.User, record: Record | None = None) -> Description:
-    """`record`, when the caller has it, is the document's record for `user`."""
-    record = record or metadata.document_metadata(document=document, user=user)
-    stub = visibility.public_stub_only(user, document)
-    datasets = [] if stub else list(_document_datasets(document=document, user=user, stub=stub)[:DATASETS_SHOWN])
-    facility = metadata.facility_of(document)
-    public = [d for d in datasets if visibility.is_open(d)]
-    details = _details(datasets, public=public, facility=facility, user=user)
-    schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
-    return Description(record, record, facility, datasets, details, schema)
+def document_description(*, document: Document, user: visibility.User) -> Description:
+    return DocumentForms(document=document, user=user).description
 
 
 def _document_datasets(*, document: Document, user: visibility.User, stub: bool) -> QuerySet[Dataset]:
@@ -258,12 +250,26 @@ class DocumentForms:
         self.canonical_url = metadata.site_url(self.base)
 
     @cached_property
+    def stub(self) -> bool:
+        return visibility.public_stub_only(self.user, self.document)
+
+    @cached_property
+    def datasets(self) -> list[Dataset]:
+        """Every dataset the caller may see (the record lists them all, the page up to DATASETS_SHOWN)."""
+        return [] if self.stub else list(metadata.record_datasets(document=self.document, user=self.user))
+
+    @cached_property
     def citation_record(self) -> Record:
-        return metadata.document_metadata(document=self.document, user=self.user)
+        return metadata.document_record(document=self.document, user=self.user, stub=self.stub, datasets=self.datasets)
 
     @cached_property
     def description(self) -> Description:
-        return document_description(document=self.document, user=self.user, record=self.citation_record)
+        record, datasets = self.citation_record, self.datasets[:DATASETS_SHOWN]
+        facility = metadata.facility_of(self.document)
+        public = [d for d in datasets if visibility.is_open(d)]
+        details = _details(datasets, public=public, facility=facility, user=self.user)
+        schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
+        return Description(record, record, facility, datasets, details, schema)
 
     @property
     def schema_org(self) -> Record:
@@ -282,7 +288,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     forms = DocumentForms(document=document, user=user)
     description = forms.description
     record = description.record
-    stub = visibility.public_stub_only(user, document)
+    stub = forms.stub
     base = forms.base
     datasets = _document_datasets(document=document, user=user, stub=stub)
     downloadable = set(
@@ -298,7 +304,6 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
         stub=stub,
         request_url=optional_url("access-request", pid=document.pid) if not is_open or stub else None,
     )
-    totals = datasets.aggregate(downloads=Sum("download_count"), outside=Sum("outside_download_count"))
     start, end = metadata.measurement_period(document, dataset_rows)
     statistics = DocumentStatistics.objects.filter(document=document).first()
     related = _related(document=document, record=record, user=user, stub=stub)
@@ -324,17 +329,17 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "licence": metadata.licence_details(metadata.licence_of(document)),
             "licence_id": metadata.licence_of(document),
             "datasets": dataset_rows,
-            "datasets_total": datasets.count(),
+            "datasets_total": len(forms.datasets),
             "downloadable": downloadable,
             "gallery": [] if stub else _gallery(downloadable),
             "gallery_total": 0 if stub else _drawn(Preview.objects.filter(dataset__in=downloadable)).count(),
             "samples": [] if stub else _samples(datasets),
             "views": statistics.view_count if statistics else 0,
-            "downloads": None if stub else totals["downloads"] or 0,
+            "downloads": None if stub else sum(d.download_count for d in forms.datasets),
             "carbon": _carbon(
                 hours=_beam_hours(document, dataset_rows),
                 facility=facility,
-                outside=0 if stub else totals["outside"] or 0,
+                outside=sum(d.outside_download_count for d in forms.datasets),
                 cited=_citation_count(document),
             ),
             "related": related,
