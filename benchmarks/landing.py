@@ -143,6 +143,7 @@ def measure(tree: Path, measured: list[tuple[str, str]], *, args: argparse.Names
     with serving(tree, database_url=args.database_url, port=args.port) as base:
         for label, path in measured:
             figures[label] = Figures(throughput(base, path, args.seconds), p50_alone(base, path, args.repeat))
+            print(f"  {tree.name}: {label}: {figures[label]}", file=sys.stderr, flush=True)
     return figures
 
 

@@ -409,10 +409,9 @@ def _instrument_item(instrument: Instrument) -> Record:
 
 def document_instruments(document: Document) -> list[Instrument]:
     """Instruments of a proposal: its session instrument and those of all its datasets (part of the public stub)."""
-    ids = set(all_datasets(document).exclude(instrument__isnull=True).values_list("instrument", flat=True))
-    if document.instrument_id:
-        ids.add(document.instrument_id)
-    return list(Instrument.objects.filter(pk__in=ids).select_related("facility").order_by("name"))
+    used = all_datasets(document).filter(instrument__isnull=False).values("instrument")
+    instruments = Instrument.objects.filter(Q(pk__in=used) | Q(pk=document.instrument_id))
+    return list(instruments.select_related("facility").order_by("name"))
 
 
 def _instruments(document: Document) -> list[Record]:
