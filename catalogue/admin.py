@@ -6,8 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_admin_inline_paginator_plus.admin import TabularInlinePaginated
@@ -35,13 +35,18 @@ from catalogue.models import (
     Person,
     Proposal,
     Sample,
+    SessionMatch,
     Technique,
 )
-from catalogue.services import curation, opening
+from catalogue.services import curation, instruments, opening, user_office
 
 
 class ReleaseDateForm(forms.Form):
     release_date = forms.DateTimeField(help_text="New embargo end (UTC), e.g. 2027-01-31 00:00")
+
+
+class InstrumentChoiceForm(forms.Form):
+    instrument = forms.ModelChoiceField(queryset=Instrument.objects.select_related("facility"))
 
 
 class TechniqueChoiceForm(forms.Form):
@@ -99,16 +104,24 @@ class MemberInline(admin.TabularInline):
 
 @admin.register(Facility)
 class FacilityAdmin(SimpleHistoryAdmin):
-    list_display = ["short_name", "name", "country", "time_zone", "embargo_period_years", "pid_prefix"]
+    list_display = [
+        "short_name",
+        "name",
+        "country",
+        "time_zone",
+        "embargo_period_years",
+        "pid_prefix",
+        "matches_instruments",
+    ]
     search_fields = ["short_name", "name", "ror_id"]
-    list_filter = ["country"]
+    list_filter = ["country", "matches_instruments"]
 
 
 @admin.register(Instrument)
 class InstrumentAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "facility", "pid"]
+    list_display = ["name", "facility", "pid", "aliases", "manufacturer", "model"]
     list_filter = ["facility"]
-    search_fields = ["name", "pid", "description"]
+    search_fields = ["name", "pid", "description", "aliases", "manufacturer", "model"]
     autocomplete_fields = ["techniques"]
 
 
@@ -208,11 +221,45 @@ class EmbargoStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UnmatchedInstrumentFilter(admin.SimpleListFilter):
+    """The instrument names no registered instrument matched, with how many datasets carry each."""
+
+    title = "unmatched instrument name"
+    parameter_name = "unmatched_instrument"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        names = instruments.unmatched_names()
+        return [("*", "any unmatched name")] + [
+            (f"{name.facility.pk}:{name.name}", f"{name.name} ({name.facility}): {name.datasets}") for name in names
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if not value:
+            return queryset
+        queryset = queryset.filter(instrument__isnull=True).exclude(instrument_name="")
+        if value == "*":
+            return queryset
+        facility, _, name = value.partition(":")
+        return queryset.filter(proposal__facility=facility, instrument_name=name) if facility.isdigit() else queryset
+
+
 @admin.register(Dataset)
 class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
-    list_display = ["title", "pid", "instrument", "proposal", "creation_time", "access", "ingestion_state", "fair"]
+    list_display = [
+        "title",
+        "pid",
+        "instrument",
+        "instrument_name",
+        "proposal",
+        "creation_time",
+        "access",
+        "ingestion_state",
+        "fair",
+    ]
     list_select_related = ["instrument__facility", "proposal", "fair_score"]
     list_filter = [
+        UnmatchedInstrumentFilter,
         EmbargoStatusFilter,
         FairBandFilter,
         "kind",
@@ -235,6 +282,7 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
         "source_folder",
         "source_path",
         "entry_path",
+        "instrument_name",
         "definitions",
         "raw_metadata_view",
         "view_count",
@@ -253,6 +301,8 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
         "set_licence",
         "set_orcid",
         "link_publication",
+        "add_instrument_alias",
+        "register_instrument",
     ]
     fieldsets = [
         (
@@ -266,6 +316,7 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
                     "keywords",
                     "proposal",
                     "instrument",
+                    "instrument_name",
                     "samples",
                     "techniques",
                 ]
@@ -349,6 +400,36 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
             {"form": form, "records": queryset, "action": "add_technique", "opts": self.model._meta},
         )
 
+    @admin.action(description="Add the unmatched instrument name as an alias of…")
+    def add_instrument_alias(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> HttpResponse | None:
+        form = InstrumentChoiceForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            instrument = form.cleaned_data["instrument"]
+            resolved = 0
+            for facility, name in self._unmatched(queryset):
+                if facility != instrument.facility_id:
+                    self.message_user(request, f"{name!r} is not a name at {instrument.facility}.", messages.ERROR)
+                    continue
+                resolved += instruments.add_alias(instrument=instrument, name=name)
+            self.message_user(request, f"{resolved} datasets now at {instrument}.", messages.SUCCESS)
+            return None
+        return render(
+            request,
+            "admin/catalogue/action_form.html",
+            {"form": form, "records": queryset, "action": "add_instrument_alias", "opts": self.model._meta},
+        )
+
+    @admin.action(description="Register the unmatched instrument name as a new instrument")
+    def register_instrument(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for facility, name in self._unmatched(queryset):
+            instrument, resolved = instruments.register(facility=Facility.objects.get(pk=facility), name=name)
+            self.message_user(request, f"{instrument}: {resolved} datasets.", messages.SUCCESS)
+
+    @staticmethod
+    def _unmatched(queryset: QuerySet[Dataset]) -> list[tuple[int, str]]:
+        rows = queryset.filter(instrument__isnull=True).exclude(instrument_name="")
+        return sorted(set(rows.values_list("proposal__facility", "instrument_name")))
+
 
 class DocumentAdminBase(DocumentFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
     list_display = ["title", "proposal_number", "facility", "doi", "doi_state", "release_date", "fair"]
@@ -429,3 +510,59 @@ class AccessRequestAdmin(admin.ModelAdmin):
     list_display = ["document", "user", "guest_email", "state", "created_at", "decided_by"]
     list_filter = ["state"]
     raw_id_fields = ["document", "user", "decided_by"]
+
+
+class UserOfficeUploadForm(forms.Form):
+    upload = forms.FileField(label="User-office file", help_text="JSON, or CSV (a name ending in .csv).")
+
+    def clean_upload(self) -> user_office.ImportResult:
+        upload = self.cleaned_data["upload"]
+        try:
+            return user_office.import_proposals(
+                data=user_office.read_file(content=upload.read(), name=upload.name or "")
+            )
+        except user_office.ImportFailed as failed:
+            raise forms.ValidationError(failed.errors) from failed
+
+
+@admin.register(SessionMatch)
+class SessionMatchAdmin(admin.ModelAdmin):
+    """Suggested links from session proposals to imported proposals; the import page is the user-office upload."""
+
+    list_display = ["session", "proposal", "reason", "state", "decided_by", "decided_at"]
+    list_select_related = ["session", "proposal", "decided_by"]
+    list_filter = ["state", "proposal__facility"]
+    search_fields = ["session__pid", "proposal__proposal_number", "proposal__title"]
+    readonly_fields = ["session", "proposal", "reason", "state", "decided_by", "decided_at", "created_at"]
+    actions = ["confirm", "dismiss"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        upload = path("import/", self.admin_site.admin_view(self.import_view), name="catalogue_user_office_import")
+        return [upload, *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        form = UserOfficeUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            result = form.cleaned_data["upload"]
+            self.message_user(
+                request,
+                f"Proposals: {result.created} created, {result.updated} updated; "
+                f"{result.suggested} session matches to confirm.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:catalogue_sessionmatch_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Import user-office proposals"}
+        return render(request, "admin/catalogue/user_office_import.html", context)
+
+    @admin.action(description="Confirm: move the session's datasets to the proposal")
+    def confirm(self, request: HttpRequest, queryset: QuerySet[SessionMatch]) -> None:
+        moved = sum(user_office.confirm(match=match, by=request.user) for match in queryset)
+        self.message_user(request, f"{moved} datasets moved to their proposals.", messages.SUCCESS)
+
+    @admin.action(description="Dismiss the suggestion")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[SessionMatch]) -> None:
+        for match in queryset:
+            user_office.dismiss(match=match, by=request.user)

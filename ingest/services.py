@@ -41,7 +41,7 @@ from catalogue.models import (
     Sample,
     Technique,
 )
-from catalogue.services import embargo
+from catalogue.services import embargo, instruments
 from catalogue.signals import dataset_recorded
 from ingest.models import IngestionJob
 from ingest.nexus import checksums, extract, reader, values
@@ -386,6 +386,7 @@ def _write(
     assign("end_time", end)
     assign("creation_time", start or datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC")))
     assign("instrument", instrument)
+    dataset.instrument_name = (extraction.instrument_name or "")[:255]
     assign("proposal", proposal)
     assign("scientific_metadata", _capped(extraction.scientific_metadata))
     dataset.time_source = extraction.time_source or "file modification time"
@@ -509,12 +510,12 @@ def _instrument(facility: Facility, name: str | None) -> Instrument | None:
     if not name:
         return None
     name = name[:255]
-    instrument = Instrument.objects.filter(facility=facility, name=name).first()
-    if instrument is None:
+    instrument = instruments.match(facility=facility, name=name)
+    if instrument is None and not facility.matches_instruments:
         instrument, _ = Instrument.objects.get_or_create(
-            pid=f"{facility.pid_prefix}/instrument/{slugify(name) or hashlib.md5(name.encode()).hexdigest()[:8]}",
-            defaults={"name": name, "facility": facility},
+            pid=instruments.default_pid(facility, name), defaults={"name": name, "facility": facility}
         )
+    # None with a name: unmatched in a registry facility; the dataset keeps the name for a steward to resolve.
     return instrument
 
 
@@ -536,7 +537,7 @@ def _proposal(
         )
         return proposal
     day = moment.astimezone(ZoneInfo(zone)).date().isoformat()
-    owner = instrument.name if instrument else facility.short_name
+    owner = instrument.name if instrument else (extraction.instrument_name or facility.short_name)[:255]
     key = slugify(owner) or "instrument"
     proposal, _ = Document.objects.get_or_create(
         pid=f"{facility.pid_prefix}/session/{key}/{day}",

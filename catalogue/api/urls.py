@@ -18,6 +18,7 @@ router.register("parameters", views.ParameterViewSet, basename="parameter")
 urlpatterns = [
     # Before the router: its document route would take "<pid>/dmp" for a pid.
     path("documents/<path:pid>/dmp/", views.document_dmp, name="document-dmp"),
+    path("user-office/proposals/", views.user_office_import, name="user-office-import"),
     *router.urls,
     # Anything else under /api/v1/ is a JSON 404, as the API's own ones are (not the site's page).
     re_path(r"^.+$", errors.not_found, name="api-not-found"),

@@ -5,13 +5,14 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from catalogue import visibility
 from catalogue.api import filters, serializers
+from catalogue.api.permissions import IsSteward
 from catalogue.models import (
     DataFile,
     Dataset,
@@ -23,7 +24,7 @@ from catalogue.models import (
     Sample,
     Technique,
 )
-from catalogue.services import curation, dmp
+from catalogue.services import curation, dmp, user_office
 
 PID = r"(?s:.+?)"  # pids may contain slashes (DOIs, prefixes), and any other character a client sends
 
@@ -168,3 +169,18 @@ def document_dmp(request: Request, pid: str) -> Response:
             message = f"Not a valid maDMP 1.2: {len(errors)} error(s)."
             return Response({"error": {"status": 400, "message": message, "errors": errors}}, status=400)
     return Response(dmp.export_dmp(document=document, user=request.user))
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@api_view(["POST"])
+@permission_classes([IsSteward])
+def user_office_import(request: Request) -> Response:
+    """Stewards import the user office's proposals (docs/people-and-instruments.md): the JSON document as the body, or
+    its CSV variant with Content-Type text/csv. 400 lists every error with its location; nothing is written then."""
+    name = "upload.csv" if request.content_type.startswith("text/csv") else "upload.json"
+    try:
+        result = user_office.import_proposals(data=user_office.read_file(content=request.body, name=name))
+    except user_office.ImportFailed as failed:
+        message = f"Not a valid user-office file: {len(failed.errors)} error(s); nothing was imported."
+        return Response({"error": {"status": 400, "message": message, "errors": failed.errors}}, status=400)
+    return Response({"created": result.created, "updated": result.updated, "suggested": result.suggested})

@@ -19,6 +19,7 @@ from catalogue.models.search import (
     SearchIndexState,
     SearchTerm,
 )
+from catalogue.models.session_matches import SessionMatch
 from catalogue.models.techniques import Technique
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "SearchGroup",
     "SearchIndexState",
     "SearchTerm",
+    "SessionMatch",
     "Technique",
     "TechniqueSet",
 ]

@@ -35,6 +35,9 @@ class Dataset(models.Model):
     instrument = models.ForeignKey(
         "catalogue.Instrument", null=True, blank=True, on_delete=models.PROTECT, related_name="datasets"
     )
+    instrument_name = models.CharField(
+        max_length=255, blank=True, help_text="As the file names it; without an instrument: unmatched, for stewards."
+    )
     samples = models.ManyToManyField("catalogue.Sample", blank=True, related_name="datasets")
     techniques = models.ManyToManyField("catalogue.Technique", blank=True, related_name="datasets")
     input_datasets = models.ManyToManyField(
@@ -91,6 +94,11 @@ class Dataset(models.Model):
             models.Index(models.functions.Lower("title"), "pid", name="dataset_title_lower"),
             models.Index(fields=["source_path"], name="dataset_source_path"),
             models.Index(fields=["record_changed_at", "id"], name="dataset_record_changed"),
+            models.Index(
+                fields=["instrument_name"],
+                condition=models.Q(instrument__isnull=True) & ~models.Q(instrument_name=""),
+                name="dataset_unmatched_instrument",
+            ),
             GinIndex(fields=["keywords"], name="dataset_keywords_gin"),
         ]
 

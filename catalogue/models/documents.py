@@ -43,6 +43,9 @@ class Document(models.Model):
         related_name="sessions",
         help_text="The instrument of a per-instrument, per-day session proposal.",
     )
+    instruments = models.ManyToManyField(
+        "catalogue.Instrument", blank=True, related_name="proposals", help_text="As the user office allocated them."
+    )
     title = models.CharField(max_length=1024)
     summary = models.TextField(blank=True)
     keywords = ArrayField(models.CharField(max_length=255), default=list, blank=True)

@@ -8,6 +8,7 @@ import re
 from pathlib import PurePosixPath
 from zoneinfo import available_timezones
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -100,6 +101,10 @@ class Facility(models.Model):
         help_text="Overrides of the landing page's carbon method (power, grid intensity…).",
         validators=[validate_carbon_factors],
     )
+    matches_instruments = models.BooleanField(
+        default=False,
+        help_text="Ingestion matches the instrument registry only: unknown names are flagged to stewards, not created.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -114,7 +119,19 @@ class Instrument(models.Model):
     pid = models.CharField(max_length=255, unique=True)
     name = models.CharField(max_length=255)
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="instruments")
+    aliases = ArrayField(
+        models.CharField(max_length=255),
+        default=list,
+        blank=True,
+        help_text="Other names files give it (matched ignoring case and spaces), e.g. its short code.",
+    )
     description = models.TextField(blank=True)
+    # PIDINST (https://doi.org/10.15497/RDA00070) properties the registry holds.
+    landing_page = models.URLField(blank=True, help_text="The facility's page about the instrument.")
+    owner = models.CharField(max_length=255, blank=True, help_text="Empty: the facility.")
+    manufacturer = models.CharField(max_length=255, blank=True)
+    model = models.CharField(max_length=255, blank=True, help_text="The manufacturer's model name.")
+    measured_variables = ArrayField(models.CharField(max_length=255), default=list, blank=True)
     techniques = models.ManyToManyField("catalogue.Technique", blank=True, related_name="instruments")
     storage_root = models.CharField(
         max_length=1024, blank=True, help_text="Overrides the facility's.", validators=[validate_absolute_path]

@@ -557,7 +557,19 @@ def describe_instrument(instrument: Instrument) -> Description:
     graph.add((subject, RDFS.label, Literal(f"{instrument.name} ({instrument.facility.name})")))
     if instrument.description:
         graph.add((subject, DCTERMS.description, Literal(instrument.description)))
-    graph.add((subject, DCAT.landingPage, _typed(graph, subject, FOAF.Document)))
+    for alias in instrument.aliases:
+        graph.add((subject, SKOS.altLabel, Literal(alias)))
+    landing = URIRef(instrument.landing_page) if instrument.landing_page else subject
+    graph.add((subject, DCAT.landingPage, _typed(graph, landing, FOAF.Document)))
+    # PIDINST properties (RDA recommendation 10.15497/RDA00070) in schema.org terms.
+    if instrument.owner:
+        graph.add((subject, SCHEMA.owner, _organisation(graph, instrument.owner, None)))
+    if instrument.manufacturer:
+        graph.add((subject, SCHEMA.manufacturer, _organisation(graph, instrument.manufacturer, None)))
+    if instrument.model:
+        graph.add((subject, SCHEMA.model, Literal(instrument.model)))
+    for variable in instrument.measured_variables:
+        graph.add((subject, SCHEMA.variableMeasured, Literal(variable)))
     if instrument.pid.startswith("10."):  # registered with DataCite (PIDINST), e.g. ESRF's 10.15151/ESRF-INSTR-…
         graph.add((subject, DCTERMS.identifier, Literal(metadata.doi_url(instrument.pid))))
         graph.add((subject, RDFS.seeAlso, URIRef(metadata.doi_url(instrument.pid))))

@@ -46,6 +46,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_panet")
         call_command("load_facilities")
+        call_command("load_instruments")
         self._ingest_samples(samples)
         call_command("rebuild_search_index")
         if "rebuild_graph" in get_commands():
