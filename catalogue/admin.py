@@ -38,7 +38,7 @@ from catalogue.models import (
     SessionMatch,
     Technique,
 )
-from catalogue.services import curation, instruments, opening, user_office
+from catalogue.services import curation, expectations, instruments, opening, user_office
 
 
 class ReleaseDateForm(forms.Form):
@@ -244,6 +244,19 @@ class UnmatchedInstrumentFilter(admin.SimpleListFilter):
         return queryset.filter(proposal__facility=facility, instrument_name=name) if facility.isdigit() else queryset
 
 
+class MissingExpectedFilter(admin.SimpleListFilter):
+    """Datasets lacking what their technique family should carry (catalogue/data/technique-expectations.yaml)."""
+
+    title = "expected metadata"
+    parameter_name = "expected"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("missing", "missing for its technique")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return expectations.lacking(queryset) if self.value() == "missing" else queryset
+
+
 @admin.register(Dataset)
 class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
     list_display = [
@@ -260,6 +273,7 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
     list_select_related = ["instrument__facility", "proposal", "fair_score"]
     list_filter = [
         UnmatchedInstrumentFilter,
+        MissingExpectedFilter,
         EmbargoStatusFilter,
         FairBandFilter,
         "kind",
@@ -285,6 +299,7 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
         "instrument_name",
         "definitions",
         "raw_metadata_view",
+        "expected_missing",
         "view_count",
         "download_count",
         "outside_download_count",
@@ -319,6 +334,7 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
                     "instrument_name",
                     "samples",
                     "techniques",
+                    "expected_missing",
                 ]
             },
         ),
@@ -368,6 +384,10 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
         if dataset.open_now or dataset.release_date <= timezone.now():
             return "open"
         return f"embargoed until {dataset.release_date:%Y-%m-%d}"
+
+    @admin.display(description="missing for its technique")
+    def expected_missing(self, dataset: Dataset) -> str:
+        return "; ".join(expectations.missing(dataset=dataset)) if dataset.pk else ""
 
     @admin.display(description="raw ingestion metadata")
     def raw_metadata_view(self, dataset: Dataset) -> str:
