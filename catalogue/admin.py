@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_admin_inline_paginator_plus.admin import TabularInlinePaginated
@@ -467,6 +468,7 @@ class DocumentAdminBase(DocumentFairActionsMixin, EmbargoActionsMixin, SimpleHis
     ]
     inlines = [MemberInline]
     filter_horizontal = ["access_groups"]
+    autocomplete_fields = ["instruments"]
     actions = ["set_release_date", "open_now", "extend_embargo", "set_licence", "set_orcid", "link_publication"]
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
@@ -556,14 +558,10 @@ class SessionMatchAdmin(admin.ModelAdmin):
     readonly_fields = ["session", "proposal", "reason", "state", "decided_by", "decided_at", "created_at"]
     actions = ["confirm", "dismiss"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def get_urls(self) -> list:
-        upload = path("import/", self.admin_site.admin_view(self.import_view), name="catalogue_user_office_import")
-        return [upload, *super().get_urls()]
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        """ "Add" is the user-office upload: suggestions come only from imports."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = UserOfficeUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             result = form.cleaned_data["upload"]

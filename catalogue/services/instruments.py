@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
@@ -122,6 +124,11 @@ def load_registry(*, path: Path) -> list[Instrument]:
         if facility is None:
             raise RegistryError(f"{path}: unknown facility {entry['facility']!r} for {entry['name']} (load it first)")
         defaults = {key: entry[key] for key in REGISTRY_FIELDS if key in entry}
+        try:
+            if defaults.get("landing_page"):
+                URLValidator(schemes=["http", "https"])(defaults["landing_page"])
+        except ValidationError as error:
+            raise RegistryError(f"{path}: landing_page of {entry['name']} is not an http(s) URL") from error
         defaults.setdefault("pid", default_pid(facility, entry["name"]))
         instrument, _ = Instrument.objects.update_or_create(facility=facility, name=entry["name"], defaults=defaults)
         loaded.append(instrument)

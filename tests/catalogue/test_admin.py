@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue.models import AccessGrant, AccessRequest, Dataset, RelatedWork
+from catalogue.models import AccessGrant, AccessRequest, Dataset, DocumentKind, RelatedWork, SessionMatch
 from catalogue.services import dmp, downloads
 from tests.factories import (
     CollectionFactory,
@@ -16,6 +16,7 @@ from tests.factories import (
     DatasetFactory,
     MemberFactory,
     ParameterFactory,
+    ProposalFactory,
     SampleFactory,
     TechniqueFactory,
     UserFactory,
@@ -36,6 +37,8 @@ def catalogue_rows(proposal):
     AccessGrant.objects.create(document=proposal, user=requester)
     AccessRequest.objects.create(document=proposal, user=requester, reason="to compare with our SANS data")
     RelatedWork.objects.create(document=proposal, identifier="10.1107/S1600577522001234", title="Our paper")
+    session = ProposalFactory(kind=DocumentKind.SESSION, title="DMC session 2005-05-27")
+    SessionMatch.objects.create(session=session, proposal=proposal, reason="DMC, 2005-05-27 within the proposal")
     dmp.import_plan(document=proposal, data=json.loads((MADMP_EXAMPLES / "ex2-dataset-planned.json").read_text()))
     return dataset
 

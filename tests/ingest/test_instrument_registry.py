@@ -4,6 +4,7 @@ stewards (not created), and the steward's one-click resolution applied to every 
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
@@ -125,3 +126,26 @@ def test_graph_and_portal_page_carry_pidinst_fields(sinq_registry, ingest, clien
     page = client.get(reverse("portal:instrument", kwargs={"pid": dmc.pid}))
     assert page.status_code == 200
     assert "https://www.psi.ch/en/sinq/dmc" in page.text and "PSI workshop, DMC-2" in page.text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- facility: SINQ\n  name: DMC\n  landing_page: 'javascript:alert(1)'\n", "not an http"),
+        ("- facility: NOWHERE\n  name: DMC\n", "unknown facility 'NOWHERE'"),
+        ("- facility: SINQ\n  name: DMC\n  colour: blue\n", "unknown keys"),
+    ],
+)
+def test_bad_registry_is_refused_whole(registry, tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(instruments.RegistryError, match=message):
+        instruments.load_registry(path=path)
+    assert not Facility.objects.filter(matches_instruments=True).exists()
+
+
+def test_demo_registry_loads_through_the_command(registry, capsys):
+    call_command("load_instruments")
+    assert "DIAD (DLS)" in capsys.readouterr().out
+    assert instruments.match(facility=Facility.objects.get(short_name="DLS"), name="k11 diad").name == "DIAD"
+    assert Facility.objects.get(short_name="SINQ").matches_instruments

@@ -127,11 +127,11 @@ def test_only_stewards_import(registry, anonymous_client, member_client):
 
 def test_admin_upload_and_confirmed_match_move_the_session_datasets(session, steward_client):
     bad = SimpleUploadedFile("proposals.json", b'{"facility": "SINQ"}')
-    page = steward_client.post(reverse("admin:catalogue_user_office_import"), {"upload": bad})
+    page = steward_client.post(reverse("admin:catalogue_sessionmatch_add"), {"upload": bad})
     assert page.status_code == 200 and "proposals" in page.text and "required property" in page.text
 
     upload = SimpleUploadedFile("proposals.csv", CSV.encode())
-    steward_client.post(reverse("admin:catalogue_user_office_import"), {"upload": upload})
+    steward_client.post(reverse("admin:catalogue_sessionmatch_add"), {"upload": upload})
     match = SessionMatch.objects.get()
     steward_client.post(
         reverse("admin:catalogue_sessionmatch_changelist"), {"action": "confirm", "_selected_action": [match.pk]}
