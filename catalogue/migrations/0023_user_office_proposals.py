@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0020_instrument_registry'),
+        ('catalogue', '0022_instrument_registry'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

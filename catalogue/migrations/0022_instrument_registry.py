@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0019_record_changed_at'),
+        ('catalogue', '0021_history_leaves_out_system_counters_and_states'),
     ]
 
     operations = [
