@@ -144,15 +144,19 @@ class ReplicaMiddleware:
             return None
         token = _reading_from.set(alias)
         try:
-            return _rendered(view(request, *args, **kwargs))
+            response = _rendered(view(request, *args, **kwargs))
+            # A view may answer a database failure itself (the PaNOSC API's 503): was it the replica's?
+            if response.status_code < 500 or _answers_in_time(alias):
+                return response
+            failure = f"the view answered {response.status_code}"
         except DatabaseError as error:
-            logger.warning("replica %s failed during %s, answered from the primary: %s", alias, request.path, error)
-            health.mark_down(alias)
-            connections[alias].close()
-            _reading_from.set(None)
-            return None  # Django now calls the view itself, reading the primary
+            failure = str(error)
         finally:
             _reading_from.reset(token)
+        logger.warning("replica %s failed during %s, answered from the primary: %s", alias, request.path, failure)
+        health.mark_down(alias)
+        connections[alias].close()
+        return None  # Django now calls the view itself, reading the primary
 
 
 def _rendered(response: HttpResponse) -> HttpResponse:
