@@ -28,11 +28,10 @@ PRIMARY_ONLY_PREFIXES = ("/admin/", "/api/", "/login", "/logout", "/oidc/", "/he
 CHECK_INTERVAL_SECONDS = 1.0
 # After failing, a replica is left alone this long before it is asked again.
 DOWN_SECONDS = 5.0
-# Replay lag: zero while everything received is replayed (an idle primary sends nothing to replay), otherwise the
-# age of the last replayed commit, or of the server's start when it has replayed none yet.
-LAG_SQL = (
-    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM"
-    " now() - coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())) END"
+# Whether everything received is replayed, and the age of the last replayed commit (or of the server's start).
+REPLAY_SQL = (
+    "SELECT pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn(),"
+    " extract(epoch FROM now() - coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time()))"
 )
 
 _reading_from: ContextVar[str | None] = ContextVar("reading_from", default=None)
@@ -43,11 +42,16 @@ def replica_aliases() -> list[str]:
 
 
 class _Health:
-    """What this process last learnt of each replica: usable or not, and when it was last asked."""
+    """What this process last learnt of each replica: usable or not, when it was last asked, since when it is behind.
+
+    The lag is the age of the last replayed commit, but never more than how long the replica has been seen behind:
+    after an idle spell the first new commit finds an old last-replayed one, which is no lag at all.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._checked: dict[str, tuple[float, bool]] = {}
+        self._behind_since: dict[str, float] = {}
         self._turn = itertools.count()
 
     def usable(self, alias: str) -> bool:
@@ -58,10 +62,30 @@ class _Health:
             if now - checked_at < interval:
                 return usable
             self._checked[alias] = (now, usable)  # other threads keep the last answer while this one asks
-        usable = _answers_in_time(alias)
+        usable = self.answers_in_time(alias)
         with self._lock:
             self._checked[alias] = (time.monotonic(), usable)
         return usable
+
+    def answers_in_time(self, alias: str) -> bool:
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute(REPLAY_SQL)
+                caught_up, age = cursor.fetchone()
+        except DatabaseError as error:
+            logger.warning("replica %s skipped: %s", alias, error)
+            connections[alias].close()
+            return False
+        now = time.monotonic()
+        with self._lock:
+            if caught_up:
+                self._behind_since.pop(alias, None)
+                return True
+            lag = min(float(age), now - self._behind_since.setdefault(alias, now))
+        if lag > settings.REPLICA_MAX_LAG_SECONDS:
+            logger.warning("replica %s skipped: %.1f s behind the primary", alias, lag)
+            return False
+        return True
 
     def mark_down(self, alias: str) -> None:
         with self._lock:
@@ -75,21 +99,6 @@ class _Health:
             if self.usable(alias):
                 return alias
         return None
-
-
-def _answers_in_time(alias: str) -> bool:
-    try:
-        with connections[alias].cursor() as cursor:
-            cursor.execute(LAG_SQL)
-            lag = float(cursor.fetchone()[0])
-    except DatabaseError as error:
-        logger.warning("replica %s skipped: %s", alias, error)
-        connections[alias].close()
-        return False
-    if lag > settings.REPLICA_MAX_LAG_SECONDS:
-        logger.warning("replica %s skipped: %.1f s behind the primary", alias, lag)
-        return False
-    return True
 
 
 health = _Health()
@@ -146,7 +155,7 @@ class ReplicaMiddleware:
         try:
             response = _rendered(view(request, *args, **kwargs))
             # A view may answer a database failure itself (the PaNOSC API's 503): was it the replica's?
-            if response.status_code < 500 or _answers_in_time(alias):
+            if response.status_code < 500 or health.answers_in_time(alias):
                 return response
             failure = f"the view answered {response.status_code}"
         except DatabaseError as error:
