@@ -5,19 +5,28 @@ Public entities (access-policy.md): the site's catalogue with its data services,
 DOI as its public stub), every open dataset, every instrument. Anything else is absent: `describe` returns None.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from catalogue import panet, visibility
-from catalogue.models import Dataset, Document, DocumentKind, Facility, Instrument, Parameter
+from catalogue.models import (
+    DataFile,
+    Dataset,
+    Document,
+    DocumentKind,
+    Facility,
+    Instrument,
+    Parameter,
+    Sample,
+)
 from catalogue.services import downloads
 from landing.datacite import metadata
 from landing.datacite.metadata import ANONYMOUS, Record
@@ -42,7 +51,7 @@ from landing.graph.vocabulary import (
     media_type_iri,
 )
 from landing.services import crates
-from landing.services.pages import citing_document
+from landing.services.pages import citing_documents
 
 ZIP_MEDIA_TYPE = "application/zip"
 # Standards the data services implement, as the IRIs their specifications are published under.
@@ -138,23 +147,29 @@ def public_entities() -> Iterator[Entity]:
 
 def describe(entity: Entity) -> Description | None:
     """The entity's RDF, or None when it is not (or no longer) public."""
-    if entity.kind == "catalogue":
-        return describe_catalogue()
-    if entity.kind == "document":
-        document = public_documents().select_related("facility").filter(pk=entity.pk).first()
-        return describe_document(document) if document is not None else None
-    if entity.kind == "dataset":
-        dataset = (
-            visibility.open_datasets()
-            .select_related("proposal__facility", "instrument__facility")
-            .filter(pk=entity.pk)
-            .first()
-        )
-        return describe_dataset(dataset) if dataset is not None else None
-    if entity.kind == "instrument":
-        instrument = visibility.public_instruments().select_related("facility").filter(pk=entity.pk).first()
-        return describe_instrument(instrument) if instrument is not None else None
-    raise ValueError(f"unknown entity kind {entity.kind!r}")
+    return describe_many([entity])[entity]
+
+
+def describe_many(entities: Iterable[Entity]) -> dict[Entity, Description | None]:
+    """The RDF of each entity (None when not public); datasets are described together in a fixed number of queries,
+    so a batch of any size costs about what one dataset does. Raises ValueError for an unknown kind."""
+    wanted = list(dict.fromkeys(entities))
+    datasets = describe_datasets([entity.pk for entity in wanted if entity.kind == "dataset"])
+    described: dict[Entity, Description | None] = {}
+    for entity in wanted:
+        if entity.kind == "catalogue":
+            described[entity] = describe_catalogue()
+        elif entity.kind == "document":
+            document = public_documents().select_related("facility").filter(pk=entity.pk).first()
+            described[entity] = describe_document(document) if document is not None else None
+        elif entity.kind == "dataset":
+            described[entity] = datasets.get(entity.pk)
+        elif entity.kind == "instrument":
+            instrument = visibility.public_instruments().select_related("facility").filter(pk=entity.pk).first()
+            described[entity] = describe_instrument(instrument) if instrument is not None else None
+        else:
+            raise ValueError(f"unknown entity kind {entity.kind!r}")
+    return described
 
 
 # --- Shared pieces --------------------------------------------------------------------------------------------
@@ -393,25 +408,62 @@ def _related(related: Record) -> URIRef | None:
 # --- Open datasets --------------------------------------------------------------------------------------------
 
 
-def describe_dataset(dataset: Dataset) -> Description:
-    """An open dataset with its files and zip as distributions, provenance, parameters, samples and standards."""
+def describe_datasets(ids: list[int]) -> dict[int, Description]:
+    """The open ones of these datasets, by id: each with its files and zip as distributions, provenance,
+    parameters, samples and standards. A fixed number of queries for the batch, plus the zip plan's per dataset."""
+    if not ids:
+        return {}
+    datasets = list(
+        visibility.open_datasets()
+        .filter(pk__in=ids)
+        .select_related("proposal__facility", "instrument__facility")
+        .prefetch_related(
+            Prefetch("samples", queryset=Sample.objects.order_by("pk")),
+            Prefetch("parameters", queryset=Parameter.objects.order_by("name", "pk")),
+            Prefetch("files", queryset=DataFile.objects.order_by("path")),
+        )
+        .order_by("pk")
+    )
+    citing = citing_documents(datasets)
+    records = metadata.dataset_records(datasets=datasets, citing=citing, user=ANONYMOUS)
+    collections: dict[int, list[tuple[int, str]]] = {}
+    in_collections = public_documents().filter(kind=DocumentKind.COLLECTION, collected_datasets__in=ids)
+    for dataset_id, pk, doi in in_collections.values_list("collected_datasets", "pk", "doi"):
+        collections.setdefault(dataset_id, []).append((pk, doi))
+    inputs: dict[int, list[str]] = {}
+    for dataset_id, pid in (
+        visibility.open_datasets().filter(derived_datasets__in=ids).values_list("derived_datasets", "pid")
+    ):
+        inputs.setdefault(dataset_id, []).append(pid)
+    return {
+        dataset.pk: _describe_dataset(
+            dataset,
+            record,
+            citing=citing[dataset.pk],
+            collections=collections.get(dataset.pk, []),
+            inputs=inputs.get(dataset.pk, []),
+        )
+        for dataset, record in zip(datasets, records, strict=True)
+    }
+
+
+def _describe_dataset(
+    dataset: Dataset,
+    record: Record,
+    *,
+    citing: Document | None,
+    collections: list[tuple[int, str]],
+    inputs: list[str],
+) -> Description:
     graph = new_graph()
-    citing = citing_document(dataset)
-    record = metadata.dataset_metadata(dataset=dataset, citing=citing, user=ANONYMOUS)
     subject = dataset_iri(dataset.pid)
     _common(graph, subject, record)
     graph.add((subject, DCTERMS.identifier, Literal(str(subject))))
     if citing is not None:
         graph.add((subject, DCTERMS.isPartOf, document_iri(citing.doi)))
-    public = visibility.open_datasets()
-    collections = (
-        public_documents()
-        .filter(kind=DocumentKind.COLLECTION, collected_datasets=dataset)
-        .exclude(pk=citing.pk if citing else None)
-    )
-    for doi in collections.values_list("doi", flat=True):
-        graph.add((subject, DCTERMS.isPartOf, document_iri(doi)))
-    inputs = list(public.filter(derived_datasets=dataset).values_list("pid", flat=True))
+    for pk, doi in collections:
+        if citing is None or pk != citing.pk:
+            graph.add((subject, DCTERMS.isPartOf, document_iri(doi)))
     for pid in inputs:
         graph.add((subject, PROV.wasDerivedFrom, dataset_iri(pid)))
     _activity(graph, subject, dataset, inputs)
@@ -444,7 +496,7 @@ def _activity(graph: Graph, subject: URIRef, dataset: Dataset, inputs: list[str]
         graph.add((activity, PROV.endedAtTime, _moment(dataset.end_time)))
     for pid in inputs:
         graph.add((activity, PROV.used, dataset_iri(pid)))
-    for sample in dataset.samples.all().order_by("pk"):
+    for sample in dataset.samples.all():  # prefetched by id
         node = URIRef(f"{subject}#sample-{sample.pk}")
         graph.add((activity, PROV.used, node))
         graph.add((node, RDF.type, SOSA.Sample))
@@ -471,7 +523,7 @@ def _number(value: float) -> Literal:
 
 def _parameters(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
     """Measured parameters as on the page: the value as found, and its SI value and unit as QUDT quantities."""
-    for parameter in Parameter.objects.filter(dataset=dataset).order_by("name", "pk"):
+    for parameter in dataset.parameters.all():  # prefetched by name
         node = URIRef(f"{subject}#parameter-{parameter.pk}")
         graph.add((subject, SCHEMA.variableMeasured, node))
         graph.add((node, RDF.type, SCHEMA.PropertyValue))
@@ -500,7 +552,7 @@ def _distributions(graph: Graph, subject: URIRef, dataset: Dataset, record: Reco
     """One dcat:Distribution per file (exact size, checksum, media type, download URL) and one for the zip."""
     licence = _licence(graph, record)
     hdf5 = _typed(graph, EU_FILE_TYPE["HDF"], DCTERMS.MediaTypeOrExtent, label="HDF")
-    for data_file in dataset.files.all().order_by("path"):
+    for data_file in dataset.files.all():  # prefetched by path
         distribution = URIRef(f"{subject}#file-{data_file.pk}")
         graph.add((subject, DCAT.distribution, distribution))
         graph.add((distribution, RDF.type, DCAT.Distribution))

@@ -6,6 +6,7 @@ creator's affiliation or its membership of the catalogue) go to its graph; tripl
 description last mentioned it, so a triple is stated once however many entities share the resource.
 """
 
+import itertools
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
@@ -95,15 +96,16 @@ def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
     with store.writer_lock(wait=True):
         building = pyoxigraph.Store(str(fresh))
         batch: list[pyoxigraph.Quad] = []
-        for count, entity in enumerate(describe.public_entities(), start=1):
-            description = describe.describe(entity)
-            if description is not None:
-                batch.extend(quads(entity, description))
-            if len(batch) >= BATCH * 50:
-                written += _load(building, batch)
-            if progress is not None and count % 1000 == 0:
+        count = 0
+        entities_left = describe.public_entities()
+        while entities := list(itertools.islice(entities_left, BATCH)):
+            for entity, description in describe.describe_many(entities).items():
+                if description is not None:
+                    batch.extend(quads(entity, description))
+            written += _load(building, batch)
+            count += len(entities)
+            if progress is not None:
                 progress(f"{count} entities, {written} triples written")
-        _load(building, batch)
         triples = len(building)  # shared resources are stated by many entities, once in the store
         building.optimize()
         store.publish(building)
