@@ -6,7 +6,7 @@ import logging
 import mimetypes
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -189,9 +189,10 @@ class ZipPlan:
         return sum(stored.size for _, stored in self.files)
 
 
-def plan_zip(dataset: Dataset) -> ZipPlan:
+def plan_zip(dataset: Dataset, *, data_files: Iterable[DataFile] | None = None) -> ZipPlan:
+    """`data_files` are the dataset's files in path order when the caller has them loaded (else one query)."""
     files, missing = [], []
-    for data_file in dataset.files.order_by("path"):
+    for data_file in dataset.files.order_by("path") if data_files is None else data_files:
         data_file.dataset = dataset
         try:
             files.append((data_file, locate(data_file)))

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from catalogue import panet, visibility
 from catalogue.models import (
@@ -79,19 +80,32 @@ class Entity:
 CATALOGUE = Entity("catalogue")
 
 
+# An entity's triples as they are stated: a plain set, since an rdflib Graph's per-triple bookkeeping was most of a
+# rebuild's time; the rebuild writes them to the store as they are, pages and tests read them as a Graph.
+Triple = tuple[Node, Node, Node]
+Triples = set[Triple]
+
+
 @dataclass(frozen=True)
 class Description:
     """The RDF of one entity: its IRI and every triple its page states (links to other entities as bare IRIs)."""
 
     iri: URIRef
-    graph: Graph
+    triples: Triples
+
+    @property
+    def graph(self) -> Graph:
+        """The triples as a new rdflib Graph with the site's prefixes bound."""
+        graph = Graph(bind_namespaces="none")
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        for triple in self.triples:
+            graph.add(triple)
+        return graph
 
 
-def new_graph() -> Graph:
-    graph = Graph(bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    return graph
+def new_graph() -> Triples:
+    return set()
 
 
 # --- IRIs -------------------------------------------------------------------------------------------------------
@@ -185,19 +199,19 @@ def _moment(value: datetime | date) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
 
 
-def _typed(graph: Graph, node: URIRef, kind: URIRef, **labels: str) -> URIRef:
+def _typed(graph: Triples, node: URIRef, kind: URIRef, **labels: str) -> URIRef:
     graph.add((node, RDF.type, kind))
     for predicate, text in labels.items():
         graph.add((node, {"title": DCTERMS.title, "label": RDFS.label, "name": FOAF.name}[predicate], Literal(text)))
     return node
 
 
-def _resource(graph: Graph, url: str) -> URIRef:
+def _resource(graph: Triples, url: str) -> URIRef:
     """A web resource named as a link target (DCAT-AP asks for rdfs:Resource)."""
     return _typed(graph, URIRef(url), RDFS.Resource)
 
 
-def _organisation(graph: Graph, name: str, ror: str | None) -> URIRef | BNode:
+def _organisation(graph: Triples, name: str, ror: str | None) -> URIRef | BNode:
     node: URIRef | BNode = URIRef(ror) if ror else BNode()
     graph.add((node, RDF.type, FOAF.Organization))
     graph.add((node, RDF.type, FOAF.Agent))
@@ -205,12 +219,12 @@ def _organisation(graph: Graph, name: str, ror: str | None) -> URIRef | BNode:
     return node
 
 
-def _publisher(graph: Graph, record: Record) -> URIRef | BNode:
+def _publisher(graph: Triples, record: Record) -> URIRef | BNode:
     publisher = record["publisher"]
     return _organisation(graph, publisher["name"], publisher.get("publisherIdentifier"))
 
 
-def _creator(graph: Graph, creator: Record) -> URIRef | BNode:
+def _creator(graph: Triples, creator: Record) -> URIRef | BNode:
     identifiers = {i["nameIdentifierScheme"]: i["nameIdentifier"] for i in creator.get("nameIdentifiers", [])}
     if creator.get("nameType") == "Organizational":
         return _organisation(graph, creator["name"], identifiers.get("ROR"))
@@ -228,7 +242,7 @@ def _creator(graph: Graph, creator: Record) -> URIRef | BNode:
     return person
 
 
-def _licence(graph: Graph, record: Record) -> URIRef:
+def _licence(graph: Triples, record: Record) -> URIRef:
     rights = next(r for r in record["rightsList"] if r.get("rightsIdentifierScheme") == "SPDX")
     return _typed(graph, URIRef(rights["rightsUri"]), DCTERMS.LicenseDocument, title=rights["rights"])
 
@@ -237,7 +251,7 @@ def _is_open(record: Record) -> bool:
     return any(r.get("rightsUri") == "info:eu-repo/semantics/openAccess" for r in record["rightsList"])
 
 
-def _access_rights(graph: Graph, *, open_data: bool) -> URIRef:
+def _access_rights(graph: Triples, *, open_data: bool) -> URIRef:
     """EU access-right authority: PUBLIC for open data, NON_PUBLIC while under embargo."""
     node = EU_ACCESS_RIGHT["PUBLIC" if open_data else "NON_PUBLIC"]
     graph.add((node, RDF.type, DCTERMS.RightsStatement))
@@ -246,7 +260,7 @@ def _access_rights(graph: Graph, *, open_data: bool) -> URIRef:
     return node
 
 
-def _identifier(graph: Graph, subject: URIRef, notation: str, *, datatype: str | None, agency: str) -> None:
+def _identifier(graph: Triples, subject: URIRef, notation: str, *, datatype: str | None, agency: str) -> None:
     node = BNode()
     graph.add((subject, ADMS.identifier, node))
     graph.add((node, RDF.type, ADMS.Identifier))
@@ -254,7 +268,7 @@ def _identifier(graph: Graph, subject: URIRef, notation: str, *, datatype: str |
     graph.add((node, ADMS.schemaAgency, Literal(agency)))
 
 
-def _dates(graph: Graph, subject: URIRef, record: Record) -> None:
+def _dates(graph: Triples, subject: URIRef, record: Record) -> None:
     for entry in record["dates"]:
         kind, value = entry["dateType"], entry["date"]
         if kind == "Collected":
@@ -272,13 +286,30 @@ def _dates(graph: Graph, subject: URIRef, record: Record) -> None:
             graph.add((subject, DCTERMS.issued, _literal_date(value)))
 
 
-def _concept(graph: Graph, iri: str, label: str) -> URIRef:
+def _concept(graph: Triples, iri: str, label: str) -> URIRef:
     """A PaNET term with its broader terms up to the top, so that a query for a technique finds its sub-techniques."""
+    global _concepts
+    vocabulary = panet.vocabulary()
+    if _concepts is None or _concepts[0] is not vocabulary:
+        _concepts = (vocabulary, {})
+    known = _concepts[1]
+    if (iri, label) not in known:
+        known[(iri, label)] = frozenset(_concept_triples(iri, label, vocabulary))
+    graph |= known[(iri, label)]
+    return URIRef(iri)
+
+
+# The triples of each PaNET term as stated, for the vocabulary loaded (they are the same in every description).
+_concepts: tuple[panet.Vocabulary, dict[tuple[str, str], frozenset[Triple]]] | None = None
+
+
+def _concept_triples(iri: str, label: str, vocabulary: panet.Vocabulary) -> Triples:
+    graph = new_graph()
     term = URIRef(iri)
     graph.add((term, RDF.type, SKOS.Concept))
     graph.add((term, SKOS.prefLabel, Literal(label, lang="en")))
     graph.add((term, SKOS.inScheme, PANET_SCHEME))
-    terms = panet.vocabulary().terms
+    terms = vocabulary.terms
     known = terms.get(iri.removeprefix(str(PANET)))
     for ancestor_id in (known.id, *known.ancestors) if known else ():
         ancestor = terms.get(ancestor_id)
@@ -293,10 +324,10 @@ def _concept(graph: Graph, iri: str, label: str) -> URIRef:
         # The closure too: `dcat:theme/skos:broaderTransitive?` is one lookup, where Oxigraph walks broader* slowly.
         for above in ancestor.ancestors:
             graph.add((node, SKOS.broaderTransitive, PANET[above]))
-    return term
+    return graph
 
 
-def _subjects(graph: Graph, subject: URIRef, record: Record) -> None:
+def _subjects(graph: Triples, subject: URIRef, record: Record) -> None:
     for entry in record["subjects"]:
         if entry.get("subjectScheme") == "PaNET":
             graph.add((subject, DCAT.theme, _concept(graph, entry["valueUri"], entry["subject"])))
@@ -304,7 +335,7 @@ def _subjects(graph: Graph, subject: URIRef, record: Record) -> None:
             graph.add((subject, DCAT.keyword, Literal(entry["subject"])))
 
 
-def _place(graph: Graph, subject: URIRef, record: Record) -> None:
+def _place(graph: Triples, subject: URIRef, record: Record) -> None:
     for location in record["geoLocations"]:
         place = BNode()
         graph.add((subject, DCTERMS.spatial, place))
@@ -316,13 +347,13 @@ def _place(graph: Graph, subject: URIRef, record: Record) -> None:
             graph.add((place, DCAT.centroid, Literal(wkt, datatype=GEOSPARQL.wktLiteral)))
 
 
-def _funding(graph: Graph, subject: URIRef, record: Record) -> None:
+def _funding(graph: Triples, subject: URIRef, record: Record) -> None:
     for reference in record["fundingReferences"]:
         funder = _organisation(graph, reference["funderName"], reference.get("funderIdentifier"))
         graph.add((subject, SCHEMA.funder, funder))
 
 
-def _common(graph: Graph, subject: URIRef, record: Record) -> None:
+def _common(graph: Triples, subject: URIRef, record: Record) -> None:
     """What every dcat:Dataset takes from its DataCite record."""
     graph.add((subject, RDF.type, DCAT.Dataset))
     graph.add((subject, RDF.type, RDFS.Resource))
@@ -390,7 +421,7 @@ def describe_document(document: Document) -> Description:
             graph.add((experiment, PROV.startedAtTime, _moment(start)))
         if end:
             graph.add((experiment, PROV.endedAtTime, _moment(end)))
-    return Description(iri=subject, graph=graph)
+    return Description(iri=subject, triples=graph)
 
 
 def _related(related: Record) -> URIRef | None:
@@ -470,10 +501,10 @@ def _describe_dataset(
     _standards(graph, subject, dataset)
     _parameters(graph, subject, dataset)
     _distributions(graph, subject, dataset, record)
-    return Description(iri=subject, graph=graph)
+    return Description(iri=subject, triples=graph)
 
 
-def _activity(graph: Graph, subject: URIRef, dataset: Dataset, inputs: list[str]) -> None:
+def _activity(graph: Triples, subject: URIRef, dataset: Dataset, inputs: list[str]) -> None:
     """prov:wasGeneratedBy the measurement (raw data) or the processing (derived), with instrument, software, time."""
     derived = dataset.kind == "derived"
     activity = URIRef(f"{subject}#{'processing' if derived else 'measurement'}")
@@ -506,7 +537,7 @@ def _activity(graph: Graph, subject: URIRef, dataset: Dataset, inputs: list[str]
             graph.add((node, SCHEMA.chemicalFormula, Literal(sample.chemical_formula)))
 
 
-def _standards(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
+def _standards(graph: Triples, subject: URIRef, dataset: Dataset) -> None:
     """dct:conformsTo NeXus and the application definitions the file declares."""
     fmt = dataset.file_format.lower()
     if "nexus" not in fmt and not dataset.definitions:
@@ -521,7 +552,7 @@ def _number(value: float) -> Literal:
     return Literal(value, datatype=XSD.double)
 
 
-def _parameters(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
+def _parameters(graph: Triples, subject: URIRef, dataset: Dataset) -> None:
     """Measured parameters as on the page: the value as found, and its SI value and unit as QUDT quantities."""
     for parameter in dataset.parameters.all():  # prefetched by name
         node = URIRef(f"{subject}#parameter-{parameter.pk}")
@@ -544,11 +575,11 @@ def _parameters(graph: Graph, subject: URIRef, dataset: Dataset) -> None:
             graph.add((node, QUDT.unit, si_unit))
 
 
-def _media_type(graph: Graph, media_type: str) -> URIRef:
+def _media_type(graph: Triples, media_type: str) -> URIRef:
     return _typed(graph, URIRef(media_type_iri(media_type)), DCTERMS.MediaType, label=media_type)
 
 
-def _distributions(graph: Graph, subject: URIRef, dataset: Dataset, record: Record) -> None:
+def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Record) -> None:
     """One dcat:Distribution per file (exact size, checksum, media type, download URL) and one for the zip."""
     licence = _licence(graph, record)
     hdf5 = _typed(graph, EU_FILE_TYPE["HDF"], DCTERMS.MediaTypeOrExtent, label="HDF")
@@ -577,7 +608,7 @@ def _distributions(graph: Graph, subject: URIRef, dataset: Dataset, record: Reco
                 reverse("download-file", kwargs={"pid": dataset.pid, "file_id": data_file.pk}),
             )
             graph.add((distribution, DCAT.downloadURL, _resource(graph, url)))
-    plan = downloads.plan_zip(dataset)
+    plan = downloads.plan_zip(dataset, data_files=dataset.files.all())
     if not plan.files or downloads.too_large_for_zip(plan):
         return
     archive = URIRef(f"{subject}#zip")
@@ -632,10 +663,10 @@ def describe_instrument(instrument: Instrument) -> Description:
     graph.add((subject, DCTERMS.publisher, owner))
     for technique in instrument.techniques.filter(is_concept=False, panet_id__isnull=False).order_by("panet_id"):
         graph.add((subject, DCAT.theme, _concept(graph, technique.purl or "", technique.name)))
-    return Description(iri=subject, graph=graph)
+    return Description(iri=subject, triples=graph)
 
 
-def _facility(graph: Graph, facility: Facility) -> URIRef | BNode:
+def _facility(graph: Triples, facility: Facility) -> URIRef | BNode:
     return _organisation(graph, facility.name, facility.ror_id or None)
 
 
@@ -708,4 +739,4 @@ def describe_catalogue() -> Description:
     ).distinct()
     for other in facilities.order_by("short_name"):
         graph.add((subject, DCTERMS.creator if other == facility else SCHEMA.provider, _facility(graph, other)))
-    return Description(iri=subject, graph=graph)
+    return Description(iri=subject, triples=graph)

@@ -30,13 +30,19 @@ CONTEXTUAL = {ORG.memberOf, DCAT.dataset}
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 
 
-def _term(node: object, blank_nodes: dict[BNode, pyoxigraph.BlankNode]) -> Term:
+def _term(node: object, terms: dict[object, Term]) -> Term:
+    """The pyoxigraph term of an rdflib one; `terms` holds those converted so far (a blank node maps to one node)."""
+    known = terms.get(node)
+    if known is None:
+        known = terms[node] = _convert(node)
+    return known
+
+
+def _convert(node: object) -> Term:
     if isinstance(node, URIRef):
         return pyoxigraph.NamedNode(str(node))
     if isinstance(node, BNode):
-        if node not in blank_nodes:
-            blank_nodes[node] = pyoxigraph.BlankNode()
-        return blank_nodes[node]
+        return pyoxigraph.BlankNode()
     if isinstance(node, Literal):
         if node.language:
             return pyoxigraph.Literal(str(node), language=node.language)
@@ -50,14 +56,12 @@ def quads(entity: Entity, description: Description) -> Iterator[pyoxigraph.Quad]
     """The description's triples as quads in the entity's graph or in the graph of the shared resource they state."""
     own = store.entity_graph(entity.as_key())
     iri = str(description.iri)
-    blank_nodes: dict[BNode, pyoxigraph.BlankNode] = {}
-    for subject, predicate, value in description.graph:
+    terms: dict[object, Term] = {}
+    for subject, predicate, value in description.triples:
         name = str(subject)
         mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
         graph = own if mine or predicate in CONTEXTUAL else pyoxigraph.NamedNode(name)
-        yield pyoxigraph.Quad(
-            _term(subject, blank_nodes), _term(predicate, blank_nodes), _term(value, blank_nodes), graph
-        )
+        yield pyoxigraph.Quad(_term(subject, terms), _term(predicate, terms), _term(value, terms), graph)
 
 
 def _write(writer: store.Writer, entity: Entity, description: Description | None) -> int:
