@@ -1,9 +1,11 @@
-"""Knowledge-graph figures: the dump's triples/s with peak RSS, and a SPARQL query's p95 right after a change.
+"""Knowledge-graph figures: the rebuild's datasets/s and triples/s, the dump's triples/s with peak RSS, and a SPARQL
+query's p95 right after a change.
 
 Run against a catalogue of the size to measure (manage.py generate_catalogue --datasets N), with the environment of
 the site (DATABASE_URL, GRAPH_STORE_DIR). Rebuilds the store first unless --no-rebuild. Baselines measured in the
-same run: reading every quad of the store without serialising (the dump's floor), and the same query on a warm
-store with no change before it.
+same run: describing a sample of datasets one at a time (describe per entity, as a rebuild did before batches)
+beside the same sample in one batch, reading every quad of the store without serialising (the dump's floor), and
+the same query on a warm store with no change before it.
 
     .venv/bin/python benchmarks/graph.py --repeat 20
 """
@@ -62,6 +64,18 @@ def query_seconds() -> float:
     return time.perf_counter() - started
 
 
+def describe_rate(ids: list[int], *, batch: int) -> tuple[float, float]:
+    """(datasets/s, triples/s) of describing these datasets `batch` at a time, quads included (no store write)."""
+    started = time.perf_counter()
+    triples = 0
+    for start in range(0, len(ids), batch):
+        entities = [describe.Entity("dataset", pk) for pk in ids[start : start + batch]]
+        for entity, description in describe.describe_many(entities).items():
+            triples += sum(1 for _ in sync.quads(entity, description))
+    seconds = time.perf_counter() - started
+    return len(ids) / seconds, triples / seconds
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
@@ -70,15 +84,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20, help="changes (and queries) to time")
     parser.add_argument("--no-rebuild", action="store_true", help="use the store as it is")
+    parser.add_argument("--sample", type=int, default=200, help="datasets described one at a time vs in a batch")
     options = parser.parse_args()
 
     datasets = visibility.open_datasets().count()
     print(f"catalogue: {datasets} open datasets, {describe.public_documents().count()} public DOIs")
+    print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    sample = list(visibility.open_datasets().order_by("pk").values_list("pk", flat=True)[: options.sample])
+    if sample:
+        one_rate, one_triples = describe_rate(sample, batch=1)
+        batch_rate, batch_triples = describe_rate(sample, batch=sync.BATCH)
+        print(
+            f"describe {len(sample)} datasets one at a time: {one_rate:,.1f} datasets/s ({one_triples:,.0f} triples/s);"
+            f" in one batch: {batch_rate:,.1f} datasets/s ({batch_triples:,.0f} triples/s)"
+        )
     if not options.no_rebuild:
         started = time.perf_counter()
         triples = sync.rebuild()
         seconds = time.perf_counter() - started
-        print(f"rebuild: {triples} triples in {seconds:.1f} s ({triples / seconds:,.0f} triples/s)")
+        entities = sum(1 for _ in describe.public_entities())
+        print(
+            f"rebuild: {entities:,} entities ({datasets:,} datasets) in {seconds:.1f} s = "
+            f"{datasets / seconds:,.0f} datasets/s; {triples:,} triples in the store, "
+            f"{triples / seconds:,.0f} triples/s"
+        )
     rss_before = peak_rss_mb()
     floor = floor_seconds()
     for key in ("nt", "ttl"):

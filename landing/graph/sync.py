@@ -57,10 +57,14 @@ def quads(entity: Entity, description: Description) -> Iterator[pyoxigraph.Quad]
     own = store.entity_graph(entity.as_key())
     iri = str(description.iri)
     terms: dict[object, Term] = {}
+    homes: dict[object, pyoxigraph.NamedNode] = {}  # the graph of each subject's triples
     for subject, predicate, value in description.triples:
-        name = str(subject)
-        mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
-        graph = own if mine or predicate in CONTEXTUAL else pyoxigraph.NamedNode(name)
+        home = homes.get(subject)
+        if home is None:
+            name = str(subject)
+            mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
+            home = homes[subject] = own if mine else pyoxigraph.NamedNode(name)
+        graph = own if predicate in CONTEXTUAL else home
         yield pyoxigraph.Quad(_term(subject, terms), _term(predicate, terms), _term(value, terms), graph)
 
 
