@@ -197,7 +197,7 @@ def dataset_records(
             "alternateIdentifiers": [{"alternateIdentifier": dataset.pid, "alternateIdentifierType": "Local"}],
             "relatedIdentifiers": related,
             "relatedItems": [_instrument_item(dataset.instrument)] if dataset.instrument_id else [],
-            "sizes": [f"{dataset.size or 0} bytes", f"{dataset.number_of_files or 0} files"],
+            "sizes": _sizes([dataset]),
             "formats": _formats([dataset]),
             "rightsList": _rights(licence_of(document), is_open=visibility.is_open(dataset)),
             "descriptions": _descriptions_of(
