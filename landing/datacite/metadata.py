@@ -43,6 +43,7 @@ HDF5_MEDIA_TYPE = "application/x-hdf5"
 # Beyond this many datasets the record lists no more parts: the landing page and search find the rest, and
 # DataCite records stay of a size every harvester accepts.
 MAX_PARTS_LISTED = 1000
+PROVENANCE_ORDER = {"IsDerivedFrom": 0, "IsSourceOf": 1}
 
 
 def site_url(path: str) -> str:
@@ -73,21 +74,32 @@ def licence_of(document: Document) -> str:
 
 
 def facility_of(document: Document) -> Facility | None:
-    if document.facility_id:
-        return document.facility
-    dataset = document.datasets.select_related("instrument__facility").filter(instrument__isnull=False).first()
-    return dataset.instrument.facility if dataset else None
+    return facilities_of([document])[document.pk]
+
+
+def facilities_of(documents: Iterable[Document]) -> dict[int, Facility | None]:
+    """Each document's facility, else that of the instrument of its first dataset (by title) having one.
+
+    Documents loaded with `select_related("facility")` cost one query in all, for those without a facility.
+    """
+    documents = list(documents)
+    found: dict[int, Facility | None] = {d.pk: d.facility for d in documents if d.facility_id}
+    unplaced = [d.pk for d in documents if not d.facility_id]
+    if unplaced:
+        firsts = (
+            Dataset.objects.filter(proposal__in=unplaced, instrument__isnull=False)
+            .select_related("instrument__facility")
+            .order_by("proposal_id", *Dataset._meta.ordering)
+            .distinct("proposal_id")
+        )
+        found |= {dataset.proposal_id: dataset.instrument.facility for dataset in firsts}
+    return {d.pk: found.get(d.pk) for d in documents}
 
 
 def visible_datasets(*, document: Document, user: visibility.User) -> QuerySet[Dataset]:
     """The datasets of a proposal, or chosen in a collection, whose metadata `user` may see."""
     owned = Q(collections=document) if document.kind == DocumentKind.COLLECTION else Q(proposal=document)
     return visibility.datasets_visible_to(user).filter(owned).distinct().order_by("creation_time", "pid")
-
-
-def all_datasets(document: Document) -> QuerySet[Dataset]:
-    owned = Q(collections=document) if document.kind == DocumentKind.COLLECTION else Q(proposal=document)
-    return Dataset.objects.filter(owned).distinct()
 
 
 def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS, stub: bool | None = None) -> Record:
@@ -97,10 +109,8 @@ def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS, 
     instruments, proposal number and title, team, measurement period, release date, licence and how to ask for access.
     `stub` is `visibility.public_stub_only(user, document)` when the caller asked it already for many documents.
     """
-    if stub is None:
-        stub = visibility.public_stub_only(user, document)
-    datasets = [] if stub else list(record_datasets(document=document, user=user))
-    return document_record(document=document, user=user, stub=stub, datasets=datasets)
+    stubs = None if stub is None else ({document.pk} if stub else set())
+    return document_records(documents=[document], user=user, stubs=stubs)[0]
 
 
 def record_datasets(*, document: Document, user: visibility.User) -> QuerySet[Dataset]:
@@ -115,36 +125,92 @@ def record_datasets(*, document: Document, user: visibility.User) -> QuerySet[Da
 def document_record(*, document: Document, user: visibility.User, stub: bool, datasets: list[Dataset]) -> Record:
     """document_metadata() from what the caller has read already: `stub` must be public_stub_only(user, document)
     and `datasets` record_datasets() for `user` (none for a stub)."""
-    facility = facility_of(document)
-    is_open = visibility.is_open(document) or any(visibility.is_open(dataset) for dataset in datasets)
-    record: Record = {
-        "doi": document.doi,
-        "state": doi_state(document),
-        "url": landing_url(document) if document.doi else None,
-        "creators": _creators(document, facility),
-        "titles": [{"title": document.title}],
-        "publisher": _publisher(facility),
-        "publicationYear": _publication_year(document),
-        "types": {
-            "resourceTypeGeneral": "Dataset",
-            "resourceType": "Dataset collection" if document.kind == DocumentKind.COLLECTION else "Experiment data",
-        },
-        "subjects": [] if stub else _subjects(datasets, document.keywords),
-        "contributors": _hosting_institution(facility),
-        "dates": _dates(document, datasets),
-        "language": "en",
-        "alternateIdentifiers": _alternate_identifiers(document),
-        "relatedIdentifiers": [] if stub else _related_identifiers(document, datasets, user),
-        "relatedItems": _instruments(document),
-        "sizes": [] if stub else _sizes(datasets),
-        "formats": [] if stub else _formats(datasets),
-        "rightsList": _rights(licence_of(document), is_open=is_open),
-        "descriptions": _stub_descriptions(document) if stub else _descriptions(document, datasets, facility),
-        "geoLocations": _geo_locations(facility),
-        "fundingReferences": [] if stub else _funding(document.funding),
-        "schemaVersion": SCHEMA_VERSION,
-    }
-    return record
+    stubs = {document.pk} if stub else set()
+    return document_records(documents=[document], user=user, stubs=stubs, datasets={document.pk: datasets})[0]
+
+
+def document_records(
+    *,
+    documents: list[Document],
+    user: visibility.User = ANONYMOUS,
+    stubs: set[int] | None = None,
+    datasets: dict[int, list[Dataset]] | None = None,
+) -> list[Record]:
+    """The records of many documents as `user` may see them (see document_metadata), in a fixed number of queries.
+
+    `stubs` holds the ids among them that show only the public stub, when the caller asked it already; else it is
+    asked per document. `datasets` are their visible datasets by document id, when the caller read them already.
+    Documents loaded with `select_related("facility")` cost no query of their own.
+    """
+    if stubs is None:
+        stubs = {document.pk for document in documents if visibility.public_stub_only(user, document)}
+    if datasets is None:
+        datasets = _visible_datasets_of([d for d in documents if d.pk not in stubs], user=user)
+    facilities = facilities_of(documents)
+    members = _members_by_document([document.pk for document in documents])
+    periods = measurement_periods(documents, datasets)
+    instruments = instruments_of(documents)
+    related = _related_identifiers_of(documents, datasets, user=user)
+    techniques = _techniques_by_dataset([dataset.pk for rows in datasets.values() for dataset in rows])
+    records = []
+    for document in documents:
+        stub, facility, rows = document.pk in stubs, facilities[document.pk], datasets.get(document.pk, [])
+        is_open = visibility.is_open(document) or any(visibility.is_open(dataset) for dataset in rows)
+        unique_techniques = {t.pk: t for dataset in rows for t in techniques.get(dataset.pk, [])}
+        record: Record = {
+            "doi": document.doi,
+            "state": doi_state(document),
+            "url": landing_url(document) if document.doi else None,
+            "creators": _creators_of(members.get(document.pk, []), facility),
+            "titles": [{"title": document.title}],
+            "publisher": _publisher(facility),
+            "publicationYear": _publication_year(document),
+            "types": {
+                "resourceTypeGeneral": "Dataset",
+                "resourceType": "Dataset collection" if document.kind == DocumentKind.COLLECTION else "Experiment data",
+            },
+            "subjects": [] if stub else _subjects_of(list(unique_techniques.values()), document.keywords),
+            "contributors": _hosting_institution(facility),
+            "dates": _dates(document, periods[document.pk]),
+            "language": "en",
+            "alternateIdentifiers": _alternate_identifiers(document),
+            "relatedIdentifiers": [] if stub else related[document.pk],
+            "relatedItems": [_instrument_item(instrument) for instrument in instruments[document.pk]],
+            "sizes": [] if stub else _sizes(rows),
+            "formats": [] if stub else _formats(rows),
+            "rightsList": _rights(licence_of(document), is_open=is_open),
+            "descriptions": _stub_descriptions(document) if stub else _descriptions(document, rows, facility),
+            "geoLocations": _geo_locations(facility),
+            "fundingReferences": [] if stub else _funding(document.funding),
+            "schemaVersion": SCHEMA_VERSION,
+        }
+        records.append(record)
+    return records
+
+
+def _visible_datasets_of(documents: list[Document], *, user: visibility.User) -> dict[int, list[Dataset]]:
+    """visible_datasets of each document, by id, with their instruments and samples (three queries)."""
+    proposals = {d.pk for d in documents if d.kind != DocumentKind.COLLECTION}
+    collections = [d.pk for d in documents if d.kind == DocumentKind.COLLECTION]
+    visible = visibility.datasets_visible_to(user)
+    collected: dict[int, list[int]] = {}
+    links = Document.collected_datasets.through.objects.filter(document__in=collections, dataset__in=visible)
+    for dataset_id, document_id in links.values_list("dataset_id", "document_id"):
+        collected.setdefault(dataset_id, []).append(document_id)
+    rows = (
+        visible.filter(Q(proposal__in=proposals) | Q(pk__in=list(collected)))
+        .select_related("instrument__facility")
+        .prefetch_related("samples")
+        .order_by("creation_time", "pid")
+    )
+    found: dict[int, list[Dataset]] = {}
+    for dataset in rows:
+        owners = collected.get(dataset.pk, [])
+        if dataset.proposal_id in proposals:
+            owners = [*owners, dataset.proposal_id]
+        for owner in owners:
+            found.setdefault(owner, []).append(dataset)
+    return found
 
 
 def dataset_metadata(*, dataset: Dataset, citing: Document | None, user: visibility.User = ANONYMOUS) -> Record:
@@ -164,18 +230,14 @@ def dataset_records(
     `prefetch_related("samples")` cost no query of their own. The caller has checked that `user` may see them.
     """
     ids = [dataset.pk for dataset in datasets]
-    members: dict[int, list[Member]] = {}
-    for member in _creator_members(Q(document__in={dataset.proposal_id for dataset in datasets})):
-        members.setdefault(member.document_id, []).append(member)
-    techniques: dict[int, list[Technique]] = {}
-    links = Dataset.techniques.through.objects.filter(dataset_id__in=ids).select_related("technique")
-    for link in links:
-        techniques.setdefault(link.dataset_id, []).append(link.technique)
+    members = _members_by_document([dataset.proposal_id for dataset in datasets])
+    techniques = _techniques_by_dataset(ids)
     provenance = _provenance_by_dataset(ids, user=user)
+    facilities = facilities_of({d.proposal_id: d.proposal for d in datasets if not d.instrument_id}.values())
     records = []
     for dataset in datasets:
         document, cited_by = dataset.proposal, citing[dataset.pk]
-        facility = dataset.instrument.facility if dataset.instrument_id else facility_of(document)
+        facility = dataset.instrument.facility if dataset.instrument_id else facilities[document.pk]
         related = [_related_doi(cited_by.doi, "IsPartOf")] if cited_by is not None and cited_by.doi else []
         for relation, proposal_id, doi in provenance.get(dataset.pk, []):
             if cited_by is None or proposal_id != cited_by.pk:
@@ -211,12 +273,25 @@ def dataset_records(
     return records
 
 
-def _creator_members(owned: Q) -> QuerySet[Member]:
-    return (
-        Member.objects.filter(owned, is_creator=True)
+def _members_by_document(document_ids: list[int]) -> dict[int, list[Member]]:
+    """The creator members of each document, in (position, id) order."""
+    members: dict[int, list[Member]] = {}
+    rows = (
+        Member.objects.filter(document__in=document_ids, is_creator=True)
         .select_related("person", "affiliation")
         .order_by("document_id", "position", "id")
     )
+    for member in rows:
+        members.setdefault(member.document_id, []).append(member)
+    return members
+
+
+def _techniques_by_dataset(dataset_ids: list[int]) -> dict[int, list[Technique]]:
+    techniques: dict[int, list[Technique]] = {}
+    links = Dataset.techniques.through.objects.filter(dataset_id__in=dataset_ids).select_related("technique")
+    for link in links:
+        techniques.setdefault(link.dataset_id, []).append(link.technique)
+    return techniques
 
 
 def _provenance_by_dataset(ids: list[int], *, user: visibility.User) -> dict[int, list[tuple[str, int, str]]]:
@@ -228,12 +303,7 @@ def _provenance_by_dataset(ids: list[int], *, user: visibility.User) -> dict[int
         rows = visible.filter(**{f"{link}__in": ids}).values_list(link, "proposal_id", "proposal__doi")
         for dataset_id, proposal_id, doi in rows:
             found.setdefault(dataset_id, set()).add((relation, proposal_id, doi))
-    order = {"IsDerivedFrom": 0, "IsSourceOf": 1}
-    return {pk: sorted(rows, key=lambda row: (order[row[0]], row[2])) for pk, rows in found.items()}
-
-
-def _creators(document: Document, facility: Facility | None) -> list[Record]:
-    return _creators_of(list(_creator_members(Q(document=document))), facility)
+    return {pk: sorted(rows, key=lambda row: (PROVENANCE_ORDER[row[0]], row[2])) for pk, rows in found.items()}
 
 
 def _creators_of(members: list[Member], facility: Facility | None) -> list[Record]:
@@ -312,11 +382,6 @@ def _publication_year(document: Document) -> int:
     return moment.year
 
 
-def _subjects(datasets: Iterable[Dataset], keywords: Iterable[str]) -> list[Record]:
-    techniques = Technique.objects.filter(datasets__in=[d.pk for d in datasets]).distinct()
-    return _subjects_of(list(techniques), keywords)
-
-
 def _subjects_of(techniques: list[Technique], keywords: Iterable[str]) -> list[Record]:
     """PaNET techniques by name, then the keywords not already named."""
     subjects: list[Record] = []
@@ -339,18 +404,38 @@ def measurement_period(document: Document, datasets: list[Dataset]) -> tuple[dat
     A proposal's span covers all its datasets, embargoed included: the period is part of the public stub. A
     collection's covers only `datasets`, those the caller may see.
     """
-    if document.start_date or document.end_date:
-        return document.start_date, document.end_date
-    if document.kind == DocumentKind.COLLECTION:
-        starts = [d.start_time for d in datasets if d.start_time]
-        ends = [d.end_time for d in datasets if d.end_time]
-        return min(starts, default=None), max(ends, default=None)
-    span = all_datasets(document).aggregate(start=Min("start_time"), end=Max("end_time"))
-    return span["start"], span["end"]
+    return measurement_periods([document], {document.pk: datasets})[document.pk]
 
 
-def _dates(document: Document, datasets: list[Dataset]) -> list[Record]:
-    start, end = measurement_period(document, datasets)
+def measurement_periods(
+    documents: list[Document], datasets: dict[int, list[Dataset]]
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """measurement_period of each document (`datasets` by document id), in at most one query."""
+    found: dict[int, tuple[datetime | None, datetime | None]] = {}
+    spanned: list[int] = []
+    for document in documents:
+        if document.start_date or document.end_date:
+            found[document.pk] = document.start_date, document.end_date
+        elif document.kind == DocumentKind.COLLECTION:
+            rows = datasets.get(document.pk, [])
+            starts = [d.start_time for d in rows if d.start_time]
+            ends = [d.end_time for d in rows if d.end_time]
+            found[document.pk] = min(starts, default=None), max(ends, default=None)
+        else:
+            spanned.append(document.pk)
+    if spanned:
+        spans = (
+            Dataset.objects.filter(proposal__in=spanned)
+            .order_by()
+            .values("proposal_id")
+            .annotate(start=Min("start_time"), end=Max("end_time"))
+        )
+        found |= {span["proposal_id"]: (span["start"], span["end"]) for span in spans}
+    return {document.pk: found.get(document.pk, (None, None)) for document in documents}
+
+
+def _dates(document: Document, period: tuple[datetime | None, datetime | None]) -> list[Record]:
+    start, end = period
     issued = document.published_at if document.kind == DocumentKind.COLLECTION else None
     dates = _dates_of(start=start, end=end, release=document.release_date, issued=issued or document.created_at)
     if document.withdrawn_at is not None:
@@ -397,55 +482,69 @@ def _related_doi(doi: str, relation: str) -> Record:
     }
 
 
-def _related_identifiers(document: Document, datasets: list[Dataset], user: visibility.User) -> list[Record]:
-    related: list[Record] = []
-    ids = [dataset.pk for dataset in datasets]
-    if document.kind == DocumentKind.COLLECTION:
-        # A paper's collection is a portion of each proposal its datasets come from.
-        proposals = Document.objects.filter(datasets__in=ids, doi__isnull=False).distinct().order_by("doi")
-        related += [_related_doi(proposal.doi, "IsPartOf") for proposal in proposals]
-    elif visibility.collections_published():  # the common case of none spares every record this query
-        collections = (
+def _related_identifiers_of(
+    documents: list[Document], datasets: dict[int, list[Dataset]], *, user: visibility.User
+) -> dict[int, list[Record]]:
+    """The related identifiers of each document with its visible `datasets`, in at most five queries."""
+    ids = [dataset.pk for rows in datasets.values() for dataset in rows]
+    collections = {d.pk for d in documents if d.kind == DocumentKind.COLLECTION}
+    # A paper's collection is a portion of each proposal its datasets come from.
+    sources = {dataset.proposal_id for pk in collections for dataset in datasets.get(pk, [])}
+    proposal_dois = dict(Document.objects.filter(pk__in=sources, doi__isnull=False).values_list("pk", "doi"))
+    holders: dict[int, set[str]] = {}
+    if visibility.collections_published():  # the common case of none spares every record this query
+        proposal_datasets = [d.pk for pk, rows in datasets.items() if pk not in collections for d in rows]
+        holding = (
             visibility.documents_visible_to(user)
-            .filter(kind=DocumentKind.COLLECTION, collected_datasets__in=ids, doi__isnull=False)
-            .distinct()
-            .order_by("doi")
+            .filter(kind=DocumentKind.COLLECTION, collected_datasets__in=proposal_datasets, doi__isnull=False)
+            .values_list("collected_datasets", "doi")
         )
-        related += [_related_doi(collection.doi, "HasPart") for collection in collections]
-    related += _provenance(datasets, exclude=document, user=user)
-    related += [
-        {
-            "relatedIdentifier": dataset_url(dataset),
-            "relatedIdentifierType": "URL",
-            "relationType": "HasPart",
-            "resourceTypeGeneral": "Dataset",
+        for dataset_id, doi in holding:
+            holders.setdefault(dataset_id, set()).add(doi)
+    provenance = _provenance_by_dataset(ids, user=user)
+    works: dict[int, list[RelatedWork]] = {}
+    for work in RelatedWork.objects.filter(document__in=[d.pk for d in documents]).order_by("id"):
+        works.setdefault(work.document_id, []).append(work)
+    found: dict[int, list[Record]] = {}
+    for document in documents:
+        rows = datasets.get(document.pk, [])
+        if document.pk in collections:
+            dois = {proposal_dois[d.proposal_id] for d in rows if d.proposal_id in proposal_dois}
+            related = [_related_doi(doi, "IsPartOf") for doi in sorted(dois)]
+        else:
+            related = [
+                _related_doi(doi, "HasPart") for doi in sorted(set().union(*(holders.get(d.pk, set()) for d in rows)))
+            ]
+        links = {
+            (relation, doi)
+            for d in rows
+            for relation, proposal_id, doi in provenance.get(d.pk, [])
+            if proposal_id != document.pk
         }
-        for dataset in datasets[:MAX_PARTS_LISTED]
-    ]
-    for work in RelatedWork.objects.filter(document=document).order_by("id"):
-        entry: Record = {
-            "relatedIdentifier": work.identifier,
-            "relatedIdentifierType": work.identifier_type,
-            "relationType": work.relation_type,
-        }
-        if work.resource_type:
-            entry["resourceTypeGeneral"] = work.resource_type
-        related.append(entry)
-    return related
-
-
-def _provenance(datasets: list[Dataset], *, exclude: Document | None, user: visibility.User) -> list[Record]:
-    """IsDerivedFrom the DOIs of other documents holding our inputs, IsSourceOf those holding our derivatives."""
-    ids = [dataset.pk for dataset in datasets]
-    visible = visibility.datasets_visible_to(user)
-    related: list[Record] = []
-    for relation, link in (("IsDerivedFrom", "derived_datasets__in"), ("IsSourceOf", "input_datasets__in")):
-        sources = visible.filter(**{link: ids}).exclude(proposal__doi__isnull=True)
-        if exclude is not None:
-            sources = sources.exclude(proposal=exclude)
-        dois = sorted(set(sources.values_list("proposal__doi", flat=True)))
-        related += [_related_doi(doi, relation) for doi in dois]
-    return related
+        related += [
+            _related_doi(doi, relation)
+            for relation, doi in sorted(links, key=lambda link: (PROVENANCE_ORDER[link[0]], link[1]))
+        ]
+        related += [
+            {
+                "relatedIdentifier": dataset_url(dataset),
+                "relatedIdentifierType": "URL",
+                "relationType": "HasPart",
+                "resourceTypeGeneral": "Dataset",
+            }
+            for dataset in rows[:MAX_PARTS_LISTED]
+        ]
+        for work in works.get(document.pk, []):
+            entry: Record = {
+                "relatedIdentifier": work.identifier,
+                "relatedIdentifierType": work.identifier_type,
+                "relationType": work.relation_type,
+            }
+            if work.resource_type:
+                entry["resourceTypeGeneral"] = work.resource_type
+            related.append(entry)
+        found[document.pk] = related
+    return found
 
 
 def _instrument_item(instrument: Instrument) -> Record:
@@ -461,13 +560,32 @@ def _instrument_item(instrument: Instrument) -> Record:
 
 def document_instruments(document: Document) -> list[Instrument]:
     """Instruments of a proposal: its session instrument and those of all its datasets (part of the public stub)."""
-    used = all_datasets(document).filter(instrument__isnull=False).values("instrument")
-    instruments = Instrument.objects.filter(Q(pk__in=used) | Q(pk=document.instrument_id))
-    return list(instruments.select_related("facility").order_by("name"))
+    return instruments_of([document])[document.pk]
 
 
-def _instruments(document: Document) -> list[Record]:
-    return [_instrument_item(instrument) for instrument in document_instruments(document)]
+def instruments_of(documents: list[Document]) -> dict[int, list[Instrument]]:
+    """document_instruments of each document, by name, in at most three queries."""
+    wanted: dict[int, set[int]] = {d.pk: ({d.instrument_id} if d.instrument_id else set()) for d in documents}
+    proposals = [d.pk for d in documents if d.kind != DocumentKind.COLLECTION]
+    collections = [d.pk for d in documents if d.kind == DocumentKind.COLLECTION]
+    pairs = list(
+        Dataset.objects.filter(proposal__in=proposals, instrument__isnull=False)
+        .order_by()
+        .values_list("proposal_id", "instrument_id")
+        .distinct()
+    )
+    pairs += (
+        Document.collected_datasets.through.objects.filter(document__in=collections, dataset__instrument__isnull=False)
+        .values_list("document_id", "dataset__instrument_id")
+        .distinct()
+    )
+    for document_id, instrument_id in pairs:
+        wanted[document_id].add(instrument_id)
+    instruments = Instrument.objects.select_related("facility").in_bulk(set().union(*wanted.values()))
+    return {
+        pk: sorted((instruments[i] for i in ids), key=lambda instrument: (instrument.name, instrument.pk))
+        for pk, ids in wanted.items()
+    }
 
 
 def human_size(size: int) -> str:

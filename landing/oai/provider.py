@@ -41,7 +41,7 @@ from catalogue.models import Dataset, Document, Sample
 from landing.datacite import metadata
 from landing.oai import records
 from landing.oai.formats import FORMATS
-from landing.services.pages import citing_document
+from landing.services.pages import citing_documents
 
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 TOKEN_SALT = "landing.oai.token"
@@ -158,24 +158,28 @@ def _add_header(parent: etree._Element, header: records.Header) -> None:
 
 
 def record_metadata(headers: list[records.Header]) -> dict[tuple[str, int], metadata.Record]:
-    """The anonymous DataCite records of these (not deleted) headers, their rows read in two queries."""
+    """The anonymous DataCite records of these (not deleted) headers, in a number of queries that does not grow with
+    theirs."""
     wanted = {(h.kind, h.id) for h in headers if not h.deleted}
-    found: dict[tuple[str, int], metadata.Record] = {}
     document_ids = [pk for kind, pk in wanted if kind == "doi"]
     whole = set(
         visibility.documents_visible_to(metadata.ANONYMOUS).filter(pk__in=document_ids).values_list("pk", flat=True)
     )
-    for document in Document.objects.filter(pk__in=document_ids).select_related("facility"):
-        stub = document.pk not in whole  # every harvested document has a DOI
-        found["doi", document.pk] = metadata.document_metadata(document=document, stub=stub)
+    documents = list(Document.objects.filter(pk__in=document_ids).select_related("facility"))
+    stubs = {document.pk for document in documents if document.pk not in whole}  # every harvested one has a DOI
+    found: dict[tuple[str, int], metadata.Record] = {
+        ("doi", document.pk): record
+        for document, record in zip(documents, metadata.document_records(documents=documents, stubs=stubs), strict=True)
+    }
     dataset_ids = [pk for kind, pk in wanted if kind == "dataset"]
-    datasets = (
+    datasets = list(
         Dataset.objects.filter(pk__in=dataset_ids)
-        .select_related("proposal", "instrument__facility")
+        .select_related("proposal__facility", "instrument__facility")
         .prefetch_related(Prefetch("samples", queryset=Sample.objects.order_by("pk")))
     )
-    for dataset in datasets:
-        found["dataset", dataset.pk] = metadata.dataset_metadata(dataset=dataset, citing=citing_document(dataset))
+    citing = citing_documents(datasets)
+    records = metadata.dataset_records(datasets=datasets, citing=citing)
+    found |= {("dataset", dataset.pk): record for dataset, record in zip(datasets, records, strict=True)}
     return found
 
 
