@@ -87,4 +87,6 @@ def _refusal(request: HttpRequest, name: str, message: str) -> HttpResponse:
         return response
     if request.path_info.startswith("/api/"):
         return JsonResponse({"error": {"status": 400, "message": message, "fields": {name: [message]}}}, status=400)
+    if "/h5grove/" in request.path_info:  # the viewer's routes answer H5Web in h5grove's JSON form
+        return JsonResponse({"message": message}, status=400)
     return render(request, "400.html", {"problems": [message]}, status=400)

@@ -95,7 +95,7 @@ def test_selection_over_the_cap_is_refused_with_a_400_naming_the_cap(anonymous_c
     ("endpoint", "query", "status", "says"),
     [
         ("meta", {"path": "/no/such/group"}, 404, "not a valid path"),
-        ("meta", {"path": "/entry\x00"}, 400, "NUL byte"),
+        ("meta", {"path": "/entry\x00"}, 400, "NUL character"),
         ("attr", {"path": "/entry", "attr_keys": "no_such_attribute"}, 404, "no attribute"),
         ("data", {"path": "/entry/data/frames", "selection": "a:b"}, 400, "NumPy-style slice"),
         ("data", {"path": "/entry/data/frames", "selection": "0,0,0,0"}, 400, "too many members"),
