@@ -169,13 +169,13 @@ def describe_many(entities: Iterable[Entity]) -> dict[Entity, Description | None
     so a batch of any size costs about what one dataset does. Raises ValueError for an unknown kind."""
     wanted = list(dict.fromkeys(entities))
     datasets = describe_datasets([entity.pk for entity in wanted if entity.kind == "dataset"])
+    documents = describe_documents([entity.pk for entity in wanted if entity.kind == "document"])
     described: dict[Entity, Description | None] = {}
     for entity in wanted:
         if entity.kind == "catalogue":
             described[entity] = describe_catalogue()
         elif entity.kind == "document":
-            document = public_documents().select_related("facility").filter(pk=entity.pk).first()
-            described[entity] = describe_document(document) if document is not None else None
+            described[entity] = documents.get(entity.pk)
         elif entity.kind == "dataset":
             described[entity] = datasets.get(entity.pk)
         elif entity.kind == "instrument":
@@ -387,16 +387,45 @@ def _common(graph: Triples, subject: URIRef, record: Record) -> None:
 # --- Documents (DOIs) -----------------------------------------------------------------------------------------
 
 
-def describe_document(document: Document) -> Description:
-    """A proposal or collection DOI: the public stub while embargoed, the full record once it holds open data."""
+def describe_documents(ids: list[int]) -> dict[int, Description]:
+    """The public ones among these documents, described together: their records, instruments, periods and the local
+    DOIs they relate to in a fixed number of queries."""
+    documents = list(public_documents().select_related("facility").filter(pk__in=ids))
+    records = metadata.document_records(documents=documents, user=ANONYMOUS)
+    instruments = metadata.instruments_of(documents)
+    periods = metadata.measurement_periods(documents, {})
+    related_dois = {
+        related["relatedIdentifier"]
+        for record in records
+        for related in record["relatedIdentifiers"]
+        if related["relatedIdentifierType"] == "DOI"
+    }
+    local_dois = set(Document.objects.filter(doi__in=related_dois).values_list("doi", flat=True))
+    return {
+        document.pk: describe_document(
+            document, record, instruments=instruments[document.pk], period=periods[document.pk], local_dois=local_dois
+        )
+        for document, record in zip(documents, records, strict=True)
+    }
+
+
+def describe_document(
+    document: Document,
+    record: Record,
+    *,
+    instruments: list[Instrument],
+    period: tuple[datetime | None, datetime | None],
+    local_dois: set[str],
+) -> Description:
+    """A proposal or collection DOI from its record (the public stub while embargoed, the full record once it holds
+    open data), its instruments and measurement period; `local_dois` are the related DOIs that are ours."""
     graph = new_graph()
-    record = metadata.document_metadata(document=document, user=ANONYMOUS)
     subject = document_iri(document.doi)
     _common(graph, subject, record)
     graph.add((subject, DCTERMS.identifier, Literal(metadata.doi_url(document.doi))))
     _identifier(graph, subject, document.doi, datatype=None, agency="DataCite")
     for related in record["relatedIdentifiers"]:
-        target = _related(related)
+        target = _related(related, local_dois)
         if target is None:
             continue
         relation = related["relationType"]
@@ -408,8 +437,7 @@ def describe_document(document: Document) -> Description:
             graph.add((subject, PROV.wasDerivedFrom, target))
         elif relation in ("IsCitedBy", "IsReferencedBy", "IsSupplementTo", "IsDocumentedBy"):
             graph.add((subject, DCTERMS.isReferencedBy, _resource(graph, str(target))))
-    instruments = metadata.document_instruments(document)
-    start, end = metadata.measurement_period(document, [])
+    start, end = period
     if instruments or start or end:
         experiment = URIRef(f"{subject}#experiment")
         graph.add((subject, PROV.wasGeneratedBy, experiment))
@@ -424,11 +452,11 @@ def describe_document(document: Document) -> Description:
     return Description(iri=subject, triples=graph)
 
 
-def _related(related: Record) -> URIRef | None:
+def _related(related: Record, local_dois: set[str]) -> URIRef | None:
     """A related identifier as an IRI: our own DOIs and dataset pages as their local IRIs, others as resolvers'."""
     identifier, kind = related["relatedIdentifier"], related["relatedIdentifierType"]
     if kind == "DOI":
-        if Document.objects.filter(doi=identifier).exists():
+        if identifier in local_dois:
             return document_iri(identifier)
         return URIRef(metadata.doi_url(identifier))
     if kind in ("URL", "URN") and identifier.startswith(("http://", "https://")):
