@@ -14,14 +14,9 @@ import pytest
 from django.conf import settings
 
 from catalogue.management.commands.demo import PROCESS_GROUPS_FILE, _group_alive, stop_leftovers
+from tests.workers import free_port
 
 pytestmark = pytest.mark.worker
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def demo_env(var_dir: Path) -> dict[str, str]:

@@ -2,7 +2,6 @@
 metrics a real Celery worker serves on its own port."""
 
 import re
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -17,7 +16,7 @@ from ingest.models import IngestionJob
 from pancommons.celery import app
 from tests.conftest import SAMPLES_DIR
 from tests.ingest.conftest import ingest, registry  # noqa: F401 (fixtures)
-from tests.workers import celery_worker
+from tests.workers import celery_worker, free_port
 
 SAMPLE = "exampledata/PSI_SINQ_DMC_dmc01.h5"
 
@@ -79,12 +78,6 @@ def test_metrics_are_refused_outside_the_deployment(client, headers):
     response = client.get("/metrics", **headers)
     assert response.status_code == 403
     assert "METRICS_ALLOWED_NETWORKS" in response.json()["detail"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def scrape(port: int) -> str:

@@ -4,7 +4,6 @@ each server's own statistics (pg_stat_database), never from the application."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from django.conf import settings
 from django.db import connection
 
 # django_db: pytest-django creates the test database only for modules that ask for it; it is copied to the primary.
+from tests.workers import free_port
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
 CATALOGUE = "catalogue"
@@ -36,12 +37,6 @@ FILL = (
     "get_user_model().objects.create_user('reader', password='a long passphrase')"
 )
 PUBLIC_PAGES = ["/panosc-api/Datasets", "/panosc-api/Documents", "/sitemap.xml", "/search"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def as_postgres(*command: str | Path) -> list[str]:
