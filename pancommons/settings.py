@@ -3,6 +3,7 @@
 With no DATABASE_URL an embedded PostgreSQL (pgserver) is started with its data under var/.
 """
 
+import ipaddress
 import re
 import socket
 from pathlib import Path
@@ -189,7 +190,12 @@ CACHES = {
 # --- Metrics (pancommons/metrics.py) ----------------------------------------------------------------------
 # /metrics answers direct requests from these networks only (never one relayed by a proxy): Prometheus inside the
 # deployment, not the public behind the ingress.
-METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(network) for network in env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as error:
+    raise ConfigurationError(f"METRICS_ALLOWED_NETWORKS: {error}") from error
 # Each Celery worker serves its task metrics on this port (0: off). Its prefork children count the tasks, so the
 # samples must meet in PROMETHEUS_MULTIPROC_DIR (an empty directory per worker; also for several gunicorn workers).
 CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0, minimum=0)
