@@ -4,8 +4,6 @@ Everything a trigger (command, API, watcher, admin, Celery task) does goes throu
 Re-ingesting a file updates its dataset in place, keeps steward-curated fields, and never duplicates.
 """
 
-import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -15,34 +13,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import h5py
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.text import slugify
 
-from catalogue import panet, units
 from catalogue.fair import receivers as fair_receivers
-from catalogue.models import (
-    Affiliation,
-    DataFile,
-    Dataset,
-    DatasetKind,
-    Document,
-    DocumentKind,
-    Facility,
-    IngestionState,
-    Instrument,
-    Member,
-    Parameter,
-    Person,
-    Preview,
-    Sample,
-    Technique,
-)
-from catalogue.services import embargo, instruments
-from catalogue.signals import dataset_recorded
+from catalogue.models import DataFile, Dataset, Facility, Instrument, Preview
+from catalogue.services import datasets
 from ingest.models import IngestionJob
 from ingest.nexus import checksums, extract, reader, values
 from ingest.nexus.reader import FileBusy, FileRejected
@@ -52,7 +32,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_SCIENTIFIC_METADATA_BYTES = 256 * 1024
 HDF5_SUFFIXES = (".nxs", ".h5", ".hdf", ".hdf5", ".nx5", ".nx", ".nexus", ".cxi")
 
 
@@ -249,8 +228,19 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     for attempt in range(2):
         try:
             with transaction.atomic():
-                dataset, created = _write(extraction, facts, files, preview, relative, source_folder)
-                dataset_recorded.send(sender=Dataset, dataset=dataset, created=created)
+                facility = datasets.resolve_facility(short_name=extraction.facility, source_name=extraction.source_name)
+                start, end = _times(extraction, facility.time_zone or "UTC")
+                dataset, created = datasets.record_dataset(
+                    facility=facility,
+                    entry=extraction,
+                    start_time=start,
+                    end_time=end,
+                    source_path=facts.path,
+                    source_folder=source_folder,
+                    file_modified_at=datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC")),
+                    files=files,
+                    preview=preview,
+                )
                 _check_unchanged(facts)
             break
         except IntegrityError:
@@ -258,12 +248,16 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
             if attempt:
                 raise
     large = [record.path for record in files if record.needs_checksum_task]
-    if large:
-        from ingest import tasks  # tasks import services; enqueue only after commit
-
-        for data_file in DataFile.objects.filter(dataset=dataset, path__in=large):
-            tasks.hash_data_file.delay_on_commit(data_file.pk)
+    for data_file_id in DataFile.objects.filter(dataset=dataset, path__in=large).values_list("pk", flat=True):
+        _enqueue("hash_data_file", data_file_id)
     return IngestResult(dataset=dataset, created=created, warnings=extraction.warnings)
+
+
+def _times(extraction: extract.Extraction, zone: str) -> tuple[datetime | None, datetime | None]:
+    try:
+        return extraction.start_time(zone), extraction.end_time(zone)
+    except values.ImplausibleTime as error:
+        raise FileRejected(f"{error}; correct start_time or end_time in the file and ingest it again") from error
 
 
 def _check_unchanged(facts: reader.FileFacts) -> None:
@@ -275,18 +269,9 @@ def _check_unchanged(facts: reader.FileFacts) -> None:
         raise FileRejected(f"file changed during ingestion (still being written?): {facts.path}")
 
 
-@dataclass(frozen=True)
-class FileRecord:
-    path: str
-    role: str
-    size: int | None
-    modified_at: datetime | None
-    checksum: str
-    is_missing: bool
-    needs_checksum_task: bool
-
-
-def _file_records(facts: reader.FileFacts, extraction: extract.Extraction, source_folder: Path) -> list[FileRecord]:
+def _file_records(
+    facts: reader.FileFacts, extraction: extract.Extraction, source_folder: Path
+) -> list[datasets.FileRecord]:
     """The master and every distinct link/VDS target, paths relative to the source folder; small files hashed here."""
     records = [_present(facts.path, os.path.relpath(facts.path, source_folder), DataFile.Role.MASTER)]
     seen = {records[0].path}
@@ -302,14 +287,16 @@ def _file_records(facts: reader.FileFacts, extraction: extract.Extraction, sourc
         if link.exists and link.resolved is not None:
             records.append(_present(link.resolved, relative, role))
         else:
-            records.append(FileRecord(relative, role, None, None, "", is_missing=True, needs_checksum_task=False))
+            records.append(
+                datasets.FileRecord(relative, role, None, None, "", is_missing=True, needs_checksum_task=False)
+            )
     return records
 
 
-def _present(path: Path, relative: str, role: str) -> FileRecord:
+def _present(path: Path, relative: str, role: str) -> datasets.FileRecord:
     stat = path.stat()
     large = stat.st_size > settings.INGEST_LARGE_FILE_BYTES
-    return FileRecord(
+    return datasets.FileRecord(
         path=relative,
         role=role,
         size=stat.st_size,
@@ -340,83 +327,6 @@ def hash_data_file(*, data_file_id: int) -> DataFile | None:
     return data_file
 
 
-# --- writing --------------------------------------------------------------------------------------------------------
-
-
-def _write(
-    extraction: extract.Extraction,
-    facts: reader.FileFacts,
-    files: list[FileRecord],
-    preview: "PreviewResult",
-    relative: str,
-    source_folder: Path,
-) -> tuple[Dataset, bool]:
-    facility = resolve_facility(short_name=extraction.facility, source_name=extraction.source_name)
-    zone = facility.time_zone or "UTC"
-    try:
-        start, end = extraction.start_time(zone), extraction.end_time(zone)
-    except values.ImplausibleTime as error:
-        raise FileRejected(f"{error}; correct start_time or end_time in the file and ingest it again") from error
-    now = timezone.now()
-    instrument = _instrument(facility, extraction.instrument_name)
-    proposal = _proposal(facility, instrument, extraction, start or now, zone)
-    _members(proposal, extraction.users)
-
-    pid = _pid(facility, extraction, facts.path)
-    # The pid is minted once: a file re-ingested (from another folder argument, or recorded before pids hashed the
-    # real location instead of the path inside the folder argument) is found by its path and keeps its pid.
-    dataset = (
-        Dataset.objects.select_for_update()
-        .filter(Q(source_path=str(facts.path), entry_path=extraction.entry_path) | Q(pid=pid))
-        .first()
-    )
-    created = dataset is None
-    if dataset is None:
-        dataset = Dataset(pid=pid)
-    curated = set(dataset.curated_fields)
-
-    def assign(name: str, value: object) -> None:
-        if name not in curated:
-            setattr(dataset, name, value)
-
-    assign("title", (extraction.title or Path(relative).stem)[:1024])
-    assign("description", extraction.description)
-    assign("kind", DatasetKind.DERIVED if extraction.is_derived else DatasetKind.RAW)
-    assign("start_time", start)
-    assign("end_time", end)
-    assign("creation_time", start or datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC")))
-    assign("instrument", instrument)
-    dataset.instrument_name = (extraction.instrument_name or "")[:255]
-    assign("proposal", proposal)
-    assign("scientific_metadata", _capped(extraction.scientific_metadata))
-    dataset.time_source = extraction.time_source or "file modification time"
-    dataset.software_name = extraction.software_name
-    dataset.software_version = extraction.software_version
-    dataset.definitions = list(extraction.definitions)
-    dataset.file_format = "NeXus/HDF5"
-    dataset.raw_metadata = extraction.raw_metadata
-    dataset.source_folder = str(source_folder)
-    dataset.source_path = str(facts.path)
-    dataset.entry_path = extraction.entry_path
-    dataset.ingestion_state = IngestionState.INGESTED
-    dataset.ingested_at = now
-    dataset.size = sum(record.size or 0 for record in files)
-    dataset.number_of_files = len(files)
-    dataset.release_date = embargo.dataset_release_date(dataset)
-    dataset.save()
-
-    if "samples" not in curated:
-        dataset.samples.set(_samples(dataset, extraction))
-    if "techniques" not in curated:
-        dataset.techniques.set(techniques_by_id(extraction.techniques))
-    _parameters(dataset, extraction)
-    _data_files(dataset, files)
-    _save_preview(dataset, preview)
-    embargo.refresh_release_dates(dataset)
-    _extend_proposal_period(proposal, start, end)
-    return dataset, created
-
-
 # --- previews ---------------------------------------------------------------------------------------------------------
 
 
@@ -434,25 +344,6 @@ def _preview(path: Path, tree: reader.Tree, entry_path: str) -> "PreviewResult":
         return previews.PreviewResult("", None, unavailable_reason=f"drawing failed: {type(error).__name__}: {error}")
 
 
-def _save_preview(dataset: Dataset, preview: "PreviewResult") -> Preview:
-    row, _ = Preview.objects.update_or_create(
-        dataset=dataset,
-        defaults={
-            "png": preview.png,
-            "width": preview.width,
-            "height": preview.height,
-            "card_png": preview.card_png,
-            "card_width": preview.card_width,
-            "card_height": preview.card_height,
-            "caption": preview.caption,
-            "choice": preview.choice,
-            "signal_path": preview.signal_path[:1024],
-            "unavailable_reason": preview.unavailable_reason[:512],
-        },
-    )
-    return row
-
-
 def redraw_preview(*, dataset_id: int) -> Preview | None:
     """Draw a dataset's preview again from its master file (after an upgrade of the drawing). Idempotent; None, with
     the preview left as it was, when the dataset or its file is gone. Raises FileBusy while a writer holds the file."""
@@ -467,7 +358,7 @@ def redraw_preview(*, dataset_id: int) -> Preview | None:
         return None
     with tree:
         preview = _preview(path, tree, dataset.entry_path)
-    return _save_preview(dataset, preview)
+    return datasets.save_preview(dataset=dataset, preview=preview)
 
 
 def datasets_to_redraw(*, every: bool = False) -> list[int]:
@@ -479,227 +370,18 @@ def datasets_to_redraw(*, every: bool = False) -> list[int]:
     return list(datasets.order_by("pk").values_list("pk", flat=True))
 
 
-def _pid(facility: Facility, extraction: extract.Extraction, path: Path) -> str:
-    """The entry's own uuid (ESS), else a hash of the file's real location and entry: never of its name alone, so
-    that run.h5 in two folders are two datasets (nexus-ingestion.md §4.7)."""
-    if extraction.entry_uuid:
-        return f"{facility.pid_prefix}/{extraction.entry_uuid}"
-    location = f"{os.path.realpath(path)}#{extraction.entry_path}"
-    return f"{facility.pid_prefix}/{hashlib.blake2b(location.encode(), digest_size=10).hexdigest()}"
-
-
-def resolve_facility(*, short_name: str | None, source_name: str | None) -> Facility:
-    """The profile's facility, else one whose name is the NXsource name, else the home facility (created if new)."""
-    if short_name:
-        facility = Facility.objects.filter(short_name=short_name).first()
-        if facility is not None:
-            return facility
-        return Facility.objects.create(short_name=short_name, name=short_name, pid_prefix=slugify(short_name))
-    if source_name:
-        facility = Facility.objects.filter(Q(short_name__iexact=source_name) | Q(name__iexact=source_name)).first()
-        if facility is not None:
-            return facility
-    home = settings.HOME_FACILITY
-    facility = Facility.objects.filter(Q(short_name=home[:64]) | Q(name=home)).first()
-    if facility is None:
-        facility = Facility.objects.create(short_name=home[:64], name=home, pid_prefix=slugify(home) or "local")
-    return facility
-
-
-def _instrument(facility: Facility, name: str | None) -> Instrument | None:
-    if not name:
-        return None
-    name = name[:255]
-    instrument = instruments.match(facility=facility, name=name)
-    if instrument is None and not facility.matches_instruments:
-        instrument, _ = Instrument.objects.get_or_create(
-            pid=instruments.default_pid(facility, name), defaults={"name": name, "facility": facility}
-        )
-    # None with a name: unmatched in a registry facility; the dataset keeps the name for a steward to resolve.
-    return instrument
-
-
-def _proposal(
-    facility: Facility, instrument: Instrument | None, extraction: extract.Extraction, moment: datetime, zone: str
-) -> Document:
-    """The proposal named by the file, else the per-instrument, per-day session proposal (access-policy.md)."""
-    if extraction.proposal_number:
-        number = extraction.proposal_number[:64]
-        proposal, _ = Document.objects.get_or_create(
-            pid=f"{facility.pid_prefix}/proposal/{number}",
-            defaults={
-                "kind": DocumentKind.PROPOSAL,
-                "proposal_number": number,
-                "facility": facility,
-                "title": f"Proposal {number}",
-                "licence": settings.DEFAULT_LICENCE,
-            },
-        )
-        return proposal
-    day = moment.astimezone(ZoneInfo(zone)).date().isoformat()
-    owner = instrument.name if instrument else (extraction.instrument_name or facility.short_name)[:255]
-    key = slugify(owner) or "instrument"
-    proposal, _ = Document.objects.get_or_create(
-        pid=f"{facility.pid_prefix}/session/{key}/{day}",
-        defaults={
-            "kind": DocumentKind.SESSION,
-            "facility": facility,
-            "instrument": instrument,
-            "title": f"{owner} session {day}",
-            "licence": settings.DEFAULT_LICENCE,
-        },
-    )
-    return proposal
-
-
-def _extend_proposal_period(proposal: Document, start: datetime | None, end: datetime | None) -> None:
-    changes = {}
-    if start and (proposal.start_date is None or start < proposal.start_date):
-        changes["start_date"] = start
-    last = end or start
-    if last and (proposal.end_date is None or last > proposal.end_date):
-        changes["end_date"] = last
-    if changes:
-        Document.objects.filter(pk=proposal.pk).update(**changes)
-
-
-def _members(proposal: Document, users: tuple[extract.User, ...]) -> None:
-    """People of the file's NXuser groups join the proposal; e-mails are kept as personal data (access-policy.md)."""
-    for position, user in enumerate(users):
-        person = None
-        if user.orcid:
-            person = Person.objects.filter(orcid=user.orcid).first()
-        if person is None and user.email:
-            person = Person.objects.filter(email__iexact=user.email).first()
-        if person is None:
-            person = Person.objects.filter(full_name=user.name, memberships__document=proposal).first()
-        if person is None:
-            person = Person.objects.create(full_name=user.name, orcid=user.orcid, email=user.email)
-        elif user.email and not person.email:
-            Person.objects.filter(pk=person.pk).update(email=user.email)
-        affiliation = None
-        if user.affiliation:
-            affiliation = Affiliation.objects.filter(name=user.affiliation).first() or Affiliation.objects.create(
-                name=user.affiliation, address=user.address
-            )
-        Member.objects.get_or_create(
-            document=proposal,
-            person=person,
-            role=user.role,
-            defaults={"affiliation": affiliation, "position": position},
-        )
-
-
-def _samples(dataset: Dataset, extraction: extract.Extraction) -> list[Sample]:
-    if extraction.sample is None:
-        return []
-    sample, _ = Sample.objects.update_or_create(
-        pid=f"{dataset.pid}/sample",
-        defaults={
-            "name": extraction.sample.name,
-            "chemical_formula": extraction.sample.chemical_formula,
-            "description": extraction.sample.description,
-            "characteristics": extraction.sample.characteristics,
-        },
-    )
-    return [sample]
-
-
-def techniques_by_id(panet_ids: tuple[str, ...]) -> list[Technique]:
-    """Technique rows for the most specific of the PaNET ids (an ancestor of another one is dropped), created from
-    the shipped vocabulary when load_panet has not run yet."""
-    vocabulary = panet.vocabulary()
-    panet_ids = tuple(
-        term_id
-        for term_id in panet_ids
-        if not any(term_id in vocabulary.terms[other].ancestors for other in panet_ids if other in vocabulary.terms)
-    )
-    rows = {row.panet_id: row for row in Technique.objects.filter(panet_id__in=panet_ids)}
-    for term_id in panet_ids:
-        term = vocabulary.terms.get(term_id)
-        if term_id not in rows and term is not None:
-            rows[term_id], _ = Technique.objects.get_or_create(
-                panet_id=term_id,
-                defaults={
-                    "pid": term.purl,
-                    "name": term.label,
-                    "parents": list(term.parents),
-                    "ancestors": list(term.ancestors),
-                    "is_concept": term.is_concept,
-                },
-            )
-    return [rows[term_id] for term_id in panet_ids if term_id in rows]
-
-
-def _parameters(dataset: Dataset, extraction: extract.Extraction) -> None:
-    dataset.parameters.all().delete()
-    rows = []
-    for quantity in extraction.parameters:
-        meaning = units.normalise_unit(quantity.raw_unit, quantity_name=quantity.name)
-        si = None
-        if quantity.number is not None and meaning.is_physical and meaning.unit:
-            try:
-                si = units.to_si(quantity.number, meaning.unit)
-            except (units.UnknownUnit, ValueError, TypeError):
-                si = None
-        rows.append(
-            Parameter(
-                dataset=dataset,
-                name=quantity.name[:255],
-                source=quantity.source[:1024],
-                raw_value=quantity.raw_value,
-                raw_unit=quantity.raw_unit[:255],
-                value_number=quantity.number,
-                value_text=quantity.text,
-                unit=meaning.unit[:64],
-                value_si=si.value if si and units.is_finite(si.value) else None,
-                unit_si=si.unit[:64] if si else "",
-                dimension=si.dimension[:128]
-                if si
-                else (units.dimension_of(meaning.unit)[:128] if meaning.unit else ""),
-                is_physical=meaning.is_physical,
-            )
-        )
-    Parameter.objects.bulk_create(rows)
-
-
-def _data_files(dataset: Dataset, files: list[FileRecord]) -> None:
-    algorithm = settings.CHECKSUM_ALGORITHM
-    existing = {row.path: row for row in dataset.files.all()}
-    keep = set()
-    for record in files:
-        keep.add(record.path)
-        row = existing.get(record.path) or DataFile(dataset=dataset, path=record.path)
-        unchanged = row.pk and row.size == record.size and row.modified_at == record.modified_at and row.checksum
-        row.role = record.role
-        row.size = record.size
-        row.modified_at = record.modified_at
-        row.is_missing = record.is_missing
-        if record.checksum:
-            row.checksum, row.checksum_algorithm, row.checksum_verified_at = record.checksum, algorithm, timezone.now()
-        elif not unchanged:
-            row.checksum, row.checksum_algorithm = "", ""
-        row.save()
-    dataset.files.exclude(path__in=keep).delete()
-
-
-def _capped(metadata: dict) -> dict:
-    """scientific_metadata stays below MAX_SCIENTIFIC_METADATA_BYTES: generic collection scalars go first."""
-    if len(json.dumps(metadata, default=str)) <= MAX_SCIENTIFIC_METADATA_BYTES:
-        return metadata
-    kept = {key: value for key, value in metadata.items() if "." not in key}
-    kept["truncated"] = True
-    return kept
-
-
 # --- queueing and watched folders -----------------------------------------------------------------------------------
 
 
 def queue_job(*, job: IngestionJob) -> None:
     """Hand the job to a worker once the surrounding transaction commits."""
-    from ingest import tasks
+    _enqueue("run_ingestion_job", job.pk)
 
-    tasks.run_ingestion_job.delay_on_commit(job.pk)
+
+def _enqueue(task: str, *args: int) -> None:
+    """Send a task of ingest.tasks once the surrounding transaction commits (as `delay_on_commit` does), by name:
+    the tasks call these services, so this module does not import them."""
+    transaction.on_commit(lambda: current_app.send_task(f"ingest.tasks.{task}", args=args))
 
 
 def scan_watched_folders(

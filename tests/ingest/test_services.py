@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from catalogue.models import DataFile, Dataset, Document, DocumentKind, Parameter, Person, Preview
-from catalogue.services import curation
+from catalogue.services import curation, techniques
 from catalogue.signals import dataset_recorded
 from ingest import services
 from ingest.models import IngestionJob
@@ -227,5 +227,5 @@ def test_several_entries_make_one_dataset_listing_the_others(ingest):
 
 
 def test_only_the_most_specific_techniques_are_linked(registry):
-    linked = services.techniques_by_id(("PaNET01124", "PaNET01188", "PaNET01001"))
+    linked = techniques.techniques_by_id(("PaNET01124", "PaNET01188", "PaNET01001"))
     assert [technique.panet_id for technique in linked] == ["PaNET01188", "PaNET01001"]

@@ -40,8 +40,8 @@ class Command(BaseCommand):
             for job in tqdm(jobs, desc="ingesting", unit="file", disable=not show):
                 try:
                     services.run_job(job_id=job.pk)
-                except FileBusy as busy:
-                    IngestionJob.objects.filter(pk=job.pk).update(state=IngestionJob.State.FAILED, error=str(busy))
+                except FileBusy as busy:  # inline there is no retry: the job records that the file was busy
+                    services.fail_job(job_id=job.pk, error=str(busy))
         else:
             self._wait(jobs, timeout, show)
         finished = list(IngestionJob.objects.filter(pk__in=[job.pk for job in jobs]).order_by("path"))
