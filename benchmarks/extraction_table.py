@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/extraction_table.py > /tmp/table.md
 
-One row per file: the PaNOSC vocabulary parameters extracted (value and unit as written), the count of other
+One row per file: the datasets it becomes (one per NXentry and per NXsubentry with its own definition), and for the
+primary entry's dataset the PaNOSC vocabulary parameters extracted (value and unit as written), the count of other
 parameters (free NXcollection/NXnote scalars), and the vocabulary-like values left out with the reason, from
 tests/ingest/expected.py (NOT_EXTRACTED), which the table test holds to the files.
 """
@@ -20,20 +21,24 @@ from tests.ingest.expected import NOT_EXTRACTED
 
 
 def main() -> None:
-    print("| file | vocabulary parameters extracted (as written) | other parameters | not extracted, and why |")
-    print("|---|---|---|---|")
+    print(
+        "| file | datasets | vocabulary parameters extracted (as written) | other parameters | not extracted, and why |"
+    )
+    print("|---|---|---|---|---|")
     for record in json.loads((DEFAULT_SAMPLES / "manifest.json").read_text()):
         path = DEFAULT_SAMPLES / record["file"]
-        found = None
+        every: tuple[extract.Extraction, ...] = ()
         with reader.read_tree(path, source_folder=path.parent) as tree, contextlib.suppress(ValueError):
-            found = extract.extract(tree, relative_path=path.name)
-        if found is None:
-            print(f"| {record['file']} | (a link target of another file: no NXentry) | | |")
+            every = extract.extract_all(tree, relative_path=path.name)
+        if not every:
+            print(f"| {record['file']} | 0 | (a link target of another file: no NXentry) | | |")
             continue
+        found = every[0]  # the primary entry's; the others are its further entries and subentries
         named = [q for q in found.parameters if "." not in q.name and q.name != "sample_chemical_formula"]
         shown = ", ".join(f"{q.name} {q.number:.6g} {q.raw_unit}".strip() for q in named if q.number is not None)
         left = "; ".join(f"`{where}`: {why}" for where, why in NOT_EXTRACTED.get(record["file"], {}).items())
-        print(f"| {record['file']} | {shown or '—'} | {len(found.parameters) - len(named)} | {left} |")
+        others = len(found.parameters) - len(named)
+        print(f"| {record['file']} | {len(every)} | {shown or '—'} | {others} | {left} |")
 
 
 if __name__ == "__main__":

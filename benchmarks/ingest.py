@@ -49,7 +49,7 @@ def peak_rss_mb() -> float:
 def metadata_once(path: Path) -> None:
     reader.sniff(path, source_folder=path.parent)
     with reader.read_tree(path, source_folder=path.parent) as tree, contextlib.suppress(ValueError):
-        extract.extract(tree, relative_path=path.name)  # link targets have no NXentry: ValueError
+        extract.extract_all(tree, relative_path=path.name)  # link targets have no NXentry: ValueError
 
 
 def bench_metadata(samples: Path, rounds: int) -> None:

@@ -49,9 +49,10 @@ class Plan:
 
 @dataclass(frozen=True)
 class IngestResult:
-    dataset: Dataset
+    dataset: Dataset  # the primary entry's, which holds the file's rows
     created: bool
     warnings: tuple[str, ...]
+    entry_datasets: tuple[Dataset, ...] = ()  # of the file's further entries and subentries
 
 
 # --- planning -------------------------------------------------------------------------------------------------------
@@ -206,10 +207,12 @@ def _finish(job: IngestionJob, **fields: object) -> IngestionJob:
 
 
 def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
-    """Read `path` and write its dataset with proposal, people, sample, techniques, parameters, files and preview.
+    """Read `path` and write a dataset per entry (each NXentry, and each NXsubentry with its own definition), with
+    proposal, people, sample, techniques, parameters and preview; the file's rows go to the primary entry's dataset.
 
-    All rows are written in one transaction that also sends `dataset_recorded`; raises FileRejected (nothing written)
-    for any file that cannot become a dataset, including one that changed or vanished while it was being ingested.
+    All rows are written in one transaction that also sends `dataset_recorded` per dataset; raises FileRejected
+    (nothing written) for any file that cannot become a dataset, including one that changed or vanished while it was
+    being ingested.
     """
     path = Path(os.path.abspath(path))
     source_folder = Path(os.path.abspath(source_folder))
@@ -217,40 +220,55 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     relative = os.path.relpath(path, source_folder)
     with reader.read_tree(path, source_folder=source_folder) as tree:
         try:
-            extraction = extract.extract(tree, relative_path=relative)
+            extractions = extract.extract_all(tree, relative_path=relative)
         except ValueError as error:
             raise FileRejected(str(error)) from error
         except (OSError, RuntimeError) as error:
             # The reader reads groups and fields as extraction asks: HDF5 meets a damaged part of the file here.
             raise FileRejected(reader.damaged(error)) from error
-        preview = _preview(path, tree, extraction.entry_path)
-    files = _file_records(facts, extraction, source_folder)
+        previews = [_preview(path, tree, extraction.entry_path) for extraction in extractions]
+    files = _file_records(facts, extractions[0], source_folder)
+    modified_at = datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC"))
     for attempt in range(2):
         try:
             with transaction.atomic():
-                facility = datasets.resolve_facility(short_name=extraction.facility, source_name=extraction.source_name)
-                start, end = _times(extraction, facility.time_zone or "UTC")
-                dataset, created = datasets.record_dataset(
-                    facility=facility,
-                    entry=extraction,
-                    start_time=start,
-                    end_time=end,
-                    source_path=facts.path,
-                    source_folder=source_folder,
-                    file_modified_at=datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC")),
-                    files=files,
-                    preview=preview,
-                )
+                recorded: list[tuple[Dataset, bool]] = []
+                for extraction, preview in zip(extractions, previews, strict=True):
+                    facility = datasets.resolve_facility(
+                        short_name=extraction.facility, source_name=extraction.source_name
+                    )
+                    start, end = _times(extraction, facility.time_zone or "UTC")
+                    recorded.append(
+                        datasets.record_dataset(
+                            facility=facility,
+                            entry=extraction,
+                            start_time=start,
+                            end_time=end,
+                            source_path=facts.path,
+                            source_folder=source_folder,
+                            file_modified_at=modified_at,
+                            files=files,
+                            file_dataset=recorded[0][0] if recorded else None,
+                            preview=preview,
+                        )
+                    )
                 _check_unchanged(facts)
             break
         except IntegrityError:
             # Two workers created the same dataset (or proposal, instrument) at once: the loser updates it.
             if attempt:
                 raise
+    dataset, created = recorded[0]
     large = [record.path for record in files if record.needs_checksum_task]
     for data_file_id in DataFile.objects.filter(dataset=dataset, path__in=large).values_list("pk", flat=True):
         _enqueue("hash_data_file", data_file_id)
-    return IngestResult(dataset=dataset, created=created, warnings=extraction.warnings)
+    warnings = dict.fromkeys(warning for extraction in extractions for warning in extraction.warnings)
+    return IngestResult(
+        dataset=dataset,
+        created=created,
+        warnings=tuple(warnings),
+        entry_datasets=tuple(row for row, _ in recorded[1:]),
+    )
 
 
 def _times(extraction: extract.Extraction, zone: str) -> tuple[datetime | None, datetime | None]:

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
+from catalogue.models.files import DataFile
+
 
 class DatasetKind(models.TextChoices):
     RAW = "raw", "raw"
@@ -57,7 +59,18 @@ class Dataset(models.Model):
     )
     source_folder = models.CharField(max_length=4096, blank=True)
     source_path = models.CharField(max_length=4096, blank=True, help_text="The master file.")
-    entry_path = models.CharField(max_length=1024, blank=True, help_text="The NXentry this dataset comes from.")
+    entry_path = models.CharField(
+        max_length=1024, blank=True, help_text="The NXentry (or NXsubentry) this dataset comes from."
+    )
+    file_dataset = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entry_datasets",
+        help_text="For a further entry of a multi-entry file: the dataset of its primary entry, which holds the "
+        "file's rows (a file is linked once).",
+    )
     ingestion_state = models.CharField(max_length=10, choices=IngestionState.choices, default=IngestionState.INGESTED)
     ingested_at = models.DateTimeField(null=True, blank=True)
 
@@ -104,6 +117,11 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def data_files(self) -> models.QuerySet[DataFile]:
+        """The files of this dataset: its own rows, or those of its file's primary entry (`file_dataset`)."""
+        return DataFile.objects.filter(dataset_id=self.file_dataset_id or self.pk)
 
 
 class Preview(models.Model):

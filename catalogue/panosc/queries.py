@@ -215,7 +215,7 @@ def get(entity: Entity, pid: str, flt: Filter) -> dict:
 def files(pid: str, flt: Filter) -> list[dict]:
     dataset = find(ENTITIES["Dataset"], pid)
     entity = ENTITIES["File"]
-    queryset = entity.base().filter(dataset=dataset)
+    queryset = entity.base().filter(dataset_id=dataset.file_dataset_id or dataset.pk)  # a file is linked once
     if flt.where:
         queryset = queryset.filter(where_q(entity, flt.where))
     order = _order_expressions(entity, flt.order) + ["pk"] if flt.order else list(entity.default_order)
@@ -226,7 +226,7 @@ def files(pid: str, flt: Filter) -> list[dict]:
 def files_count(pid: str, *, where: dict) -> int:
     dataset = find(ENTITIES["Dataset"], pid)
     entity = ENTITIES["File"]
-    queryset = entity.base().filter(dataset=dataset)
+    queryset = entity.base().filter(dataset_id=dataset.file_dataset_id or dataset.pk)  # a file is linked once
     return queryset.filter(where_q(entity, where)).count() if where else queryset.count()
 
 

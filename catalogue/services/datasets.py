@@ -173,10 +173,13 @@ def record_dataset(
     file_modified_at: datetime,
     files: list[FileRecord],
     preview: PreviewFacts,
+    file_dataset: Dataset | None = None,
 ) -> tuple[Dataset, bool]:
     """Upsert the dataset of `entry` of the file at `source_path` with everything around it; (dataset, created).
 
-    Fields a steward curated are kept. Sends `dataset_recorded`. Call it inside the caller's transaction: the rows
+    A file is linked once: its `files` become rows of this dataset, unless `file_dataset` (the dataset of the file's
+    primary entry) holds them, as for the further entries of a multi-entry file. Fields a steward curated are kept.
+    Sends `dataset_recorded`. Call it inside the caller's transaction: the rows
     of one file are meant to be written together (the dataset row is locked with SELECT … FOR UPDATE).
     """
     now = timezone.now()
@@ -220,6 +223,7 @@ def record_dataset(
     dataset.source_folder = str(source_folder)
     dataset.source_path = str(source_path)
     dataset.entry_path = entry.entry_path
+    dataset.file_dataset = file_dataset
     dataset.ingestion_state = IngestionState.INGESTED
     dataset.ingested_at = now
     dataset.size = sum(record.size or 0 for record in files)
@@ -232,7 +236,7 @@ def record_dataset(
     if "techniques" not in curated:
         dataset.techniques.set(techniques.techniques_by_id(entry.techniques))
     _parameters(dataset, entry.parameters)
-    _data_files(dataset, files)
+    _data_files(dataset, [] if file_dataset else files)
     save_preview(dataset=dataset, preview=preview)
     embargo.refresh_release_dates(dataset)
     _extend_proposal_period(proposal, start_time, end_time)

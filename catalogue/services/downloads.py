@@ -154,7 +154,7 @@ def read_range(stored: StoredFile, byte_range: ByteRange | None = None) -> Itera
 def stored_paths(dataset: Dataset) -> frozenset[Path]:
     """Real paths of the dataset's files that are in storage: where its HDF5 links may lead (the viewer's fence)."""
     paths = set()
-    for data_file in dataset.files.all():
+    for data_file in dataset.data_files:
         data_file.dataset = dataset
         try:
             paths.add(locate(data_file).path)
@@ -192,7 +192,7 @@ class ZipPlan:
 def plan_zip(dataset: Dataset, *, data_files: Iterable[DataFile] | None = None) -> ZipPlan:
     """`data_files` are the dataset's files in path order when the caller has them loaded (else one query)."""
     files, missing = [], []
-    for data_file in dataset.files.order_by("path") if data_files is None else data_files:
+    for data_file in dataset.data_files.order_by("path") if data_files is None else data_files:
         data_file.dataset = dataset
         try:
             files.append((data_file, locate(data_file)))

@@ -26,6 +26,7 @@ GENERIC_GROUP_NAMES = frozenset({"instrument", "sasinstrument", "sample", "sassa
 ENTRY_NAMES = ("entry", "entry1", "raw_data_1")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 REDACTED = "(e-mail address: personal data)"
+NO_ENTRY = "no NXentry group: not a NeXus file (or only the target of another file's links)"
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Extraction:
     parameters: tuple[Quantity, ...]
     links: tuple[LinkedFile, ...]
     link_summary: LinkSummary
-    other_entries: tuple[str, ...]
+    part_of: str | None  # for an NXsubentry: the path of its NXentry
     scientific_metadata: dict[str, Any]
     raw_metadata: dict[str, Any]
     warnings: tuple[str, ...]
@@ -119,6 +120,19 @@ def entries(tree: Tree) -> list[Group]:
     return found
 
 
+def dataset_groups(tree: Tree) -> list[tuple[Group, Group | None]]:
+    """The groups that each become a dataset, with the NXentry each belongs to: every NXentry (the root @default one
+    first), each followed by its NXsubentry groups that carry their own definition (DLS multi-modal, DIALS)."""
+    found: list[tuple[Group, Group | None]] = []
+    for entry in entries(tree):
+        found.append((entry, None))
+        for subentry in tree.subgroups(entry, "NXsubentry"):
+            definition = tree.field(f"{subentry.path}/definition")
+            if definition is not None and to_text(definition.value) not in (None, "NXentry"):
+                found.append((subentry, entry))
+    return found
+
+
 def extract(
     tree: Tree,
     *,
@@ -126,17 +140,47 @@ def extract(
     profiles: tuple[profiles_module.Profile, ...] | None = None,
 ) -> Extraction:
     """Everything the catalogue records from the file's primary entry. Raises ValueError when it has no NXentry."""
-    found = entries(tree)
-    if not found:
-        raise ValueError("no NXentry group: not a NeXus file (or only the target of another file's links)")
-    entry = found[0]
+    groups = dataset_groups(tree)
+    if not groups:
+        raise ValueError(NO_ENTRY)
+    return _extract(tree, *groups[0], relative_path=relative_path, profiles=profiles)
+
+
+def extract_all(
+    tree: Tree,
+    *,
+    relative_path: str,
+    profiles: tuple[profiles_module.Profile, ...] | None = None,
+) -> tuple[Extraction, ...]:
+    """One extraction per dataset of the file (see `dataset_groups`), the primary entry's first. Raises ValueError
+    when the file has no NXentry."""
+    groups = dataset_groups(tree)
+    if not groups:
+        raise ValueError(NO_ENTRY)
+    return tuple(
+        _extract(tree, group, parent, relative_path=relative_path, profiles=profiles) for group, parent in groups
+    )
+
+
+def _extract(
+    tree: Tree,
+    entry: Group,
+    parent: Group | None,
+    *,
+    relative_path: str,
+    profiles: tuple[profiles_module.Profile, ...] | None,
+) -> Extraction:
+    """What the catalogue records of one NXentry, or of one NXsubentry (`parent` its NXentry, which supplies what
+    the subentry leaves out: title, times, proposal, people, instrument, sample)."""
     warnings: list[str] = []
-    text = _Reader(tree, entry)
+    text = _Reader(tree, entry, parent)
 
     instrument = text.first_group("NXinstrument")
-    source = _source(tree, entry, instrument)
+    source = _source(tree, entry, instrument) or (_source(tree, parent, None) if parent else None)
     source_name = text.text(source, "name") if source else None
     instrument_names = _instrument_names(tree, instrument)
+    if parent is not None and not instrument_names:  # NXtomo subentries (DLS I13) name their instrument nowhere
+        instrument_names = _instrument_names(tree, _Reader(tree, parent).first_group("NXinstrument"))
     profile = profiles_module.choose(
         profiles if profiles is not None else profiles_module.shipped_profiles(),
         path=str(tree.path),
@@ -172,7 +216,7 @@ def extract(
         if experiment_identifier and profile.proposal_pattern.search(experiment_identifier)
         else None
     )
-    program = text.field(entry, "program_name")
+    program = text.field(entry, "program_name") or text.field(parent, "program_name")
     software_name = to_text(program.value) if program else None
     software_version = to_text(program.attrs.get("version")) if program else None
     if software_name is None:
@@ -188,7 +232,11 @@ def extract(
             f"{summary.dangling} of {summary.total} external link or VDS targets missing"
             f" ({summary.missing_files} files absent)"
         )
-    title = text.entry_text("title", profile) or (sample.name if sample else None) or Path(relative_path).stem
+    title = text.entry_text("title", profile, inherit=False)
+    if title is None and parent is not None:
+        parent_title = _Reader(tree, parent).entry_text("title", profile) or Path(relative_path).stem
+        title = f"{parent_title} ({entry.path.rsplit('/', 1)[-1]})"
+    title = title or (sample.name if sample else None) or Path(relative_path).stem
 
     return Extraction(
         entry_path=entry.path,
@@ -198,8 +246,8 @@ def extract(
         time_source=time_source,
         experiment_identifier=experiment_identifier,
         proposal_number=proposal_number,
-        entry_identifier=text.entry_text("entry_identifier"),
-        entry_uuid=text.entry_text("entry_identifier_uuid"),
+        entry_identifier=text.entry_text("entry_identifier", inherit=False),
+        entry_uuid=text.entry_text("entry_identifier_uuid", inherit=False),
         description=text.entry_text("experiment_description") or text.entry_text("notes") or "",
         definitions=tuple(definitions),
         software_name=(software_name or "")[:255],
@@ -213,27 +261,31 @@ def extract(
         technique_source=technique_source,
         is_derived=techniques_module.is_derived(definitions) or "dials" in (software_name or "").lower(),
         sample=sample,
-        users=tuple(_users(text, entry)),
+        users=tuple(_users(text, entry) or (_users(text, parent) if parent else [])),
         parameters=parameters,
         links=links,
         link_summary=summary,
-        other_entries=tuple(group.path for group in found[1:]),
-        scientific_metadata=_scientific_metadata(parameters, tree, entry, found[1:], summary),
+        part_of=parent.path if parent else None,
+        scientific_metadata=_scientific_metadata(parameters, tree, entry, summary),
         raw_metadata=_raw_metadata(tree, entry),
         warnings=tuple(warnings),
     )
 
 
 class _Reader:
-    """Text and number lookups inside one entry, following soft links."""
+    """Text and number lookups inside one entry (or subentry, falling back to its NXentry), following soft links."""
 
-    def __init__(self, tree: Tree, entry: Group) -> None:
+    def __init__(self, tree: Tree, entry: Group, parent: Group | None = None) -> None:
         self.tree = tree
         self.entry = entry
+        self.parent = parent
 
-    def first_group(self, nx_class: str, within: Group | None = None) -> Group | None:
-        groups = self.tree.subgroups(within or self.entry, nx_class)
-        return groups[0] if groups else None
+    def first_group(self, nx_class: str) -> Group | None:
+        for group in (self.entry, self.parent):
+            groups = self.tree.subgroups(group, nx_class) if group is not None else []
+            if groups:
+                return groups[0]
+        return None
 
     def field(self, group: Group | None, name: str) -> Field | None:
         if group is None:
@@ -253,9 +305,15 @@ class _Reader:
                 return text
         return None
 
-    def entry_text(self, name: str, profile: profiles_module.Profile | None = None) -> str | None:
-        """The profile's paths for `name` first, then the entry's field of that name."""
-        return (profile and self.profile_text(name, profile)) or self.text(self.entry, name)
+    def entry_text(
+        self, name: str, profile: profiles_module.Profile | None = None, *, inherit: bool = True
+    ) -> str | None:
+        """The profile's paths for `name` first, then the entry's field of that name; for a subentry (unless not
+        `inherit`), then the same in its NXentry."""
+        found = (profile and self.profile_text(name, profile)) or self.text(self.entry, name)
+        if found is None and inherit and self.parent is not None:
+            return _Reader(self.tree, self.parent).entry_text(name, profile)
+        return found
 
 
 def _source(tree: Tree, entry: Group, instrument: Group | None) -> Group | None:
@@ -501,11 +559,7 @@ def _link_summary(links: tuple[LinkedFile, ...]) -> LinkSummary:
 
 
 def _scientific_metadata(
-    parameters: tuple[Quantity, ...],
-    tree: Tree,
-    entry: Group,
-    others: list[Group],
-    links: LinkSummary,
+    parameters: tuple[Quantity, ...], tree: Tree, entry: Group, links: LinkSummary
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         quantity.name: {
@@ -531,11 +585,6 @@ def _scientific_metadata(
         )
     if detectors:
         metadata["detectors"] = detectors
-    if others:
-        metadata["other_entries"] = [
-            {"path": group.path, "title": to_text(getattr(tree.field(f"{group.path}/title"), "value", None))}
-            for group in others
-        ]
     if links.total:
         metadata["links"] = {"total": links.total, "dangling": links.dangling, "missing_files": links.missing_files}
     plotted = variables_module.plotted_variables(tree, entry)

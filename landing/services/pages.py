@@ -508,7 +508,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
     record, citation_record = description.record, description.citation_record
     can_download = visibility.can_download_dataset(user, dataset)
     is_open = visibility.is_open(dataset)
-    files = list(dataset.files.all())
+    files = list(dataset.data_files)
     file_rows = [_file_row(dataset, data_file, can_download=can_download) for data_file in files]
     facility = description.facility
     access = Access(

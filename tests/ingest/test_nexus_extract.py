@@ -134,12 +134,11 @@ def test_every_unit_string_in_the_real_samples_is_mapped_or_deliberately_non_phy
     assert unknown == set()
 
 
-def test_several_entries_keep_the_root_default_first_and_list_the_others():
+def test_several_entries_keep_the_root_default_first():
     nist = extraction_of("punx/NIST_SANS_cs_af1410.h5")
-    assert nist.entry_path == "/AF1410_10"
-    assert len(nist.other_entries) == 9
+    assert nist.entry_path == "/AF1410_10" and nist.part_of is None
     ipns = extraction_of("exampledata/IPNS_LRMECS_lrcs3701.nx5")
-    assert ipns.entry_path == "/Histogram1" and ipns.other_entries == ("/Histogram2",)
+    assert ipns.entry_path == "/Histogram1"
 
 
 def test_embedded_panet_note_beats_the_definition(tmp_path):

@@ -1,0 +1,114 @@
+"""A multi-entry file: one dataset per NXentry and per NXsubentry with its own definition, the file linked once
+(its rows belong to the primary entry's dataset), pids that survive re-ingestion (issue 24)."""
+
+import hashlib
+import json
+import os
+from urllib.parse import quote
+
+import h5py
+import pytest
+
+from catalogue.models import DataFile, Dataset
+from catalogue.services import curation
+from ingest.nexus import extract, reader
+from tests.conftest import SAMPLES_DIR
+
+MANIFEST = json.loads((SAMPLES_DIR / "manifest.json").read_text())
+
+
+def entries_held(relative: str) -> list[str]:
+    """Read with h5py alone: the NXentry groups at the root (the @default one first), each followed by its
+    NXsubentry groups that carry a definition other than "NXentry"."""
+
+    def text(value: object) -> str:
+        value = value.reshape(-1)[0] if hasattr(value, "reshape") else value
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    with h5py.File(SAMPLES_DIR / relative, "r") as handle:
+        names = [name for name in handle if text(handle[name].attrs.get("NX_class", "")) == "NXentry"]
+        default = text(handle.attrs.get("default", ""))
+        names.sort(key=lambda name: name != default)
+        held = []
+        for name in names:
+            held.append(f"/{name}")
+            for child_name, child in handle[name].items():
+                is_subentry = isinstance(child, h5py.Group) and text(child.attrs.get("NX_class", "")) == "NXsubentry"
+                if is_subentry and "definition" in child and text(child["definition"][()]) not in ("", "NXentry"):
+                    held.append(f"/{name}/{child_name}")
+    return held
+
+
+MULTI = [record["file"] for record in MANIFEST if len(entries_held(record["file"])) > 1]
+
+
+def test_the_sample_files_with_several_entries_are_the_ones_the_manifest_names():
+    several_nxentry = {record["file"] for record in MANIFEST if len(record["entries"]) > 1}
+    assert {"punx/NIST_SANS_cs_af1410.h5", "exampledata/IPNS_LRMECS_lrcs3701.nx5"} <= set(MULTI)
+    assert several_nxentry - {"exampledata/APS_34ID_not_complete.h5"} <= set(MULTI)  # its second is no NXentry
+    assert {"Savu/DLS_multimodal_mm.nxs", "exampledata/DLS_thaumatin_integrated.nxs"} <= set(MULTI)
+
+
+@pytest.mark.parametrize("relative", MULTI)
+def test_extraction_gives_one_result_per_entry_and_subentry_with_a_definition(relative):
+    path = SAMPLES_DIR / relative
+    with reader.read_tree(path, source_folder=path.parent) as tree:
+        extractions = extract.extract_all(tree, relative_path=relative)
+    assert [extraction.entry_path for extraction in extractions] == entries_held(relative)
+    assert len({extraction.title for extraction in extractions if extraction.part_of}) == sum(
+        1 for extraction in extractions if extraction.part_of
+    )  # subentries are told apart by their titles
+
+
+@pytest.mark.parametrize("relative", MULTI)
+def test_every_entry_becomes_a_dataset_of_the_same_file_linked_once(ingest, relative):
+    job = ingest(relative)
+    primary = job.dataset
+    held = entries_held(relative)
+    rows = Dataset.objects.filter(source_path=str(SAMPLES_DIR / relative))
+    assert sorted(rows.values_list("entry_path", flat=True)) == sorted(held)
+    assert primary.entry_path == held[0] and primary.file_dataset is None
+    assert DataFile.objects.filter(path=os.path.basename(relative)).count() == 1
+    assert DataFile.objects.get(path=os.path.basename(relative)).dataset_id == primary.pk
+    real = os.path.realpath(SAMPLES_DIR / relative)
+    for dataset in rows:
+        digest = hashlib.blake2b(f"{real}#{dataset.entry_path}".encode(), digest_size=10).hexdigest()
+        assert dataset.pid.endswith(f"/{digest}")
+        assert list(dataset.data_files) == list(primary.files.all())  # the master and its link targets
+        if dataset.pk != primary.pk:
+            assert dataset.file_dataset_id == primary.pk and not dataset.files.exists()
+            assert dataset.number_of_files == primary.number_of_files and dataset.size == primary.size
+
+
+def test_reingesting_keeps_every_entrys_pid_and_the_stewards_edits(ingest):
+    relative = "Savu/DLS_multimodal_mm.nxs"
+    ingest(relative)
+    pids = dict(Dataset.objects.values_list("entry_path", "pid"))
+    stxm = Dataset.objects.get(entry_path="/entry1/stxm_entry")
+    stxm.title = "STXM map of the multi-modal test sample"
+    stxm.save()
+    curation.record_dataset_edit(dataset=stxm, changed_fields={"title"})
+
+    again = ingest(relative)
+
+    assert again.outcome == "updated"
+    assert dict(Dataset.objects.values_list("entry_path", "pid")) == pids
+    assert Dataset.objects.get(pk=stxm.pk).title == "STXM map of the multi-modal test sample"
+    assert DataFile.objects.filter(path="DLS_multimodal_mm.nxs").count() == 1
+
+
+def test_each_entry_is_its_own_dataset_in_the_api_with_the_file_listed(ingest, client, settings):
+    settings.EMBARGO_PERIOD_YEARS = 0  # open on ingestion, so that the public API shows them
+    relative = "punx/NIST_SANS_cs_af1410.h5"
+    ingest(relative)
+    datasets = Dataset.objects.filter(source_path=str(SAMPLES_DIR / relative)).order_by("entry_path")
+    assert datasets.count() == 10
+    for dataset in datasets:
+        pid = quote(dataset.pid, safe="")
+        found = client.get(f"/panosc-api/Datasets/{pid}").json()
+        assert found["title"] == dataset.title and found["title"].startswith(dataset.entry_path.strip("/")[:6])
+        files = client.get(f"/panosc-api/Datasets/{pid}/files").json()
+        assert [row["name"] for row in files] == ["NIST_SANS_cs_af1410.h5"]
+        assert client.get(f"/panosc-api/Datasets/{pid}/files/count").json() == {"count": 1}
+    titles = {row["title"] for row in datasets.values("title")}
+    assert "AF1410-qu (AF1410 steel aged 0.25 h)" in titles and len(titles) == 10
