@@ -110,7 +110,7 @@ class Field:
 
     def virtual_sources(self) -> list[tuple[str, str]]:
         """(file name, dataset path) of each source of a virtual dataset; empty for any other layout."""
-        if not self.is_virtual:
+        if self._id.get_storage_size() or not self.is_virtual:  # a VDS stores no bytes: its layout read only then
             return []
         return [(source.file_name, source.dset_name) for source in h5py.Dataset(self._id).virtual_sources()]
 
