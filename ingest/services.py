@@ -52,7 +52,6 @@ class IngestResult:
     dataset: Dataset  # the primary entry's, which holds the file's rows
     created: bool
     warnings: tuple[str, ...]
-    entry_datasets: tuple[Dataset, ...] = ()  # of the file's further entries and subentries
 
 
 # --- planning -------------------------------------------------------------------------------------------------------
@@ -263,12 +262,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     for data_file_id in DataFile.objects.filter(dataset=dataset, path__in=large).values_list("pk", flat=True):
         _enqueue("hash_data_file", data_file_id)
     warnings = dict.fromkeys(warning for extraction in extractions for warning in extraction.warnings)
-    return IngestResult(
-        dataset=dataset,
-        created=created,
-        warnings=tuple(warnings),
-        entry_datasets=tuple(row for row, _ in recorded[1:]),
-    )
+    return IngestResult(dataset=dataset, created=created, warnings=tuple(warnings))
 
 
 def _times(extraction: extract.Extraction, zone: str) -> tuple[datetime | None, datetime | None]:
