@@ -1,5 +1,5 @@
-"""The published standards tests check our output against, read offline from ../shared (settings.BASE_DIR.parent;
-NEXUS_SAMPLES_DIR, which defaults to ../shared/nexus-samples, moves it for a checkout elsewhere)."""
+"""The published standards tests check our output against, read offline from the project's ../shared (beside the
+checkout: settings.BASE_DIR.parent / "shared")."""
 
 import json
 from functools import cache
@@ -10,7 +10,7 @@ import xmlschema
 from django.conf import settings
 from pyld import jsonld
 
-SHARED = Path(settings.NEXUS_SAMPLES_DIR).parent
+SHARED = Path(settings.BASE_DIR).parent / "shared"
 SCHEMA_ORG_CONTEXT = SHARED / "standards" / "schemaorg-context" / "schemaorgcontext.jsonld"
 DATACITE_XSD = SHARED / "datacite-schema" / "kernel-4.7" / "metadata.xsd"
 SCHEMA = rdflib.Namespace("http://schema.org/")

@@ -15,6 +15,7 @@ from lxml import etree
 from catalogue.models import Affiliation, Dataset, Document, Member, Person, SessionMatch
 from landing.datacite import metadata
 from landing.datacite import xml as datacite_xml
+from tests.standards import DATACITE_XSD
 
 pytestmark = pytest.mark.django_db
 
@@ -149,8 +150,7 @@ def test_datacite_xml_of_imported_proposal_has_orcid_and_ror_creators(session, s
     proposal.doi = "10.80000/SINQ-20050042"
     proposal.save(update_fields=["doi"])
     xml = datacite_xml.to_xml(metadata.document_metadata(document=proposal, user=AnonymousUser()))
-    xsd = Path("/work/shared/datacite-schema/kernel-4.7/metadata.xsd")
-    xmlschema.XMLSchema(str(xsd if xsd.exists() else datacite_xml.XSD_PATH)).validate(xml)
+    xmlschema.XMLSchema(str(DATACITE_XSD)).validate(xml)
 
     ns = {"d": datacite_xml.NAMESPACE}
     creators = etree.fromstring(xml).findall("d:creators/d:creator", ns)

@@ -1,7 +1,5 @@
 """The one DataCite 4.7 mapping: valid against the official XSD for every kind of record, and faithful to the policy."""
 
-from pathlib import Path
-
 import pytest
 import xmlschema
 from django.contrib.auth.models import AnonymousUser
@@ -15,17 +13,16 @@ from landing.datacite import xml as datacite_xml
 from landing.models import RelatedWork
 from tests.factories import CollectionFactory, DatasetFactory, ProposalFactory
 from tests.landing.conftest import LEAK_TOKEN
+from tests.standards import DATACITE_XSD
 
 pytestmark = pytest.mark.django_db
 
-SHARED_XSD = Path("/work/shared/datacite-schema/kernel-4.7/metadata.xsd")
 NS = {"d": datacite_xml.NAMESPACE}
 
 
 @pytest.fixture(scope="module")
 def official_schema():
-    path = SHARED_XSD if SHARED_XSD.exists() else datacite_xml.XSD_PATH
-    return xmlschema.XMLSchema(str(path))
+    return xmlschema.XMLSchema(str(DATACITE_XSD))
 
 
 def xml_of(document, user=None):
@@ -34,10 +31,8 @@ def xml_of(document, user=None):
 
 
 def test_vendored_xsd_is_the_official_one():
-    if not SHARED_XSD.exists():
-        pytest.skip("the shared copy of the DataCite schema is not on this machine")
-    assert datacite_xml.XSD_PATH.read_bytes() == SHARED_XSD.read_bytes()
-    for include in (SHARED_XSD.parent / "include").iterdir():
+    assert datacite_xml.XSD_PATH.read_bytes() == DATACITE_XSD.read_bytes()
+    for include in (DATACITE_XSD.parent / "include").iterdir():
         assert (datacite_xml.XSD_PATH.parent / "include" / include.name).read_bytes() == include.read_bytes()
 
 

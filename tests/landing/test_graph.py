@@ -2,7 +2,6 @@
 Hydra pages and the SPARQL endpoint (results, errors, time limit, cap), all against a real Oxigraph store."""
 
 import json
-from pathlib import Path
 
 import pyld
 import pyshacl
@@ -18,8 +17,8 @@ from landing.graph.examples import EXAMPLES
 from landing.graph.vocabulary import HYDRA, QUDT, SPDX, UNIT
 from tests.landing.conftest import LEAK_TOKEN
 from tests.landing.graph_catalogue import graph_catalogue
+from tests.standards import SHARED
 
-SHARED = Path(settings.BASE_DIR).parent / "shared"
 SHAPES = SHARED / "standards" / "dcat-ap-shacl" / "releases"
 DCAT_JSON_LD = 'application/ld+json; profile="http://www.w3.org/ns/dcat#"'
 RDF_TYPES = {
