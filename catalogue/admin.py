@@ -161,11 +161,16 @@ class EmbargoActionsMixin:
     def set_release_date(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = ReleaseDateForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
+            changed = 0
             for record in queryset:
-                record.release_date_override = form.cleaned_data["release_date"]
-                record.save(update_fields=["release_date_override"])
+                try:
+                    opening.set_release_date(record, release_date=form.cleaned_data["release_date"], by=request.user)
+                except opening.EmbargoError as error:
+                    self.message_user(request, f"{record.pid}: {error}", messages.ERROR)
+                    continue
                 self.record_edit(record, {"release_date_override"})
-            self.message_user(request, f"Release date set on {queryset.count()} records.", messages.SUCCESS)
+                changed += 1
+            self.message_user(request, f"Release date set on {changed} records.", messages.SUCCESS)
             return None
         return render(
             request,

@@ -169,16 +169,43 @@ def open_now(record: Dataset | Document, *, by: visibility.User | None) -> Openi
         return _process(document_id=document.pk, now=timezone.now(), by=by, reason="opened early")
 
 
+def refuse_if_open(record: Dataset | Document) -> None:
+    """The rule every change of a release date obeys: open data stay open (access-policy.md § Embargo).
+
+    Raises EmbargoError when the record is open already: closing open data would break every citation of it;
+    taking them down is a withdrawal (tombstone), never a new embargo.
+    """
+    if visibility.is_open(record):
+        raise EmbargoError(f"{record.pid} is open already; an embargo cannot be put back on open data")
+
+
+def set_release_date(record: Dataset | Document, *, release_date: datetime, by: visibility.User | None) -> None:
+    """A steward's new release date (embargo end) for one record still under embargo, earlier or later; a date
+    already passed opens it at the next opening run. Refreshes the stored release dates (the proposal's too).
+
+    Raises EmbargoError when the record is open already (see refuse_if_open).
+    """
+    refuse_if_open(record)
+    record.release_date_override = release_date
+    record._change_reason = f"release date set to {release_date:%Y-%m-%d}"  # type: ignore[union-attr]
+    if by is not None and by.is_authenticated:
+        record._history_user = by  # type: ignore[union-attr]
+    record.save(update_fields=["release_date_override"])
+    if isinstance(record, Dataset):
+        embargo.refresh_release_dates(record)
+    else:
+        embargo.refresh_document_release_date(record)
+
+
 def extend_embargo(record: Dataset | Document, *, until: datetime, by: visibility.User | None) -> None:
     """Renew an embargo until `until`: a dataset alone, or a proposal with every dataset still under embargo.
 
     Raises EmbargoError when the date is not in the future or not after the current release date, or the record
-    is open already (closing open data would break every citation of it; withdraw it instead).
+    is open already (see refuse_if_open).
     """
     if until <= timezone.now():
         raise EmbargoError("the new release date must lie in the future")
-    if visibility.is_open(record):
-        raise EmbargoError(f"{record.pid} is open already; an embargo cannot be put back on open data")
+    refuse_if_open(record)
     if record.release_date is not None and until <= record.release_date:
         raise EmbargoError(f"the embargo already runs until {record.release_date:%Y-%m-%d}; choose a later day")
     with transaction.atomic():

@@ -149,6 +149,19 @@ def test_extending_open_data_or_into_the_past_is_refused(db):
         opening.extend_embargo(dataset, until=dataset.release_date - timedelta(days=1), by=None)
 
 
+def test_a_set_release_date_moves_an_embargo_earlier_or_later_but_never_closes_open_data(db, steward):
+    dataset = DatasetFactory(embargoed=True)
+    sooner = timezone.now() + timedelta(days=10)
+    opening.set_release_date(dataset, release_date=sooner, by=steward)
+    dataset.refresh_from_db()
+    assert dataset.release_date == sooner == Document.objects.get(pk=dataset.proposal_id).release_date
+    assert dataset.history.first().history_user == steward
+    already_open = DatasetFactory()
+    with pytest.raises(opening.EmbargoError, match="open already"):
+        opening.set_release_date(already_open, release_date=timezone.now() + timedelta(days=30), by=steward)
+    assert visibility.is_open(Dataset.objects.get(pk=already_open.pk))
+
+
 def test_open_now_opens_a_dataset_alone(db):
     proposal = ProposalFactory()
     kept, opened = (

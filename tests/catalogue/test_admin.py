@@ -133,8 +133,8 @@ def test_bulk_extend_embargo_renews_and_refuses_open_data(steward_client):
     assert "open already" in response.content.decode()
 
 
-def test_bulk_set_release_date_asks_then_applies(steward_client):
-    dataset = DatasetFactory()
+def test_bulk_set_release_date_asks_then_moves_an_embargo(steward_client):
+    dataset = DatasetFactory(embargoed=True)
     url = reverse("admin:catalogue_dataset_changelist")
     form = steward_client.post(url, {"action": "set_release_date", "_selected_action": [dataset.pk]})
     assert b"release_date" in form.content
@@ -149,7 +149,27 @@ def test_bulk_set_release_date_asks_then_applies(steward_client):
     )
     dataset.refresh_from_db()
     assert dataset.release_date == datetime(2031, 1, 31, tzinfo=UTC)
-    assert dataset.release_date > timezone.now()
+    assert "release_date_override" in dataset.curated_fields
+
+
+def test_bulk_set_release_date_leaves_open_data_open(steward_client):
+    """Open data stay open (access-policy.md § Embargo): a later release date is refused, not an embargo again."""
+    dataset = DatasetFactory()
+    opened_on = dataset.release_date
+    response = steward_client.post(
+        reverse("admin:catalogue_dataset_changelist"),
+        {
+            "action": "set_release_date",
+            "_selected_action": [dataset.pk],
+            "apply": "1",
+            "release_date": "2031-01-31 00:00",
+        },
+        follow=True,
+    )
+    dataset.refresh_from_db()
+    assert dataset.release_date == opened_on <= timezone.now()
+    assert dataset.release_date_override is None
+    assert "open already" in response.content.decode()
 
 
 def test_bulk_add_technique(steward_client):
