@@ -1,9 +1,12 @@
 """factory_boy factories for the catalogue, with deterministic values for anything a test asserts."""
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import models
 from django.utils import timezone
 
 from catalogue.models import (
@@ -22,8 +25,21 @@ from catalogue.models import (
 )
 from catalogue.services import embargo
 
+T = TypeVar("T", bound=models.Model)
 
-class UserFactory(factory.django.DjangoModelFactory):
+
+class ModelFactory(factory.django.DjangoModelFactory[T]):
+    """factory_boy's Django factory, typed: calling a factory gives its model's instance."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory_boy's metaclass returns the built model, which mypy cannot see through an untyped __call__.
+        def __new__(cls, *args: Any, **kwargs: Any) -> T: ...  # type: ignore[misc]
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -33,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class FacilityFactory(factory.django.DjangoModelFactory):
+class FacilityFactory(ModelFactory[Facility]):
     class Meta:
         model = Facility
         django_get_or_create = ("short_name",)
@@ -46,7 +62,7 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     pid_prefix = factory.LazyAttribute(lambda f: f.short_name.lower())
 
 
-class InstrumentFactory(factory.django.DjangoModelFactory):
+class InstrumentFactory(ModelFactory[Instrument]):
     class Meta:
         model = Instrument
         django_get_or_create = ("pid",)
@@ -56,7 +72,7 @@ class InstrumentFactory(factory.django.DjangoModelFactory):
     pid = factory.LazyAttribute(lambda i: f"{i.facility.pid_prefix}/instrument/{i.name.lower()}")
 
 
-class TechniqueFactory(factory.django.DjangoModelFactory):
+class TechniqueFactory(ModelFactory[Technique]):
     """A PaNET term by id; the row is created with the given label when load_panet has not run."""
 
     class Meta:
@@ -68,7 +84,7 @@ class TechniqueFactory(factory.django.DjangoModelFactory):
     name = "small angle x-ray scattering"
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(ModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -79,7 +95,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"ada{n}@example.org")
 
 
-class AffiliationFactory(factory.django.DjangoModelFactory):
+class AffiliationFactory(ModelFactory[Affiliation]):
     class Meta:
         model = Affiliation
 
@@ -89,7 +105,7 @@ class AffiliationFactory(factory.django.DjangoModelFactory):
     country = "Sweden"
 
 
-class ProposalFactory(factory.django.DjangoModelFactory):
+class ProposalFactory(ModelFactory[Document]):
     class Meta:
         model = Document
 
@@ -112,7 +128,7 @@ class CollectionFactory(ProposalFactory):
     published_at = factory.LazyFunction(timezone.now)
 
 
-class MemberFactory(factory.django.DjangoModelFactory):
+class MemberFactory(ModelFactory[Member]):
     class Meta:
         model = Member
 
@@ -122,7 +138,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     role = "principal investigator"
 
 
-class DatasetFactory(factory.django.DjangoModelFactory):
+class DatasetFactory(ModelFactory[Dataset]):
     """An open dataset measured in 2020; `embargoed=True` makes it measured yesterday (3-year embargo)."""
 
     class Meta:
@@ -165,7 +181,7 @@ class DatasetFactory(factory.django.DjangoModelFactory):
             embargo.refresh_release_dates(self)
 
 
-class SampleFactory(factory.django.DjangoModelFactory):
+class SampleFactory(ModelFactory[Sample]):
     class Meta:
         model = Sample
 
@@ -174,7 +190,7 @@ class SampleFactory(factory.django.DjangoModelFactory):
     chemical_formula = "C"
 
 
-class DataFileFactory(factory.django.DjangoModelFactory):
+class DataFileFactory(ModelFactory[DataFile]):
     class Meta:
         model = DataFile
 
@@ -185,7 +201,7 @@ class DataFileFactory(factory.django.DjangoModelFactory):
     checksum_algorithm = "blake2b"
 
 
-class ParameterFactory(factory.django.DjangoModelFactory):
+class ParameterFactory(ModelFactory[Parameter]):
     """25 °C by default; `wavelength=True` makes it 0.73 Å, `energy=True` 16.9 keV."""
 
     class Meta:
