@@ -57,7 +57,7 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def timed(run, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def timed(run, repeats: int) -> tuple[float, float]:
     run()  # warm caches and connections once
     samples = []
     for _ in range(repeats):
@@ -67,7 +67,7 @@ def timed(run, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-
     return statistics.median(samples), percentile(samples, 0.95)
 
 
-def cold(run):  # type: ignore[no-untyped-def]
+def cold(run):
     cache.clear()
     return run()
 

@@ -26,12 +26,12 @@ User = AbstractBaseUser | AnonymousUser
 def is_steward(user: User) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return True
     cached = getattr(user, "_is_steward", None)
     if cached is None:
-        cached = user.groups.filter(name=STEWARDS_GROUP).exists()  # type: ignore[union-attr]
-        user._is_steward = cached  # type: ignore[union-attr]
+        cached = user.groups.filter(name=STEWARDS_GROUP).exists()
+        user._is_steward = cached
     return cached
 
 

@@ -43,12 +43,12 @@ def alive() -> list[str] | None:
 class Heartbeat(bootsteps.StartStopStep):
     requires = {"celery.worker.components:Timer"}
 
-    def start(self, worker) -> None:  # type: ignore[no-untyped-def]
+    def start(self, worker) -> None:
         beat(hostname=worker.hostname)
         self.timer = worker.timer.call_repeatedly(
             settings.WORKER_HEARTBEAT_SECONDS, beat, kwargs={"hostname": worker.hostname}
         )
 
-    def stop(self, worker) -> None:  # type: ignore[no-untyped-def]
+    def stop(self, worker) -> None:
         self.timer.cancel()
         forget(hostname=worker.hostname)

@@ -107,7 +107,7 @@ class DocumentFilter(CatalogueFilterSet):
         model = Document
         fields = ["kind", "proposal_number", "doi", "doi_state", "licence"]
 
-    def filter_keyword(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_keyword(self, queryset, name, value):
         return queryset.filter(keywords__contains=[value])
 
 
@@ -134,7 +134,7 @@ class TechniqueFilter(CatalogueFilterSet):
         model = Technique
         fields = ["panet_id", "is_concept"]
 
-    def filter_descendant_of(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_descendant_of(self, queryset, name, value):
         return queryset.descendants_of([value])
 
 

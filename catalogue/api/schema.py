@@ -34,7 +34,7 @@ ERRORS = {
 
 
 class CatalogueAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:  # type: ignore[override]
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         codes = ["400", "403", "503"]
         if "{" in self.path:

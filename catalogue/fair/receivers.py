@@ -50,26 +50,26 @@ def _flush() -> None:
     tasks.recompute_scores.delay(changed.as_json())
 
 
-def _dataset_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_saved(sender: object, instance, **kwargs: object) -> None:
     queue("datasets", [instance.pk])
 
 
-def _dataset_event(sender: object, dataset, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_event(sender: object, dataset, **kwargs: object) -> None:
     queue("datasets", [dataset.pk])
 
 
-def _document_event(sender: object, document, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _document_event(sender: object, document, **kwargs: object) -> None:
     queue("documents", [document.pk])
 
 
-def _by_attribute(kind: str, attribute: str):  # type: ignore[no-untyped-def]
-    def receiver(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _by_attribute(kind: str, attribute: str):
+    def receiver(sender: object, instance, **kwargs: object) -> None:
         queue(kind, [getattr(instance, attribute)])
 
     return receiver
 
 
-def _links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
     if not action.startswith("post_"):
         return
     if reverse:  # sample.datasets.add(...), collection membership seen from the dataset
@@ -78,7 +78,7 @@ def _links_changed(sender: object, instance, action: str, reverse: bool, pk_set,
         queue("datasets", [instance.pk])
 
 
-def _collection_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _collection_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
     if not action.startswith("post_"):
         return
     if reverse:

@@ -107,7 +107,7 @@ def fix(request: HttpRequest, check: str, proposal_id: int) -> HttpResponse:
                     by=by,
                 )
             else:
-                done = curation.set_orcids(orcids=form.orcids(), by=by)  # type: ignore[attr-defined]
+                done = curation.set_orcids(orcids=form.orcids(), by=by)
         except curation.CurationError as error:
             form.add_error(None, str(error))
         else:

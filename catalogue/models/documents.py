@@ -125,6 +125,6 @@ class Collection(Document):
     class Meta:
         proxy = True
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         self.kind = DocumentKind.COLLECTION
         super().save(*args, **kwargs)

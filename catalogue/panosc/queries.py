@@ -192,7 +192,7 @@ def count(entity: Entity, *, where: dict) -> int:
     return candidates(entity, where=where, include=[]).count()
 
 
-def find(entity: Entity, pid: str, queryset: QuerySet | None = None):  # type: ignore[no-untyped-def]
+def find(entity: Entity, pid: str, queryset: QuerySet | None = None):
     """A public record by pid (spec §1.3): exact, DOI case-insensitively, without resolver prefix, decoded again."""
     queryset = entity.base() if queryset is None else queryset
     for candidate in scoring.identifier_variants(pid) + [unquote(pid)]:
@@ -356,7 +356,7 @@ def _merged_include(items: list[IncludeItem]) -> list[IncludeItem]:
     return [nested for item in items for nested in item.scope.include]
 
 
-def _paths(relation, parents: list) -> list[tuple[str, list[int]]]:  # type: ignore[no-untyped-def]
+def _paths(relation, parents: list) -> list[tuple[str, list[int]]]:
     if relation.path_for is None:
         return [(path, [parent.pk for parent in parents]) for path in _live_paths(relation.paths)]
     grouped: dict[str, list[int]] = {path: [] for path in relation.paths}

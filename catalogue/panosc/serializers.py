@@ -105,7 +105,7 @@ def person(row: Person) -> dict:
     )
 
 
-def affiliation(row) -> dict:  # type: ignore[no-untyped-def]
+def affiliation(row) -> dict:
     return _compact({"id": row.pk, "name": row.name, "address": row.address, "city": row.city, "country": row.country})
 
 

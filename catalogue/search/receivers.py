@@ -37,19 +37,19 @@ def _flush() -> None:
         reindex_items.delay(group, sorted(ids))
 
 
-def _dataset_recorded(sender: object, dataset, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_recorded(sender: object, dataset, **kwargs: object) -> None:
     queue_reindex("datasets", [dataset.pk])
 
 
-def _document_opened(sender: object, document, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _document_opened(sender: object, document, **kwargs: object) -> None:
     queue_reindex("documents", [document.pk])
 
 
-def _dataset_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_saved(sender: object, instance, **kwargs: object) -> None:
     queue_reindex("datasets", [instance.pk])
 
 
-def _document_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _document_saved(sender: object, instance, **kwargs: object) -> None:
     from catalogue.visibility import forget_collections_cache
 
     forget_collections_cache()
@@ -58,16 +58,16 @@ def _document_saved(sender: object, instance, **kwargs: object) -> None:  # type
     queue_reindex("datasets", list(instance.datasets.values_list("pk", flat=True)))
 
 
-def _instrument_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _instrument_saved(sender: object, instance, **kwargs: object) -> None:
     queue_reindex("instruments", [instance.pk])
     queue_reindex("datasets", list(instance.datasets.values_list("pk", flat=True)))
 
 
-def _sample_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _sample_saved(sender: object, instance, **kwargs: object) -> None:
     queue_reindex("datasets", list(instance.datasets.values_list("pk", flat=True)))
 
 
-def _parameter_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _parameter_saved(sender: object, instance, **kwargs: object) -> None:
     from catalogue.panosc.conditions import forget_ranges
 
     forget_ranges()
@@ -75,11 +75,11 @@ def _parameter_saved(sender: object, instance, **kwargs: object) -> None:  # typ
         queue_reindex("datasets", [instance.dataset_id])
 
 
-def _member_saved(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _member_saved(sender: object, instance, **kwargs: object) -> None:
     queue_reindex("documents", [instance.document_id])
 
 
-def _dataset_links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
     if not action.startswith("post_"):
         return
     if reverse:  # technique.datasets.add(...) / sample.datasets.add(...)
@@ -88,7 +88,7 @@ def _dataset_links_changed(sender: object, instance, action: str, reverse: bool,
         queue_reindex("datasets", [instance.pk])
 
 
-def _collection_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _collection_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
     if not action.startswith("post_"):
         return
     if reverse:
@@ -98,7 +98,7 @@ def _collection_changed(sender: object, instance, action: str, reverse: bool, pk
         queue_reindex("documents", [instance.pk])
 
 
-def _item_deleted(sender, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _item_deleted(sender, instance, **kwargs: object) -> None:
     # The postings go with the row (CASCADE); take them out first so that df and N stay right.
     from catalogue.search import index
 

@@ -63,7 +63,7 @@ def _dataset_changed(sender: object, **kwargs: object) -> None:
     queue(dataset_keys([dataset.pk]))  # type: ignore[attr-defined]
 
 
-def _dataset_deleting(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_deleting(sender: object, instance, **kwargs: object) -> None:
     queue(dataset_keys([instance.pk]))
 
 
@@ -72,7 +72,7 @@ def _document_changed(sender: object, **kwargs: object) -> None:
     queue(document_keys(document.pk))  # type: ignore[attr-defined]
 
 
-def _part_changed(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _part_changed(sender: object, instance, **kwargs: object) -> None:
     """A file, parameter or related work: its dataset's or DOI's RDF."""
     if getattr(instance, "dataset_id", None):
         queue(dataset_keys([instance.dataset_id]))
@@ -80,23 +80,23 @@ def _part_changed(sender: object, instance, **kwargs: object) -> None:  # type: 
         queue([f"document:{instance.document_id}"])
 
 
-def _member_changed(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _member_changed(sender: object, instance, **kwargs: object) -> None:
     queue(document_keys(instance.document_id))
 
 
-def _instrument_changed(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _instrument_changed(sender: object, instance, **kwargs: object) -> None:
     queue([f"instrument:{instance.pk}", "catalogue:0"])
 
 
-def _facility_changed(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _facility_changed(sender: object, instance, **kwargs: object) -> None:
     queue(["catalogue:0", *(f"instrument:{pk}" for pk in instance.instruments.values_list("pk", flat=True))])
 
 
-def _sample_changed(sender: object, instance, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _sample_changed(sender: object, instance, **kwargs: object) -> None:
     queue(dataset_keys(list(instance.datasets.values_list("pk", flat=True))))
 
 
-def _dataset_links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+def _dataset_links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
     if not action.startswith("post_"):
         return
     if reverse and sender.__name__ == "Document_collected_datasets":  # dataset.collections.add(...)

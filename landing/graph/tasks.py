@@ -12,7 +12,7 @@ RECENT_WINDOW = timedelta(minutes=15)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def refresh_entities(self, keys: list[str]) -> int:  # type: ignore[no-untyped-def]
+def refresh_entities(self, keys: list[str]) -> int:
     try:
         return sync.refresh([Entity.from_key(key) for key in keys])
     except store.Busy as busy:  # a rebuild holds the store: it ends, then this applies on top
@@ -20,7 +20,7 @@ def refresh_entities(self, keys: list[str]) -> int:  # type: ignore[no-untyped-d
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def refresh_recent(self) -> int:  # type: ignore[no-untyped-def]
+def refresh_recent(self) -> int:
     try:
         return sync.refresh(sync.recently_changed(window=RECENT_WINDOW))
     except store.Busy as busy:

@@ -69,7 +69,7 @@ def parse_identifier(identifier: str) -> tuple[records.Kind, str] | None:
     kind, _, key = identifier.removeprefix(prefix).partition("/")
     if kind not in records.RANKS or not key:
         return None
-    return kind, key  # type: ignore[return-value]
+    return kind, key
 
 
 def datestamp(moment: datetime) -> str:
@@ -355,7 +355,7 @@ VERBS: dict[str, tuple[type[OAIRequest], type[OAIResponse]]] = {
 class Repository(OAIRepository):
     """oai-repo's repository with our verb classes."""
 
-    def create_request(self, args: dict[str, str]) -> OAIRequest:  # type: ignore[override]
+    def create_request(self, args: dict[str, str]) -> OAIRequest:
         verb = args.pop("verb", None)
         if verb not in VERBS:
             raise OAIErrorBadVerb("The verb argument is missing or not an OAI-PMH verb.")

@@ -22,7 +22,7 @@ class DoiSitemap(Sitemap):
     def location(self, item: Document) -> str:
         return reverse("landing-doi", kwargs={"doi": item.doi})
 
-    def lastmod(self, item: Document):  # type: ignore[no-untyped-def]
+    def lastmod(self, item: Document):
         return item.modified_at
 
 
@@ -35,7 +35,7 @@ class DatasetSitemap(Sitemap):
     def location(self, item: Dataset) -> str:
         return reverse("landing-dataset", kwargs={"pid": item.pid})
 
-    def lastmod(self, item: Dataset):  # type: ignore[no-untyped-def]
+    def lastmod(self, item: Dataset):
         return item.modified_at
 
 

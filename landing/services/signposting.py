@@ -41,7 +41,7 @@ def linkset_json(*, anchor: str, links: list[Link]) -> dict[str, list[dict[str, 
         if link.title:
             target["title"] = link.title
         context.setdefault(link.rel, [])
-        context[link.rel].append(target)  # type: ignore[union-attr]
+        context[link.rel].append(target)
     return {"linkset": [context]}
 
 

@@ -47,7 +47,7 @@ def counts(client: Client) -> dict[str, int]:
     return found
 
 
-def grow(proposal, numbers: range) -> None:  # type: ignore[no-untyped-def]
+def grow(proposal, numbers: range) -> None:
     """One more of everything a page lists per number: datasets with files, samples, parameters, previews and
     techniques; people; inputs of the first dataset."""
     first = proposal.datasets.get(pid="esrf/dataset/000123")

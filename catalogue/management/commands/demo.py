@@ -27,7 +27,7 @@ def real_sample_files(samples_dir: Path) -> list[Path]:
 class Command(BaseCommand):
     help = "Migrate, load PaNET and the facility registry, ingest the sample files, then serve site, worker and beat."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--samples", type=Path, default=settings.NEXUS_SAMPLES_DIR)
         parser.add_argument("--no-serve", action="store_true", help="Prepare the catalogue and exit.")

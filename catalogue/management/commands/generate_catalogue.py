@@ -12,7 +12,7 @@ from catalogue.services import facet_groups
 class Command(BaseCommand):
     help = "Fill the catalogue with N realistic synthetic datasets (COPY in batches), then rebuild the search index."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--datasets", type=int, required=True)
         parser.add_argument("--seed", type=int, default=1, help="Another seed adds another, distinct batch.")
         parser.add_argument("--embargoed-share", type=float, default=0.1)

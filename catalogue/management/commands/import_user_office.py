@@ -8,7 +8,7 @@ from catalogue.services import user_office
 class Command(BaseCommand):
     help = "Import proposals from a user-office file (JSON, or CSV by its .csv name): docs/people-and-instruments.md."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
 
     def handle(self, *args: object, path: Path, **options: object) -> None:

@@ -10,7 +10,7 @@ DEFAULT_REGISTRY = Path(__file__).resolve().parents[2] / "data" / "facilities.ya
 class Command(BaseCommand):
     help = "Create or update facilities from a YAML registry (default: the demo registry)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_REGISTRY)
 
     def handle(self, *args: object, path: Path, **options: object) -> None:

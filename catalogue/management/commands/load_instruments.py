@@ -10,7 +10,7 @@ DEFAULT_REGISTRY = Path(__file__).resolve().parents[2] / "data" / "instruments.y
 class Command(BaseCommand):
     help = "Create or update instruments from a YAML registry (default: the demo registry); load facilities first."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_REGISTRY)
 
     def handle(self, *args: object, path: Path, **options: object) -> None:

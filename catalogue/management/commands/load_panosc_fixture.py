@@ -15,7 +15,7 @@ DEFAULT_PATH = Path(settings.BASE_DIR) / "catalogue" / "panosc" / "data" / "refe
 class Command(BaseCommand):
     help = "Load the PaNOSC reference implementation's db.json (spec §13.1) and index it for scoring."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
 
     def handle(self, *args: object, path: Path, **options: object) -> None:

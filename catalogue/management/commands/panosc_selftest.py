@@ -8,7 +8,7 @@ from catalogue.panosc.selftest import run
 class Command(BaseCommand):
     help = "Send the federation portal's standard requests to a PaNOSC Search API and print a pass/fail table."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--base-url", required=True, help="e.g. https://catalogue.example.org/panosc-api")
         parser.add_argument("--timeout", type=float, default=10.0)
 

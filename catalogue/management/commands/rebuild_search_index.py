@@ -9,7 +9,7 @@ from catalogue.search import index
 class Command(BaseCommand):
     help = "Rebuild the PaNOSC relevance index (tf, df, N) of public items; run after bulk loads or to repair."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--group", choices=[group.value for group in SearchGroup], action="append")
 
     def handle(self, *args: object, group: list[str] | None, **options: object) -> None:

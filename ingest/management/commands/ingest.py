@@ -18,7 +18,7 @@ class Command(BaseCommand):
         "become files of that file's dataset. Exits non-zero when a file fails, unless --keep-going."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
         parser.add_argument("--sync", action="store_true", help="Run inline instead of queueing to the workers.")
         parser.add_argument("--keep-going", action="store_true", help="Exit 0 even when some files failed.")

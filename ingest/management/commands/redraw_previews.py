@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "datasets' master files: queued to the workers, or inline with --sync."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--all", action="store_true", dest="every", help="Redraw every dataset's preview.")
         parser.add_argument("--sync", action="store_true", help="Draw inline instead of queueing to the workers.")
 

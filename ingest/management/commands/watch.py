@@ -13,7 +13,7 @@ from ingest.apps import WATCH_INTERVAL_SECONDS
 class Command(BaseCommand):
     help = "Watch folders and ingest each new or changed file once it has been stable for --stable-seconds."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("folders", nargs="+", type=Path)
         parser.add_argument("--stable-seconds", type=int, default=settings.INGEST_STABLE_SECONDS)
         parser.add_argument("--interval", type=float, default=WATCH_INTERVAL_SECONDS, help="Seconds between scans.")

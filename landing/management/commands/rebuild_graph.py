@@ -10,7 +10,7 @@ from landing.graph import store, sync
 class Command(BaseCommand):
     help = "Rebuild the SPARQL store of the open knowledge graph from scratch and publish it."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--if-missing", action="store_true", help="Only when no store has been published yet (a first start)."
         )

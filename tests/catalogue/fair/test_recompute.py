@@ -21,7 +21,7 @@ def stored(dataset: Dataset) -> DatasetFairScore:
     return DatasetFairScore.objects.get(dataset=dataset)
 
 
-def post_orcid_action(client, model: str, selected: int, person: Person, orcid: str):  # type: ignore[no-untyped-def]
+def post_orcid_action(client, model: str, selected: int, person: Person, orcid: str):
     """The admin's "add ORCID iDs" action on one selected record of `model`'s changelist, applied."""
     return client.post(
         reverse(f"admin:catalogue_{model}_changelist"),

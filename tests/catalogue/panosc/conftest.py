@@ -22,10 +22,10 @@ def encoded(value: object) -> str:
 class Api:
     """GETs under /panosc-api with `filter`/`where` given as Python objects (sent URL-encoded, as clients do)."""
 
-    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client) -> None:
         self.client = client
 
-    def get(self, path: str, *, filter: object = None, where: object = None, query: str | None = None, **extra):  # type: ignore[no-untyped-def]
+    def get(self, path: str, *, filter: object = None, where: object = None, query: str | None = None, **extra):
         params = []
         if filter is not None:
             params.append("filter=" + encoded(filter))
@@ -36,7 +36,7 @@ class Api:
         url = "/panosc-api" + path + ("?" + "&".join(params) if params else "")
         return self.client.get(url, **extra)
 
-    def json(self, path: str, *, status: int = 200, **kwargs):  # type: ignore[no-untyped-def]
+    def json(self, path: str, *, status: int = 200, **kwargs):
         response = self.get(path, **kwargs)
         assert response.status_code == status, response.content[:2000]
         assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -44,7 +44,7 @@ class Api:
 
 
 @pytest.fixture
-def api(client) -> Api:  # type: ignore[no-untyped-def]
+def api(client) -> Api:
     return Api(client)
 
 
@@ -54,6 +54,6 @@ def rebuild_index() -> None:
 
 
 @pytest.fixture
-def reference_catalogue(db) -> None:  # type: ignore[no-untyped-def]
+def reference_catalogue(db) -> None:
     load_reference_fixture(path=FIXTURE)
     rebuild_index()
