@@ -12,7 +12,8 @@ The public search surfaces (PaNOSC API, relevance index) serve open data only, u
 import time
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from catalogue.models import AccessGrant, Dataset, DatasetFacets, Document, Docu
 
 STEWARDS_GROUP = "stewards"
 
-User = AbstractBaseUser | AnonymousUser
+User = Account | AnonymousUser
 
 
 def is_steward(user: User) -> bool:
@@ -31,7 +32,7 @@ def is_steward(user: User) -> bool:
     cached = getattr(user, "_is_steward", None)
     if cached is None:
         cached = user.groups.filter(name=STEWARDS_GROUP).exists()
-        user._is_steward = cached
+        user._is_steward = cached  # type: ignore[attr-defined]  # kept on the user for the rest of the request
     return cached
 
 
@@ -52,14 +53,14 @@ def is_open(record: Dataset | Document) -> bool:
     return record.open_now or (record.release_date is not None and record.release_date <= timezone.now())
 
 
-def _team_documents_q(user: User) -> Q:
+def _team_documents_q(user: Account) -> Q:
     """Documents whose team includes the user: members, owner/access groups, unexpired access grants."""
     now = timezone.now()
     memberships = Member.objects.filter(document=OuterRef("pk"), person__user=user)
     grants = AccessGrant.objects.filter(document=OuterRef("pk"), user=user).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
-    groups = user.groups.all()  # type: ignore[union-attr]
+    groups = user.groups.all()
     return Exists(memberships) | Exists(grants) | Q(owner_group__in=groups) | Q(access_groups__in=groups)
 
 

@@ -25,7 +25,10 @@ class IngestionJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry ingestion of the selected files", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[IngestionJob]) -> None:
-        jobs = [services.retry_job(job=job, requested_by=request.user) for job in queryset]
+        jobs = [
+            services.retry_job(job=job, requested_by=request.user if request.user.is_authenticated else None)
+            for job in queryset
+        ]
         for job in jobs:
             services.queue_job(job=job)
         self.message_user(request, f"{len(jobs)} ingestion jobs queued.", messages.SUCCESS)
@@ -36,7 +39,9 @@ class IngestingDatasetAdmin(DatasetAdmin):
 
     @admin.action(description="Re-run ingestion of the selected datasets (curated fields are kept)")
     def rerun_ingestion(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
-        jobs = services.reingest_datasets(datasets=list(queryset), requested_by=request.user)
+        jobs = services.reingest_datasets(
+            datasets=list(queryset), requested_by=request.user if request.user.is_authenticated else None
+        )
         self.message_user(request, f"{len(jobs)} ingestion jobs queued.", messages.SUCCESS)
 
 

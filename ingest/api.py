@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import visibility
+from catalogue.models import Dataset
 from ingest import services
 from ingest.models import IngestionJob
 
@@ -20,7 +21,7 @@ class IngestRequestSerializer(serializers.Serializer):
 
 
 class IngestionJobSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(
+    dataset: "serializers.SlugRelatedField[Dataset]" = serializers.SlugRelatedField(
         slug_field="pid", read_only=True, allow_null=True, help_text="Null until the job has succeeded."
     )
 
@@ -65,7 +66,10 @@ class IngestView(APIView):
         except services.PathNotAllowed as error:
             raise serializers.ValidationError({"path": [str(error)]}) from error
         job = services.create_job(
-            path=path, source_folder=root, trigger=IngestionJob.Trigger.API, requested_by=request.user
+            path=path,
+            source_folder=root,
+            trigger=IngestionJob.Trigger.API,
+            requested_by=request.user if request.user.is_authenticated else None,
         )
         services.queue_job(job=job)
         return Response(IngestionJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

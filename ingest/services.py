@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import h5py
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -133,7 +133,7 @@ def create_job(
     path: Path,
     source_folder: Path | None = None,
     trigger: str = IngestionJob.Trigger.COMMAND,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: User | None = None,
 ) -> IngestionJob:
     return IngestionJob.objects.create(
         path=str(path),
@@ -143,7 +143,7 @@ def create_job(
     )
 
 
-def retry_job(*, job: IngestionJob, requested_by: AbstractBaseUser | None = None) -> IngestionJob:
+def retry_job(*, job: IngestionJob, requested_by: User | None = None) -> IngestionJob:
     """A new attempt at the same file (the failed row stays as history)."""
     return create_job(
         path=Path(job.path),
@@ -440,7 +440,7 @@ def scan_watched_folders(
     return jobs
 
 
-def reingest_datasets(*, datasets: list[Dataset], requested_by: AbstractBaseUser | None = None) -> list[IngestionJob]:
+def reingest_datasets(*, datasets: list[Dataset], requested_by: User | None = None) -> list[IngestionJob]:
     """Queue a new ingestion of each dataset's master file (steward action); curated fields survive it."""
     jobs = []
     with transaction.atomic():

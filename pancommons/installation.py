@@ -8,6 +8,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -29,7 +30,7 @@ def _kept(path: Path, make: str) -> str:
     return path.read_text().strip()
 
 
-def installation_id(database: dict[str, object]) -> str:
+def installation_id(database: Mapping[str, object]) -> str:
     """A short id of this installation, the same in every one of its processes and containers: derived from where
     its database lives (host, port, name), which two installations never share."""
     where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}"

@@ -1,6 +1,7 @@
 """Worker heartbeats: each Celery worker of this installation stamps the time in one Redis hash, which /healthz
 reads instead of pinging workers (no broadcast round trip, and never another installation's workers)."""
 
+import os
 import time
 
 import redis
@@ -37,7 +38,7 @@ def alive() -> list[str] | None:
         return None
     oldest = time.time() - 3 * settings.WORKER_HEARTBEAT_SECONDS
     beats = connection.hgetall(_key())
-    return sorted(name.decode() for name, stamp in beats.items() if float(stamp) >= oldest)
+    return sorted(os.fsdecode(name) for name, stamp in beats.items() if float(stamp) >= oldest)
 
 
 class Heartbeat(bootsteps.StartStopStep):

@@ -7,7 +7,7 @@ import io
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import h5py
 import hdf5plugin  # noqa: F401  the preview reads compressed detector data
@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
@@ -355,10 +356,10 @@ def _draw_image(fig: Figure, axes: Axes, drawing: Drawing, image: Image, *, card
     masked = np.ma.masked_invalid(values)
     x_edges = _edges(image.x, values.shape[1], image.binning[1])
     y_edges = _edges(image.y, values.shape[0], image.binning[0])
-    aspect = "equal" if drawing.equal_aspect and not card else "auto"
+    aspect: Literal["equal", "auto"] = "equal" if drawing.equal_aspect and not card else "auto"
     if _uniform(x_edges) and _uniform(y_edges):
         extent = (x_edges[0], x_edges[-1], y_edges[0], y_edges[-1])
-        mappable = axes.imshow(
+        mappable: ScalarMappable = axes.imshow(
             masked, origin="lower", extent=extent, aspect=aspect, norm=norm, cmap=colours, interpolation="nearest"
         )
     else:

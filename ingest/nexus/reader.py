@@ -339,7 +339,9 @@ class Tree:
         """VDS sources in other files, of the fields where NeXus puts frames: each entry's NXdata signal (or `data`)
         and NXdetector `data`; opening every field of those groups to look was a fifth of the time of a small file."""
         seen: set[str] = set()
-        for entry in self.subgroups(self.nodes["/"]):
+        root = self.nodes["/"]
+        assert isinstance(root, Group)
+        for entry in self.subgroups(root):
             groups = self.subgroups(entry, "NXdata", "NXdetector")
             for instrument in self.subgroups(entry, "NXinstrument"):
                 groups.extend(self.subgroups(instrument, "NXdetector"))

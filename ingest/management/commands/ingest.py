@@ -24,7 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--keep-going", action="store_true", help="Exit 0 even when some files failed.")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds to wait for the workers.")
 
-    def handle(self, *args: object, paths: list[Path], sync: bool, keep_going: bool, timeout: float, **options: object):
+    def handle(
+        self,
+        *args: object,
+        paths: list[Path],
+        sync: bool,
+        keep_going: bool,
+        timeout: float,
+        verbosity: int,
+        **options: object,
+    ):
         missing = [str(path) for path in paths if not path.exists() and not path.is_symlink()]
         if missing:
             raise CommandError(f"no such file or folder: {', '.join(missing)}")
@@ -35,7 +44,7 @@ class Command(BaseCommand):
             if not sync:
                 for job in jobs:
                     services.queue_job(job=job)
-        show = self.stdout.isatty() and options.get("verbosity", 1) > 0
+        show = self.stdout.isatty() and verbosity > 0
         if sync:
             for job in tqdm(jobs, desc="ingesting", unit="file", disable=not show):
                 try:

@@ -17,14 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", dest="every", help="Redraw every dataset's preview.")
         parser.add_argument("--sync", action="store_true", help="Draw inline instead of queueing to the workers.")
 
-    def handle(self, *args: object, every: bool, sync: bool, **options: object) -> None:
+    def handle(self, *args: object, every: bool, sync: bool, verbosity: int, **options: object) -> None:
         ids = services.datasets_to_redraw(every=every)
         if not sync:
             for dataset_id in ids:
                 tasks.redraw_preview.delay(dataset_id)
             self.stdout.write(self.style.SUCCESS(f"{len(ids)} previews queued for the workers"))
             return
-        show = self.stdout.isatty() and options.get("verbosity", 1) > 0
+        show = self.stdout.isatty() and verbosity > 0
         drawn = busy = 0
         for dataset_id in tqdm(ids, desc="drawing", unit="dataset", disable=not show):
             try:
