@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import pint
+from pint.facets.plain import PlainUnit
 
-REGISTRY = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+REGISTRY: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 
 # Written as → pint name, case-sensitive (spec §4.4). Ingestion and queries both use it.
 ALIASES: dict[str, str] = {
@@ -249,7 +250,7 @@ def _affine_from_si(unit: str) -> tuple[float, float] | None:
 
 
 @cache
-def _base_units(unit: str) -> pint.Unit:
+def _base_units(unit: str) -> PlainUnit:
     return REGISTRY.Quantity(1.0, _parse(unit)).to_base_units().units
 
 

@@ -5,8 +5,9 @@ the DataCite, schema.org and signposting forms that F-UJI reads.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -19,7 +20,7 @@ from catalogue.models import DataFile, Dataset, Document, DocumentKind, Member, 
 DATASET_LEVEL = [key for key, check in CHECKS_BY_KEY.items() if check.level == Level.DATASET]
 
 
-def _counts(rows: Iterable[dict], key: str, *names: str) -> dict[int, dict[str, int]]:
+def _counts(rows: Iterable[Mapping[str, Any]], key: str, *names: str) -> dict[int, dict[str, int]]:
     return {row[key]: {name: row[name] for name in names} for row in rows}
 
 

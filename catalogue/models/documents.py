@@ -4,6 +4,8 @@ Both are PaNOSC Documents (type "proposal" and "publication"); Proposal and Coll
 so that the search API queries one relation.
 """
 
+from typing import ClassVar
+
 from django.contrib.auth.models import Group
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -108,7 +110,7 @@ class ProposalManager(models.Manager["Proposal"]):
 
 
 class Proposal(Document):
-    objects = ProposalManager()
+    objects: ClassVar[ProposalManager] = ProposalManager()
 
     class Meta:
         proxy = True
@@ -120,7 +122,7 @@ class CollectionManager(models.Manager["Collection"]):
 
 
 class Collection(Document):
-    objects = CollectionManager()
+    objects: ClassVar[CollectionManager] = CollectionManager()
 
     class Meta:
         proxy = True

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -48,17 +48,18 @@ def submit(
         raise AccessRequestError("Please say why you need the data.")
     if not requestable(document):
         raise AccessRequestError("These data are not under embargo: no request is needed.")
-    signed_in = user is not None and user.is_authenticated
-    if signed_in:
-        if visibility.is_team_member(user, document) or visibility.is_steward(user):
+    account = user if user is not None and user.is_authenticated else None
+    signed_in = account is not None
+    if account is not None:
+        if visibility.is_team_member(account, document) or visibility.is_steward(account):
             raise AccessRequestError("You already have access to these data.")
-        if AccessRequest.objects.filter(document=document, user=user, state=AccessRequest.State.PENDING).exists():
+        if AccessRequest.objects.filter(document=document, user=account, state=AccessRequest.State.PENDING).exists():
             raise AccessRequestError("You already asked; the team has not decided yet.")
     elif not (guest_name.strip() and guest_email.strip()):
         raise AccessRequestError("Please give your name and e-mail address, or log in.")
     access_request = AccessRequest.objects.create(
         document=document,
-        user=user if signed_in else None,
+        user=account,
         guest_name="" if signed_in else guest_name.strip(),
         guest_email="" if signed_in else guest_email.strip(),
         reason=reason,
@@ -80,7 +81,7 @@ def decide(
     Raises AccessRequestError when `by` may not decide, the request was decided already, or the date is past.
     """
     document = access_request.document
-    if not may_decide(by, document):
+    if not by.is_authenticated or not may_decide(by, document):
         raise AccessRequestError("Only the principal investigator or a data steward can decide on this request.")
     now = timezone.now()
     if grant:
@@ -107,7 +108,7 @@ def decide(
     return access_request
 
 
-def _guest_account(access_request: AccessRequest) -> tuple[AbstractBaseUser, bool]:
+def _guest_account(access_request: AccessRequest) -> tuple[User, bool]:
     """The local account a granted guest logs in with: found by e-mail, or made without a password."""
     users = get_user_model()
     email = access_request.guest_email
@@ -177,6 +178,7 @@ def _mail_decided(access_request: AccessRequest, *, expires_at: datetime | None,
         )
         if new_account:
             user = access_request.user
+            assert user is not None  # a new account was made for the guest
             token_path = reverse(
                 "password-set",
                 kwargs={

@@ -169,7 +169,7 @@ def fix_by_member(*, dataset: Dataset, user: visibility.User, changes: dict[str,
     """A scientist's fixes from their landing page: title, description and keywords of the dataset, their own ORCID
     iD, a publication of the proposal. Only members of the dataset's proposal may make them; every value is
     checked before anything is written (one transaction). Returns the fields changed."""
-    if not visibility.is_proposal_member(user, dataset.proposal):
+    if not user.is_authenticated or not visibility.is_proposal_member(user, dataset.proposal):
         raise PermissionError("only members of the proposal can edit its datasets")
     changes = {name: value.strip() for name, value in changes.items() if value and value.strip()}
     unknown = set(changes) - {"title", "description", "keywords", "orcid", "publication"}
@@ -185,7 +185,7 @@ def fix_by_member(*, dataset: Dataset, user: visibility.User, changes: dict[str,
     person = Person.objects.filter(user=user, memberships__document=dataset.proposal).first()
     changed: list[str] = []
     with transaction.atomic():
-        fields = {name: changes[name] for name in ("title", "description") if name in changes}
+        fields: dict[str, object] = {name: changes[name] for name in ("title", "description") if name in changes}
         if keywords:
             fields["keywords"] = keywords
         fields = {name: value for name, value in fields.items() if getattr(dataset, name) != value}

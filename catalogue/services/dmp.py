@@ -88,7 +88,7 @@ def _date(moment: datetime | None) -> str | None:
 def _facility(document: Document, datasets: list[Dataset]) -> Facility | None:
     if document.facility_id:
         return document.facility
-    return next((dataset.instrument.facility for dataset in datasets if dataset.instrument_id), None)
+    return next((dataset.instrument.facility for dataset in datasets if dataset.instrument), None)
 
 
 def _host(facility: Facility | None) -> Record:
@@ -231,8 +231,7 @@ def _produced(dataset: Dataset, *, formats: list[str], planned: PlannedDataset |
             }
             for definition in dataset.definitions
         ]
-    if dataset.instrument_id:
-        instrument = dataset.instrument
+    if instrument := dataset.instrument:
         record["technical_resource"] = [
             {
                 "name": instrument.name,
@@ -399,9 +398,9 @@ def _normal(text: str) -> str:
 
 
 def _instrument_names(dataset: Dataset) -> set[str]:
-    if not dataset.instrument_id:
-        return set()
     instrument = dataset.instrument
+    if instrument is None:
+        return set()
     url = settings.SITE_URL + reverse("portal:instrument", kwargs={"pid": instrument.pid})
     return {_normal(instrument.name), _normal(instrument.pid), _normal(url)}
 

@@ -61,7 +61,7 @@ class UnsatisfiableRange(Exception):
 
 
 def facility_of(dataset: Dataset) -> Facility | None:
-    if dataset.instrument_id:
+    if dataset.instrument:
         return dataset.instrument.facility
     return dataset.proposal.facility
 
@@ -70,7 +70,7 @@ def storage_root(dataset: Dataset) -> Path | None:
     """Instrument's storage root, else its facility's, else the dataset's own source folder."""
     facility = facility_of(dataset)
     for candidate in (
-        dataset.instrument.storage_root if dataset.instrument_id else "",
+        dataset.instrument.storage_root if dataset.instrument else "",
         facility.storage_root if facility else "",
         dataset.source_folder,
     ):

@@ -27,7 +27,7 @@ def dataset_release_date(dataset: Dataset) -> datetime:
     if dataset.release_date_override is not None:
         return dataset.release_date_override
     measured = dataset.end_time or dataset.start_time or dataset.ingested_at or timezone.now()
-    facility = dataset.instrument.facility if dataset.instrument_id else dataset.proposal.facility
+    facility = dataset.instrument.facility if dataset.instrument else dataset.proposal.facility
     return add_years(measured, embargo_years(facility))
 
 

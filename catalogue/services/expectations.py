@@ -71,8 +71,8 @@ def lacking(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
         gaps = Q(pk__in=[])
         for names in expectation.requires:
             if SAMPLE in names and len(names) == 1:
-                gaps |= ~Exists(Dataset.samples.through.objects.filter(dataset=OuterRef("pk")))
+                gaps |= Q(~Exists(Dataset.samples.through.objects.filter(dataset=OuterRef("pk"))))
             else:
-                gaps |= ~Exists(Parameter.objects.filter(dataset=OuterRef("pk"), name__in=names))
+                gaps |= Q(~Exists(Parameter.objects.filter(dataset=OuterRef("pk"), name__in=names)))
         condition |= Q(in_family) & gaps
     return queryset.filter(condition)

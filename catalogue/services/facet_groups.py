@@ -9,6 +9,9 @@ read in one statement, so the answer is exact at that moment (the statement's, n
 never counts embargoed data.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -79,7 +82,7 @@ def text_groups(term_ids: list[int], exact: list[int]) -> list[dict]:
     return _keyed(f"SELECT open_group_id, count(*) FROM ({matched}) matched GROUP BY open_group_id", [term_ids, exact])
 
 
-def _keyed(counts_sql: str, params: list) -> list[dict]:
+def _keyed(counts_sql: str, params: Sequence[Any]) -> list[dict]:
     keyed = f"""
         SELECT g.technique_set_id, {", ".join(f"g.{key}" for key in KEYS[1:])}, counted.n
         FROM ({counts_sql}) AS counted (group_id, n) JOIN {FacetGroup._meta.db_table} g ON g.id = counted.group_id

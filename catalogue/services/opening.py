@@ -8,6 +8,7 @@ so a run that crashes half-way leaves every proposal either fully processed or u
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -260,7 +261,7 @@ def send_reminders(*, now: datetime | None = None) -> list[Document]:
                 embargo_reminder_sent_at=now
             )
             if claimed:
-                transaction.on_commit(lambda document=document: _mail_reminder(document))
+                transaction.on_commit(partial(_mail_reminder, document))
                 reminded.append(document)
     return reminded
 

@@ -201,7 +201,8 @@ def _upsert(facility: Facility, entry: dict[str, Any]) -> tuple[Document, bool]:
         defaults=fields,
         create_defaults=fields | {"licence": settings.DEFAULT_LICENCE},
     )
-    proposal.instruments.set([instruments.match(facility=facility, name=name) for name in entry.get("instruments", [])])
+    matched = (instruments.match(facility=facility, name=name) for name in entry.get("instruments", []))
+    proposal.instruments.set([instrument for instrument in matched if instrument is not None])  # validated above
     kept = [_member(proposal, member, position) for position, member in enumerate(entry["members"])]
     proposal.members.exclude(pk__in=kept).delete()
     return proposal, created
@@ -260,6 +261,7 @@ def suggest_sessions(*, proposal: Document) -> list[SessionMatch]:
     ).select_related("instrument")
     matches = []
     for session in sessions:
+        assert session.instrument is not None  # sessions are chosen by instrument
         match, _ = SessionMatch.objects.get_or_create(
             session=session,
             proposal=proposal,

@@ -151,7 +151,9 @@ def port_is_free(port: int) -> bool:
 def port_holder(port: int) -> str:
     """Which process listens on `port`, as far as this user may see."""
     try:
-        listeners = [c for c in psutil.net_connections("tcp") if c.laddr.port == port and c.status == "LISTEN"]
+        listeners = [
+            c for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port and c.status == "LISTEN"
+        ]
     except psutil.AccessDenied:
         listeners = []
     for listener in listeners:

@@ -12,9 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--group", choices=[group.value for group in SearchGroup], action="append")
 
-    def handle(self, *args: object, group: list[str] | None, **options: object) -> None:
+    def handle(self, *args: object, group: list[str] | None, verbosity: int, **options: object) -> None:
         for name in group or [g.value for g in SearchGroup]:
-            items = index.rebuild(
-                group=SearchGroup(name), progress=self.stdout.write if options["verbosity"] > 1 else None
-            )
+            items = index.rebuild(group=SearchGroup(name), progress=self.stdout.write if verbosity > 1 else None)
             self.stdout.write(f"{name}: {items} public items indexed")
