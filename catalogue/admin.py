@@ -1,6 +1,7 @@
 """Curation UI for data stewards: every catalogue entity, with history; side effects go through services."""
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from catalogue import units
 from catalogue.dmp import admin as dmp_admin  # noqa: F401 — registers the maDMP upload
 from catalogue.fair.admin import (
+    AdminMixinBase,
     DatasetFairActionsMixin,
     DocumentFairActionsMixin,
     FairBandFilter,
@@ -154,8 +156,11 @@ class SampleAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "pid", "chemical_formula", "description"]
 
 
-class EmbargoActionsMixin:
+class EmbargoActionsMixin(AdminMixinBase):
     """Bulk actions shared by datasets and documents: set the release date, open now."""
+
+    def record_edit(self, record: Any, changed: set[str]) -> None:
+        raise NotImplementedError  # each admin records a steward's edit its own way (curation service)
 
     @admin.action(description="Set release date (embargo end)…")
     def set_release_date(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

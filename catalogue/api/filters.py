@@ -3,7 +3,8 @@ a query parameter no filter, ordering or page reads, an ordering by an unknown f
 """
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 import django_filters as filters
 from django import forms
@@ -21,7 +22,7 @@ from catalogue.models import DataFile, Dataset, Document, Facility, Instrument, 
 class StorableIsoDateTimeField(filters.fields.IsoDateTimeField):
     """Any RFC 3339 offset (up to ±23:59), turned into UTC: PostgreSQL refuses offsets beyond ±15:59."""
 
-    def to_python(self, value: object) -> datetime | None:
+    def to_python(self, value: str | datetime | date | None) -> datetime | None:
         parsed = super().to_python(value)
         if parsed is None or parsed.tzinfo is None:
             return parsed
@@ -46,8 +47,9 @@ class CheckedOrderingFilter(OrderingFilter):
     """DRF drops unknown ordering terms silently; here they are a 400 listing the fields one can order by."""
 
     def remove_invalid_fields(
-        self, queryset: QuerySet, fields: list[str], view: APIView, request: Request
+        self, queryset: QuerySet, fields: Iterable[str], view: APIView, request: Request
     ) -> list[str]:
+        fields = list(fields)
         valid = super().remove_invalid_fields(queryset, fields, view, request)
         unknown = [term for term in fields if term not in valid]
         if unknown:

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint
 
@@ -11,7 +12,7 @@ MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint
 class CheckedLimitOffsetPagination(LimitOffsetPagination):
     max_limit = settings.API_MAX_LIMIT
 
-    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)
         bounds = {self.limit_query_param: (1, self.max_limit), self.offset_query_param: (0, MAX_OFFSET)}
         for parameter in parameters:
@@ -20,6 +21,7 @@ class CheckedLimitOffsetPagination(LimitOffsetPagination):
         return parameters
 
     def get_limit(self, request: Request) -> int:
+        assert self.default_limit is not None  # REST_FRAMEWORK["PAGE_SIZE"] in the settings
         return self._count(request, self.limit_query_param, default=self.default_limit, low=1, high=self.max_limit)
 
     def get_offset(self, request: Request) -> int:

@@ -1,7 +1,7 @@
 """The OpenAPI schema (drf-spectacular) describes every answer the API gives: the errors of
 catalogue.api.errors on every operation, and anonymous reading where the permissions allow it."""
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -13,7 +13,9 @@ from catalogue.api.permissions import ReadForAllWriteForStewards
 class ErrorDetailSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     message = serializers.CharField()
-    fields = serializers.DictField(
+    # A field named "fields" in the error body: DRF's serializer metaclass takes declared fields out of the class
+    # body, so Serializer.fields (the property) stays.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Each field or query parameter at fault, with what is wrong with it.",
@@ -34,7 +36,7 @@ ERRORS = {
 
 
 class CatalogueAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         codes = ["400", "403", "503"]
         if "{" in self.path:

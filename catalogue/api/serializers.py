@@ -48,7 +48,7 @@ class SampleSerializer(serializers.ModelSerializer):
 
 
 class ParameterSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="pid", read_only=True)
+    dataset: "serializers.SlugRelatedField[Dataset]" = serializers.SlugRelatedField(slug_field="pid", read_only=True)
 
     class Meta:
         model = Parameter
@@ -69,7 +69,7 @@ class ParameterSerializer(serializers.ModelSerializer):
 
 
 class DataFileSerializer(serializers.ModelSerializer):
-    dataset = serializers.SlugRelatedField(slug_field="pid", read_only=True)
+    dataset: "serializers.SlugRelatedField[Dataset]" = serializers.SlugRelatedField(slug_field="pid", read_only=True)
 
     class Meta:
         model = DataFile
@@ -159,7 +159,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         team_ids = self.context.get("personal_data_document_ids", frozenset())
         show = self.context.get("personal_data_for_all", False) or document.pk in team_ids
         context = {**self.context, "show_personal_data": show}
-        return MemberSerializer(document.members.all(), many=True, context=context).data
+        return list(MemberSerializer(document.members.all(), many=True, context=context).data)
 
 
 class DatasetSerializer(serializers.ModelSerializer):

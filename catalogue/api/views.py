@@ -70,7 +70,7 @@ class DocumentViewSet(viewsets.ModelViewSet):
         )
 
     def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         user = self.request.user
         context["personal_data_for_all"] = visibility.is_steward(user)
         context["personal_data_document_ids"] = frozenset(visibility.team_documents(user).values_list("pk", flat=True))
@@ -80,7 +80,8 @@ class DocumentViewSet(viewsets.ModelViewSet):
         context["fair_document_ids"] = frozenset(visibility.documents_seen_whole(user, shown or []))
         return context
 
-    def paginate_queryset(self, queryset: QuerySet[Document]) -> list[Document] | None:
+    # DRF's stub is generic over any row; this view pages its documents only.
+    def paginate_queryset(self, queryset: QuerySet[Document]) -> list[Document] | None:  # type: ignore[override]
         page = super().paginate_queryset(queryset)
         self._page_ids = [document.pk for document in (page if page is not None else queryset)]
         return page

@@ -55,16 +55,18 @@ class DataManagementPlanAdmin(admin.ModelAdmin):
     list_select_related = ("document", "imported_by")
     search_fields = ("document__pid", "document__proposal_number", "document__title")
 
-    def get_form(self, request: HttpRequest, obj: DataManagementPlan | None = None, **kwargs: Any) -> type:
+    def get_form(
+        self, request: HttpRequest, obj: DataManagementPlan | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = PlanUploadForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: DataManagementPlan | None = None) -> list[str]:
-        return ["proposal", "upload"] if obj is None else ["document", "imported_at", "imported_by", "header"]
+    def get_fields(self, request: HttpRequest, obj: DataManagementPlan | None = None) -> tuple[str, ...]:
+        return ("proposal", "upload") if obj is None else ("document", "imported_at", "imported_by", "header")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: DataManagementPlan | None = None) -> list[str]:
-        return [] if obj is None else self.get_fields(request, obj)
+    def get_readonly_fields(self, request: HttpRequest, obj: DataManagementPlan | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.get_fields(request, obj)
 
     def get_inlines(self, request: HttpRequest, obj: DataManagementPlan | None) -> list[type]:
         return [PlannedDatasetInline] if obj is not None else []

@@ -2,11 +2,13 @@
 actions for the common fixes (licence, keywords, ORCID iDs, related publication) that call curation services."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
+from django.db.models.expressions import Combinable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html
@@ -17,6 +19,13 @@ from catalogue.models import Dataset, Document, Person
 from catalogue.services import curation
 
 MAX_PEOPLE_IN_FORM = 200
+
+
+# The admin mixins are mixed into ModelAdmins; mypy checks them as ModelAdmins (at run time they stay plain mixins).
+if TYPE_CHECKING:
+    AdminMixinBase = admin.ModelAdmin
+else:
+    AdminMixinBase = object
 
 
 class FairBandFilter(admin.SimpleListFilter):
@@ -32,8 +41,8 @@ class FairBandFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "unscored":
             return queryset.filter(fair_score__isnull=True)
-        if self.value() in {band for band, _ in BANDS}:
-            low, high = band_range(self.value())
+        if (band := self.value()) is not None and band in {band for band, _ in BANDS}:
+            low, high = band_range(band)
             return queryset.filter(fair_score__score__gte=low, fair_score__score__lt=high)
         return queryset
 
@@ -54,7 +63,7 @@ class FairChangeList(ChangeList):
             ordering[-1] = "-pk" if ordering[0].startswith("-") else "pk"
         return ordering
 
-    def get_queryset(self, request: HttpRequest, exclude_parameters: list[str] | None = None) -> QuerySet:
+    def get_queryset(self, request: HttpRequest, exclude_parameters: list[str | None] | None = None) -> QuerySet:
         queryset = super().get_queryset(request, exclude_parameters)
         columns = self.get_ordering_field_columns()
         if any(index < len(self.list_display) and self.list_display[index] == "fair" for index in columns):
@@ -94,7 +103,7 @@ def people_without_orcid(documents: QuerySet[Document]) -> list[Person]:
     )
 
 
-class FairActionsMixin:
+class FairActionsMixin(AdminMixinBase):
     """Score column and fixes shared by the dataset and document admins; `documents_of` maps a selection to the
     proposals and collections whose fields the fix changes."""
 
@@ -104,13 +113,13 @@ class FairActionsMixin:
     def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
         return FairChangeList
 
-    def get_ordering(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
+    def get_ordering(self, request: HttpRequest) -> list[str | Combinable] | tuple[str | Combinable, ...]:
         """A list filtered to one score band shows that band's lowest scores first (unless a column is sorted):
         what a steward fixes first, and read in score-index order, where the title order would sort the whole
         band."""
         if request.GET.get(FairBandFilter.parameter_name) in {band for band, _ in BANDS}:
             return ["fair_score__score"]
-        return super().get_ordering(request)  # type: ignore[misc]
+        return super().get_ordering(request)
 
     @admin.display(description="FAIR", ordering="fair_score__score")
     def fair(self, record: Dataset | Document) -> str:
@@ -150,11 +159,12 @@ class FairActionsMixin:
     def set_orcid(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         people = people_without_orcid(self.documents_of(queryset))
         if not people:
-            self.message_user(request, "Every creator of these records has an ORCID iD.", messages.INFO)  # type: ignore[attr-defined]
+            self.message_user(request, "Every creator of these records has an ORCID iD.", messages.INFO)
             return None
 
         def apply(form: forms.Form) -> str:
-            return f"ORCID iDs set for {curation.set_orcids(orcids=form.orcids(), by=request.user)} people."  # type: ignore[attr-defined]
+            assert isinstance(form, fair_forms.OrcidForm)
+            return f"ORCID iDs set for {curation.set_orcids(orcids=form.orcids(), by=request.user)} people."
 
         form = fair_forms.OrcidForm(_posted(request), people=people)
         return _form_action(self, request, queryset, action="set_orcid", form=form, apply=apply)
@@ -179,13 +189,14 @@ class DocumentFairActionsMixin(FairActionsMixin):
         return queryset
 
 
-class PersonOrcidActionMixin:
+class PersonOrcidActionMixin(AdminMixinBase):
     @admin.action(description="FAIR fix: add ORCID iDs…")
     def set_orcid(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse | None:
         people = list(queryset.order_by("full_name")[:MAX_PEOPLE_IN_FORM])
 
         def apply(form: forms.Form) -> str:
-            return f"ORCID iDs set for {curation.set_orcids(orcids=form.orcids(), by=request.user)} people."  # type: ignore[attr-defined]
+            assert isinstance(form, fair_forms.OrcidForm)
+            return f"ORCID iDs set for {curation.set_orcids(orcids=form.orcids(), by=request.user)} people."
 
         form = fair_forms.OrcidForm(_posted(request), people=people)
-        return _form_action(self, request, queryset, action="set_orcid", form=form, apply=apply)  # type: ignore[arg-type]
+        return _form_action(self, request, queryset, action="set_orcid", form=form, apply=apply)
