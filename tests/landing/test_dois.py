@@ -11,7 +11,7 @@ from catalogue.models import Document, DoiState
 from catalogue.signals import dataset_recorded
 from landing.datacite.client import DataciteClient, DataciteRejected, DataciteUnavailable
 from landing.models import DoiRegistration
-from landing.services import dois
+from landing.services import doi_rules, dois
 from tests.factories import CollectionFactory, DatasetFactory, ProposalFactory
 from tests.landing.conftest import LEAK_TOKEN
 
@@ -233,14 +233,12 @@ def test_sync_dois_command_mints_missing_dois_and_is_safe_to_rerun(fake_datacite
 def test_an_opening_sends_the_full_record_of_the_proposal_and_its_collections(
     open_proposal, esrf, django_capture_on_commit_callbacks
 ):
-    from landing.apps import _on_opened
-
     collection = CollectionFactory(facility=esrf, doi="10.80000/ESRF-C5")
     dataset = open_proposal.datasets.first()
     collection.collected_datasets.set([dataset])
     with django_capture_on_commit_callbacks() as callbacks:
-        _on_opened(sender=None, dataset=dataset)
-        _on_opened(sender=None, document=open_proposal)
+        doi_rules.on_opened(sender=None, dataset=dataset)
+        doi_rules.on_opened(sender=None, document=open_proposal)
     assert sorted(landing_tasks(callbacks)) == [
         ("landing.tasks.sync_doi", (open_proposal.pk,)),
         ("landing.tasks.sync_doi", (open_proposal.pk,)),
