@@ -1,6 +1,7 @@
 """Forms of the access pages: asking for access, deciding on a request, extending nothing (stewards use the admin)."""
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -16,7 +17,7 @@ class AccessRequestForm(forms.Form):
     guest_name = forms.CharField(max_length=255, required=False, label="Your name")
     guest_email = forms.EmailField(required=False, label="Your e-mail address")
 
-    def __init__(self, *args: object, guest: bool, **kwargs: object) -> None:
+    def __init__(self, *args: Any, guest: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if guest:
             self.fields["guest_name"].required = True

@@ -12,7 +12,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
@@ -77,7 +77,7 @@ def username_for(claims: dict[str, Any]) -> str:
     return f"{USERNAME_PREFIX}{claims['sub']}"[:150]
 
 
-def map_claims(*, user: AbstractUser, claims: dict[str, Any]) -> None:
+def map_claims(*, user: User, claims: dict[str, Any]) -> None:
     """Apply the configured rule: groups from matching claim values are added; proposal memberships granted by
     login follow the claims exactly (removed at the provider = removed here)."""
     values = claims.get(settings.OIDC_GROUPS_CLAIM) or []
@@ -104,7 +104,7 @@ def map_claims(*, user: AbstractUser, claims: dict[str, Any]) -> None:
             )
 
 
-def _person_for(*, user: AbstractUser, claims: dict[str, Any]) -> Person:
+def _person_for(*, user: User, claims: dict[str, Any]) -> Person:
     person = Person.objects.filter(user=user).first()
     if person is None:
         person = Person.objects.create(
@@ -136,7 +136,7 @@ class AuthenticationBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
 
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> AbstractUser | None:
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:
         if request is None or "code" not in request.GET:
             return None
         try:
@@ -174,12 +174,12 @@ class AuthenticationBackend(OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims: dict[str, Any]) -> Any:
         return self.UserModel.objects.filter(username=username_for(claims))
 
-    def create_user(self, claims: dict[str, Any]) -> AbstractUser:
+    def create_user(self, claims: dict[str, Any]) -> User:
         user = self.UserModel(username=username_for(claims))
         user.set_unusable_password()
         return self.update_user(user, claims)
 
-    def update_user(self, user: AbstractUser, claims: dict[str, Any]) -> AbstractUser:
+    def update_user(self, user: User, claims: dict[str, Any]) -> User:
         user.email = claims.get("email") or user.email
         user.first_name = (claims.get("given_name") or user.first_name)[:150]
         user.last_name = (claims.get("family_name") or user.last_name)[:150]

@@ -89,10 +89,10 @@ def facilities_of(documents: Iterable[Document]) -> dict[int, Facility | None]:
         firsts = (
             Dataset.objects.filter(proposal__in=unplaced, instrument__isnull=False)
             .select_related("instrument__facility")
-            .order_by("proposal_id", *Dataset._meta.ordering)
+            .order_by("proposal_id", *(Dataset._meta.ordering or ()))
             .distinct("proposal_id")
         )
-        found |= {dataset.proposal_id: dataset.instrument.facility for dataset in firsts}
+        found |= {dataset.proposal_id: dataset.instrument.facility for dataset in firsts if dataset.instrument}
     return {d.pk: found.get(d.pk) for d in documents}
 
 
@@ -237,7 +237,7 @@ def dataset_records(
     records = []
     for dataset in datasets:
         document, cited_by = dataset.proposal, citing[dataset.pk]
-        facility = dataset.instrument.facility if dataset.instrument_id else facilities[document.pk]
+        facility = dataset.instrument.facility if dataset.instrument else facilities[document.pk]
         related = [_related_doi(cited_by.doi, "IsPartOf")] if cited_by is not None and cited_by.doi else []
         for relation, proposal_id, doi in provenance.get(dataset.pk, []):
             if cited_by is None or proposal_id != cited_by.pk:
@@ -258,7 +258,7 @@ def dataset_records(
             "language": "en",
             "alternateIdentifiers": [{"alternateIdentifier": dataset.pid, "alternateIdentifierType": "Local"}],
             "relatedIdentifiers": related,
-            "relatedItems": [_instrument_item(dataset.instrument)] if dataset.instrument_id else [],
+            "relatedItems": [_instrument_item(dataset.instrument)] if dataset.instrument else [],
             "sizes": _sizes([dataset]),
             "formats": _formats([dataset]),
             "rightsList": _rights(licence_of(document), is_open=visibility.is_open(dataset)),
@@ -494,7 +494,11 @@ def _related_identifiers_of(
     collections = {d.pk for d in documents if d.kind == DocumentKind.COLLECTION}
     # A paper's collection is a portion of each proposal its datasets come from.
     sources = {dataset.proposal_id for pk in collections for dataset in datasets.get(pk, [])}
-    proposal_dois = dict(Document.objects.filter(pk__in=sources, doi__isnull=False).values_list("pk", "doi"))
+    proposal_dois = {
+        pk: doi
+        for pk, doi in Document.objects.filter(pk__in=sources, doi__isnull=False).values_list("pk", "doi")
+        if doi is not None
+    }
     holders: dict[int, set[str]] = {}
     if visibility.collections_published():  # the common case of none spares every record this query
         proposal_datasets = [d.pk for pk, rows in datasets.items() if pk not in collections for d in rows]
@@ -504,7 +508,8 @@ def _related_identifiers_of(
             .values_list("collected_datasets", "doi")
         )
         for dataset_id, doi in holding:
-            holders.setdefault(dataset_id, set()).add(doi)
+            if doi is not None:
+                holders.setdefault(dataset_id, set()).add(doi)
     provenance = _provenance_by_dataset(ids, user=user)
     works: dict[int, list[RelatedWork]] = {}
     for work in RelatedWork.objects.filter(document__in=[d.pk for d in documents]).order_by("id"):
@@ -648,7 +653,7 @@ def _descriptions(document: Document, datasets: list[Dataset], facility: Facilit
 def _descriptions_of(
     *, abstract: str, datasets: list[Dataset], facility: Facility | None, title: str = ""
 ) -> list[Record]:
-    instruments = sorted({dataset.instrument.name for dataset in datasets if dataset.instrument_id})
+    instruments = sorted({dataset.instrument.name for dataset in datasets if dataset.instrument})
     where = f" on {', '.join(instruments)}" if instruments else ""
     if not abstract:
         count = f"{len(datasets)} dataset{pluralize(len(datasets))}"

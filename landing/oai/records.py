@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 
 from catalogue import visibility
 from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique
@@ -108,7 +109,7 @@ def _open_datasets_of_document() -> QuerySet[Dataset]:
     return visibility.open_datasets().filter(proposal=OuterRef("pk"))
 
 
-def _set_filters(spec: str) -> tuple[Q, Q]:
+def _set_filters(spec: str) -> tuple[Q | Combinable, Q]:
     """(documents, datasets) filters of a set; the same rules as `_sets_of_documents` / `_sets_of_datasets`."""
     everything = (Q(), Q())
     nothing = (Q(pk__in=[]), Q(pk__in=[]))
@@ -154,7 +155,7 @@ def _set_filters(spec: str) -> tuple[Q, Q]:
     return nothing
 
 
-def _document_open_q() -> Q:
+def _document_open_q() -> Q | Combinable:
     """A DOI record is open when the document or one of its datasets is (landing.datacite.metadata's rule)."""
     return visibility.open_q() | Exists(_open_datasets_of_document())
 
@@ -213,6 +214,7 @@ def headers(*, document_ids: list[int], dataset_ids: list[int]) -> list[Header]:
     found: list[Header] = []
     documents = doi_documents().filter(pk__in=document_ids)
     for pk, doi, changed_at, withdrawn_at in documents.values_list("pk", "doi", "record_changed_at", "withdrawn_at"):
+        assert doi is not None  # doi_documents() have one
         found.append(Header("doi", pk, doi, changed_at, withdrawn_at is not None))
     datasets = harvested_datasets().filter(pk__in=dataset_ids)
     for pk, pid, changed_at, withdrawn_at in datasets.values_list("pk", "pid", "record_changed_at", "withdrawn_at"):

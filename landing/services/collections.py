@@ -67,7 +67,7 @@ def create_collection(
     )
     collection.collected_datasets.set(datasets)
     Member.objects.create(document=collection, person=_person_of(user), role="creator", is_creator=True)
-    # The DOI is assigned now for the redirect; saving a published collection queued its registration (apps.py).
+    # The DOI is assigned now for the redirect; saving a published collection queued its registration (doi_rules).
     dois.assign_doi(document_id=collection.pk)
     collection.refresh_from_db()
     return collection

@@ -50,6 +50,7 @@ def request_access(request: HttpRequest, pid: str) -> HttpResponseBase:
 def pending_requests(request: HttpRequest) -> HttpResponse:
     """The requests the caller may decide: all for stewards, their own proposals' for PIs."""
     pending = AccessRequest.objects.filter(state=AccessRequest.State.PENDING).select_related("document", "user")
+    assert request.user.is_authenticated  # login_required
     if not visibility.is_steward(request.user):
         pending = pending.filter(
             document__members__person__user=request.user,

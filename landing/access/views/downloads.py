@@ -69,7 +69,7 @@ def download_file(request: HttpRequest, pid: str, file_id: int) -> HttpResponseB
     except callers.BadToken as error:
         return _not_available(request, status=401, reason=str(error))
     data_file = DataFile.objects.filter(dataset=dataset, pk=file_id).first() if dataset else None
-    if data_file is None:
+    if dataset is None or data_file is None:
         return _not_available(request)
     data_file.dataset = dataset
     try:
