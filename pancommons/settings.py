@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "ingest",
     "landing",
 ]
+# The synthetic catalogue for benchmarks (`manage.py generate_catalogue`) lives beside them, in a checkout only.
+if (BASE_DIR / "benchmarks" / "__init__.py").exists():
+    INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

@@ -4,8 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from benchmarks import synthetic
 from catalogue.models import SearchGroup
-from catalogue.search import index, synthetic
+from catalogue.search import index
 from catalogue.services import facet_groups
 
 
