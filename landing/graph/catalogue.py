@@ -57,9 +57,10 @@ def _batches(reader: pyoxigraph.Store, rdf_format: pyoxigraph.RdfFormat) -> Iter
 
 
 def _serialise(batch: list[pyoxigraph.Triple], rdf_format: pyoxigraph.RdfFormat, *, turtle: bool) -> bytes:
+    text = pyoxigraph.serialize(batch, format=rdf_format, prefixes=_prefix_map() if turtle else None)
+    assert text is not None  # serialize returns the bytes when given no output file
     if not turtle:
-        return pyoxigraph.serialize(batch, format=rdf_format)
-    text = pyoxigraph.serialize(batch, format=rdf_format, prefixes=_prefix_map())
+        return text
     body = b"\n".join(line for line in text.split(b"\n") if not line.startswith(b"@prefix "))
     return body.lstrip(b"\n") + b"\n"
 

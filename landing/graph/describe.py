@@ -400,7 +400,7 @@ def describe_documents(ids: list[int]) -> dict[int, Description]:
         for related in record["relatedIdentifiers"]
         if related["relatedIdentifierType"] == "DOI"
     }
-    local_dois = set(Document.objects.filter(doi__in=related_dois).values_list("doi", flat=True))
+    local_dois = {doi for doi in Document.objects.filter(doi__in=related_dois).values_list("doi", flat=True) if doi}
     return {
         document.pk: describe_document(
             document, record, instruments=instruments[document.pk], period=periods[document.pk], local_dois=local_dois
@@ -419,6 +419,7 @@ def describe_document(
 ) -> Description:
     """A proposal or collection DOI from its record (the public stub while embargoed, the full record once it holds
     open data), its instruments and measurement period; `local_dois` are the related DOIs that are ours."""
+    assert document.doi is not None  # only DOI records are described
     graph = new_graph()
     subject = document_iri(document.doi)
     _common(graph, subject, record)
@@ -518,7 +519,7 @@ def _describe_dataset(
     subject = dataset_iri(dataset.pid)
     _common(graph, subject, record)
     graph.add((subject, DCTERMS.identifier, Literal(str(subject))))
-    if citing is not None:
+    if citing is not None and citing.doi:
         graph.add((subject, DCTERMS.isPartOf, document_iri(citing.doi)))
     for pk, doi in collections:
         if citing is None or pk != citing.pk:
@@ -539,7 +540,7 @@ def _activity(graph: Triples, subject: URIRef, dataset: Dataset, inputs: list[st
     graph.add((subject, PROV.wasGeneratedBy, activity))
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, RDFS.label, Literal(f"{'Processing' if derived else 'Measurement'} of {dataset.title}")))
-    if dataset.instrument_id:
+    if dataset.instrument:
         graph.add((activity, PROV.wasAssociatedWith, instrument_iri(dataset.instrument.pid)))
     if dataset.software_name:
         software = URIRef(f"{subject}#software")

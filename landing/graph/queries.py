@@ -5,6 +5,7 @@ Oxigraph cannot cancel a query, so the time limit is the parent killing this pro
 """
 
 import json
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from xml.sax.saxutils import escape, quoteattr
 
@@ -36,7 +37,7 @@ RESULT_MEDIA = {
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 
 
-def _choose(accepted: list[str], types: dict[str, object], default: str) -> str:
+def _choose(accepted: list[str], types: Mapping[str, object], default: str) -> str:
     return next((media for media in accepted if media in types), default)
 
 
@@ -138,12 +139,13 @@ def evaluate(
             rows.append([solution[name] for name in variables])
         return "ok", serialise_select(variables, rows, kind), RESULT_MEDIA[kind], False
     media = _choose(accepted, GRAPH_TYPES, DEFAULT_GRAPH)
-    triples = []
+    triples: list[pyoxigraph.Triple] = []
     for triple in results:
         if len(triples) == cap:
             break
         triples.append(triple)
     body = pyoxigraph.serialize(triples, format=GRAPH_TYPES[media], prefixes=prefixes)
+    assert body is not None  # serialize returns the bytes when given no output file
     return "ok", body, media, len(triples) == cap and next(iter(results), None) is not None
 
 

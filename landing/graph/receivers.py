@@ -96,7 +96,7 @@ def _sample_changed(sender: object, instance, **kwargs: object) -> None:
     queue(dataset_keys(list(instance.datasets.values_list("pk", flat=True))))
 
 
-def _dataset_links_changed(sender: object, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
+def _dataset_links_changed(sender: type, instance, action: str, reverse: bool, pk_set, **kwargs: object) -> None:
     if not action.startswith("post_"):
         return
     if reverse and sender.__name__ == "Document_collected_datasets":  # dataset.collections.add(...)

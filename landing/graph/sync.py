@@ -65,7 +65,8 @@ def quads(entity: Entity, description: Description) -> Iterator[pyoxigraph.Quad]
             mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
             home = homes[subject] = own if mine else pyoxigraph.NamedNode(name)
         graph = own if predicate in CONTEXTUAL else home
-        yield pyoxigraph.Quad(_term(subject, terms), _term(predicate, terms), _term(value, terms), graph)
+        # Subjects and predicates of our descriptions are never literals.
+        yield pyoxigraph.Quad(_term(subject, terms), _term(predicate, terms), _term(value, terms), graph)  # type: ignore[arg-type]
 
 
 def _write(writer: store.Writer, entity: Entity, description: Description | None) -> int:
@@ -74,7 +75,7 @@ def _write(writer: store.Writer, entity: Entity, description: Description | None
         return 0
     written = list(quads(entity, description))
     for graph in {quad.graph_name for quad in written} - {store.entity_graph(entity.as_key())}:
-        writer.remove_graph(graph)
+        writer.remove_graph(graph)  # type: ignore[arg-type]  # quads() names every graph (no default graph)
     writer.extend(written)
     return len(written)
 
@@ -125,7 +126,8 @@ def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
 def _load(building: pyoxigraph.Store, batch: list[pyoxigraph.Quad]) -> int:
     """Write a batch, then drop it; a shared resource's graph keeps the last statement of it, as refresh does."""
     count = len(batch)
-    shared = {quad.graph_name for quad in batch if not quad.graph_name.value.startswith("urn:pancommons:graph:")}
+    # quads() names every graph (no default graph), so each has a value.
+    shared = {quad.graph_name for quad in batch if not quad.graph_name.value.startswith("urn:pancommons:graph:")}  # type: ignore[union-attr]
     for graph in shared:
         building.remove_graph(graph)
     building.extend(batch)

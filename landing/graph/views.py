@@ -74,7 +74,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def dump_view(request: HttpRequest, key: str) -> HttpResponse:
+def dump_view(request: HttpRequest, key: str) -> HttpResponse | StreamingHttpResponse:
     """The whole open graph, streamed from the store."""
     try:
         chunks = catalogue.dump(key)
