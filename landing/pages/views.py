@@ -68,8 +68,8 @@ def _export(request: HttpRequest, page: pages.Forms, key: str, *, stem: str) -> 
             )
         response = HttpResponse(text + "\n", content_type="text/x-bibliography; charset=utf-8")
     elif key == negotiation.LINKSET_JSON:
-        body = signposting.linkset_json(anchor=page.canonical_url, links=page.links)
-        response = HttpResponse(json.dumps(body, indent=2), content_type="application/linkset+json")
+        linkset = signposting.linkset_json(anchor=page.canonical_url, links=page.links)
+        response = HttpResponse(json.dumps(linkset, indent=2), content_type="application/linkset+json")
     elif key == negotiation.LINKSET:
         response = HttpResponse(
             signposting.linkset_text(anchor=page.canonical_url, links=page.links), content_type="application/linkset"
@@ -240,6 +240,7 @@ def dataset_preview(request: HttpRequest, pid: str) -> HttpResponse:
     if preview is None:
         raise Http404("no preview")
     picture = getattr(preview, PREVIEW_SIZES[size]) or preview.png  # previews drawn before card sizes existed
+    assert picture is not None  # png__isnull=False
     response = HttpResponse(bytes(picture), content_type="image/png")
     response["Cache-Control"] = "public, max-age=3600" if request.user.is_anonymous else "private, max-age=300"
     return response

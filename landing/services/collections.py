@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,7 +56,7 @@ def create_collection(
         # One message for unknown and invisible pids: an embargoed pid must not be confirmed to exist.
         raise CollectionError("No dataset you can see has the pid(s): " + ", ".join(unknown))
     first = min(datasets, key=lambda d: (d.creation_time, d.pk))
-    facility = first.instrument.facility if first.instrument_id else first.proposal.facility
+    facility = first.instrument.facility if first.instrument else first.proposal.facility
     collection = Collection.objects.create(
         pid=f"collection/{uuid.uuid4()}",
         title=title,
@@ -73,15 +74,15 @@ def create_collection(
     return collection
 
 
-def _person_of(user: visibility.User) -> Person:
+def _person_of(user: User) -> Person:
     person = Person.objects.filter(user=user).order_by("pk").first()
     if person is not None:
         return person
-    full_name = user.get_full_name() or user.get_username()  # type: ignore[union-attr]
+    full_name = user.get_full_name() or user.get_username()
     return Person.objects.create(
         user=user,
         full_name=full_name,
-        first_name=user.first_name,  # type: ignore[union-attr]
-        last_name=user.last_name,  # type: ignore[union-attr]
-        email=user.email,  # type: ignore[union-attr]
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
     )

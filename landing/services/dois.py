@@ -38,14 +38,14 @@ def client() -> DataciteClient:
 
 def doi_prefix(document: Document) -> str:
     """The facility's own prefix when DataCite is configured; local drafts always use DATACITE_PREFIX."""
-    if datacite_configured() and document.facility_id and document.facility.doi_prefix:
+    if datacite_configured() and document.facility and document.facility.doi_prefix:
         return document.facility.doi_prefix
     return settings.DATACITE_PREFIX
 
 
 def doi_suffix(document: Document) -> str:
     """Readable and stable: FACILITY-PROPOSALNUMBER for proposals, FACILITY-C<id> for collections."""
-    facility = document.facility.short_name if document.facility_id else "PC"
+    facility = document.facility.short_name if document.facility else "PC"
     if document.kind == DocumentKind.COLLECTION:
         local = f"C{document.pk}"
     else:

@@ -123,7 +123,7 @@ def _part(dataset: Dataset, user: visibility.User) -> Part:
 
 
 def _metadata(dataset: Dataset) -> dict[str, Any]:
-    facility = dataset.instrument.facility if dataset.instrument_id else dataset.proposal.facility
+    facility = dataset.instrument.facility if dataset.instrument else dataset.proposal.facility
     parameters = dataset.parameters.order_by("name")[:MAX_PARAMETERS]
     return {
         "pid": dataset.pid,
@@ -131,7 +131,7 @@ def _metadata(dataset: Dataset) -> dict[str, Any]:
         "kind": dataset.kind,
         "landing_page": metadata.site_url(reverse("landing-dataset", kwargs={"pid": dataset.pid})),
         "facility": facility.name if facility else None,
-        "instrument": dataset.instrument.name if dataset.instrument_id else None,
+        "instrument": dataset.instrument.name if dataset.instrument else None,
         "techniques": list(dataset.techniques.values_list("name", flat=True)),
         "samples": list(dataset.samples.values_list("name", flat=True)),
         "measured_from": _iso(dataset.start_time),

@@ -252,10 +252,14 @@ def _document_datasets(*, document: Document, user: visibility.User, stub: bool)
 class Forms(Protocol):
     """What a page's machine-readable forms (exports, citations, linkset) derive from."""
 
-    canonical_url: str
-    citation_record: Record
-    schema_org: Record
-    links: list[Link]
+    @property
+    def canonical_url(self) -> str: ...
+    @property
+    def citation_record(self) -> Record: ...
+    @property
+    def schema_org(self) -> Record: ...
+    @property
+    def links(self) -> list[Link]: ...
 
 
 class DocumentForms:
@@ -337,7 +341,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "document": document,
             "proposal_number": document.proposal_number,
             "is_collection": document.kind == DocumentKind.COLLECTION,
-            "doi_url": metadata.doi_url(document.doi),
+            "doi_url": metadata.doi_url(document.doi) if document.doi else None,
             "doi_notice": doi_notice(document),
             "facility": facility,
             "instruments": metadata.document_instruments(document),
@@ -439,7 +443,7 @@ def dataset_description(*, dataset: Dataset, user: visibility.User, citing: Docu
     citing = citing or citing_document(dataset)
     record = metadata.dataset_metadata(dataset=dataset, citing=citing, user=user)
     citation_record = metadata.document_metadata(document=citing, user=user) if citing else record
-    facility = dataset.instrument.facility if dataset.instrument_id else metadata.facility_of(dataset.proposal)
+    facility = dataset.instrument.facility if dataset.instrument else metadata.facility_of(dataset.proposal)
     public = [dataset] if visibility.is_open(dataset) else []
     details = _details([dataset], public=public, facility=facility, user=user)
     schema = exports.schema_org(record, catalogue_url=metadata.site_url("/"), details=details)
@@ -533,7 +537,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
             "dataset": dataset,
             "proposal_number": dataset.proposal.proposal_number,
             "citing": citing,
-            "doi_url": metadata.doi_url(citing.doi) if citing else None,
+            "doi_url": metadata.doi_url(citing.doi) if citing and citing.doi else None,
             "doi_notice": doi_notice(citing) if citing else None,
             "facility": facility,
             "instrument": dataset.instrument,

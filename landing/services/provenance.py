@@ -50,7 +50,7 @@ def facility_agent(facility: Facility | None) -> Agent | None:
 def of_datasets(datasets: list[Dataset], *, facility: Facility | None, user: visibility.User) -> Provenance:
     """The provenance of one dataset, or of a proposal's visible datasets taken together (inputs held inside the
     same set are not inputs of the whole)."""
-    instruments = {d.instrument_id: d.instrument for d in datasets if d.instrument_id}
+    instruments = {d.instrument_id: d.instrument for d in datasets if d.instrument}
     software = {
         (d.software_name, d.software_version): Agent(name=d.software_name, version=d.software_version)
         for d in datasets

@@ -40,8 +40,9 @@ def linkset_json(*, anchor: str, links: list[Link]) -> dict[str, list[dict[str, 
             target["type"] = link.type
         if link.title:
             target["title"] = link.title
-        context.setdefault(link.rel, [])
-        context[link.rel].append(target)
+        targets = context.setdefault(link.rel, [])
+        assert isinstance(targets, list)  # only "anchor" is not a relation
+        targets.append(target)
     return {"linkset": [context]}
 
 

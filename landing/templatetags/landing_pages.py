@@ -22,4 +22,6 @@ def bytes_size(size: int | None) -> str:
 
 @register.filter
 def si_value(parameter: Parameter) -> str:
+    if parameter.value_si is None:  # a text parameter
+        return ""
     return units.format_si(parameter.value_si, parameter.unit_si)
