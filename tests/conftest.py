@@ -13,6 +13,14 @@ from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserF
 SAMPLES_DIR: Path = settings.NEXUS_SAMPLES_DIR
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives the `browser` fixture is a browser test (`make test-fast` leaves those out) even when
+    its module forgot the mark; tests starting a Celery worker carry `worker` themselves (tests/workers.py)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
     """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""

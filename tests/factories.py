@@ -111,8 +111,8 @@ class ProposalFactory(ModelFactory[Document]):
 
     kind = DocumentKind.PROPOSAL
     facility = factory.SubFactory(FacilityFactory)
-    proposal_number = factory.Sequence(lambda n: f"mx{1000 + n}-1")
-    pid = factory.LazyAttribute(lambda p: f"{p.facility.pid_prefix}/proposal/{p.proposal_number}")
+    proposal_number: object = factory.Sequence(lambda n: f"mx{1000 + n}-1")
+    pid: object = factory.LazyAttribute(lambda p: f"{p.facility.pid_prefix}/proposal/{p.proposal_number}")
     title = factory.Sequence(lambda n: f"Proposal {n}: hydration of cement pastes")
     summary = "We follow the early hydration of cement by in-situ scattering."
     keywords = factory.LazyFunction(lambda: ["cement", "hydration"])
@@ -178,7 +178,8 @@ class DatasetFactory(ModelFactory[Dataset]):
     @factory.post_generation
     def apply_embargo_rule(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
-            embargo.refresh_release_dates(self)
+            # factory_boy calls a post-generation hook with the built model as `self`.
+            embargo.refresh_release_dates(self)  # type: ignore[arg-type]
 
 
 class SampleFactory(ModelFactory[Sample]):

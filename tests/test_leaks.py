@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
-from catalogue.models import AccessRequest, Document, Preview
+from catalogue.models import AccessRequest, DataFile, Dataset, Document, Preview
 from catalogue.services import dmp
 from landing.graph import sync as graph_sync
 from tests.conftest import client_for
@@ -160,10 +160,10 @@ def placeholders(template: str) -> list[str]:
 
 @dataclass
 class Seed:
-    dataset: object
-    data_file: object
+    dataset: Dataset
+    data_file: DataFile
     document: Document
-    open_dataset: object
+    open_dataset: Dataset
 
 
 @pytest.fixture
@@ -218,6 +218,7 @@ def seed(db, proposal, tmp_path, settings) -> Seed:
 def candidates(seed: Seed) -> dict[str, list[str]]:
     """Values for each path parameter name, aimed at the embargoed records."""
     dataset, document = seed.dataset, seed.document
+    assert dataset.instrument is not None
     sample = dataset.samples.get()
     encoded = {record.pid: quote(record.pid, safe="") for record in (dataset, document)}
     return {
@@ -225,14 +226,14 @@ def candidates(seed: Seed) -> dict[str, list[str]]:
         "dataset_pid": [dataset.pid],
         "document_pid": [document.pid],
         "proposal_pid": [document.pid],
-        "doi": [document.doi],
+        "doi": [str(document.doi)],
         "file_id": [str(seed.data_file.pk)],
         "pk": [str(dataset.pk), str(seed.data_file.pk), str(dataset.parameters.get().pk), str(document.pk)],
         "id": [str(dataset.pk), str(document.pk)],
         "request_id": [str(AccessRequest.objects.get().pk)],
         "job_id": ["1"],  # ingestion jobs: the first job of the test database
         "short_name": [dataset.instrument.facility.short_name],
-        "panet_id": [dataset.techniques.get().panet_id],
+        "panet_id": [str(dataset.techniques.get().panet_id)],
         "format": ["json", ".json", "api", ".api"],
         # The PaNOSC Search API serves everything below its prefix from one catch-all route.
         "rest": [

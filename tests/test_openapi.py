@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 # Text must be valid Unicode without NUL (documented; pancommons.middleware refuses the rest with a 400).
-schema.config.generation.update(modes=["positive"], allow_x00=False, codec="utf-8", max_examples=2, deterministic=True)
+schema.config.generation.update(
+    modes=[schemathesis.GenerationMode.POSITIVE], allow_x00=False, codec="utf-8", max_examples=2, deterministic=True
+)
 
 
 @pytest.fixture(autouse=True)

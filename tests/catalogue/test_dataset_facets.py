@@ -91,6 +91,7 @@ def test_facility_follows_the_instrument_or_else_the_proposal() -> None:
     dataset = DatasetFactory()
     elsewhere = FacilityFactory()
     instrument = dataset.instrument
+    assert instrument is not None
     instrument.facility = elsewhere
     instrument.save()
     assert copied_row(dataset)["facility_id"] == elsewhere.pk
@@ -179,7 +180,12 @@ def test_two_writers_adding_the_same_new_combination_at_once_share_one_group() -
     update = "UPDATE catalogue_dataset SET file_format = 'Zarr' WHERE id = %s"
     with psycopg.connect(dsn) as writer, psycopg.connect(dsn) as other:
         writer.execute(update, [first.pk])  # uncommitted: its new group is invisible to the other writer
-        waiting = threading.Thread(target=lambda: (other.execute(update, [second.pk]), other.commit()))
+
+        def second_update() -> None:
+            other.execute(update, [second.pk])
+            other.commit()
+
+        waiting = threading.Thread(target=second_update)
         waiting.start()
         waiting.join(timeout=1)
         assert waiting.is_alive()  # blocked on the key the first writer inserted
@@ -189,7 +195,7 @@ def test_two_writers_adding_the_same_new_combination_at_once_share_one_group() -
     rows = DatasetFacets.objects.filter(pk__in=[first.pk, second.pk])
     assert rows.values("group").distinct().count() == 1
     assert FacetGroup.objects.filter(file_format="Zarr").count() == 1
-    assert rows.values_list("group__key", flat=True).first().endswith("/'Zarr'")
+    assert str(rows.values_list("group__key", flat=True).first()).endswith("/'Zarr'")
 
 
 def test_range_parameters_are_copied_as_lowest_highest_and_count() -> None:

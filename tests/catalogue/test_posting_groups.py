@@ -129,7 +129,12 @@ def test_a_change_of_the_facet_row_during_an_uncommitted_reindex_updates_the_new
             [dataset.pk],
         )
         embargo = "UPDATE catalogue_dataset SET release_date = now() + interval '1 year' WHERE id = %s"
-        changing = threading.Thread(target=lambda: (writer.execute(embargo, [dataset.pk]), writer.commit()))
+
+        def change() -> None:
+            writer.execute(embargo, [dataset.pk])
+            writer.commit()
+
+        changing = threading.Thread(target=change)
         changing.start()
         changing.join(timeout=1)
         assert changing.is_alive()  # waiting for the indexer's share lock

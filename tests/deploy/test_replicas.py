@@ -68,15 +68,18 @@ class Server:
     def query(self, sql: str) -> object:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             cursor = conn.execute(sql)
-            return cursor.fetchone()[0] if cursor.description else None
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
 
     def transactions(self) -> int:
         """Transactions this server ran on the catalogue database (a standby counts its own read-only ones)."""
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute("SELECT pg_stat_clear_snapshot()")
-            return conn.execute(
+            row = conn.execute(
                 f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{CATALOGUE}'"
-            ).fetchone()[0]
+            ).fetchone()
+            assert row is not None
+            return row[0]
 
 
 @contextmanager

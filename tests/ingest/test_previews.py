@@ -291,7 +291,9 @@ def nexus_file(path: Path, build) -> tuple[Path, reader.Tree, reader.Group]:
         entry.attrs["NX_class"] = "NXentry"
         build(entry)
     tree = reader.read_tree(path, source_folder=path.parent)
-    return path, tree, tree.group("/entry")
+    entry = tree.group("/entry")
+    assert entry is not None
+    return path, tree, entry
 
 
 def nxdata(parent: h5py.Group, name: str, **attrs: object) -> h5py.Group:

@@ -44,6 +44,7 @@ class FakeDatacite:
     def url(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     def fail_next(self, *statuses: int) -> None:

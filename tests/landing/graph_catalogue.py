@@ -29,6 +29,7 @@ def graph_catalogue(open_proposal: Document, embargoed_proposal: Document, *, st
     for data_file in raw.files.all():
         path = storage / "cement" / data_file.path
         path.parent.mkdir(parents=True, exist_ok=True)
+        assert data_file.size is not None
         path.write_bytes(b"\x89HDF" + bytes(data_file.size - 4))
         data_file.checksum = "ab" * 64
         data_file.save()

@@ -21,11 +21,11 @@ pytestmark = pytest.mark.django_db
 def landing_tasks(callbacks) -> list[tuple[str, tuple]]:
     """(task name, args) of the landing tasks among on-commit callbacks (other apps may queue their own)."""
     return [
-        (callback.func.__self__.name, callback.args)
+        (task.name, callback.args)
         for callback in callbacks
         if isinstance(callback, functools.partial)
-        and getattr(callback.func, "__self__", None) is not None
-        and callback.func.__self__.name.startswith("landing.")
+        and (task := getattr(callback.func, "__self__", None)) is not None
+        and task.name.startswith("landing.")
     ]
 
 

@@ -23,9 +23,10 @@ def assert_batch_matches_one_by_one() -> None:
     together = describe.describe_many(entities)
     for entity in entities:
         alone = describe.describe(entity)
-        assert alone is not None and together[entity] is not None, entity
-        assert len(together[entity].triples) == len(alone.triples), entity
-        assert isomorphic(together[entity].graph, alone.graph), entity
+        batched = together[entity]
+        assert alone is not None and batched is not None, entity
+        assert len(batched.triples) == len(alone.triples), entity
+        assert isomorphic(batched.graph, alone.graph), entity
     datasets = list(
         visibility.open_datasets().select_related("proposal__facility", "instrument__facility").order_by("pk")
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 from django.db import connection
+from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 from lxml import etree
@@ -214,7 +215,7 @@ def test_full_harvest_sees_every_record_once_while_records_change(catalogue, cli
     assert error_code(ask(client, verb="ListIdentifiers", resumptionToken=forged)) == "badResumptionToken"
 
 
-def _set_changed_at_without_triggers(model: type, pk: int, moment) -> None:
+def _set_changed_at_without_triggers(model: type[Model], pk: int, moment) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
         cursor.execute(f"UPDATE {model._meta.db_table} SET record_changed_at = %s WHERE id = %s", [moment, pk])

@@ -28,6 +28,7 @@ def drawn_pixels(png: bytes) -> int:
     """Pixels of another colour than the canvas's commonest one (its background)."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
     counts = image.getcolors(maxcolors=image.width * image.height)
+    assert counts is not None  # maxcolors is every pixel
     return image.width * image.height - max(count for count, _ in counts)
 
 

@@ -392,7 +392,7 @@ def test_a_dataset_named_by_its_identifier_is_counted_once_and_only_if_open(inde
 
 def counted_by_group(query_string: str) -> Counter:
     anonymous, query = AnonymousUser(), forms.parse(QueryDict(query_string))
-    counted = Counter()
+    counted: Counter[tuple] = Counter()
     for group in search._groups(anonymous, query):
         counted[tuple(group[key] for key in ("technique_set", *facet_groups.KEYS[1:]))] += group["count"]
     rows = search._unfaceted_rows(anonymous, query).values_list(*facet_groups.KEYS)

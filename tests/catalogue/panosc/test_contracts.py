@@ -3,6 +3,7 @@ path against a small in-memory evaluator of the same semantics, and query-count 
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -78,7 +79,7 @@ def parse(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def satisfies(operator: str, operand: object, value: object) -> bool:
+def satisfies(operator: str, operand: Any, value: Any) -> bool:
     return {
         "eq": lambda: value == operand,
         "neq": lambda: value != operand,

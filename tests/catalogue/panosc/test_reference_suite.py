@@ -8,6 +8,7 @@ because CI has no network. Where our answer differs from the reference on purpos
 """
 
 import json
+from typing import Any
 
 import pytest
 
@@ -18,11 +19,11 @@ CASES = json.loads((DATA / "reference_cases.json").read_text())["cases"]
 
 def values_at(record: object, path: str) -> list:
     """'a.b[]' → the a.b array's elements; 'a[].b' → b of every element of a; '0' indexes an array."""
-    current = [record]
+    current: list[Any] = [record]
     for part in path.split("."):
         expand = part.endswith("[]")
         key = part[:-2] if expand else part
-        step = []
+        step: list[Any] = []
         for value in current:
             item = value[int(key)] if key.isdigit() else value[key]
             step.extend(item if expand else [item])
@@ -30,7 +31,7 @@ def values_at(record: object, path: str) -> list:
     return current
 
 
-def check(record: dict, path: str, operation: str, expected: object = None) -> None:
+def check(record: dict, path: str, operation: str, expected: Any = None) -> None:
     if operation == "exists":
         assert values_at(record, path), path
         return
