@@ -222,7 +222,7 @@ def wait_for(url: str, *, seconds: float, process: subprocess.Popen | None = Non
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise SystemExit(f"{process.args[:3]} exited with {process.returncode} before answering at {url}")
+            raise SystemExit(f"{process.args!r} exited with {process.returncode} before answering at {url}")
         with contextlib.suppress(requests.RequestException):
             requests.get(url, timeout=2)
             return

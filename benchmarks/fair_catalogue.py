@@ -97,7 +97,7 @@ def _graded(number: int, grade: str, samples: Path, relative: str, lacks: tuple[
     if job.dataset is None:
         raise SystemExit(f"{path} did not ingest: {job.error}")
     dataset = Dataset.objects.select_related("instrument__facility").get(pk=job.dataset.pk)
-    facility = dataset.instrument.facility if dataset.instrument_id else None
+    facility = dataset.instrument.facility if dataset.instrument else None
     proposal = Document.objects.create(
         kind=DocumentKind.PROPOSAL,
         pid=f"fair/proposal/{number + 1:02d}",

@@ -47,13 +47,17 @@ def dump_figures(key: str) -> tuple[int, float, int]:
     for chunk in catalogue.dump(key):
         size += len(chunk)
     seconds = time.perf_counter() - started
-    triples = len(store.reading())
+    reading = store.reading()
+    assert reading is not None, "no knowledge graph built yet"
+    triples = len(reading)
     return triples, seconds, size
 
 
 def floor_seconds() -> float:
     started = time.perf_counter()
-    for _ in store.reading().quads_for_pattern(None, None, None, None):
+    reading = store.reading()
+    assert reading is not None, "no knowledge graph built yet"
+    for _ in reading.quads_for_pattern(None, None, None, None):
         pass
     return time.perf_counter() - started
 
@@ -71,6 +75,7 @@ def describe_rate(ids: list[int], *, batch: int) -> tuple[float, float]:
     for start in range(0, len(ids), batch):
         entities = [describe.Entity("dataset", pk) for pk in ids[start : start + batch]]
         for entity, description in describe.describe_many(entities).items():
+            assert description is not None, entity
             triples += sum(1 for _ in sync.quads(entity, description))
     seconds = time.perf_counter() - started
     return len(ids) / seconds, triples / seconds

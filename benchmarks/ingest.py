@@ -106,6 +106,7 @@ def bench_versus_peer(samples: Path, peer: Path, rounds: int) -> None:
     json.loads(process.stdout.readline())  # {"ready": true}: imports and schemas done, as before a worker's first file
 
     def peer_once(path: Path) -> dict:
+        assert process.stdin and process.stdout
         process.stdin.write(f"{path}\n")
         process.stdin.flush()
         return json.loads(process.stdout.readline())

@@ -86,7 +86,7 @@ def serving(tree: Path, *, database_url: str, port: int) -> Iterator[str]:
     subprocess.run(
         [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=tree, env=env, check=True, timeout=300
     )
-    command = [python.parent / "gunicorn", "pancommons.wsgi", "--chdir", str(tree), "--bind", f"127.0.0.1:{port}"]
+    command = [str(python.parent / "gunicorn"), "pancommons.wsgi", "--chdir", str(tree), "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", "2", "--threads", "4", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=tree, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -40,6 +40,7 @@ def scenarios() -> dict[str, str]:
     """Query strings of typical searches; the instrument and year are the catalogue's busiest."""
     busiest = Dataset.objects.values("instrument__pid").annotate(n=Count("pk")).order_by("-n").first()
     year = Dataset.objects.order_by("-creation_time").values_list("creation_time__year", flat=True).first()
+    assert busiest is not None and year is not None, "an empty catalogue"
     return {
         "no filter": "",
         "text 'glassy carbon'": "q=glassy+carbon",

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from typing import Any
 
 import psycopg
 
@@ -200,7 +201,13 @@ def timed(url: str) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, body
 
 
-def floor_ms(connection: psycopg.Connection, path: str, body: object, repeat: int) -> float:
+def first_value(connection: psycopg.Connection, sql: str) -> Any:
+    row = connection.execute(sql).fetchone()
+    assert row is not None, f"the catalogue has nothing for: {sql}"
+    return row[0]
+
+
+def floor_ms(connection: psycopg.Connection, path: str, body: Any, repeat: int) -> float:
     entity = path.strip("/").split("/")[0].capitalize()
     table = "catalogue_datafile" if path.endswith("/files") else TABLES[entity]
     records = body if isinstance(body, list) else [body]
@@ -262,14 +269,15 @@ def main() -> int:
 
         logging.getLogger("catalogue.panosc").setLevel(logging.WARNING)
     connection = psycopg.connect(args.database_url, autocommit=True)
-    datasets = connection.execute("SELECT count(*) FROM catalogue_dataset").fetchone()[0]
-    document = connection.execute(
-        "SELECT d.pid FROM catalogue_document d JOIN catalogue_dataset s ON s.proposal_id = d.id "
-        "WHERE s.release_date < now() AND d.pid LIKE '10.80000/SYN-%%' ORDER BY d.id LIMIT 1"
-    ).fetchone()[0]
-    dataset = connection.execute(
-        "SELECT pid FROM catalogue_dataset WHERE release_date < now() ORDER BY id LIMIT 1"
-    ).fetchone()[0]
+    datasets, document, dataset = (
+        first_value(connection, sql)
+        for sql in (
+            "SELECT count(*) FROM catalogue_dataset",
+            "SELECT d.pid FROM catalogue_document d JOIN catalogue_dataset s ON s.proposal_id = d.id "
+            "WHERE s.release_date < now() AND d.pid LIKE '10.80000/SYN-%%' ORDER BY d.id LIMIT 1",
+            "SELECT pid FROM catalogue_dataset WHERE release_date < now() ORDER BY id LIMIT 1",
+        )
+    )
     print(f"catalogue: {datasets} datasets; {args.repeat} runs per request against {args.base_url}")
     overhead_samples = [timed(args.base_url + "/Instruments/count")[0] for _ in range(args.repeat + 3)][3:]
     overhead = statistics.median(overhead_samples)

@@ -173,7 +173,7 @@ def _text(value: object) -> str:
 
 
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+    return (model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0) + 1
 
 
 def _reset_sequences(*model_list: type[models.Model]) -> None:
