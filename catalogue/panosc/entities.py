@@ -6,6 +6,7 @@ lookup from the target back to the parent). Everything the filter compiler and t
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, CharField, Exists, F, Func, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Lower
@@ -40,7 +41,7 @@ class Relation:
     # lookups from the target model to the parent; several when a parent reaches its children by two routes
     paths: tuple[str, ...]
     # which parents use which path (e.g. proposals hold datasets by FK, collections by choice); None: all of them
-    path_for: Callable[[object], str] | None = None
+    path_for: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

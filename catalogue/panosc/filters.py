@@ -216,7 +216,7 @@ def parse_filter(raw: str | None, *, entity: Entity, query_param: str | None = N
     query = value.get("query")
     if query is not None and not isinstance(query, str):
         raise bad_request("INVALID_FILTER", "'query' must be a string")
-    if not (query or "").strip():
+    if query is None or not query.strip():
         query = query_param or ""
     skip = value.get("skip") if value.get("skip") is not None else value.get("offset")
     return Filter(

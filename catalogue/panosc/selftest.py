@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -80,7 +81,7 @@ class Client:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def get(self, path: str, *, filter: object = None, where: object = None, status: int = 200) -> object:
+    def get(self, path: str, *, filter: object = None, where: object = None, status: int = 200) -> Any:
         params = []
         if filter is not None:
             params.append("filter=" + quote(filter if isinstance(filter, str) else json.dumps(filter), safe=""))
@@ -176,8 +177,8 @@ def run(*, base_url: str, timeout: float = 10.0) -> list[Outcome]:
         return f"{len(body)} datasets between 10 and 300 K"
 
     def e11() -> str:
-        pid = found.get("document")
-        expect(pid is not None, "no document to fetch (E1 found none)")
+        pid = found.get("document", "")
+        expect(pid != "", "no document to fetch (E1 found none)")
         body = client.get(
             f"/documents/{quote(pid, safe='')}",
             filter={
@@ -198,8 +199,8 @@ def run(*, base_url: str, timeout: float = 10.0) -> list[Outcome]:
         return f"{pid}: {len(body['members'])} members"
 
     def e12() -> str:
-        pid = found.get("document")
-        expect(pid is not None, "no document to fetch (E1 found none)")
+        pid = found.get("document", "")
+        expect(pid != "", "no document to fetch (E1 found none)")
         body = client.get(
             f"/documents/{quote(pid, safe='')}",
             filter={

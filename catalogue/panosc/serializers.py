@@ -1,7 +1,7 @@
 """Catalogue rows as PaNOSC JSON objects (spec §2): camelCase keys, ISO dates in UTC with milliseconds, unknown
 optional values left out, and nothing internal (database ids of pid-keyed rows, embargo flags, e-mails, paths)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from catalogue import units
@@ -64,7 +64,7 @@ def _number(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
 
 
-def parameter(row: Parameter, unit_groups: list[UnitGroup] = ()) -> dict:
+def parameter(row: Parameter, unit_groups: Sequence[UnitGroup] = ()) -> dict:
     group_index = getattr(row, "panosc_group", None)
     if group_index is not None and row.value_si is not None:
         group = unit_groups[group_index]

@@ -178,16 +178,16 @@ def endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
             response = _json(error.body(), error.status)
         except DataError:
             # e.g. a regexp that PostgreSQL's engine rejects although Python's accepted it
-            error = bad_request("INVALID_FILTER", "The filter holds a value or pattern the catalogue cannot use")
-            response = _json(error.body(), 400)
+            answer = bad_request("INVALID_FILTER", "The filter holds a value or pattern the catalogue cannot use")
+            response = _json(answer.body(), 400)
         except OperationalError:
             logger.warning("panosc %s: database unavailable or statement timeout", request_id, exc_info=True)
-            error = PanoscError(503, "UNAVAILABLE", f"The catalogue could not answer in time (request {request_id})")
-            response = _json(error.body(), 503)
+            answer = PanoscError(503, "UNAVAILABLE", f"The catalogue could not answer in time (request {request_id})")
+            response = _json(answer.body(), 503)
         except Exception:
             logger.exception("panosc %s failed: %s?%s", request_id, request.path, request.GET.urlencode()[:2000])
-            error = PanoscError(500, "INTERNAL_ERROR", f"Unexpected error (request {request_id})")
-            response = _json(error.body(), 500)
+            answer = PanoscError(500, "INTERNAL_ERROR", f"Unexpected error (request {request_id})")
+            response = _json(answer.body(), 500)
     for header, value in CORS_HEADERS.items():
         response[header] = value
     if request.method == "HEAD":

@@ -168,10 +168,12 @@ def reindex(*, group: SearchGroup, ids: Iterable[int], forget: bool = False) -> 
         frequencies = {pk: term_frequencies(text) for pk, text in TEXTS[group](public_ids).items()}
         frequencies = {pk: tf for pk, tf in frequencies.items() if tf}
         item_filter = Q(**{f"{config.item_field}_id__in": ids})
-        old = list(config.posting.objects.filter(item_filter).values_list("term_id", f"{config.item_field}_id"))
-        config.posting.objects.filter(item_filter).delete()
+        old = list(
+            config.posting._default_manager.filter(item_filter).values_list("term_id", f"{config.item_field}_id")
+        )
+        config.posting._default_manager.filter(item_filter).delete()
         term_ids = _term_ids(group, {word for tf in frequencies.values() for word in tf})
-        config.posting.objects.bulk_create(
+        config.posting._default_manager.bulk_create(
             [
                 config.posting(term_id=term_ids[word], tf=value, **{f"{config.item_field}_id": pk})
                 for pk, tf in frequencies.items()

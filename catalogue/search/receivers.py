@@ -100,10 +100,11 @@ def _collection_changed(sender: object, instance, action: str, reverse: bool, pk
 
 def _item_deleted(sender, instance, **kwargs: object) -> None:
     # The postings go with the row (CASCADE); take them out first so that df and N stay right.
+    from catalogue.models import SearchGroup
     from catalogue.search import index
 
     group = {"Dataset": "datasets", "Document": "documents", "Instrument": "instruments"}[sender.__name__]
-    index.reindex(group=group, ids=[instance.pk], forget=True)
+    index.reindex(group=SearchGroup(group), ids=[instance.pk], forget=True)
     if group == "datasets":
         queue_reindex("documents", index.documents_of_datasets([instance.pk]))
 

@@ -25,12 +25,14 @@ from django.db.models import (
     FilteredRelation,
     FloatField,
     Max,
+    Model,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest, Least, Sqrt
 
 from catalogue.models import Dataset, Document, Instrument, SearchGroup, SearchIndexState, SearchTerm
@@ -118,10 +120,10 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str, explicit: list |
         )
     posting = config.posting
     # Asked of the table first: a query is rarely an identifier, and the candidates' filter costs milliseconds.
-    has_exact = model.objects.filter(exact).exists() and base.filter(exact).exists()
+    has_exact = model._default_manager.filter(exact).exists() and base.filter(exact).exists()
     if len(words) == 1:
         (term_id,) = idf
-        max_tf = posting.objects.filter(term_id=term_id).aggregate(top=Max("tf"))["top"] or 1.0
+        max_tf = posting._default_manager.filter(term_id=term_id).aggregate(top=Max("tf"))["top"] or 1.0
     if len(words) == 1 and not has_exact:
         # One term: one posting per item, so no grouping at all; the score is tf against the best tf.
         weight = F("search_postings__tf") * Value(idf[term_id])
@@ -135,7 +137,7 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str, explicit: list |
         return ranked.annotate(score=Least(relevance, Value(MAX_SCORE), output_field=FloatField())).order_by(*order)
     if has_exact:
         # An exact identifier joins the scored set even without any of the terms: left join the postings.
-        matched = posting.objects.filter(term_id__in=list(idf)).values(f"{config.item_field}_id")
+        matched = posting._default_manager.filter(term_id__in=list(idf)).values(f"{config.item_field}_id")
         scored = base.filter(Q(pk__in=matched) | exact).annotate(
             hit=FilteredRelation("search_postings", condition=Q(search_postings__term_id__in=list(idf)))
         )
@@ -157,10 +159,10 @@ def _rank(group: SearchGroup, candidates: QuerySet, query: str, explicit: list |
         relevance = Value(SINGLE_TERM_FACTOR) * F("score_sum") / Value(max_tf * idf[term_id])
     else:
         relevance = F("score_sum") / (Sqrt(Greatest(F("score_squares"), Value(1e-300))) * Value(math.sqrt(len(words))))
-    score = Least(relevance, Value(MAX_SCORE))
+    score: Least | Case = Least(relevance, Value(MAX_SCORE))
     if has_exact:
         score = Case(
-            When(pk__in=model.objects.filter(exact).values("pk"), then=Value(MAX_SCORE)),
+            When(pk__in=model._default_manager.filter(exact).values("pk"), then=Value(MAX_SCORE)),
             default=score,
             output_field=FloatField(),
         )
@@ -208,7 +210,7 @@ def _holding_all_terms(group: SearchGroup, candidates: QuerySet, query: str) -> 
     if not idf or len(idf) < 2:
         return None
     config = GROUPS[group]
-    if config.model.objects.filter(_exact_identifier_q(group, query)).exists():
+    if config.model._default_manager.filter(_exact_identifier_q(group, query)).exists():
         return None
     scored = _scoring_base(config.model, candidates)
     weights = []
@@ -250,7 +252,9 @@ def text_match(group: SearchGroup, query: str) -> TextMatch | None:
     """The index's view of what `query` matches; None while the group has no index (substring scoring instead)."""
     if not SearchIndexState.objects.filter(group=group).exists():
         return None
-    exact = list(GROUPS[group].model.objects.filter(_exact_identifier_q(group, query)).values_list("pk", flat=True))
+    exact = list(
+        GROUPS[group].model._default_manager.filter(_exact_identifier_q(group, query)).values_list("pk", flat=True)
+    )
     terms = SearchTerm.objects.filter(group=group, term__in=query_terms(query), document_frequency__gt=0)
     return TextMatch(term_ids=list(terms.values_list("pk", flat=True)), exact=exact)
 
@@ -267,15 +271,15 @@ def scored_q(group: SearchGroup, query: str) -> Q:
         return Q()
     match = text_match(group, query)
     if match is None:
-        return Q(pk__in=_substring_rank(group, config.model.objects.all(), words).order_by().values("pk"))
+        return Q(pk__in=_substring_rank(group, config.model._default_manager.all(), words).order_by().values("pk"))
     # Ids are read first and passed as literals: with subqueries (and an OR between them) PostgreSQL could not
     # estimate the postings and scanned all 36M of them once per dataset of a million.
-    postings = config.posting.objects.filter(term_id__in=match.term_ids).values(f"{config.item_field}_id")
+    postings = config.posting._default_manager.filter(term_id__in=match.term_ids).values(f"{config.item_field}_id")
     matched = Q(pk__in=postings) if match.term_ids else Q(pk__in=[])
     return matched | Q(pk__in=match.exact) if match.exact else matched
 
 
-def _scoring_base(model: type, candidates: QuerySet) -> QuerySet:
+def _scoring_base(model: type[Model], candidates: QuerySet) -> QuerySet:
     """The candidates as a queryset safe to aggregate postings over.
 
     Candidates filtered on their own table only (open datasets, a date range) are used as they are: one scan. Joins
@@ -284,7 +288,7 @@ def _scoring_base(model: type, candidates: QuerySet) -> QuerySet:
     query = candidates.query
     if len(query.alias_map) == 1 and not query.distinct and not query.is_sliced:
         return candidates.order_by()
-    return model.objects.filter(pk__in=candidates.values("pk"))
+    return model._default_manager.filter(pk__in=candidates.values("pk"))
 
 
 _FALLBACK_TEXT = {
@@ -300,11 +304,11 @@ def _substring_rank(group: SearchGroup, candidates: QuerySet, words: list[str]) 
         Case(When(_any_field_contains(group, word), then=Value(1.0)), default=Value(0.0), output_field=FloatField())
         for word in words
     ]
-    found = present[0]
+    found: Case | CombinedExpression = present[0]
     for term in present[1:]:
         found = found + term
     model = GROUPS[group].model
-    ranked = model.objects.filter(pk__in=candidates.values("pk")).annotate(
+    ranked = model._default_manager.filter(pk__in=candidates.values("pk")).annotate(
         score_hits=found, score_sum=found, score=Value(SINGLE_TERM_FACTOR / len(words)) * found
     )
     return ranked.filter(score_hits__gt=0).order_by(*ordered_by_score(group))

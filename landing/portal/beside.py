@@ -39,7 +39,8 @@ def beside(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> "Futu
             done.set_exception(error)
         return done
     # In the caller's context, so the helper reads the database the request reads (a replica, pancommons/replicas.py).
-    return _executor().submit(contextvars.copy_context().run, _on_own_connection, function, *args, **kwargs)
+    # Context.run forwards the call; mypy cannot follow the ParamSpec through it.
+    return _executor().submit(contextvars.copy_context().run, _on_own_connection, function, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def _on_own_connection(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

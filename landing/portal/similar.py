@@ -5,6 +5,7 @@ a shared sample weighs most, then a technique, the proposal, the instrument; tie
 """
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.expressions import CombinedExpression
 
 from catalogue import visibility
 from catalogue.models import Dataset
@@ -34,10 +35,10 @@ def similar_datasets(*, dataset: Dataset, user: visibility.User, limit: int = 6)
             )
     if not candidate_ids:
         return []
-    score = Value(0, output_field=IntegerField())
+    score: Value | CombinedExpression = Value(0, output_field=IntegerField())
     for feature, condition in shares.items():
         if condition is not None:
             matches = Dataset.objects.filter(condition, pk=OuterRef("pk"))
             score += Case(When(Exists(matches), then=Value(WEIGHTS[feature])), default=Value(0))
     ranked = Dataset.objects.filter(pk__in=candidate_ids).annotate(similarity=score)
-    return list(with_card_fields(ranked).order_by("-similarity", "-creation_time", "-pid")[:limit])
+    return list(with_card_fields(ranked.order_by("-similarity", "-creation_time", "-pid"))[:limit])

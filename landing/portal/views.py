@@ -113,7 +113,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     try:
         query = forms.parse(request.GET)
     except forms.BadSearch as error:
-        context = {"problems": error.problems, "query": request.GET.get("q", "")}
+        context: dict[str, object] = {"problems": error.problems, "query": request.GET.get("q", "")}
         return render(request, "landing/portal/bad_search.html", context, status=400)
     try:
         results = search.search(user=request.user, query=query)
