@@ -296,7 +296,9 @@ def bench_previews(samples: Path, rounds: int) -> None:
                     ((time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000)
                 )
                 started, cpu_started = time.perf_counter(), time.process_time()
-                result = previews.make(path, tree, tree.group(entry))  # type: ignore[arg-type]
+                group = tree.group(entry)
+                assert group is not None, entry
+                result = previews.make(path, tree, group)
                 elapsed = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000)
             timings["preview"].append(elapsed)
             if result.png is not None:

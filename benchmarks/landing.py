@@ -135,7 +135,9 @@ def throughput(base: str, path: str, seconds: float) -> float:
     ).stdout
     if "Non-2xx" in output:
         raise SystemExit(f"{path}: wrk saw error answers\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert found is not None, output
+    return float(found.group(1))
 
 
 def measure(tree: Path, measured: list[tuple[str, str]], *, args: argparse.Namespace) -> dict[str, Figures]:

@@ -45,10 +45,10 @@ class ContextFilter:
     """Adds `request_id` and, inside a Celery task, `task_id` and `task` to every record."""
 
     def filter(self, record: object) -> bool:
-        record.request_id = _request_id.get()  # type: ignore[attr-defined]
+        record.request_id = _request_id.get()  # type: ignore[attr-defined]  # extra LogRecord fields
         task = current_task
-        record.task_id = getattr(task.request, "id", "") if task else ""  # type: ignore[attr-defined]
-        record.task = task.name if task else ""  # type: ignore[attr-defined]
+        record.task_id = getattr(task.request, "id", "") if task else ""  # type: ignore[attr-defined]  # extra LogRecord fields
+        record.task = task.name if task else ""  # type: ignore[attr-defined]  # extra LogRecord fields
         return True
 
 

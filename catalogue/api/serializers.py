@@ -153,7 +153,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         if document.pk not in self.context.get("fair_document_ids", frozenset()):
             return None
         stored = getattr(document, "fair_score", None)
-        return fair.breakdown(stored).as_json() if stored is not None else None  # type: ignore[union-attr]
+        scored = fair.breakdown(stored)
+        return scored.as_json() if scored is not None else None
 
     def get_members(self, document: Document) -> list[dict]:
         team_ids = self.context.get("personal_data_document_ids", frozenset())
@@ -220,4 +221,5 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     def get_fair(self, dataset: Dataset) -> dict | None:
         stored = getattr(dataset, "fair_score", None)
-        return fair.breakdown(stored).as_json() if stored is not None else None  # type: ignore[union-attr]
+        scored = fair.breakdown(stored)
+        return scored.as_json() if scored is not None else None

@@ -1,5 +1,7 @@
 """Forms of the FAIR fixes stewards apply in the admin (bulk actions and the worklist's fix page)."""
 
+from typing import Any
+
 from django import forms
 
 from catalogue.fair.checks import RECOGNISED_LICENCES
@@ -36,8 +38,8 @@ class PublicationForm(forms.Form):
 class OrcidForm(forms.Form):
     """One ORCID field per person; blank fields are left alone."""
 
-    def __init__(self, *args: object, people: list[Person], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, people: list[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.people = {f"orcid_{person.pk}": person for person in people}
         for name, person in self.people.items():
             self.fields[name] = forms.CharField(

@@ -62,8 +62,8 @@ MAX_KEYWORDS = 30
 
 def _audited(record: models.Model, *, by: visibility.User | None, reason: str) -> None:
     if by is not None and by.is_authenticated:
-        record._history_user = by  # type: ignore[attr-defined]
-    record._change_reason = reason  # type: ignore[attr-defined]
+        record._history_user = by  # type: ignore[attr-defined]  # read by django-simple-history
+    record._change_reason = reason  # type: ignore[attr-defined]  # read by django-simple-history
 
 
 def normalise_orcid(value: str) -> str:

@@ -5,7 +5,7 @@ their worklist, dashboard figures and daily snapshots (the checks: catalogue.fai
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -442,7 +442,7 @@ class CheckView:
 class Breakdown:
     score: float
     band: str
-    computed_at: object
+    computed_at: datetime | None
     checks: list[CheckView]
 
     @property
@@ -455,7 +455,7 @@ class Breakdown:
         return {
             "score": self.score,
             "band": self.band,
-            "computed_at": self.computed_at.isoformat() if self.computed_at else None,  # type: ignore[attr-defined]
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
             "checks": [
                 {
                     "key": c.key,

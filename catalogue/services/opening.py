@@ -88,9 +88,9 @@ def _claim(record: Dataset | Document, *, now: datetime, by: visibility.User | N
     if not claimed:
         return False
     record.opened_at = now
-    record._change_reason = reason  # type: ignore[union-attr]
+    record._change_reason = reason  # type: ignore[union-attr]  # read by django-simple-history
     if by is not None and by.is_authenticated:
-        record._history_user = by  # type: ignore[union-attr]
+        record._history_user = by  # type: ignore[union-attr]  # read by django-simple-history
     record.save(update_fields=["opened_at"])  # a second write, so that django-simple-history records the event
     return True
 
@@ -188,9 +188,9 @@ def set_release_date(record: Dataset | Document, *, release_date: datetime, by: 
     """
     refuse_if_open(record)
     record.release_date_override = release_date
-    record._change_reason = f"release date set to {release_date:%Y-%m-%d}"  # type: ignore[union-attr]
+    record._change_reason = f"release date set to {release_date:%Y-%m-%d}"  # type: ignore[union-attr]  # read by django-simple-history
     if by is not None and by.is_authenticated:
-        record._history_user = by  # type: ignore[union-attr]
+        record._history_user = by  # type: ignore[union-attr]  # read by django-simple-history
     record.save(update_fields=["release_date_override"])
     if isinstance(record, Dataset):
         embargo.refresh_release_dates(record)
@@ -221,17 +221,17 @@ def extend_embargo(record: Dataset | Document, *, until: datetime, by: visibilit
         )
         for dataset in datasets:
             dataset.release_date_override = max(until, dataset.release_date)
-            dataset._change_reason = f"embargo extended until {until:%Y-%m-%d}"  # type: ignore[attr-defined]
+            dataset._change_reason = f"embargo extended until {until:%Y-%m-%d}"  # type: ignore[attr-defined]  # read by django-simple-history
             if by is not None and by.is_authenticated:
-                dataset._history_user = by  # type: ignore[attr-defined]
+                dataset._history_user = by  # type: ignore[attr-defined]  # read by django-simple-history
             dataset.save(update_fields=["release_date_override"])
             embargo.refresh_release_dates(dataset)
         document = record if isinstance(record, Document) else record.proposal
         if isinstance(record, Document):
             document.release_date_override = until
-            document._change_reason = f"embargo extended until {until:%Y-%m-%d}"  # type: ignore[attr-defined]
+            document._change_reason = f"embargo extended until {until:%Y-%m-%d}"  # type: ignore[attr-defined]  # read by django-simple-history
             if by is not None and by.is_authenticated:
-                document._history_user = by  # type: ignore[attr-defined]
+                document._history_user = by  # type: ignore[attr-defined]  # read by django-simple-history
             document.save(update_fields=["release_date_override"])
             embargo.refresh_document_release_date(document)
         # A renewed embargo earns a new reminder before its new end.

@@ -7,6 +7,7 @@ is picked up by the opening sweep's signal and by the beat task refresh_recent.
 """
 
 import threading
+from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
@@ -59,8 +60,8 @@ def document_keys(document_id: int) -> list[str]:
 
 
 def _dataset_changed(sender: object, **kwargs: object) -> None:
-    dataset = kwargs.get("dataset") or kwargs["instance"]
-    queue(dataset_keys([dataset.pk]))  # type: ignore[attr-defined]
+    dataset: Any = kwargs.get("dataset") or kwargs["instance"]  # a Dataset, from a catalogue signal or post_save
+    queue(dataset_keys([dataset.pk]))
 
 
 def _dataset_deleting(sender: object, instance, **kwargs: object) -> None:
@@ -68,8 +69,8 @@ def _dataset_deleting(sender: object, instance, **kwargs: object) -> None:
 
 
 def _document_changed(sender: object, **kwargs: object) -> None:
-    document = kwargs.get("document") or kwargs["instance"]
-    queue(document_keys(document.pk))  # type: ignore[attr-defined]
+    document: Any = kwargs.get("document") or kwargs["instance"]  # a Document, from a catalogue signal or post_save
+    queue(document_keys(document.pk))
 
 
 def _part_changed(sender: object, instance, **kwargs: object) -> None:

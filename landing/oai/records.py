@@ -193,14 +193,15 @@ def page(selection: Selection, *, after: Position | None, size: int) -> tuple[li
     """The next `size` headers after `after` in (datestamp, kind, id) order with their sets, and whether more follow."""
     documents, datasets = _filtered(selection)
     rows: list[tuple[Position, Kind]] = []
-    for kind, queryset in (("doi", documents), ("dataset", datasets)):
-        rank = RANKS[kind]  # type: ignore[index]
+    kinds: tuple[tuple[Kind, QuerySet], ...] = (("doi", documents), ("dataset", datasets))
+    for kind, queryset in kinds:
+        rank = RANKS[kind]
         found = (
             queryset.filter(_after(after, rank))
             .order_by("record_changed_at", "pk")
             .values_list("record_changed_at", "pk")[: size + 1]
         )
-        rows += [(Position(changed_at, rank, pk), kind) for changed_at, pk in found]  # type: ignore[misc]
+        rows += [(Position(changed_at, rank, pk), kind) for changed_at, pk in found]
     rows.sort(key=lambda row: (row[0].changed_at, row[0].rank, row[0].id))
     chosen = rows[:size]
     return headers(
