@@ -162,6 +162,13 @@ class EmbargoActionsMixin(AdminMixinBase):
     def record_edit(self, record: Any, changed: set[str]) -> None:
         raise NotImplementedError  # each admin records a steward's edit its own way (curation service)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        """An open record's release date is shown, not offered for editing (opening.may_change_release_date)."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not opening.may_change_release_date(obj):
+            return [*fields, "release_date_override"]
+        return fields
+
     @admin.action(description="Set release date (embargo end)…")
     def set_release_date(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = ReleaseDateForm(request.POST if "apply" in request.POST else None)

@@ -170,13 +170,15 @@ def open_now(record: Dataset | Document, *, by: visibility.User | None) -> Openi
         return _process(document_id=document.pk, now=timezone.now(), by=by, reason="opened early")
 
 
-def refuse_if_open(record: Dataset | Document) -> None:
-    """The rule every change of a release date obeys: open data stay open (access-policy.md § Embargo).
+def may_change_release_date(record: Dataset | Document) -> bool:
+    """The rule every change of a release date obeys: open data stay open (access-policy.md § Embargo). Closing
+    open data would break every citation of them; taking them down is a withdrawal (tombstone), never an embargo."""
+    return not visibility.is_open(record)
 
-    Raises EmbargoError when the record is open already: closing open data would break every citation of it;
-    taking them down is a withdrawal (tombstone), never a new embargo.
-    """
-    if visibility.is_open(record):
+
+def refuse_if_open(record: Dataset | Document) -> None:
+    """Raises EmbargoError when the record's release date may not change any more (may_change_release_date)."""
+    if not may_change_release_date(record):
         raise EmbargoError(f"{record.pid} is open already; an embargo cannot be put back on open data")
 
 

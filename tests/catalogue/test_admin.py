@@ -172,6 +172,14 @@ def test_bulk_set_release_date_leaves_open_data_open(steward_client):
     assert "open already" in response.content.decode()
 
 
+def test_change_form_offers_the_release_date_of_embargoed_data_only(steward_client):
+    """Open data stay open: an open dataset's change form shows its release date but has no field for it."""
+    embargoed, already_open = DatasetFactory(embargoed=True), DatasetFactory()
+    for dataset, offered in ((embargoed, True), (already_open, False)):
+        page = steward_client.get(reverse("admin:catalogue_dataset_change", args=[dataset.pk])).content.decode()
+        assert ('name="release_date_override' in page) is offered, dataset.pid
+
+
 def test_bulk_add_technique(steward_client):
     dataset = DatasetFactory()
     technique = TechniqueFactory(panet_id="PaNET01189", name="small angle neutron scattering")
