@@ -40,9 +40,11 @@ FIELD_ATTRIBUTES = (
     "interpretation",
     "uncertainties",
 )
+FIELD_ATTRIBUTE_NAMES = tuple(name.encode() for name in FIELD_ATTRIBUTES)
 LOCK_ERRNOS = {errno.EAGAIN, errno.EACCES, errno.ENOLCK, 524}
 MAX_CACHED_TYPES = 256  # distinct HDF5 types remembered per process; a worker meets a few dozen
 VLEN_UTF8 = h5py.h5t.py_create(h5py.string_dtype("utf-8"))
+_UNREAD = object()
 
 
 class _Type(NamedTuple):
@@ -81,65 +83,65 @@ class FileBusy(Exception):
 
 
 class Field:
-    """A dataset, read when first asked for: its shape and type, then attributes, small value and layout each on first
-    use, through the dataset id the tree opened (valid until the tree is closed)."""
+    """A dataset: its shape and type read when the tree opens it, its attributes, small value and layout each on
+    first use, through the dataset id the tree opened (valid until the tree is closed)."""
+
+    # Slots and plain attributes, not cached_property (which takes a lock on every first read in Python 3.11): a
+    # file's free scalars are a few hundred fields, each read once.
+    __slots__ = ("path", "_id", "shape", "size", "_null", "_type", "_attrs", "_value", "_layout")
 
     def __init__(self, path: str, dataset_id: h5py.h5d.DatasetID) -> None:
         self.path = path
-        self._id = dataset_id
+        self._id: h5py.h5d.DatasetID | None = dataset_id
+        space = dataset_id.shape  # None for a null dataspace
+        self._null = space is None
+        self.shape: tuple[int, ...] = space if space is not None else ()
+        self.size: int = math.prod(space) if space is not None else 1
+        self._type = _type_of(dataset_id.get_type())
+        self._attrs: dict[str, object] | None = None
+        self._value: object = _UNREAD
+        self._layout: tuple[h5py.h5p.PropDCID, int] | None = None
 
     def __repr__(self) -> str:
         return f"Field({self.path!r})"
 
-    @cached_property
-    def _space(self) -> tuple[int, ...] | None:
-        return self._id.shape  # None for a null dataspace
-
-    @cached_property
-    def _type(self) -> _Type:
-        return _type_of(self._id.get_type())
-
-    @property
-    def _numpy_dtype(self) -> np.dtype:
-        return self._type.dtype
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(int(n) for n in self._space) if self._space is not None else ()
-
     @property
     def dtype(self) -> str:
-        return str(self._numpy_dtype)
+        return str(self._type.dtype)
 
     @property
-    def size(self) -> int:
-        return math.prod(self._space) if self._space is not None else 1
-
-    @cached_property
     def attrs(self) -> dict[str, object]:
-        return _attributes(self._id, self.path, names=FIELD_ATTRIBUTES)
+        if self._attrs is None:
+            self._attrs = _attributes(self._id, self.path, names=FIELD_ATTRIBUTE_NAMES)
+        return self._attrs
 
-    @cached_property
+    @property
     def value(self) -> object:
         """None unless small (≤ MAX_ARRAY_ITEMS items, ≤ MAX_VALUE_BYTES) and stored in this file."""
-        if self._space is None or self.size > MAX_ARRAY_ITEMS:
+        if self._value is _UNREAD:
+            self._value = self._read_value()
+        return self._value
+
+    def _read_value(self) -> object:
+        if self._null or self.size > MAX_ARRAY_ITEMS:
             return None
         if self._id.get_storage_size() == 0 and self.is_virtual:  # the layout only when no bytes are stored here
             return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
         return _small_value(self._id, self.shape, self._type)
 
-    @cached_property
-    def _layout(self) -> tuple[h5py.h5p.PropDCID, int]:
-        create = self._id.get_create_plist()
-        return create, create.get_layout()
+    def _create_layout(self) -> tuple[h5py.h5p.PropDCID, int]:
+        if self._layout is None:
+            create = self._id.get_create_plist()
+            self._layout = create, create.get_layout()
+        return self._layout
 
     @property
     def is_virtual(self) -> bool:
-        return self._layout[1] == h5py.h5d.VIRTUAL
+        return self._create_layout()[1] == h5py.h5d.VIRTUAL
 
     @property
     def filters(self) -> tuple[str, ...]:
-        create, layout = self._layout
+        create, layout = self._create_layout()
         return _filters(create) if layout == h5py.h5d.CHUNKED else ()
 
     def virtual_sources(self) -> list[tuple[str, str]]:
@@ -315,16 +317,16 @@ class Tree:
     def _open(self, parent: Group, name: str, path: str) -> Group | Field | None:
         if path in self._external or path in self.broken or parent._id is None:
             return None
+        node: Group | Field | None = None
         try:
             child = h5py.h5o.open(parent._id, parent._raw_names[name])
-        except (KeyError, OSError, RuntimeError) as error:
+            if isinstance(child, h5py.h5d.DatasetID):
+                node = Field(path, child)  # reads its dataspace and type
+        except (KeyError, OSError, RuntimeError, TypeError, ValueError) as error:
             self.broken[path] = _first_line(error)
             return None
-        node: Group | Field | None = None
         if isinstance(child, h5py.h5g.GroupID):
             node = self._group(path, child)
-        elif isinstance(child, h5py.h5d.DatasetID):
-            node = Field(path, child)
         if node is not None:
             self.nodes[path] = node
         return node
@@ -339,7 +341,7 @@ class Tree:
             count = h5py.h5a.get_num_attrs(group_id)
             if count > MAX_ATTRIBUTES:
                 raise FileRejected(f"{path} carries {count} attributes (more than {MAX_ATTRIBUTES}): refused")
-            nx_class = _nx_class(_attributes(group_id, path, names=("NX_class",))) if count else None
+            nx_class = _nx_class(_attributes(group_id, path, names=(b"NX_class",))) if count else None
         group = Group(path, group_id, nx_class, {decode(raw): raw for raw in names})
         if path == "/":
             group.attrs = self.root_attrs
@@ -511,7 +513,7 @@ def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], type_: 
 
 
 def _attributes(
-    object_id: h5py.h5g.GroupID | h5py.h5d.DatasetID | h5py.h5f.FileID, path: str, *, names: tuple[str, ...] | None
+    object_id: h5py.h5g.GroupID | h5py.h5d.DatasetID | h5py.h5f.FileID, path: str, *, names: tuple[bytes, ...] | None
 ) -> dict[str, object]:
     """Small attribute values; refuses objects with absurd attribute counts or sizes."""
     count = h5py.h5a.get_num_attrs(object_id)
@@ -521,7 +523,7 @@ def _attributes(
         return {}
     present: list[bytes] = []
     h5py.h5a.iterate(object_id, present.append)
-    wanted = present if names is None else [name.encode() for name in names if name.encode() in present]
+    wanted = present if names is None else [name for name in names if name in present]
     values: dict[str, object] = {}
     for raw_name in wanted:
         name = decode(raw_name)
