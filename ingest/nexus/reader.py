@@ -160,6 +160,7 @@ class Group:
         self.children = list(raw_names)
         self._id: h5py.h5g.GroupID | None = group_id
         self._raw_names = raw_names
+        self._subgroups: list[Group] | None = None
 
     def __repr__(self) -> str:
         return f"Group({self.path!r}, {self.nx_class!r})"
@@ -269,21 +270,24 @@ class Tree:
                 yield name, node
 
     def subgroups(self, group: Group, *nx_classes: str) -> list[Group]:
-        found = []
-        prefix = group.path.rstrip("/")
-        for name in group.children:
-            path = f"{prefix}/{name}"
-            node = self.nodes.get(path)
-            if node is None:
-                if path in self.soft_links:
-                    node = self.get(path)
-                elif path in self._external or self._is_field(group, name):
-                    continue  # a field's header is not read until someone asks for the field
-                else:
-                    node = self._open(group, name, path)
-            if isinstance(node, Group) and (not nx_classes or node.nx_class in nx_classes):
-                found.append(node)
-        return found
+        if group._subgroups is None:  # listed once: extraction asks each group for a dozen classes
+            group._subgroups = []
+            prefix = group.path.rstrip("/")
+            for name in group.children:
+                path = f"{prefix}/{name}"
+                node = self.nodes.get(path)
+                if node is None:
+                    if path in self.soft_links:
+                        node = self.get(path)
+                    elif path in self._external or self._is_field(group, name):
+                        continue  # a field's header is not read until someone asks for the field
+                    else:
+                        node = self._open(group, name, path)
+                if isinstance(node, Group):
+                    group._subgroups.append(node)
+        if not nx_classes:
+            return list(group._subgroups)
+        return [found for found in group._subgroups if found.nx_class in nx_classes]
 
     def _is_field(self, group: Group, name: str) -> bool:
         try:
