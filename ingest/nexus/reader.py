@@ -5,6 +5,7 @@ external links and VDS sources resolved inside the source folder, missing target
 """
 
 import errno
+import itertools
 import math
 import os
 import time
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import h5py
 import hdf5plugin  # noqa: F401  registers bitshuffle/LZ4, blosc, zstd… before any read (APS 12-ID-B needs 32008)
@@ -39,7 +41,38 @@ FIELD_ATTRIBUTES = (
     "interpretation",
     "uncertainties",
 )
+FIELD_ATTRIBUTE_NAMES = tuple(name.encode() for name in FIELD_ATTRIBUTES)
 LOCK_ERRNOS = {errno.EAGAIN, errno.EACCES, errno.ENOLCK, 524}
+MAX_CACHED_TYPES = 256  # distinct HDF5 types remembered per process; a worker meets a few dozen
+VLEN_UTF8 = h5py.h5t.py_create(h5py.string_dtype("utf-8"))
+_UNREAD = object()
+
+
+class _Type(NamedTuple):
+    dtype: np.dtype
+    memory: h5py.h5t.TypeID | None  # what to read it into; None for the kinds read through h5py's high-level API
+    variable_string: bool
+
+
+_types: dict[bytes, _Type] = {}
+
+
+def _type_of(type_id: h5py.h5t.TypeID) -> _Type:
+    """The numpy dtype of an HDF5 type with its memory type, remembered by the type's encoded form: h5py's conversion
+    on every field and attribute was a tenth of the time of reading a small field (SLS STXM, 400 scalars)."""
+    key = type_id.encode()
+    found = _types.get(key)
+    if found is None:
+        if len(_types) >= MAX_CACHED_TYPES:
+            _types.clear()
+        dtype = type_id.dtype
+        string = h5py.check_string_dtype(dtype)
+        if string is not None and string.length is None:
+            found = _Type(dtype, VLEN_UTF8, True)
+        else:  # the memory type made from the dtype itself: a fixed string keeps its encoding
+            found = _Type(dtype, h5py.h5t.py_create(dtype) if dtype.kind in "biufS" else None, False)
+        _types[key] = found
+    return found
 
 
 class FileRejected(Exception):
@@ -51,61 +84,65 @@ class FileBusy(Exception):
 
 
 class Field:
-    """A dataset, read when first asked for: its shape and type, then attributes, small value and layout each on first
-    use, through the dataset id the tree opened (valid until the tree is closed)."""
+    """A dataset: its shape and type read when the tree opens it, its attributes, small value and layout each on
+    first use, through the dataset id the tree opened (valid until the tree is closed)."""
+
+    # Slots and plain attributes, not cached_property (which takes a lock on every first read in Python 3.11): a
+    # file's free scalars are a few hundred fields, each read once.
+    __slots__ = ("path", "_id", "shape", "size", "_null", "_type", "_attrs", "_value", "_layout")
 
     def __init__(self, path: str, dataset_id: h5py.h5d.DatasetID) -> None:
         self.path = path
-        self._id = dataset_id
+        self._id: h5py.h5d.DatasetID | None = dataset_id
+        space = dataset_id.shape  # None for a null dataspace
+        self._null = space is None
+        self.shape: tuple[int, ...] = space if space is not None else ()
+        self.size: int = math.prod(space) if space is not None else 1
+        self._type = _type_of(dataset_id.get_type())
+        self._attrs: dict[str, object] | None = None
+        self._value: object = _UNREAD
+        self._layout: tuple[h5py.h5p.PropDCID, int] | None = None
 
     def __repr__(self) -> str:
         return f"Field({self.path!r})"
 
-    @cached_property
-    def _space(self) -> tuple[int, ...] | None:
-        return self._id.shape  # None for a null dataspace
-
-    @cached_property
-    def _numpy_dtype(self) -> np.dtype:
-        return self._id.dtype
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(int(n) for n in self._space) if self._space is not None else ()
-
     @property
     def dtype(self) -> str:
-        return str(self._numpy_dtype)
+        return str(self._type.dtype)
 
     @property
-    def size(self) -> int:
-        return math.prod(self._space) if self._space is not None else 1
-
-    @cached_property
     def attrs(self) -> dict[str, object]:
-        return _attributes(self._id, self.path, names=FIELD_ATTRIBUTES)
+        if self._attrs is None:
+            self._attrs = _attributes(self._id, self.path, names=FIELD_ATTRIBUTE_NAMES)
+        return self._attrs
 
-    @cached_property
+    @property
     def value(self) -> object:
         """None unless small (≤ MAX_ARRAY_ITEMS items, ≤ MAX_VALUE_BYTES) and stored in this file."""
-        if self._space is None or self.size > MAX_ARRAY_ITEMS:
+        if self._value is _UNREAD:
+            self._value = self._read_value()
+        return self._value
+
+    def _read_value(self) -> object:
+        if self._null or self.size > MAX_ARRAY_ITEMS:
             return None
         if self._id.get_storage_size() == 0 and self.is_virtual:  # the layout only when no bytes are stored here
             return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
-        return _small_value(self._id, self.shape, self._numpy_dtype)
+        return _small_value(self._id, self.shape, self._type)
 
-    @cached_property
-    def _layout(self) -> tuple[h5py.h5p.PropDCID, int]:
-        create = self._id.get_create_plist()
-        return create, create.get_layout()
+    def _create_layout(self) -> tuple[h5py.h5p.PropDCID, int]:
+        if self._layout is None:
+            create = self._id.get_create_plist()
+            self._layout = create, create.get_layout()
+        return self._layout
 
     @property
     def is_virtual(self) -> bool:
-        return self._layout[1] == h5py.h5d.VIRTUAL
+        return self._create_layout()[1] == h5py.h5d.VIRTUAL
 
     @property
     def filters(self) -> tuple[str, ...]:
-        create, layout = self._layout
+        create, layout = self._create_layout()
         return _filters(create) if layout == h5py.h5d.CHUNKED else ()
 
     def virtual_sources(self) -> list[tuple[str, str]]:
@@ -124,6 +161,7 @@ class Group:
         self.children = list(raw_names)
         self._id: h5py.h5g.GroupID | None = group_id
         self._raw_names = raw_names
+        self._subgroups: list[Group] | None = None
 
     def __repr__(self) -> str:
         return f"Group({self.path!r}, {self.nx_class!r})"
@@ -233,21 +271,24 @@ class Tree:
                 yield name, node
 
     def subgroups(self, group: Group, *nx_classes: str) -> list[Group]:
-        found = []
-        prefix = group.path.rstrip("/")
-        for name in group.children:
-            path = f"{prefix}/{name}"
-            node = self.nodes.get(path)
-            if node is None:
-                if path in self.soft_links:
-                    node = self.get(path)
-                elif path in self._external or self._is_field(group, name):
-                    continue  # a field's header is not read until someone asks for the field
-                else:
-                    node = self._open(group, name, path)
-            if isinstance(node, Group) and (not nx_classes or node.nx_class in nx_classes):
-                found.append(node)
-        return found
+        if group._subgroups is None:  # listed once: extraction asks each group for a dozen classes
+            group._subgroups = []
+            prefix = group.path.rstrip("/")
+            for name in group.children:
+                path = f"{prefix}/{name}"
+                node = self.nodes.get(path)
+                if node is None:
+                    if path in self.soft_links:
+                        node = self.get(path)
+                    elif path in self._external or self._is_field(group, name):
+                        continue  # a field's header is not read until someone asks for the field
+                    else:
+                        node = self._open(group, name, path)
+                if isinstance(node, Group):
+                    group._subgroups.append(node)
+        if not nx_classes:
+            return list(group._subgroups)
+        return [found for found in group._subgroups if found.nx_class in nx_classes]
 
     def _is_field(self, group: Group, name: str) -> bool:
         try:
@@ -281,16 +322,16 @@ class Tree:
     def _open(self, parent: Group, name: str, path: str) -> Group | Field | None:
         if path in self._external or path in self.broken or parent._id is None:
             return None
+        node: Group | Field | None = None
         try:
             child = h5py.h5o.open(parent._id, parent._raw_names[name])
-        except (KeyError, OSError, RuntimeError) as error:
+            if isinstance(child, h5py.h5d.DatasetID):
+                node = Field(path, child)  # reads its dataspace and type
+        except (KeyError, OSError, RuntimeError, TypeError, ValueError) as error:
             self.broken[path] = _first_line(error)
             return None
-        node: Group | Field | None = None
         if isinstance(child, h5py.h5g.GroupID):
             node = self._group(path, child)
-        elif isinstance(child, h5py.h5d.DatasetID):
-            node = Field(path, child)
         if node is not None:
             self.nodes[path] = node
         return node
@@ -302,10 +343,7 @@ class Tree:
         if path == "/":
             nx_class = _nx_class(self.root_attrs)
         else:
-            count = h5py.h5a.get_num_attrs(group_id)
-            if count > MAX_ATTRIBUTES:
-                raise FileRejected(f"{path} carries {count} attributes (more than {MAX_ATTRIBUTES}): refused")
-            nx_class = _nx_class(_attributes(group_id, path, names=("NX_class",))) if count else None
+            nx_class = _nx_class(_attributes(group_id, path, names=(b"NX_class",)))
         group = Group(path, group_id, nx_class, {decode(raw): raw for raw in names})
         if path == "/":
             group.attrs = self.root_attrs
@@ -313,19 +351,18 @@ class Tree:
 
     def _list_links(self) -> None:
         """Every soft and external link of the file in one pass, without opening groups or fields."""
-        found: list[tuple[bytes, int]] = []
+        found: list[tuple[bytes, int]] = []  # soft and external links only
+        counted = itertools.count(1)
 
         def visit(name: bytes, info: h5py.h5l.LinkInfo) -> bool | None:
-            found.append((name, info.type))
-            return True if len(found) > MAX_OBJECTS else None
+            if info.type != h5py.h5l.TYPE_HARD:
+                found.append((name, info.type))
+            return next(counted) > MAX_OBJECTS or None  # the callback runs for every link (1,341 in SNS REF_L)
 
         root = self._handle.id
-        root.links.visit(visit, info=True)
-        if len(found) > MAX_OBJECTS:
+        if root.links.visit(visit, info=True):
             raise FileRejected(f"more than {MAX_OBJECTS} objects in one file")
         for raw, kind in found:
-            if kind == h5py.h5l.TYPE_HARD:
-                continue
             path = "/" + decode(raw)
             if kind == h5py.h5l.TYPE_SOFT:
                 self.soft_links[path] = decode(root.links.get_val(raw))
@@ -457,7 +494,8 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
     return tree
 
 
-def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], dtype: np.dtype) -> object:
+def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], type_: _Type) -> object:
+    dtype = type_.dtype
     items = math.prod(shape)
     if items > MAX_ARRAY_ITEMS or dtype.kind not in "biufSUOc":
         return None
@@ -468,7 +506,7 @@ def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], dtype: 
     try:
         if dtype.kind in "biufS":  # plain numbers and fixed strings: straight into a numpy buffer
             value = np.empty(shape, dtype=dtype)
-            dataset_id.read(h5py.h5s.ALL, h5py.h5s.ALL, value)
+            dataset_id.read(h5py.h5s.ALL, h5py.h5s.ALL, value, mtype=type_.memory)
             value = value[()] if not shape else value
         else:
             value = h5py.Dataset(dataset_id)[()]
@@ -478,7 +516,7 @@ def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], dtype: 
 
 
 def _attributes(
-    object_id: h5py.h5g.GroupID | h5py.h5d.DatasetID | h5py.h5f.FileID, path: str, *, names: tuple[str, ...] | None
+    object_id: h5py.h5g.GroupID | h5py.h5d.DatasetID | h5py.h5f.FileID, path: str, *, names: tuple[bytes, ...] | None
 ) -> dict[str, object]:
     """Small attribute values; refuses objects with absurd attribute counts or sizes."""
     count = h5py.h5a.get_num_attrs(object_id)
@@ -486,9 +524,12 @@ def _attributes(
         raise FileRejected(f"{path} carries {count} attributes (more than {MAX_ATTRIBUTES}): refused")
     if count == 0:
         return {}
-    present: list[bytes] = []
-    h5py.h5a.iterate(object_id, present.append)
-    wanted = present if names is None else [name.encode() for name in names if name.encode() in present]
+    if names is not None and len(names) == 1:  # a group's NX_class: one look-up instead of listing every name
+        wanted = list(names) if h5py.h5a.exists(object_id, names[0]) else []
+    else:
+        present: list[bytes] = []
+        h5py.h5a.iterate(object_id, present.append)
+        wanted = present if names is None else [name for name in names if name in present]
     values: dict[str, object] = {}
     for raw_name in wanted:
         name = decode(raw_name)
@@ -511,14 +552,13 @@ def _read_attribute(attribute: h5py.h5a.AttrID) -> object:
     shape = attribute.shape
     if shape is None:  # null dataspace
         return None
-    dtype = attribute.dtype
-    string = h5py.check_string_dtype(dtype)
-    if string is not None and string.length is None:  # variable-length strings
+    dtype, memory, variable_string = _type_of(attribute.get_type())
+    if variable_string:
         value = np.empty(shape, dtype=object)
-        attribute.read(value, mtype=h5py.h5t.py_create(h5py.string_dtype("utf-8")))
+        attribute.read(value, mtype=memory)
     elif dtype.kind in "biufS":
         value = np.empty(shape, dtype=dtype)
-        attribute.read(value)
+        attribute.read(value, mtype=memory)
     else:
         raise TypeError(f"attribute type {dtype} is not read")
     return value[()] if not shape else value
