@@ -40,6 +40,7 @@ FIELD_ATTRIBUTES = (
     "NX_class",
     "interpretation",
     "uncertainties",
+    "version",  # program_name@version: the software version a dataset credits
 )
 FIELD_ATTRIBUTE_NAMES = tuple(name.encode() for name in FIELD_ATTRIBUTES)
 LOCK_ERRNOS = {errno.EAGAIN, errno.EACCES, errno.ENOLCK, 524}

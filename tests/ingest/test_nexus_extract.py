@@ -251,3 +251,18 @@ def test_a_profile_with_an_unknown_field_is_refused_with_the_known_ones(tmp_path
     (tmp_path / "bad.yaml").write_text("facility: X\nfields: {colour: [a/b]}\n")
     with pytest.raises(profiles.ProfileError, match="unknown fields"):
         profiles.load_profiles((tmp_path,))
+
+
+@pytest.mark.parametrize(
+    ("relative", "program_path"),
+    [
+        ("exampledata/DLS_thaumatin_integrated.nxs", "entry/program_name"),
+        ("exampledata/DLS_i16_538039.nxs", "entry1/program_name"),
+    ],
+)
+def test_software_version_is_read_from_program_name_as_h5py_sees_it(relative, program_path):
+    with h5py.File(SAMPLES_DIR / relative, "r") as nexus:
+        program = nexus[program_path]
+        name, written = to_text(program[()]), to_text(program.attrs.get("version"))
+    found = extraction_of(relative)
+    assert (found.software_name, found.software_version) == (name, written or "")
