@@ -6,7 +6,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from catalogue.services import roles
+from catalogue.models import FairWorkItem
+from catalogue.services import fair, roles
 from landing.portal import beside
 from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserFactory
 
@@ -130,3 +131,20 @@ def artifacts_dir(request) -> Path:
     path = ARTIFACTS_DIR / request.node.name.replace("/", "_")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def work_items_match_a_recount(db):
+    """Asserts that the worklist's kept sums equal a recount of every stored gap."""
+
+    def check() -> None:
+        def rows() -> list[tuple]:
+            fields = ("site_wide", "facility", "check_key", "proposal", "instrument")
+            ordered = FairWorkItem.objects.order_by(*fields)
+            return list(ordered.values_list(*fields, "datasets", "gain_micro", "lacking", "edits", "priority"))
+
+        kept = rows()
+        fair.recount_work_items()
+        assert kept == rows()
+
+    return check

@@ -11,7 +11,7 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from catalogue.signals import dataset_opened, dataset_recorded, document_opened
 
@@ -54,6 +54,12 @@ def _dataset_saved(sender: object, instance, **kwargs: object) -> None:
     queue("datasets", [instance.pk])
 
 
+def _dataset_deleted(sender: object, instance, **kwargs: object) -> None:
+    from catalogue.services import fair
+
+    fair.drop_dataset_gaps(dataset_ids=[instance.pk])
+
+
 def _dataset_event(sender: object, dataset, **kwargs: object) -> None:
     queue("datasets", [dataset.pk])
 
@@ -89,6 +95,8 @@ def _collection_changed(sender: object, instance, action: str, reverse: bool, pk
         queue("datasets", sorted(pk_set or []))
 
 
+# Before the cascade deletes the gaps, so the worklist's sums lose them too.
+pre_delete.connect(_dataset_deleted, sender="catalogue.Dataset", dispatch_uid="fair-dataset-deleted")
 dataset_recorded.connect(_dataset_event, dispatch_uid="fair-dataset-recorded")
 dataset_opened.connect(_dataset_event, dispatch_uid="fair-dataset-opened")
 document_opened.connect(_document_event, dispatch_uid="fair-document-opened")

@@ -13,8 +13,11 @@ def recompute_scores(changed: dict[str, list[int]]) -> dict[str, int]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def score_unscored() -> dict[str, int]:
-    """Periodic safety net: rows written without signals (bulk loads, plain UPDATEs) get their first score."""
+    """Periodic safety net: rows written without signals (bulk loads, plain UPDATEs, an upgrade) get their first
+    score. A full sweep queues the next one at once, so a million unscored datasets do not wait for the beat."""
     result = fair.score_unscored()
+    if result.datasets == fair.SWEEP_DATASETS:
+        score_unscored.delay()
     return {"datasets": result.datasets, "documents": result.documents}
 
 

@@ -86,6 +86,64 @@ class FairGap(models.Model):
         return f"dataset {self.dataset_id} misses {self.check_key} (+{self.gain:.2f})"
 
 
+class FairWorkItem(models.Model):
+    """One item of the stewards' worklist, summed over its gaps: a check failed by the datasets of one proposal (or,
+    for an instrument's checks, of one instrument), at one facility or site-wide. services.fair keeps these rows
+    equal to a recount of the gaps in the transaction that writes the gaps, so the worklist reads its first page
+    from an index instead of summing every gap."""
+
+    site_wide = models.BooleanField(help_text="Summed over every facility; otherwise over `facility`'s datasets.")
+    facility = models.ForeignKey(
+        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    check_key = models.CharField(max_length=32)
+    proposal = models.ForeignKey("catalogue.Document", null=True, on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey("catalogue.Instrument", null=True, on_delete=models.CASCADE, related_name="+")
+    # Not a PositiveIntegerField: PostgreSQL checks the proposed row of an upsert, a negative change, before it
+    # finds the row to add it to.
+    datasets = models.IntegerField()
+    # In millionths (the gaps' gains are rounded to 6 decimals), so adding and removing gaps never drifts.
+    gain_micro = models.BigIntegerField()
+    lacking = models.PositiveIntegerField(
+        null=True, help_text="Creators without ORCID iD / affiliations without ROR id."
+    )
+    edits = models.PositiveIntegerField()
+    priority = models.FloatField(help_text="Gain per edit: the worklist's order.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site_wide", "facility", "check_key", "proposal", "instrument"],
+                nulls_distinct=False,
+                name="fair_work_item_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                models.F("priority").desc(),
+                models.F("gain_micro").desc(),
+                "check_key",
+                "proposal",
+                "instrument",
+                condition=models.Q(site_wide=True),
+                name="fair_work_item_site",
+            ),
+            models.Index(
+                "facility",
+                models.F("priority").desc(),
+                models.F("gain_micro").desc(),
+                "check_key",
+                "proposal",
+                "instrument",
+                condition=models.Q(site_wide=False),
+                name="fair_work_item_facility",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_key} on {self.datasets} datasets (+{self.gain_micro / 1e6:.2f})"
+
+
 class FairSnapshot(models.Model):
     """The distribution of one instrument's dataset scores on one day (a daily beat task writes them)."""
 

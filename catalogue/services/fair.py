@@ -2,13 +2,15 @@
 their worklist, dashboard figures and daily snapshots (the checks: catalogue.fair.checks).
 """
 
+import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from catalogue.fair import facts as fair_facts
@@ -19,8 +21,8 @@ from catalogue.models import (
     DatasetFairScore,
     Document,
     DocumentFairScore,
-    FairGap,
     FairSnapshot,
+    FairWorkItem,
     Instrument,
 )
 
@@ -52,8 +54,35 @@ def _stored_results(assessment: Assessment) -> dict[str, list]:
     return {key: [result.earned, result.missing] for key, result in assessment.results.items()}
 
 
+_UPSERT_DATASET_SCORES = """
+INSERT INTO catalogue_datasetfairscore
+    (dataset_id, score, results, computed_at, proposal_id, instrument_id, facility_id)
+SELECT d, s, r::jsonb, %(now)s, p, i, f
+FROM unnest(%(datasets)s::bigint[], %(scores)s::float8[], %(results)s::text[], %(proposals)s::bigint[],
+            %(instruments)s::bigint[], %(facilities)s::bigint[]) AS t(d, s, r, p, i, f)
+ON CONFLICT (dataset_id) DO UPDATE
+SET score = EXCLUDED.score, results = EXCLUDED.results, computed_at = EXCLUDED.computed_at,
+    proposal_id = EXCLUDED.proposal_id, instrument_id = EXCLUDED.instrument_id, facility_id = EXCLUDED.facility_id
+"""
+_INSERT_GAPS = """
+INSERT INTO catalogue_fairgap (dataset_id, check_key, gain, proposal_id, instrument_id, facility_id)
+SELECT * FROM unnest(%s::bigint[], %s::text[], %s::float8[], %s::bigint[], %s::bigint[], %s::bigint[])
+"""
+
+
+@dataclass(frozen=True)
+class Gap:
+    dataset_id: int
+    check_key: str
+    gain: float  # rounded to 6 decimals, as stored
+    proposal_id: int
+    instrument_id: int | None
+    facility_id: int | None
+
+
 def store_dataset_scores(dataset_ids: list[int]) -> int:
-    """Score these datasets and write their scores and gaps (one transaction; idempotent). Returns how many."""
+    """Score these datasets and write their scores, gaps and the worklist's sums (one transaction; idempotent).
+    Returns how many."""
     now = timezone.now()
     with transaction.atomic():
         keys = {
@@ -62,41 +91,46 @@ def store_dataset_scores(dataset_ids: list[int]) -> int:
                 pk__in=dataset_ids
             ).values_list("pk", "proposal_id", "instrument_id", "instrument__facility_id", "proposal__facility_id")
         }
-        scores, gaps = [], []
+        columns: dict[str, list] = {name: [] for name in ("datasets", "scores", "results", "proposals")}
+        columns |= {"instruments": [], "facilities": []}
+        gaps: list[Gap] = []
         for pk, facts in fair_facts.dataset_facts(list(keys)).items():
             proposal, instrument, facility = keys[pk]
             assessment = assess(facts)
-            scores.append(
-                DatasetFairScore(
-                    dataset_id=pk,
-                    score=assessment.score,
-                    results=_stored_results(assessment),
-                    computed_at=now,
-                    proposal_id=proposal,
-                    instrument_id=instrument,
-                    facility_id=facility,
-                )
-            )
+            for name, value in zip(
+                columns,
+                (pk, assessment.score, json.dumps(_stored_results(assessment)), proposal, instrument, facility),
+                strict=True,
+            ):
+                columns[name].append(value)
             gaps += [
-                FairGap(
-                    dataset_id=pk,
-                    check_key=key,
-                    gain=round(gain, 6),
-                    proposal_id=proposal,
-                    instrument_id=instrument,
-                    facility_id=facility,
-                )
-                for key, gain in assessment.gains().items()
+                Gap(pk, key, round(gain, 6), proposal, instrument, facility) for key, gain in assessment.gains().items()
             ]
-        DatasetFairScore.objects.bulk_create(
-            scores,
-            update_conflicts=True,
-            unique_fields=["dataset"],
-            update_fields=["score", "results", "computed_at", "proposal", "instrument", "facility"],
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT_DATASET_SCORES, {"now": now, **columns})
+        _replace_gaps(list(keys), gaps)
+    return len(columns["datasets"])
+
+
+def drop_dataset_gaps(*, dataset_ids: list[int]) -> None:
+    """Remove these datasets' gaps and their share of the worklist (before the datasets are deleted)."""
+    with transaction.atomic():
+        _replace_gaps(dataset_ids, [])
+
+
+def _replace_gaps(dataset_ids: list[int], gaps: list[Gap]) -> None:
+    """Swap these datasets' stored gaps for `gaps` and add the difference to the work items; the caller's
+    transaction makes the two one change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM catalogue_fairgap WHERE dataset_id = ANY(%s)"
+            " RETURNING dataset_id, check_key, gain, proposal_id, instrument_id, facility_id",
+            [dataset_ids],
         )
-        FairGap.objects.filter(dataset_id__in=list(keys)).delete()
-        FairGap.objects.bulk_create(gaps)
-    return len(scores)
+        removed = [Gap(*row) for row in cursor.fetchall()]
+        if gaps:
+            cursor.execute(_INSERT_GAPS, [list(column) for column in zip(*(astuple(gap) for gap in gaps), strict=True)])
+    _add_to_work_items(removed=removed, added=gaps)
 
 
 def store_document_scores(document_ids: list[int]) -> int:
@@ -193,15 +227,40 @@ def recompute(changed: Changed) -> Recomputed:
     return Recomputed(datasets=datasets, documents=documents)
 
 
-def score_unscored(*, limit: int = 5000) -> Recomputed:
-    """Score datasets and documents that have no score yet (bulk loads, rows written before this feature)."""
-    datasets = list(Dataset.objects.filter(fair_score__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit])
-    documents = list(
-        Document.objects.filter(fair_score__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit]
-    )
-    if not datasets and not documents:
-        return Recomputed(datasets=0, documents=0)
-    return recompute(Changed(datasets=tuple(datasets), documents=tuple(documents)))
+SWEEP_DATASETS = 20_000
+_SWEEP_LOCK = 0x66616972  # pg_advisory_lock key of the sweep ("fair" in ASCII)
+
+
+def score_unscored(*, limit: int = SWEEP_DATASETS) -> Recomputed:
+    """Score up to `limit` datasets that have no score yet (bulk loads, rows written before an upgrade), a
+    proposal's datasets together, then the DOIs holding them; once no dataset is left, the DOIs without a score.
+    Each chunk commits on its own, so a sweep stopped half-way loses nothing. One sweep at a time (an advisory
+    lock): a second one returns at once with nothing done."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_SWEEP_LOCK])
+        if not cursor.fetchone()[0]:
+            return Recomputed(datasets=0, documents=0)
+    try:
+        datasets = list(
+            Dataset.objects.filter(fair_score__isnull=True)
+            .order_by("proposal_id", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        scored = sum(store_dataset_scores(chunk) for chunk in _chunks(datasets))
+        documents = set(
+            affected_documents(Changed(), Dataset.objects.filter(pk__in=datasets).values("pk")).values_list(
+                "pk", flat=True
+            )
+        )
+        if len(datasets) < limit:
+            unscored = Document.objects.filter(fair_score__isnull=True).values_list("pk", flat=True)[:limit]
+            documents.update(unscored)
+        return Recomputed(
+            datasets=scored, documents=sum(store_document_scores(chunk) for chunk in _chunks(sorted(documents)))
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_SWEEP_LOCK])
 
 
 # --- The stewards' worklist ------------------------------------------------------------------------------------
@@ -253,77 +312,148 @@ class WorkItem:
         return f"{self.name}: edit {self.edits} datasets of {target}"
 
 
-_WORKLIST_SQL = """
-WITH groups AS (
-    SELECT g.check_key,
-           CASE WHEN g.check_key = ANY(%(by_instrument)s) THEN NULL ELSE g.proposal_id END AS proposal_id,
-           CASE WHEN g.check_key = ANY(%(by_instrument)s) THEN g.instrument_id END AS instrument_id,
-           count(*) AS datasets, sum(g.gain) AS gain
-    FROM catalogue_fairgap g
-    WHERE g.check_key = ANY(%(checks)s) AND (%(facility)s::bigint IS NULL OR g.facility_id = %(facility)s)
-    GROUP BY 1, 2, 3
-),
-people AS (
-    SELECT m.document_id, count(DISTINCT m.person_id) AS n
-    FROM catalogue_member m JOIN catalogue_person p ON p.id = m.person_id
-    WHERE m.is_creator AND p.orcid = ''
-      AND m.document_id IN (SELECT proposal_id FROM groups WHERE check_key = 'orcid')
-    GROUP BY 1
-),
-affiliations AS (
-    SELECT m.document_id, count(DISTINCT m.affiliation_id) AS n
-    FROM catalogue_member m JOIN catalogue_affiliation a ON a.id = m.affiliation_id
-    WHERE m.is_creator AND a.ror_id = ''
-      AND m.document_id IN (SELECT proposal_id FROM groups WHERE check_key = 'ror')
-    GROUP BY 1
-),
-items AS (
-    SELECT g.*, GREATEST(1, CASE
-        WHEN g.check_key = 'orcid' THEN COALESCE(people.n, 1)
-        WHEN g.check_key = 'ror' THEN COALESCE(affiliations.n, 1)
-        WHEN g.check_key = ANY(%(per_dataset)s) THEN g.datasets
-        ELSE 1 END) AS edits,
-        CASE g.check_key WHEN 'orcid' THEN people.n WHEN 'ror' THEN affiliations.n END AS lacking
-    FROM groups g
-    LEFT JOIN people ON g.check_key = 'orcid' AND people.document_id = g.proposal_id
-    LEFT JOIN affiliations ON g.check_key = 'ror' AND affiliations.document_id = g.proposal_id
-)
-SELECT i.check_key, i.proposal_id, i.instrument_id, i.datasets, i.edits, i.gain, i.lacking,
-       COALESCE(NULLIF(d.proposal_number, ''), d.pid), ins.name
-FROM items i
-LEFT JOIN catalogue_document d ON d.id = i.proposal_id
-LEFT JOIN catalogue_instrument ins ON ins.id = i.instrument_id
-ORDER BY i.gain / i.edits DESC, i.gain DESC, i.check_key, i.proposal_id, i.instrument_id
-LIMIT %(limit)s
+# Instrument checks are one fix per instrument (registering it), whatever proposal its datasets belong to.
+_BY_INSTRUMENT = [key for key, check in CHECKS_BY_KEY.items() if check.owner == Owner.INSTRUMENT]
+# A work item's key: site-wide or not, facility, check, proposal (None for instrument checks), instrument.
+WorkKey = tuple[bool, int | None, str, int | None, int | None]
+
+_ADD_TO_WORK_ITEMS = """
+INSERT INTO catalogue_fairworkitem AS w
+    (site_wide, facility_id, check_key, proposal_id, instrument_id, datasets, gain_micro, edits, priority)
+SELECT s, f, c, p, i, n, g, 1, 0
+FROM unnest(%s::bool[], %s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::integer[], %s::bigint[])
+    AS t(s, f, c, p, i, n, g)
+ON CONFLICT (site_wide, facility_id, check_key, proposal_id, instrument_id) DO UPDATE
+SET datasets = w.datasets + EXCLUDED.datasets, gain_micro = w.gain_micro + EXCLUDED.gain_micro
+RETURNING w.id, w.datasets
+"""
+_RECOUNT_WORK_ITEMS = """
+INSERT INTO catalogue_fairworkitem
+    (site_wide, facility_id, check_key, proposal_id, instrument_id, datasets, gain_micro, edits, priority)
+SELECT GROUPING(facility_id) = 1, facility_id, check_key, proposal_id, instrument_id,
+       count(*), sum(round(gain * 1000000))::bigint, 1, 0
+FROM (
+    SELECT facility_id, check_key, gain,
+           CASE WHEN check_key = ANY(%(by_instrument)s) THEN NULL ELSE proposal_id END AS proposal_id,
+           CASE WHEN check_key = ANY(%(by_instrument)s) THEN instrument_id END AS instrument_id
+    FROM catalogue_fairgap WHERE check_key = ANY(%(checks)s)
+) g
+GROUP BY GROUPING SETS ((facility_id, check_key, proposal_id, instrument_id), (check_key, proposal_id, instrument_id))
+"""
+# Edits: one per person without ORCID iD (per affiliation without ROR id) of the proposal, one per dataset for
+# dataset fields without a bulk action, one otherwise; `lacking` is null when nobody is listed.
+_COUNT_EDITS = """
+UPDATE catalogue_fairworkitem w
+SET lacking = e.lacking, edits = e.edits, priority = w.gain_micro::float8 / 1000000 / e.edits
+FROM (
+    SELECT l.id, l.lacking, GREATEST(1, CASE
+        WHEN l.check_key IN ('orcid', 'ror') THEN COALESCE(l.lacking, 1)
+        WHEN l.check_key = ANY(%(per_dataset)s) THEN l.datasets
+        ELSE 1 END) AS edits
+    FROM (
+        SELECT w.id, w.check_key, w.datasets, CASE w.check_key
+            WHEN 'orcid' THEN (
+                SELECT NULLIF(count(DISTINCT m.person_id), 0)
+                FROM catalogue_member m JOIN catalogue_person p ON p.id = m.person_id
+                WHERE m.document_id = w.proposal_id AND m.is_creator AND p.orcid = '')
+            WHEN 'ror' THEN (
+                SELECT NULLIF(count(DISTINCT m.affiliation_id), 0)
+                FROM catalogue_member m JOIN catalogue_affiliation a ON a.id = m.affiliation_id
+                WHERE m.document_id = w.proposal_id AND m.is_creator AND a.ror_id = '')
+            END AS lacking
+        FROM catalogue_fairworkitem w
+        WHERE %(every)s OR w.id = ANY(%(ids)s) OR w.proposal_id = ANY(%(proposals)s)
+    ) l
+) e
+WHERE w.id = e.id
 """
 
 
-def worklist(*, facility_id: int | None = None, limit: int = 30) -> list[WorkItem]:
-    """The fixes that raise the facility's scores most per edit, best first (one aggregate statement)."""
-    by_instrument = [key for key, check in CHECKS_BY_KEY.items() if check.owner == Owner.INSTRUMENT]
-    parameters = {
-        "by_instrument": by_instrument,
-        "checks": WORKLIST_CHECKS,
-        "per_dataset": _ONE_EDIT_PER_DATASET,
-        "facility": facility_id,
-        "limit": limit,
-    }
+def _work_keys(gap: Gap) -> tuple[WorkKey, WorkKey]:
+    by_instrument = gap.check_key in _BY_INSTRUMENT
+    proposal, instrument = (None, gap.instrument_id) if by_instrument else (gap.proposal_id, None)
+    return (False, gap.facility_id, gap.check_key, proposal, instrument), (
+        True,
+        None,
+        gap.check_key,
+        proposal,
+        instrument,
+    )
+
+
+def _add_to_work_items(*, removed: list[Gap], added: list[Gap]) -> None:
+    deltas: dict[WorkKey, list[int]] = defaultdict(lambda: [0, 0])
+    proposals: set[int] = set()
+    for sign, gaps in ((-1, removed), (1, added)):
+        for gap in gaps:
+            if gap.check_key not in WORKLIST_CHECKS:
+                continue
+            proposals.add(gap.proposal_id)
+            micro = round(gap.gain * 1_000_000)
+            for key in _work_keys(gap):
+                deltas[key][0] += sign
+                deltas[key][1] += sign * micro
+    # In one order for every writer, so two transactions on the same items wait for each other, never deadlock.
+    changed = sorted(((key, delta) for key, delta in deltas.items() if delta != [0, 0]), key=lambda kv: repr(kv[0]))
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(_WORKLIST_SQL, parameters)
-        rows = cursor.fetchall()
+        if changed:
+            columns = [list(column) for column in zip(*(key for key, _ in changed), strict=True)]
+            columns += [[delta[0] for _, delta in changed], [delta[1] for _, delta in changed]]
+            cursor.execute(_ADD_TO_WORK_ITEMS, columns)
+            rows = cursor.fetchall()
+            if any(n < 0 for _, n in rows):
+                raise RuntimeError("FAIR work items out of step with the gaps: run fair.recount_work_items()")
+            cursor.execute("DELETE FROM catalogue_fairworkitem WHERE id = ANY(%s)", [[pk for pk, n in rows if n == 0]])
+            ids = [pk for pk, n in rows if n]
+        if ids or proposals:
+            cursor.execute(
+                _COUNT_EDITS,
+                {"per_dataset": _ONE_EDIT_PER_DATASET, "every": False, "ids": ids, "proposals": sorted(proposals)},
+            )
+
+
+def recount_work_items() -> int:
+    """Rebuild the worklist's sums from every stored gap (after a bulk load that bypassed the service, and what the
+    kept sums must always equal). One transaction; returns how many items."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM catalogue_fairworkitem")
+        parameters = {"by_instrument": _BY_INSTRUMENT, "checks": WORKLIST_CHECKS}
+        cursor.execute(_RECOUNT_WORK_ITEMS, parameters)
+        count = cursor.rowcount
+        cursor.execute(_COUNT_EDITS, {"per_dataset": _ONE_EDIT_PER_DATASET, "every": True, "ids": [], "proposals": []})
+    return count
+
+
+def worklist(*, facility_id: int | None = None, limit: int = 30) -> list[WorkItem]:
+    """The fixes that raise the facility's scores most per edit, best first: the first rows of the kept sums'
+    index (fair_work_item_site, fair_work_item_facility)."""
+    items = (
+        FairWorkItem.objects.filter(site_wide=True)
+        if facility_id is None
+        else FairWorkItem.objects.filter(site_wide=False, facility_id=facility_id)
+    )
+    rows = (
+        items.select_related("proposal", "instrument")
+        .only(
+            *("check_key", "proposal", "instrument", "datasets", "edits", "gain_micro", "lacking"),
+            *("proposal__proposal_number", "proposal__pid", "instrument__name"),
+        )
+        .order_by(F("priority").desc(), F("gain_micro").desc(), "check_key", "proposal_id", "instrument_id")
+    )[:limit]
     return [
         WorkItem(
-            check=check,
-            proposal_id=proposal,
-            instrument_id=instrument,
-            datasets=datasets,
-            edits=edits,
-            gain=gain,
-            lacking=lacking,
-            proposal_label=proposal_label or "",
-            instrument_label=instrument_label or "",
+            check=row.check_key,
+            proposal_id=row.proposal_id,
+            instrument_id=row.instrument_id,
+            datasets=row.datasets,
+            edits=row.edits,
+            gain=row.gain_micro / 1_000_000,
+            lacking=row.lacking,
+            proposal_label=(row.proposal.proposal_number or row.proposal.pid) if row.proposal else "",
+            instrument_label=row.instrument.name if row.instrument else "",
         )
-        for check, proposal, instrument, datasets, edits, gain, lacking, proposal_label, instrument_label in rows
+        for row in rows
     ]
 
 

@@ -1,13 +1,15 @@
 """Ingesting a sample file gives its dataset and proposal a FAIR score once the transaction commits; a file the
 checksum task finds gone rescores its dataset."""
 
-from catalogue.models import DatasetFairScore, DocumentFairScore
+from catalogue.models import DatasetFairScore, DocumentFairScore, FairWorkItem
 from catalogue.services import fair
 from ingest import services
 from tests.factories import DataFileFactory, DatasetFactory
 
 
-def test_ingesting_a_sample_file_scores_its_dataset(ingest, django_capture_on_commit_callbacks):
+def test_ingesting_a_sample_file_scores_its_dataset(
+    ingest, django_capture_on_commit_callbacks, work_items_match_a_recount
+):
     with django_capture_on_commit_callbacks(execute=True):
         job = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")
     assert job.state == "succeeded", job.error
@@ -16,6 +18,8 @@ def test_ingesting_a_sample_file_scores_its_dataset(ingest, django_capture_on_co
     assert 0 < row.score < 1
     assert row.results["file_format"][0] == 1 and row.results["instrument"][0] == 1
     assert DocumentFairScore.objects.filter(document=dataset.proposal).exists()
+    assert FairWorkItem.objects.filter(proposal=dataset.proposal).exists()
+    work_items_match_a_recount()
 
 
 def test_a_file_the_checksum_task_finds_gone_rescores_its_dataset(db, tmp_path, django_capture_on_commit_callbacks):
