@@ -15,7 +15,7 @@ def recompute_scores(changed: dict[str, list[int]]) -> dict[str, int]:
 def score_unscored() -> dict[str, int]:
     """Periodic safety net: rows written without signals (bulk loads, plain UPDATEs, an upgrade) get their first
     score. A full sweep queues the next one at once, so a million unscored datasets do not wait for the beat."""
-    result = fair.score_unscored()
+    result = fair.score_unscored(limit=fair.SWEEP_DATASETS)
     if result.datasets == fair.SWEEP_DATASETS:
         score_unscored.delay()
     return {"datasets": result.datasets, "documents": result.documents}

@@ -59,9 +59,12 @@ class DocumentFairScore(FairScoreBase):
 
 
 class FairGap(models.Model):
-    """One check a dataset does not fully pass, with the score it would gain: the rows the worklist sums."""
+    """One check a dataset does not fully pass, with the score it would gain: what the worklist's sums (FairWorkItem)
+    add up. Written a million at a time by the first scoring of a catalogue, so it carries few indexes: the unique
+    one (the dataset's gaps) and those a deleted proposal or instrument needs (a facility is deleted only once its
+    documents are)."""
 
-    dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+")
+    dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False)
     check_key = models.CharField(max_length=32)
     gain = models.FloatField(help_text="What the dataset's score rises by once the check passes.")
     proposal = models.ForeignKey("catalogue.Document", on_delete=models.CASCADE, related_name="+")
@@ -69,18 +72,11 @@ class FairGap(models.Model):
         "catalogue.Instrument", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     facility = models.ForeignKey(
-        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "catalogue.Facility", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dataset", "check_key"], name="fair_gap_unique")]
-        indexes = [
-            # Covering: the worklist groups by check and proposal and sums the gains from the index alone.
-            models.Index(
-                fields=["facility", "check_key", "proposal"], include=["instrument", "gain"], name="fair_gap_worklist"
-            ),
-            models.Index(fields=["proposal", "check_key"], name="fair_gap_proposal"),
-        ]
 
     def __str__(self) -> str:
         return f"dataset {self.dataset_id} misses {self.check_key} (+{self.gain:.2f})"

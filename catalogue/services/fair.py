@@ -6,8 +6,9 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -54,12 +55,14 @@ def _stored_results(assessment: Assessment) -> dict[str, list]:
     return {key: [result.earned, result.missing] for key, result in assessment.results.items()}
 
 
+# The results travel as one JSON array (a text[] of JSON would be escaped element by element, client-side).
 _UPSERT_DATASET_SCORES = """
 INSERT INTO catalogue_datasetfairscore
     (dataset_id, score, results, computed_at, proposal_id, instrument_id, facility_id)
-SELECT d, s, r::jsonb, %(now)s, p, i, f
-FROM unnest(%(datasets)s::bigint[], %(scores)s::float8[], %(results)s::text[], %(proposals)s::bigint[],
-            %(instruments)s::bigint[], %(facilities)s::bigint[]) AS t(d, s, r, p, i, f)
+SELECT t.d, t.s, r.value, %(now)s, t.p, t.i, t.f
+FROM unnest(%(datasets)s::bigint[], %(scores)s::float8[], %(proposals)s::bigint[], %(instruments)s::bigint[],
+            %(facilities)s::bigint[]) WITH ORDINALITY AS t(d, s, p, i, f, n)
+JOIN jsonb_array_elements(%(results)s::jsonb) WITH ORDINALITY AS r(value, n) USING (n)
 ON CONFLICT (dataset_id) DO UPDATE
 SET score = EXCLUDED.score, results = EXCLUDED.results, computed_at = EXCLUDED.computed_at,
     proposal_id = EXCLUDED.proposal_id, instrument_id = EXCLUDED.instrument_id, facility_id = EXCLUDED.facility_id
@@ -70,8 +73,7 @@ SELECT * FROM unnest(%s::bigint[], %s::text[], %s::float8[], %s::bigint[], %s::b
 """
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):
     dataset_id: int
     check_key: str
     gain: float  # rounded to 6 decimals, as stored
@@ -91,23 +93,20 @@ def store_dataset_scores(dataset_ids: list[int]) -> int:
                 pk__in=dataset_ids
             ).values_list("pk", "proposal_id", "instrument_id", "instrument__facility_id", "proposal__facility_id")
         }
-        columns: dict[str, list] = {name: [] for name in ("datasets", "scores", "results", "proposals")}
-        columns |= {"instruments": [], "facilities": []}
+        columns: dict[str, list] = {name: [] for name in ("datasets", "scores", "proposals", "instruments")}
+        columns["facilities"], results = [], []
         gaps: list[Gap] = []
         for pk, facts in fair_facts.dataset_facts(list(keys)).items():
             proposal, instrument, facility = keys[pk]
             assessment = assess(facts)
-            for name, value in zip(
-                columns,
-                (pk, assessment.score, json.dumps(_stored_results(assessment)), proposal, instrument, facility),
-                strict=True,
-            ):
+            for name, value in zip(columns, (pk, assessment.score, proposal, instrument, facility), strict=True):
                 columns[name].append(value)
+            results.append(_stored_results(assessment))
             gaps += [
                 Gap(pk, key, round(gain, 6), proposal, instrument, facility) for key, gain in assessment.gains().items()
             ]
         with connection.cursor() as cursor:
-            cursor.execute(_UPSERT_DATASET_SCORES, {"now": now, **columns})
+            cursor.execute(_UPSERT_DATASET_SCORES, {"now": now, "results": json.dumps(results), **columns})
         _replace_gaps(list(keys), gaps)
     return len(columns["datasets"])
 
@@ -129,7 +128,7 @@ def _replace_gaps(dataset_ids: list[int], gaps: list[Gap]) -> None:
         )
         removed = [Gap(*row) for row in cursor.fetchall()]
         if gaps:
-            cursor.execute(_INSERT_GAPS, [list(column) for column in zip(*(astuple(gap) for gap in gaps), strict=True)])
+            cursor.execute(_INSERT_GAPS, [list(column) for column in zip(*gaps, strict=True)])
     _add_to_work_items(removed=removed, added=gaps)
 
 
@@ -362,7 +361,10 @@ FROM (
                 WHERE m.document_id = w.proposal_id AND m.is_creator AND a.ror_id = '')
             END AS lacking
         FROM catalogue_fairworkitem w
-        WHERE %(every)s OR w.id = ANY(%(ids)s) OR w.proposal_id = ANY(%(proposals)s)
+        WHERE %(every)s OR w.id IN (
+            SELECT unnest(%(ids)s::bigint[])
+            UNION ALL SELECT id FROM catalogue_fairworkitem WHERE proposal_id = ANY(%(proposals)s::bigint[])
+        )
     ) l
 ) e
 WHERE w.id = e.id

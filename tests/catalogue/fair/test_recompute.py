@@ -2,19 +2,22 @@
 release by the opening service and by a steward, people's ORCID iDs (inline, and on many datasets through the Celery
 task) and file updates. Ingestion: tests/ingest/test_fair_score.py; fixity: tests/access/test_fixity.py."""
 
+import base64
 import json
 from datetime import timedelta
 
+import psycopg
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.fair import tasks
 from catalogue.models import Dataset, DatasetFairScore, Document, DocumentFairScore, DoiState, Person
 from catalogue.services import fair, opening
-from tests.factories import DatasetFactory, MemberFactory, PersonFactory
+from tests.factories import DatasetFactory, MemberFactory, PersonFactory, ProposalFactory
 
 
 def stored(dataset: Dataset) -> DatasetFairScore:
@@ -166,8 +169,6 @@ def test_an_orcid_on_many_datasets_is_rescored_by_the_celery_task(
     assert {stored(d).results["orcid"][0] for d in datasets} == {0}  # five datasets: more than inline
     message = json.loads(broker.rpop(settings.REDIS_KEY_PREFIX + "celery"))
     assert message["headers"]["task"] == "catalogue.fair.tasks.recompute_scores"
-    import base64
-
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
     assert tasks.recompute_scores(*args, **kwargs) == {"datasets": 5, "documents": 1}
     assert {stored(d).results["orcid"][0] for d in datasets} == {1}
@@ -180,3 +181,36 @@ def test_sweep_scores_rows_loaded_without_signals(work_items_match_a_recount, db
     result = fair.score_unscored()
     assert result.datasets >= 1 and DatasetFairScore.objects.filter(dataset=dataset).exists()
     work_items_match_a_recount()
+
+
+@pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis")
+def test_sweep_takes_a_proposals_datasets_together_and_queues_the_next_while_any_are_left(
+    db, monkeypatch, work_items_match_a_recount
+):
+    first, second = ProposalFactory(), ProposalFactory()
+    datasets = [DatasetFactory(proposal=proposal) for _ in range(2) for proposal in (first, second)]
+    DatasetFairScore.objects.all().delete()
+    DocumentFairScore.objects.all().delete()
+    monkeypatch.setattr(fair, "SWEEP_DATASETS", 2)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = settings.REDIS_KEY_PREFIX + "celery"
+    broker.delete(queue)
+    assert tasks.score_unscored() == {"datasets": 2, "documents": 1}
+    assert set(DatasetFairScore.objects.values_list("dataset__proposal", flat=True)) == {first.pk}
+    assert json.loads(broker.rpop(queue))["headers"]["task"] == "catalogue.fair.tasks.score_unscored"
+    assert tasks.score_unscored() == {"datasets": 2, "documents": 1}
+    broker.delete(queue)
+    assert tasks.score_unscored() == {"datasets": 0, "documents": 0}  # the last: nothing queued after it
+    assert broker.llen(queue) == 0
+    assert DatasetFairScore.objects.count() == len(datasets) and DocumentFairScore.objects.count() == 2
+    work_items_match_a_recount()
+
+
+def test_a_second_sweep_returns_at_once_while_one_runs(db):
+    DatasetFactory()
+    DatasetFairScore.objects.all().delete()
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [fair._SWEEP_LOCK])
+        assert fair.score_unscored() == fair.Recomputed(datasets=0, documents=0)
+        other.execute("SELECT pg_advisory_unlock(%s)", [fair._SWEEP_LOCK])
+    assert fair.score_unscored().datasets == 1
