@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from catalogue.models import FairWorkItem
+from catalogue.models import FairScoreCount, FairWorkItem
 from catalogue.services import fair, roles
 from landing.portal import beside
 from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserFactory
@@ -134,17 +134,21 @@ def artifacts_dir(request) -> Path:
 
 
 @pytest.fixture
-def work_items_match_a_recount(db):
-    """Asserts that the worklist's kept sums equal a recount of every stored gap."""
+def kept_sums_match_a_recount(db):
+    """Asserts that the FAIR sums kept with the scores (worklist items, datasets per score) equal a recount."""
 
     def check() -> None:
-        def rows() -> list[tuple]:
+        def rows() -> list[list[tuple]]:
             fields = ("site_wide", "facility", "check_key", "proposal", "instrument")
-            ordered = FairWorkItem.objects.order_by(*fields)
-            return list(ordered.values_list(*fields, "datasets", "gain_micro", "lacking", "edits", "priority"))
+            items = FairWorkItem.objects.order_by(*fields)
+            counts = FairScoreCount.objects.filter(datasets__gt=0).order_by("facility", "instrument", "hundredth")
+            return [
+                list(items.values_list(*fields, "datasets", "gain_micro", "lacking", "edits", "priority")),
+                list(counts.values_list("facility", "instrument", "hundredth", "datasets")),
+            ]
 
         kept = rows()
-        fair.recount_work_items()
+        fair.recount_sums()
         assert kept == rows()
 
     return check

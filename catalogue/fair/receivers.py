@@ -57,7 +57,7 @@ def _dataset_saved(sender: object, instance, **kwargs: object) -> None:
 def _dataset_deleted(sender: object, instance, **kwargs: object) -> None:
     from catalogue.services import fair
 
-    fair.drop_dataset_gaps(dataset_ids=[instance.pk])
+    fair.forget_datasets(dataset_ids=[instance.pk])
 
 
 def _dataset_event(sender: object, dataset, **kwargs: object) -> None:
@@ -95,7 +95,7 @@ def _collection_changed(sender: object, instance, action: str, reverse: bool, pk
         queue("datasets", sorted(pk_set or []))
 
 
-# Before the cascade deletes the gaps, so the worklist's sums lose them too.
+# Before the cascade deletes the score and gaps, so the kept sums lose them too.
 pre_delete.connect(_dataset_deleted, sender="catalogue.Dataset", dispatch_uid="fair-dataset-deleted")
 dataset_recorded.connect(_dataset_event, dispatch_uid="fair-dataset-recorded")
 dataset_opened.connect(_dataset_event, dispatch_uid="fair-dataset-opened")

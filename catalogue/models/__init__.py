@@ -5,7 +5,14 @@ from catalogue.models.dmp import DataManagementPlan, PlannedDataset
 from catalogue.models.documents import Collection, Document, DocumentKind, DoiState, Proposal
 from catalogue.models.facets import DatasetFacets, FacetCountDelta, FacetGroup, TechniqueSet
 from catalogue.models.facilities import Facility, Instrument
-from catalogue.models.fair import DatasetFairScore, DocumentFairScore, FairGap, FairSnapshot, FairWorkItem
+from catalogue.models.fair import (
+    DatasetFairScore,
+    DocumentFairScore,
+    FairGap,
+    FairScoreCount,
+    FairSnapshot,
+    FairWorkItem,
+)
 from catalogue.models.files import DataFile
 from catalogue.models.parameters import Parameter
 from catalogue.models.people import AccessGrant, AccessRequest, Affiliation, Member, Person
@@ -43,6 +50,7 @@ __all__ = [
     "DocumentFairScore",
     "Facility",
     "FairGap",
+    "FairScoreCount",
     "FairSnapshot",
     "FairWorkItem",
     "IngestionState",

@@ -105,6 +105,8 @@ class Dataset(models.Model):
             models.Index(fields=["release_date"], name="dataset_release_date"),
             models.Index(fields=["creation_time", "pid"], name="dataset_creation"),
             models.Index(models.functions.Lower("title"), "pid", name="dataset_title_lower"),
+            models.Index(fields=["title", "pid"], name="dataset_title"),  # the admin's order
+            models.Index(fields=["file_format"], name="dataset_file_format"),  # the admin's format filter
             models.Index(fields=["source_path"], name="dataset_source_path"),
             models.Index(fields=["record_changed_at", "id"], name="dataset_record_changed"),
             models.Index(

@@ -95,8 +95,8 @@ class FairWorkItem(models.Model):
     check_key = models.CharField(max_length=32)
     proposal = models.ForeignKey("catalogue.Document", null=True, on_delete=models.CASCADE, related_name="+")
     instrument = models.ForeignKey("catalogue.Instrument", null=True, on_delete=models.CASCADE, related_name="+")
-    # Not a PositiveIntegerField: PostgreSQL checks the proposed row of an upsert, a negative change, before it
-    # finds the row to add it to.
+    # Not a PositiveIntegerField: PostgreSQL checks the proposed row of an upsert (here a negative change) against
+    # CHECK constraints before it finds the row to add it to.
     datasets = models.IntegerField()
     # In millionths (the gaps' gains are rounded to 6 decimals), so adding and removing gaps never drifts.
     gain_micro = models.BigIntegerField()
@@ -138,6 +138,26 @@ class FairWorkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_key} on {self.datasets} datasets (+{self.gain_micro / 1e6:.2f})"
+
+
+class FairScoreCount(models.Model):
+    """How many datasets of one facility and instrument score in one hundredth (0.42 ≤ score < 0.43): kept by
+    services.fair with the scores, so the band counts and the dashboard's histograms read a few hundred rows."""
+
+    facility = models.ForeignKey("catalogue.Facility", null=True, on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey("catalogue.Instrument", null=True, on_delete=models.CASCADE, related_name="+")
+    hundredth = models.PositiveSmallIntegerField(help_text="floor(score × 100): 0 to 100.")
+    datasets = models.IntegerField()  # not Positive: see FairWorkItem.datasets
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "instrument", "hundredth"], nulls_distinct=False, name="fair_score_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.datasets} datasets scoring {self.hundredth / 100:.2f}"
 
 
 class FairSnapshot(models.Model):

@@ -22,6 +22,7 @@ from catalogue.models import (
     DatasetFairScore,
     Document,
     DocumentFairScore,
+    FairScoreCount,
     FairSnapshot,
     FairWorkItem,
     Instrument,
@@ -106,15 +107,55 @@ def store_dataset_scores(dataset_ids: list[int]) -> int:
                 Gap(pk, key, round(gain, 6), proposal, instrument, facility) for key, gain in assessment.gains().items()
             ]
         with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT facility_id, instrument_id, score FROM catalogue_datasetfairscore"
+                " WHERE dataset_id = ANY(%s) ORDER BY dataset_id FOR UPDATE",
+                [list(keys)],
+            )
+            replaced = cursor.fetchall()
             cursor.execute(_UPSERT_DATASET_SCORES, {"now": now, "results": json.dumps(results), **columns})
+        added = zip(columns["facilities"], columns["instruments"], columns["scores"], strict=True)
+        _add_to_score_counts(removed=replaced, added=list(added))
         _replace_gaps(list(keys), gaps)
     return len(columns["datasets"])
 
 
-def drop_dataset_gaps(*, dataset_ids: list[int]) -> None:
-    """Remove these datasets' gaps and their share of the worklist (before the datasets are deleted)."""
-    with transaction.atomic():
+def forget_datasets(*, dataset_ids: list[int]) -> None:
+    """Remove these datasets' scores and gaps with their share of the kept sums (before the datasets are
+    deleted: the cascade would bypass the sums)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM catalogue_datasetfairscore WHERE dataset_id = ANY(%s)"
+            " RETURNING facility_id, instrument_id, score",
+            [dataset_ids],
+        )
+        _add_to_score_counts(removed=cursor.fetchall(), added=[])
         _replace_gaps(dataset_ids, [])
+
+
+def _hundredth(score: float) -> int:
+    return min(int(score * 100), 100)
+
+
+_ADD_TO_SCORE_COUNTS = """
+INSERT INTO catalogue_fairscorecount AS c (facility_id, instrument_id, hundredth, datasets)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::integer[])
+ON CONFLICT (facility_id, instrument_id, hundredth) DO UPDATE SET datasets = c.datasets + EXCLUDED.datasets
+"""
+
+
+def _add_to_score_counts(*, removed: list[tuple], added: list[tuple]) -> None:
+    """Move datasets between the hundredths they scored in (`removed`) and score in now (`added`), as (facility,
+    instrument, score) rows."""
+    deltas: dict[tuple[int | None, int | None, int], int] = defaultdict(int)
+    for sign, rows in ((-1, removed), (1, added)):
+        for facility, instrument, score in rows:
+            deltas[facility, instrument, _hundredth(score)] += sign
+    changed = sorted(((key, n) for key, n in deltas.items() if n), key=lambda kv: repr(kv[0]))
+    if changed:
+        columns = [list(column) for column in zip(*(key for key, _ in changed), strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(_ADD_TO_SCORE_COUNTS, [*columns, [n for _, n in changed]])
 
 
 def _replace_gaps(dataset_ids: list[int], gaps: list[Gap]) -> None:
@@ -405,7 +446,7 @@ def _add_to_work_items(*, removed: list[Gap], added: list[Gap]) -> None:
             cursor.execute(_ADD_TO_WORK_ITEMS, columns)
             rows = cursor.fetchall()
             if any(n < 0 for _, n in rows):
-                raise RuntimeError("FAIR work items out of step with the gaps: run fair.recount_work_items()")
+                raise RuntimeError("FAIR work items out of step with the gaps: run fair.recount_sums()")
             cursor.execute("DELETE FROM catalogue_fairworkitem WHERE id = ANY(%s)", [[pk for pk, n in rows if n == 0]])
             ids = [pk for pk, n in rows if n]
         if ids or proposals:
@@ -415,16 +456,22 @@ def _add_to_work_items(*, removed: list[Gap], added: list[Gap]) -> None:
             )
 
 
-def recount_work_items() -> int:
-    """Rebuild the worklist's sums from every stored gap (after a bulk load that bypassed the service, and what the
-    kept sums must always equal). One transaction; returns how many items."""
+_RECOUNT_SCORE_COUNTS = """
+INSERT INTO catalogue_fairscorecount (facility_id, instrument_id, hundredth, datasets)
+SELECT facility_id, instrument_id, LEAST(floor(score * 100), 100), count(*)
+FROM catalogue_datasetfairscore GROUP BY 1, 2, 3
+"""
+
+
+def recount_sums() -> None:
+    """Rebuild the kept sums (the worklist's items, the datasets per score) from every stored score and gap: after
+    a bulk load that bypassed the service, and what the kept sums must always equal. One transaction."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM catalogue_fairworkitem")
-        parameters = {"by_instrument": _BY_INSTRUMENT, "checks": WORKLIST_CHECKS}
-        cursor.execute(_RECOUNT_WORK_ITEMS, parameters)
-        count = cursor.rowcount
+        cursor.execute(_RECOUNT_WORK_ITEMS, {"by_instrument": _BY_INSTRUMENT, "checks": WORKLIST_CHECKS})
         cursor.execute(_COUNT_EDITS, {"per_dataset": _ONE_EDIT_PER_DATASET, "every": True, "ids": [], "proposals": []})
-    return count
+        cursor.execute("DELETE FROM catalogue_fairscorecount")
+        cursor.execute(_RECOUNT_SCORE_COUNTS)
 
 
 def worklist(*, facility_id: int | None = None, limit: int = 30) -> list[WorkItem]:
@@ -482,18 +529,14 @@ def _bucket_sql() -> str:
 
 
 def distributions(*, facility_id: int | None = None) -> list[Distribution]:
-    """Histogram of the dataset scores per instrument (read from the score index alone)."""
-    sql = f"""
-        SELECT s.instrument_id, {_bucket_sql()} AS bucket, count(*)
-        FROM catalogue_datasetfairscore s
-        WHERE %(facility)s::bigint IS NULL OR s.facility_id = %(facility)s
-        GROUP BY 1, 2
-    """
+    """Histogram of the dataset scores per instrument (from the kept counts per hundredth)."""
+    counts = FairScoreCount.objects.filter(datasets__gt=0)
+    if facility_id is not None:
+        counts = counts.filter(facility_id=facility_id)
     histograms: dict[int | None, list[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"facility": facility_id})
-        for instrument, bucket, count in cursor.fetchall():
-            histograms.setdefault(instrument, [0] * HISTOGRAM_BINS)[bucket] = count
+    for instrument, hundredth, datasets in counts.values_list("instrument_id", "hundredth", "datasets"):
+        bucket = min(hundredth * HISTOGRAM_BINS // 100, HISTOGRAM_BINS - 1)
+        histograms.setdefault(instrument, [0] * HISTOGRAM_BINS)[bucket] += datasets
     labels = {
         instrument.pk: str(instrument)
         for instrument in Instrument.objects.filter(pk__in=[pk for pk in histograms if pk]).select_related("facility")
@@ -535,16 +578,14 @@ def snapshots(*, facility_id: int | None = None, days: int = 365) -> QuerySet[Fa
 
 
 def band_counts(*, facility_id: int | None = None) -> dict[str, int]:
-    rows = DatasetFairScore.objects.all()
-    if facility_id is not None:
-        rows = rows.filter(facility_id=facility_id)
-    counts = {}
-    for index, (band, lowest) in enumerate(BANDS):
-        query = rows.filter(score__gte=lowest)
-        if index:
-            query = query.filter(score__lt=BANDS[index - 1][1])
-        counts[band] = query.count()
-    return counts
+    """Datasets per score band (from the kept counts per hundredth)."""
+    counts = (
+        FairScoreCount.objects.all() if facility_id is None else FairScoreCount.objects.filter(facility_id=facility_id)
+    )
+    bands = dict.fromkeys((band for band, _ in BANDS), 0)
+    for hundredth, datasets in counts.values_list("hundredth", "datasets"):
+        bands[band_of(hundredth / 100)] += datasets
+    return bands
 
 
 # --- The breakdown as pages, the REST API and the JSON export show it -------------------------------------------

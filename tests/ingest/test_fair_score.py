@@ -8,7 +8,7 @@ from tests.factories import DataFileFactory, DatasetFactory
 
 
 def test_ingesting_a_sample_file_scores_its_dataset(
-    ingest, django_capture_on_commit_callbacks, work_items_match_a_recount
+    ingest, django_capture_on_commit_callbacks, kept_sums_match_a_recount
 ):
     with django_capture_on_commit_callbacks(execute=True):
         job = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")
@@ -19,7 +19,7 @@ def test_ingesting_a_sample_file_scores_its_dataset(
     assert row.results["file_format"][0] == 1 and row.results["instrument"][0] == 1
     assert DocumentFairScore.objects.filter(document=dataset.proposal).exists()
     assert FairWorkItem.objects.filter(proposal=dataset.proposal).exists()
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_a_file_the_checksum_task_finds_gone_rescores_its_dataset(db, tmp_path, django_capture_on_commit_callbacks):

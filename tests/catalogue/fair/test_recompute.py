@@ -33,7 +33,7 @@ def post_orcid_action(client, model: str, selected: int, person: Person, orcid: 
 
 
 def test_rest_api_edit_rescores_the_dataset_and_its_doi(
-    work_items_match_a_recount, complete_dataset, steward_client, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, complete_dataset, steward_client, django_capture_on_commit_callbacks
 ):
     Dataset.objects.filter(pk=complete_dataset.pk).update(description="")
     fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
@@ -49,11 +49,11 @@ def test_rest_api_edit_rescores_the_dataset_and_its_doi(
     assert stored(complete_dataset).score == 1.0
     assert DocumentFairScore.objects.filter(document=complete_dataset.proposal).exists()
     assert response.json()["fair"]["band"] in ("good", "excellent")  # the API carries the score
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_admin_bulk_action_adds_keywords_audited_and_rescored(
-    work_items_match_a_recount, complete_dataset, steward, steward_client, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, complete_dataset, steward, steward_client, django_capture_on_commit_callbacks
 ):
     Dataset.objects.filter(pk=complete_dataset.pk).update(keywords=[])
     fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
@@ -76,7 +76,7 @@ def test_admin_bulk_action_adds_keywords_audited_and_rescored(
     assert complete_dataset.keywords == ["cement", "SAXS"] and "keywords" in complete_dataset.curated_fields
     assert stored(complete_dataset).results["keywords"][0] == 1
     assert complete_dataset.history.first().history_user == steward
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_admin_action_with_a_bad_orcid_changes_nothing(complete_dataset, steward_client):
@@ -89,7 +89,7 @@ def test_admin_action_with_a_bad_orcid_changes_nothing(complete_dataset, steward
 
 
 def test_embargo_release_by_the_opening_service_makes_the_data_findable(
-    work_items_match_a_recount, db, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, db, django_capture_on_commit_callbacks
 ):
     dataset = DatasetFactory(embargoed=True)
     Document.objects.filter(pk=dataset.proposal_id).update(doi="10.80000/EMB-1", doi_state=DoiState.FINDABLE)
@@ -102,11 +102,11 @@ def test_embargo_release_by_the_opening_service_makes_the_data_findable(
         opened = opening.open_due()
     assert [o.document.pk for o in opened] == [dataset.proposal_id]
     assert stored(dataset).results["searchable"][0] == 1
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_steward_opening_a_proposal_early_in_the_admin_rescores_its_datasets(
-    work_items_match_a_recount, db, steward_client, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, db, steward_client, django_capture_on_commit_callbacks
 ):
     dataset = DatasetFactory(embargoed=True)
     Document.objects.filter(pk=dataset.proposal_id).update(doi="10.80000/EMB-2", doi_state=DoiState.FINDABLE)
@@ -119,11 +119,11 @@ def test_steward_opening_a_proposal_early_in_the_admin_rescores_its_datasets(
         )
     assert response.status_code == 302
     assert stored(dataset).results["searchable"][0] == 1
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_an_orcid_set_in_the_people_admin_rescores_inline(
-    work_items_match_a_recount, complete_dataset, steward_client, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, complete_dataset, steward_client, django_capture_on_commit_callbacks
 ):
     person = Person.objects.filter(memberships__document=complete_dataset.proposal).first()
     Person.objects.filter(pk=person.pk).update(orcid="")
@@ -136,11 +136,11 @@ def test_an_orcid_set_in_the_people_admin_rescores_inline(
     assert response.status_code == 302
     assert stored(complete_dataset).results["orcid"][0] == 1
     assert DocumentFairScore.objects.get(document=complete_dataset.proposal).results["orcid"][0] == 1
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_a_file_marked_missing_rescores_its_dataset(
-    work_items_match_a_recount, complete_dataset, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, complete_dataset, django_capture_on_commit_callbacks
 ):
     fair.recompute(fair.Changed(datasets=(complete_dataset.pk,)))
     data_file = complete_dataset.files.get()
@@ -148,12 +148,12 @@ def test_a_file_marked_missing_rescores_its_dataset(
     with django_capture_on_commit_callbacks(execute=True):
         data_file.save()
     assert stored(complete_dataset).results["retrievable"][0] == 0
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis")
 def test_an_orcid_on_many_datasets_is_rescored_by_the_celery_task(
-    work_items_match_a_recount, db, settings, django_capture_on_commit_callbacks
+    kept_sums_match_a_recount, db, settings, django_capture_on_commit_callbacks
 ):
     settings.FAIR_INLINE_DATASETS = 3
     person = PersonFactory(orcid="")
@@ -172,20 +172,20 @@ def test_an_orcid_on_many_datasets_is_rescored_by_the_celery_task(
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
     assert tasks.recompute_scores(*args, **kwargs) == {"datasets": 5, "documents": 1}
     assert {stored(d).results["orcid"][0] for d in datasets} == {1}
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
-def test_sweep_scores_rows_loaded_without_signals(work_items_match_a_recount, db):
+def test_sweep_scores_rows_loaded_without_signals(kept_sums_match_a_recount, db):
     dataset = DatasetFactory()
     DatasetFairScore.objects.all().delete()
     result = fair.score_unscored()
     assert result.datasets >= 1 and DatasetFairScore.objects.filter(dataset=dataset).exists()
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis")
 def test_sweep_takes_a_proposals_datasets_together_and_queues_the_next_while_any_are_left(
-    db, monkeypatch, work_items_match_a_recount
+    db, monkeypatch, kept_sums_match_a_recount
 ):
     first, second = ProposalFactory(), ProposalFactory()
     datasets = [DatasetFactory(proposal=proposal) for _ in range(2) for proposal in (first, second)]
@@ -203,7 +203,7 @@ def test_sweep_takes_a_proposals_datasets_together_and_queues_the_next_while_any
     assert tasks.score_unscored() == {"datasets": 0, "documents": 0}  # the last: nothing queued after it
     assert broker.llen(queue) == 0
     assert DatasetFairScore.objects.count() == len(datasets) and DocumentFairScore.objects.count() == 2
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_a_second_sweep_returns_at_once_while_one_runs(db):

@@ -62,20 +62,20 @@ def test_worklist_puts_the_biggest_gain_per_edit_first(facility_catalogue):
     assert all(item.check not in ("searchable", "pid", "access") for item in items)
 
 
-def test_worklist_sums_follow_deleted_and_moved_datasets(facility_catalogue, work_items_match_a_recount):
+def test_worklist_sums_follow_deleted_and_moved_datasets(facility_catalogue, kept_sums_match_a_recount):
     facility, a, b = facility_catalogue
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
     moved, deleted = Dataset.objects.filter(proposal=a).order_by("pk")[:2]
     Dataset.objects.filter(pk=moved.pk).update(proposal=b)
     fair.recompute(fair.Changed(datasets=(moved.pk,)))
     deleted.delete()
     licence = {(i.check, i.proposal_id): i for i in fair.worklist(facility_id=facility.pk)}[("licence", a.pk)]
     assert licence.datasets == 4
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_fixing_the_first_item_removes_it_and_raises_the_scores(
-    facility_catalogue, steward_client, django_capture_on_commit_callbacks, work_items_match_a_recount
+    facility_catalogue, steward_client, django_capture_on_commit_callbacks, kept_sums_match_a_recount
 ):
     facility, a, _ = facility_catalogue
     first = fair.worklist(facility_id=facility.pk)[0]
@@ -90,7 +90,7 @@ def test_fixing_the_first_item_removes_it_and_raises_the_scores(
     assert ("licence", a.pk) not in [(i.check, i.proposal_id) for i in fair.worklist(facility_id=facility.pk)]
     assert sum(d.fair_score.score for d in Dataset.objects.filter(proposal=a)) > mean_before
     assert sum(fair.band_counts().values()) == sum(before.values())
-    work_items_match_a_recount()
+    kept_sums_match_a_recount()
 
 
 def test_fix_page_refuses_bad_input_and_outsiders(facility_catalogue, steward_client, outsider_client):
