@@ -14,7 +14,7 @@ def recount_sums(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0023_user_office_proposals'),
+        ('catalogue', '0024_dataset_file_dataset'),
     ]
 
     operations = [
