@@ -477,6 +477,8 @@ class DocumentAdminBase(DocumentFairActionsMixin, EmbargoActionsMixin, SimpleHis
     list_display = ["title", "proposal_number", "facility", "doi", "doi_state", "release_date", "fair"]
     list_select_related = ["facility", "fair_score"]
     list_filter = [EmbargoStatusFilter, FairBandFilter, "kind", "facility", "doi_state", "licence"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     search_fields = ["title", "pid", "proposal_number", "doi", "summary", "members__person__full_name"]
     readonly_fields = [
         "pid",

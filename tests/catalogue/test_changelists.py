@@ -68,3 +68,10 @@ def test_dataset_list_is_ordered_by_title_then_pid(db, steward_client):
     assert [d.pk for d in page.context["cl"].result_list][:3] == [first.pk] + [
         d.pk for d in sorted(same, key=lambda d: d.pid)
     ]
+
+
+def test_proposal_list_counts_the_same_way(datasets, steward_client, monkeypatch):
+    monkeypatch.setattr(changelists, "EXACT_COUNT_UP_TO", 2)
+    page = steward_client.get("/admin/catalogue/proposal/")
+    assert page.status_code == 200 and page.context["cl"].paginator.estimated
+    assert f"about {page.context['cl'].result_count} proposals" in " ".join(page.content.decode().split())
