@@ -52,9 +52,10 @@ class CreationYearFilter(admin.SimpleListFilter):
         return [(str(year), str(year)) for year in range(last, first - 1, -1)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if not (self.value() or "").isdigit():
+        value = self.value() or ""
+        if not value.isdigit():
             return queryset
-        year = int(self.value())
+        year = int(value)
         if not 1 <= year < 9999:
             return queryset.none()
         start, end = (timezone.make_aware(datetime(y, 1, 1)) for y in (year, year + 1))

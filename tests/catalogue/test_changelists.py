@@ -16,7 +16,7 @@ URL = "/admin/catalogue/dataset/"
 
 @pytest.fixture
 def datasets(db):
-    def taken(year: int):  # type: ignore[no-untyped-def]
+    def taken(year: int):
         return timezone.make_aware(datetime(year, 5, 1, 12))
 
     return [
@@ -26,7 +26,7 @@ def datasets(db):
     ]
 
 
-def listed(client, **params: str) -> list[int]:  # type: ignore[no-untyped-def]
+def listed(client, **params: str) -> list[int]:
     page = client.get(URL, params)
     assert page.status_code == 200
     return sorted(dataset.pk for dataset in page.context["cl"].result_list)
