@@ -6,14 +6,19 @@ embargoed proposal holds only what access-policy.md lists, and personal data (e-
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Min, Q, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
+from django.db.models import CharField, Count, F, Func, Max, Min, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Concat, RowNumber
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from catalogue import visibility
 from catalogue.licences import SPDX, licence_details
@@ -44,6 +49,9 @@ HDF5_MEDIA_TYPE = "application/x-hdf5"
 # DataCite records stay of a size every harvester accepts.
 MAX_PARTS_LISTED = 1000
 PROVENANCE_ORDER = {"IsDerivedFrom": 0, "IsSourceOf": 1}
+# A DOI's related DOIs: the proposals a collection is part of (or the collections a proposal has as parts), then
+# its provenance.
+RELATION_ORDER = {"IsPartOf": 0, "HasPart": 0, "IsDerivedFrom": 1, "IsSourceOf": 2}
 
 
 def site_url(path: str) -> str:
@@ -67,6 +75,14 @@ def landing_url(document: Document) -> str:
 
 def dataset_url(dataset: Dataset) -> str:
     return site_url(reverse("landing-dataset", kwargs={"pid": dataset.pid}))
+
+
+def dataset_urls(pids: list[str]) -> list[str]:
+    """The dataset_url of many pids: a DOI's record lists up to MAX_PARTS_LISTED, and reverse() walks the resolver
+    each time (70 ms for a page of 2,000), so it is asked once for the route and each pid quoted as it quotes."""
+    marker = "pid"
+    route = reverse("landing-dataset", kwargs={"pid": marker}).removesuffix(marker)
+    return [site_url(route + quote(pid, safe=RFC3986_SUBDELIMS + "/~:@")) for pid in pids]
 
 
 def licence_of(document: Document) -> str:
@@ -114,7 +130,7 @@ def document_metadata(*, document: Document, user: visibility.User = ANONYMOUS, 
 
 
 def record_datasets(*, document: Document, user: visibility.User) -> QuerySet[Dataset]:
-    """visible_datasets() with what a record and a page read of each (instrument, facility, proposal, samples)."""
+    """visible_datasets() with what a page reads of each (instrument, facility, proposal, samples)."""
     return (
         visible_datasets(document=document, user=user)
         .select_related("instrument__facility", "proposal")
@@ -122,41 +138,27 @@ def record_datasets(*, document: Document, user: visibility.User) -> QuerySet[Da
     )
 
 
-def document_record(*, document: Document, user: visibility.User, stub: bool, datasets: list[Dataset]) -> Record:
-    """document_metadata() from what the caller has read already: `stub` must be public_stub_only(user, document)
-    and `datasets` record_datasets() for `user` (none for a stub)."""
-    stubs = {document.pk} if stub else set()
-    return document_records(documents=[document], user=user, stubs=stubs, datasets={document.pk: datasets})[0]
-
-
 def document_records(
-    *,
-    documents: list[Document],
-    user: visibility.User = ANONYMOUS,
-    stubs: set[int] | None = None,
-    datasets: dict[int, list[Dataset]] | None = None,
+    *, documents: list[Document], user: visibility.User = ANONYMOUS, stubs: set[int] | None = None
 ) -> list[Record]:
-    """The records of many documents as `user` may see them (see document_metadata), in a fixed number of queries.
+    """The records of many documents as `user` may see them (see document_metadata), in a fixed number of queries:
+    what a record says of the datasets a document holds is read in SQL (`_parts_of`), not dataset by dataset.
 
     `stubs` holds the ids among them that show only the public stub, when the caller asked it already; else it is
-    asked per document. `datasets` are their visible datasets by document id, when the caller read them already.
-    Documents loaded with `select_related("facility")` cost no query of their own.
+    asked per document. Documents loaded with `select_related("facility")` cost no query of their own.
     """
     if stubs is None:
         stubs = {document.pk for document in documents if visibility.public_stub_only(user, document)}
-    if datasets is None:
-        datasets = _visible_datasets_of([d for d in documents if d.pk not in stubs], user=user)
+    parts = _parts_of([d for d in documents if d.pk not in stubs], user=user)
     facilities = facilities_of(documents)
     members = _members_by_document([document.pk for document in documents])
-    periods = measurement_periods(documents, datasets)
+    periods = measurement_periods(documents, {pk: held.span for pk, held in parts.items()})
     instruments = instruments_of(documents)
-    related = _related_identifiers_of(documents, datasets, user=user)
-    techniques = _techniques_by_dataset([dataset.pk for rows in datasets.values() for dataset in rows])
+    related = _related_identifiers_of(documents, parts)
+    techniques = Technique.objects.in_bulk(set().union(*(held.techniques for held in parts.values())))
     records = []
     for document in documents:
-        stub, facility, rows = document.pk in stubs, facilities[document.pk], datasets.get(document.pk, [])
-        is_open = visibility.is_open(document) or any(visibility.is_open(dataset) for dataset in rows)
-        unique_techniques = {t.pk: t for dataset in rows for t in techniques.get(dataset.pk, [])}
+        stub, facility, held = document.pk in stubs, facilities[document.pk], parts.get(document.pk, Parts())
         record: Record = {
             "doi": document.doi,
             "state": doi_state(document),
@@ -169,17 +171,17 @@ def document_records(
                 "resourceTypeGeneral": "Dataset",
                 "resourceType": "Dataset collection" if document.kind == DocumentKind.COLLECTION else "Experiment data",
             },
-            "subjects": [] if stub else _subjects_of(list(unique_techniques.values()), document.keywords),
+            "subjects": [] if stub else _subjects_of([techniques[pk] for pk in held.techniques], document.keywords),
             "contributors": _hosting_institution(facility),
             "dates": _dates(document, periods[document.pk]),
             "language": "en",
             "alternateIdentifiers": _alternate_identifiers(document),
             "relatedIdentifiers": [] if stub else related[document.pk],
             "relatedItems": [_instrument_item(instrument) for instrument in instruments[document.pk]],
-            "sizes": [] if stub else _sizes(rows),
-            "formats": [] if stub else _formats(rows),
-            "rightsList": _rights(licence_of(document), is_open=is_open),
-            "descriptions": _stub_descriptions(document) if stub else _descriptions(document, rows, facility),
+            "sizes": [] if stub else _sizes(count=held.count, size=held.size, files=held.files),
+            "formats": [] if stub else _formats(held.formats),
+            "rightsList": _rights(licence_of(document), is_open=visibility.is_open(document) or held.any_open),
+            "descriptions": _stub_descriptions(document) if stub else _descriptions(document, held, facility),
             "geoLocations": _geo_locations(facility),
             "fundingReferences": [] if stub else _funding(document.funding),
             "schemaVersion": SCHEMA_VERSION,
@@ -188,29 +190,107 @@ def document_records(
     return records
 
 
-def _visible_datasets_of(documents: list[Document], *, user: visibility.User) -> dict[int, list[Dataset]]:
-    """visible_datasets of each document, by id, with their instruments and samples (three queries)."""
-    proposals = {d.pk for d in documents if d.kind != DocumentKind.COLLECTION}
-    collections = [d.pk for d in documents if d.kind == DocumentKind.COLLECTION]
+Span = tuple[datetime | None, datetime | None]
+
+
+@dataclass
+class Parts:
+    """What a DOI's record says of the datasets it holds that its reader may see (`_parts_of` reads it in SQL)."""
+
+    count: int = 0
+    any_open: bool = False
+    size: int = 0
+    files: int = 0
+    span: Span = (None, None)
+    formats: set[str] = field(default_factory=set)
+    instruments: set[str] = field(default_factory=set)  # names
+    pids: list[str] = field(default_factory=list)  # the first MAX_PARTS_LISTED, in (creation_time, pid) order
+    techniques: set[int] = field(default_factory=set)
+    samples: set[str] = field(default_factory=set)  # sample labels
+    technical: set[str] = field(default_factory=set)
+    related: set[tuple[str, str]] = field(default_factory=set)  # (relation, DOI): see _related_documents
+
+
+def _parts_of(documents: list[Document], *, user: visibility.User) -> dict[int, Parts]:
+    """The Parts of each document: eight queries for the proposals and as many for the collections among them,
+    however many datasets they hold (aggregates and distinct rows, never a row per dataset but the pids listed)."""
+    parts = {document.pk: Parts() for document in documents}
     visible = visibility.datasets_visible_to(user)
-    collected: dict[int, list[int]] = {}
-    links = Document.collected_datasets.through.objects.filter(document__in=collections, dataset__in=visible)
-    for dataset_id, document_id in links.values_list("dataset_id", "document_id"):
-        collected.setdefault(dataset_id, []).append(document_id)
-    rows = (
-        visible.filter(Q(proposal__in=proposals) | Q(pk__in=list(collected)))
-        .select_related("instrument__facility")
-        .prefetch_related("samples")
-        .order_by("creation_time", "pid")
+    for owner, ids in (
+        ("proposal", [d.pk for d in documents if d.kind != DocumentKind.COLLECTION]),
+        ("collections", [d.pk for d in documents if d.kind == DocumentKind.COLLECTION]),
+    ):
+        if ids:
+            _read_parts(parts, visible.filter(**{f"{owner}__in": ids}).order_by(), owner=owner, user=user)
+    return parts
+
+
+def _read_parts(parts: dict[int, Parts], owned: QuerySet[Dataset], *, owner: str, user: visibility.User) -> None:
+    """Fill `parts` from `owned`, the visible datasets of the documents reached from a dataset by `owner` (its
+    proposal, or the collections holding it); each query groups by that one join of `owned`."""
+    totals = owned.values(owner).annotate(
+        count=Count("pk"),
+        open=Count("pk", filter=visibility.open_q()),
+        size=Sum("size"),
+        files=Sum("number_of_files"),
+        start=Min("start_time"),
+        end=Max("end_time"),
+        formats=ArrayAgg("file_format", distinct=True, filter=~Q(file_format="")),
+        instruments=ArrayAgg("instrument__name", distinct=True, filter=Q(instrument__isnull=False)),
+        software=ArrayAgg(
+            Concat("software_name", Value(" "), "software_version"), distinct=True, filter=~Q(software_name="")
+        ),
+        # Definitions are arrays of names, which array_agg cannot stack when their lengths differ.
+        definitions=StringAgg(Func("definitions", Value("\n"), function="array_to_string"), "\n", distinct=True),
     )
-    found: dict[int, list[Dataset]] = {}
-    for dataset in rows:
-        owners = collected.get(dataset.pk, [])
-        if dataset.proposal_id in proposals:
-            owners = [*owners, dataset.proposal_id]
-        for owner in owners:
-            found.setdefault(owner, []).append(dataset)
-    return found
+    for row in totals:  # an aggregate over no row (a filter matching none) is NULL
+        held = parts[row[owner]]
+        held.count, held.any_open, held.size, held.files = row["count"], row["open"] > 0, int(row["size"]), row["files"]
+        held.span = row["start"], row["end"]
+        held.formats, held.instruments = set(row["formats"] or []), set(row["instruments"] or [])
+        held.technical = {software.strip() for software in row["software"] or []}
+        held.technical |= {f"NeXus {name}" for name in (row["definitions"] or "").split("\n") if name}
+    order = Window(RowNumber(), partition_by=F(owner), order_by=[F("creation_time").asc(), F("pid").asc()])
+    listed = owned.annotate(rank=order).filter(rank__lte=MAX_PARTS_LISTED).order_by("creation_time", "pid")
+    for pk, pid in listed.values_list(owner, "pid"):
+        parts[pk].pids.append(pid)
+    for pk, technique in owned.filter(techniques__isnull=False).values_list(owner, "techniques").distinct():
+        parts[pk].techniques.add(technique)
+    samples = owned.filter(samples__isnull=False).values_list(owner, "samples__name", "samples__chemical_formula")
+    for pk, name, formula in samples.distinct():
+        parts[pk].samples.add(_sample_label(name, formula))
+    for pk, proposal_id, doi, relation in _related_documents(owned, owner=owner, user=user):
+        if proposal_id != pk:  # provenance within the proposal itself is no relation of the DOI
+            parts[pk].related.add((relation, doi))
+
+
+def _related_documents(
+    owned: QuerySet[Dataset], *, owner: str, user: visibility.User
+) -> QuerySet[Dataset, tuple[int, int, str, str]]:
+    """(owner, proposal id, DOI, relation) of the DOIs `owned` relates to, in one query: the proposals holding their
+    visible inputs and derivatives; for a collection, the proposals its datasets come from (a paper's collection is a
+    portion of each); for a proposal, the published collections holding its datasets."""
+    with_doi = visibility.datasets_visible_to(user).exclude(proposal__doi__isnull=True)
+    related = [
+        owned.filter(**{f"{link}__in": with_doi}).values_list(
+            owner, f"{link}__proposal", f"{link}__proposal__doi", Value(relation, output_field=CharField())
+        )
+        for relation, link in (("IsDerivedFrom", "input_datasets"), ("IsSourceOf", "derived_datasets"))
+    ]
+    if owner == "collections":
+        related.append(
+            owned.filter(proposal__doi__isnull=False).values_list(
+                owner, "proposal", "proposal__doi", Value("IsPartOf", output_field=CharField())
+            )
+        )
+    elif visibility.collections_published():  # the common case of none spares every page this part
+        holding = visibility.documents_visible_to(user).filter(kind=DocumentKind.COLLECTION, doi__isnull=False)
+        related.append(
+            owned.filter(collections__in=holding).values_list(
+                owner, "collections", "collections__doi", Value("HasPart", output_field=CharField())
+            )
+        )
+    return related[0].union(*related[1:])
 
 
 def dataset_metadata(*, dataset: Dataset, citing: Document | None, user: visibility.User = ANONYMOUS) -> Record:
@@ -259,11 +339,11 @@ def dataset_records(
             "alternateIdentifiers": [{"alternateIdentifier": dataset.pid, "alternateIdentifierType": "Local"}],
             "relatedIdentifiers": related,
             "relatedItems": [_instrument_item(dataset.instrument)] if dataset.instrument else [],
-            "sizes": _sizes([dataset]),
-            "formats": _formats([dataset]),
+            "sizes": _sizes(count=1, size=dataset.size, files=dataset.number_of_files),
+            "formats": _formats({dataset.file_format} - {""}),
             "rightsList": _rights(licence_of(document), is_open=visibility.is_open(dataset)),
             "descriptions": _descriptions_of(
-                abstract=dataset.description or dataset.title, datasets=[dataset], facility=facility
+                abstract=dataset.description or dataset.title, parts=_parts_of_dataset(dataset), facility=facility
             ),
             "geoLocations": _geo_locations(facility),
             "fundingReferences": _funding(document.funding),
@@ -402,39 +482,39 @@ def _subjects_of(techniques: list[Technique], keywords: Iterable[str]) -> list[R
     return subjects
 
 
-def measurement_period(document: Document, datasets: list[Dataset]) -> tuple[datetime | None, datetime | None]:
+def measurement_period(document: Document, datasets: list[Dataset]) -> Span:
     """(start, end) of the measurement: the document's dates, else the span of its datasets' times.
 
     A proposal's span covers all its datasets, embargoed included: the period is part of the public stub. A
     collection's covers only `datasets`, those the caller may see.
     """
-    return measurement_periods([document], {document.pk: datasets})[document.pk]
+    starts = [d.start_time for d in datasets if d.start_time]
+    ends = [d.end_time for d in datasets if d.end_time]
+    return measurement_periods([document], {document.pk: (min(starts, default=None), max(ends, default=None))})[
+        document.pk
+    ]
 
 
-def measurement_periods(
-    documents: list[Document], datasets: dict[int, list[Dataset]]
-) -> dict[int, tuple[datetime | None, datetime | None]]:
-    """measurement_period of each document (`datasets` by document id), in at most one query."""
-    found: dict[int, tuple[datetime | None, datetime | None]] = {}
+def measurement_periods(documents: list[Document], spans: dict[int, Span]) -> dict[int, Span]:
+    """measurement_period of each document, in at most one query; `spans` holds, by collection id, the span of the
+    datasets of the collection the caller may see."""
+    found: dict[int, Span] = {}
     spanned: list[int] = []
     for document in documents:
         if document.start_date or document.end_date:
             found[document.pk] = document.start_date, document.end_date
         elif document.kind == DocumentKind.COLLECTION:
-            rows = datasets.get(document.pk, [])
-            starts = [d.start_time for d in rows if d.start_time]
-            ends = [d.end_time for d in rows if d.end_time]
-            found[document.pk] = min(starts, default=None), max(ends, default=None)
+            found[document.pk] = spans.get(document.pk, (None, None))
         else:
             spanned.append(document.pk)
     if spanned:
-        spans = (
+        rows = (
             Dataset.objects.filter(proposal__in=spanned)
             .order_by()
             .values("proposal_id")
             .annotate(start=Min("start_time"), end=Max("end_time"))
         )
-        found |= {span["proposal_id"]: (span["start"], span["end"]) for span in spans}
+        found |= {row["proposal_id"]: (row["start"], row["end"]) for row in rows}
     return {document.pk: found.get(document.pk, (None, None)) for document in documents}
 
 
@@ -486,62 +566,26 @@ def _related_doi(doi: str, relation: str) -> Record:
     }
 
 
-def _related_identifiers_of(
-    documents: list[Document], datasets: dict[int, list[Dataset]], *, user: visibility.User
-) -> dict[int, list[Record]]:
-    """The related identifiers of each document with its visible `datasets`, in at most five queries."""
-    ids = [dataset.pk for rows in datasets.values() for dataset in rows]
-    collections = {d.pk for d in documents if d.kind == DocumentKind.COLLECTION}
-    # A paper's collection is a portion of each proposal its datasets come from.
-    sources = {dataset.proposal_id for pk in collections for dataset in datasets.get(pk, [])}
-    proposal_dois = {
-        pk: doi
-        for pk, doi in Document.objects.filter(pk__in=sources, doi__isnull=False).values_list("pk", "doi")
-        if doi is not None
-    }
-    holders: dict[int, set[str]] = {}
-    if visibility.collections_published():  # the common case of none spares every record this query
-        proposal_datasets = [d.pk for pk, rows in datasets.items() if pk not in collections for d in rows]
-        holding = (
-            visibility.documents_visible_to(user)
-            .filter(kind=DocumentKind.COLLECTION, collected_datasets__in=proposal_datasets, doi__isnull=False)
-            .values_list("collected_datasets", "doi")
-        )
-        for dataset_id, doi in holding:
-            if doi is not None:
-                holders.setdefault(dataset_id, set()).add(doi)
-    provenance = _provenance_by_dataset(ids, user=user)
+def _related_identifiers_of(documents: list[Document], parts: dict[int, Parts]) -> dict[int, list[Record]]:
+    """The related identifiers of each document from its Parts, and its related works (one query)."""
     works: dict[int, list[RelatedWork]] = {}
     for work in RelatedWork.objects.filter(document__in=[d.pk for d in documents]).order_by("id"):
         works.setdefault(work.document_id, []).append(work)
     found: dict[int, list[Record]] = {}
     for document in documents:
-        rows = datasets.get(document.pk, [])
-        if document.pk in collections:
-            dois = {proposal_dois[d.proposal_id] for d in rows if d.proposal_id in proposal_dois}
-            related = [_related_doi(doi, "IsPartOf") for doi in sorted(dois)]
-        else:
-            related = [
-                _related_doi(doi, "HasPart") for doi in sorted(set().union(*(holders.get(d.pk, set()) for d in rows)))
-            ]
-        links = {
-            (relation, doi)
-            for d in rows
-            for relation, proposal_id, doi in provenance.get(d.pk, [])
-            if proposal_id != document.pk
-        }
-        related += [
+        held = parts.get(document.pk, Parts())
+        related = [
             _related_doi(doi, relation)
-            for relation, doi in sorted(links, key=lambda link: (PROVENANCE_ORDER[link[0]], link[1]))
+            for relation, doi in sorted(held.related, key=lambda link: (RELATION_ORDER[link[0]], link[1]))
         ]
         related += [
             {
-                "relatedIdentifier": dataset_url(dataset),
+                "relatedIdentifier": url,
                 "relatedIdentifierType": "URL",
                 "relationType": "HasPart",
                 "resourceTypeGeneral": "Dataset",
             }
-            for dataset in rows[:MAX_PARTS_LISTED]
+            for url in dataset_urls(held.pids)
         ]
         for work in works.get(document.pk, []):
             entry: Record = {
@@ -606,16 +650,15 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _sizes(datasets: list[Dataset]) -> list[str]:
+def _sizes(*, count: int, size: int, files: int) -> list[str]:
     """Exact counts, as machines compare them with what they download (the pages show human_size)."""
-    if not datasets:
+    if not count:
         return []
-    size, files = sum(d.size for d in datasets), sum(d.number_of_files for d in datasets)
     return [f"{size} bytes", f"{files} file{pluralize(files)}"]
 
 
-def _formats(datasets: list[Dataset]) -> list[str]:
-    formats = sorted({dataset.file_format for dataset in datasets if dataset.file_format})
+def _formats(names: set[str]) -> list[str]:
+    formats = sorted(names)
     if any("hdf5" in name.lower() or "nexus" in name.lower() for name in formats):
         formats.insert(0, HDF5_MEDIA_TYPE)
     return formats
@@ -646,38 +689,38 @@ def _stub_descriptions(document: Document) -> list[Record]:
     return [{"description": text, "descriptionType": "Other"}]
 
 
-def _descriptions(document: Document, datasets: list[Dataset], facility: Facility | None) -> list[Record]:
-    return _descriptions_of(abstract=document.summary, datasets=datasets, facility=facility, title=document.title)
+def _descriptions(document: Document, parts: Parts, facility: Facility | None) -> list[Record]:
+    return _descriptions_of(abstract=document.summary, parts=parts, facility=facility, title=document.title)
 
 
-def _descriptions_of(
-    *, abstract: str, datasets: list[Dataset], facility: Facility | None, title: str = ""
-) -> list[Record]:
-    instruments = sorted({dataset.instrument.name for dataset in datasets if dataset.instrument})
-    where = f" on {', '.join(instruments)}" if instruments else ""
+def _parts_of_dataset(dataset: Dataset) -> Parts:
+    """A dataset's own Parts, from the dataset as loaded (its samples prefetched)."""
+    return Parts(
+        count=1,
+        instruments={dataset.instrument.name} if dataset.instrument else set(),
+        samples={_sample_label(sample.name, sample.chemical_formula) for sample in dataset.samples.all()},
+        technical={f"NeXus {name}" for name in dataset.definitions}
+        | ({f"{dataset.software_name} {dataset.software_version}".strip()} if dataset.software_name else set()),
+    )
+
+
+def _sample_label(name: str, chemical_formula: str) -> str:
+    return f"{name} ({chemical_formula})" if chemical_formula else name
+
+
+def _descriptions_of(*, abstract: str, parts: Parts, facility: Facility | None, title: str = "") -> list[Record]:
+    where = f" on {', '.join(sorted(parts.instruments))}" if parts.instruments else ""
     if not abstract:
-        count = f"{len(datasets)} dataset{pluralize(len(datasets))}"
+        count = f"{parts.count} dataset{pluralize(parts.count)}"
         abstract = f"{title or 'Data'}: {count} measured at {_facility_name(facility)}{where}."
     descriptions: list[Record] = [{"description": abstract, "descriptionType": "Abstract"}]
-    samples = sorted(
-        {
-            f"{sample.name} ({sample.chemical_formula})" if sample.chemical_formula else sample.name
-            for dataset in datasets
-            for sample in dataset.samples.all()
-        }
-    )
-    if samples:
-        descriptions.append({"description": "Samples: " + "; ".join(samples) + ".", "descriptionType": "Methods"})
-    technical = sorted(
-        {f"NeXus {name}" for dataset in datasets for name in dataset.definitions}
-        | {
-            f"{dataset.software_name} {dataset.software_version}".strip()
-            for dataset in datasets
-            if dataset.software_name
-        }
-    )
-    if technical:
-        descriptions.append({"description": "; ".join(technical) + ".", "descriptionType": "TechnicalInfo"})
+    if parts.samples:
+        text = "Samples: " + "; ".join(sorted(parts.samples)) + "."
+        descriptions.append({"description": text, "descriptionType": "Methods"})
+    if parts.technical:
+        descriptions.append(
+            {"description": "; ".join(sorted(parts.technical)) + ".", "descriptionType": "TechnicalInfo"}
+        )
     return descriptions
 
 

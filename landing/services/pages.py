@@ -276,12 +276,12 @@ class DocumentForms:
 
     @cached_property
     def datasets(self) -> list[Dataset]:
-        """Every dataset the caller may see (the record lists them all, the page up to DATASETS_SHOWN)."""
+        """Every dataset the caller may see (the page lists up to DATASETS_SHOWN, and counts them all)."""
         return [] if self.stub else list(metadata.record_datasets(document=self.document, user=self.user))
 
     @cached_property
     def citation_record(self) -> Record:
-        return metadata.document_record(document=self.document, user=self.user, stub=self.stub, datasets=self.datasets)
+        return metadata.document_metadata(document=self.document, user=self.user, stub=self.stub)
 
     @cached_property
     def description(self) -> Description:

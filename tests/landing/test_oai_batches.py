@@ -107,3 +107,58 @@ def test_a_list_records_page_costs_the_same_queries_for_3_or_30_records(db, clie
         assert list_records(client, 30) == 30
     assert len(many) == len(few)
     assert len(many) <= PAGE_QUERY_CEILING
+
+
+def doi_with_datasets(number: int, datasets: int, *, technique: Technique, instrument: Instrument) -> Document:
+    """A proposal with a DOI and `datasets` open datasets, each with its own sample, technique, definition and
+    software, derived from the one before."""
+    proposal = ProposalFactory(doi=f"10.80000/PARTS-{number}", doi_state=DoiState.FINDABLE)
+    previous = None
+    for index in range(datasets):
+        dataset = DatasetFactory(
+            proposal=proposal,
+            instrument=instrument if index % 2 else None,
+            techniques=[technique, TechniqueFactory(panet_id=f"PaNET7{number:02d}{index:02d}")],
+            definitions=[f"NXdef{index}"],
+            software_name=f"daq-{index}",
+            file_format="NeXus/HDF5",
+            number_of_files=1,
+        )
+        dataset.samples.add(SampleFactory())
+        if previous is not None:
+            dataset.input_datasets.add(previous)
+        previous = dataset
+    return proposal
+
+
+def test_doi_records_cost_the_same_queries_for_1_or_12_datasets_a_doi(db):
+    technique, instrument = TechniqueFactory(panet_id="PaNET01188"), InstrumentFactory()
+    small = [doi_with_datasets(n, 1, technique=technique, instrument=instrument) for n in range(3)]
+    large = [doi_with_datasets(n, 12, technique=technique, instrument=instrument) for n in range(3, 6)]
+    counted = []
+    for documents in (small, large):
+        with CaptureQueriesContext(connection) as captured:
+            records = metadata.document_records(documents=documents, stubs=set())
+        counted.append(len(captured))
+    assert counted[0] == counted[1]
+    parts = [r for r in records[0]["relatedIdentifiers"] if r["relatedIdentifierType"] == "URL"]
+    assert len(parts) == 12 and records[0]["sizes"][1] == "12 files"
+    technical = records[0]["descriptions"][-1]["description"]
+    assert "NeXus NXdef11;" in technical and "daq-11" in technical
+
+
+def test_a_doi_lists_its_first_parts_by_creation_time_and_counts_them_all(db, monkeypatch):
+    proposal = ProposalFactory(doi="10.80000/MANY-PARTS", doi_state=DoiState.FINDABLE)
+    datasets = [DatasetFactory(proposal=proposal, number_of_files=2) for _ in range(3)]
+    for hours, dataset in zip((3, 1, 2), datasets, strict=True):
+        Dataset.objects.filter(pk=dataset.pk).update(creation_time=datasets[0].creation_time.replace(hour=hours))
+    monkeypatch.setattr(metadata, "MAX_PARTS_LISTED", 2)
+    record = metadata.document_metadata(document=proposal)
+    listed = [r["relatedIdentifier"] for r in record["relatedIdentifiers"] if r["relationType"] == "HasPart"]
+    assert listed == [metadata.dataset_url(datasets[1]), metadata.dataset_url(datasets[2])]
+    assert record["sizes"][1] == "6 files"
+
+
+def test_dataset_urls_quote_pids_as_reverse_does(db):
+    pids = ["esrf/dataset/1", "a b/c", "x%2Fy", "é/ü", "a#b?c", "semi;colon,comma=+&$!'()*", "~user:@/x"]
+    assert metadata.dataset_urls(pids) == [metadata.dataset_url(Dataset(pid=pid)) for pid in pids]

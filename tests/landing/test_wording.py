@@ -30,6 +30,8 @@ def test_an_unknown_end_time_is_left_out_not_shown_as_a_question_mark(anonymous_
 def test_sizes_are_si_kilobytes_and_counts_are_plural_only_when_many(anonymous_client, dataset):
     search = anonymous_client.get("/search").content.decode()
     assert "12.3 kB in 1 file<" in search and "KB" not in search
-    assert metadata._sizes([dataset]) == ["12345 bytes", "1 file"]
-    [abstract] = [d["description"] for d in metadata._descriptions_of(abstract="", datasets=[dataset], facility=None)]
-    assert ": 1 dataset measured at" in abstract
+    assert metadata.dataset_metadata(dataset=dataset, citing=None)["sizes"] == ["12345 bytes", "1 file"]
+    proposal = dataset.proposal
+    proposal.summary = ""
+    record = metadata.document_metadata(document=proposal, stub=False)
+    assert ": 1 dataset measured at" in record["descriptions"][0]["description"]
