@@ -176,6 +176,7 @@ def record_metadata(headers: list[records.Header]) -> dict[tuple[str, int], meta
         Dataset.objects.filter(pk__in=dataset_ids)
         .select_related("proposal__facility", "instrument__facility")
         .prefetch_related(Prefetch("samples", queryset=Sample.objects.order_by("pk")))
+        .defer("raw_metadata", "scientific_metadata")  # what ingestion read, which no record shows
     )
     citing = citing_documents(datasets)
     records = metadata.dataset_records(datasets=datasets, citing=citing)

@@ -4,6 +4,7 @@ queries do not grow with the page's records, and a batch-built record equals the
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from lxml import etree
 
 from catalogue import visibility
@@ -11,6 +12,7 @@ from catalogue.models import Dataset, Document, DoiState, Instrument, Technique
 from catalogue.services import opening
 from landing.datacite import metadata
 from landing.models import RelatedWork
+from landing.oai import records
 from tests.factories import (
     AffiliationFactory,
     DatasetFactory,
@@ -162,3 +164,18 @@ def test_a_doi_lists_its_first_parts_by_creation_time_and_counts_them_all(db, mo
 def test_dataset_urls_quote_pids_as_reverse_does(db):
     pids = ["esrf/dataset/1", "a b/c", "x%2Fy", "é/ü", "a#b?c", "semi;colon,comma=+&$!'()*", "~user:@/x"]
     assert metadata.dataset_urls(pids) == [metadata.dataset_url(Dataset(pid=pid)) for pid in pids]
+
+
+def test_a_resumed_page_starts_its_index_scan_at_the_token_position(db):
+    for _ in range(3):
+        DatasetFactory(open_now=True)
+    selection = records.Selection(start=None, end=timezone.now(), set_spec=None)
+    [first, *_] = records.page(selection, after=None, size=1)[0]
+    with CaptureQueriesContext(connection) as captured:
+        records.page(selection, after=first.position, size=1)
+    [listing] = [q["sql"] for q in captured if 'FROM "catalogue_dataset"' in q["sql"] and "LIMIT" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + listing)
+        [condition] = [row[0] for row in cursor.fetchall() if "Index Cond" in row[0]]
+    assert "record_changed_at >= " in condition
