@@ -212,7 +212,7 @@ class Parts:
 
 
 def _parts_of(documents: list[Document], *, user: visibility.User) -> dict[int, Parts]:
-    """The Parts of each document: eight queries for the proposals and as many for the collections among them,
+    """The Parts of each document: five queries for the proposals and as many for the collections among them,
     however many datasets they hold (aggregates and distinct rows, never a row per dataset but the pids listed)."""
     parts = {document.pk: Parts() for document in documents}
     visible = visibility.datasets_visible_to(user)
