@@ -85,8 +85,9 @@ def read_page(url: str) -> tuple[float, int, str]:
     """(milliseconds, records, the next token or "") of one list page."""
     elapsed, body = fetch(url)
     root = ElementTree.fromstring(body)
-    if root.find(f"{OAI}error") is not None:
-        raise SystemExit(f"{url}: {ElementTree.tostring(root.find(f'{OAI}error')).decode()}")
+    error = root.find(f"{OAI}error")
+    if error is not None:
+        raise SystemExit(f"{url}: {ElementTree.tostring(error).decode()}")
     token = root.find(f".//{OAI}resumptionToken")
     return elapsed, len(root.findall(f".//{OAI}record")), (token.text or "") if token is not None else ""
 
