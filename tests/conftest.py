@@ -1,5 +1,6 @@
 """Shared fixtures: named people (anonymous, outsider, member, steward), a proposal they relate to, sample files."""
 
+import random
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from django.test import Client
 
 from catalogue.models import FairScoreCount, FairWorkItem
 from catalogue.services import fair, roles
+from landing.models import PageChange
 from landing.portal import beside
 from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserFactory
 
@@ -27,6 +29,15 @@ def django_db_setup(django_db_setup):
     """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""
     yield
     beside.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _own_page_generation(request):
+    """Each test's catalogue in a generation of its own (landing.services.page_cache): tests roll their writes back,
+    so two tests would otherwise share generations, and one could be served a page another one cached."""
+    if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+        PageChange.objects.create(txid=-random.getrandbits(62), weight=random.getrandbits(48))
 
 
 @pytest.fixture
