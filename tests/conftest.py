@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from catalogue.models import FairScoreCount, FairWorkItem
@@ -26,7 +27,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
-    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""
+    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed.
+
+    Page views not yet written (landing.services.pages.VIEWS_BATCH) are kept in the cache by record id; a new test
+    database numbers its records from 1 again, so those of earlier runs are forgotten first."""
+    client = cache._cache.get_client(write=True)  # Django's RedisCache; the tests run on Redis
+    for key in client.scan_iter(match=cache.make_key("landing-views:*")):
+        client.delete(key)
     yield
     beside.shutdown()
 
