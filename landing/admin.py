@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from catalogue.admin import HistoryAdmin
 from catalogue.models import RelatedWork
 from landing import tasks
 from landing.models import DoiRegistration
@@ -40,7 +40,7 @@ class DoiRegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(RelatedWork)
-class RelatedWorkAdmin(SimpleHistoryAdmin):
+class RelatedWorkAdmin(HistoryAdmin):
     list_display = ["identifier", "relation_type", "document", "by_outside_group", "created_at"]
     list_filter = ["relation_type", "by_outside_group"]
     search_fields = ["identifier", "title", "document__doi", "document__title"]
