@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 
 from catalogue.admin import HistoryAdmin
 from catalogue.models import RelatedWork
@@ -36,7 +37,7 @@ class DoiRegistrationAdmin(admin.ModelAdmin):
         queryset.update(metadata_sha256="")
         for document_id in ids:
             tasks.sync_doi.delay_on_commit(document_id)
-        self.message_user(request, f"{len(ids)} DOI(s) queued for DataCite.", messages.SUCCESS)
+        self.message_user(request, f"{len(ids)} DOI{pluralize(len(ids))} queued for DataCite.", messages.SUCCESS)
 
 
 @admin.register(RelatedWork)
