@@ -32,7 +32,7 @@ def django_db_setup(django_db_setup):
     Page views not yet written (landing.services.pages.VIEWS_BATCH) are kept in the cache by record id; a new test
     database numbers its records from 1 again, so those of earlier runs are forgotten first."""
     client = cache._cache.get_client(write=True)  # Django's RedisCache; the tests run on Redis
-    for key in client.scan_iter(match=cache.make_key("landing-views:*")):
+    for key in client.scan_iter(match=cache.make_key("landing-views*")):
         client.delete(key)
     yield
     beside.shutdown()

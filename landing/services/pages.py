@@ -122,39 +122,30 @@ def is_counted_visit(*, user: visibility.User, user_agent: str) -> bool:
 # Pages are built with this in place of their view count, filled in per request (cached pages stay valid).
 VIEWS = "<!--page views-->"
 # Views are written to the database this many at a time: a write a visit, on a busy page, queues every visitor behind
-# the row's lock and a commit. Until written they are counted in the cache (losing it loses fewer than this per page).
+# the row's lock and a commit. Until written they are counted in the cache (losing it loses fewer than this per page),
+# beside the count last written, so that a visit reads no row at all.
 VIEWS_BATCH = 10
 
 
-def _add_views(kind: str, pk: int, number: int) -> None:
+def _write_views(kind: str, pk: int, number: int) -> int:
+    """Adds `number` views to the record's count in the database; returns the new count."""
     if kind == "document":
         statistics = DocumentStatistics._meta.db_table
         sql = (
             f"INSERT INTO {statistics} (document_id, view_count) VALUES (%s, %s) ON CONFLICT (document_id) "
-            f"DO UPDATE SET view_count = {statistics}.view_count + EXCLUDED.view_count"
+            f"DO UPDATE SET view_count = {statistics}.view_count + EXCLUDED.view_count RETURNING view_count"
         )
         parameters = [pk, number]
     else:
-        sql = f"UPDATE {Dataset._meta.db_table} SET view_count = view_count + %s WHERE id = %s"
+        sql = f"UPDATE {Dataset._meta.db_table} SET view_count = view_count + %s WHERE id = %s RETURNING view_count"
         parameters = [number, pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
-def views(*, record: tuple[str, int], counted: bool) -> int:
-    """The page views of a DOI page ("document", id) or a dataset page ("dataset", id), this visit included when it
-    is `counted`; every VIEWS_BATCH-th counted visit writes the batch. One query to read the written count."""
-    kind, pk = record
-    pending_key = f"landing-views:{kind}:{pk}"
-    if counted:
-        cache.add(pending_key, 0, timeout=None)
-        pending = cache.incr(pending_key)
-        if pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
-            cache.decr(pending_key, VIEWS_BATCH)
-            _add_views(kind, pk, VIEWS_BATCH)
-            pending -= VIEWS_BATCH
-    else:
-        pending = cache.get(pending_key, 0)
+def _written_views(kind: str, pk: int) -> int:
     if kind == "document":
         sql = f"SELECT coalesce((SELECT view_count FROM {DocumentStatistics._meta.db_table} WHERE document_id = %s), 0)"
     else:
@@ -162,7 +153,30 @@ def views(*, record: tuple[str, int], counted: bool) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
-    return (row[0] if row else 0) + pending
+    return row[0] if row else 0
+
+
+def views(*, record: tuple[str, int], counted: bool) -> int:
+    """The page views of a DOI page ("document", id) or a dataset page ("dataset", id), this visit included when it
+    is `counted`. Every VIEWS_BATCH-th counted visit writes the batch; other visits query nothing (the count last
+    written is read once into the cache)."""
+    kind, pk = record
+    pending_key, written_key = f"landing-views:{kind}:{pk}", f"landing-views-written:{kind}:{pk}"
+    if counted:
+        cache.add(pending_key, 0, timeout=None)
+        pending = cache.incr(pending_key)
+        if pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
+            cache.decr(pending_key, VIEWS_BATCH)
+            written = _write_views(kind, pk, VIEWS_BATCH)
+            cache.set(written_key, written, timeout=None)
+            return written + pending - VIEWS_BATCH
+    else:
+        pending = cache.get(pending_key, 0)
+    written = cache.get(written_key)
+    if written is None:
+        written = _written_views(kind, pk)
+        cache.add(written_key, written, timeout=None)
+    return written + pending
 
 
 def _crate_link(document: Document) -> list[tuple[str, str, str]]:

@@ -1,6 +1,6 @@
 """Query-count ceilings of the landing pages and every export (issue 22): a page is built from a bounded number of
 queries, the same for a DOI of two datasets and of twenty-one, with one or twenty files, people, samples, parameters…;
-an anonymous visitor is then served the kept page in one query (the catalogue's state), two for a page's views."""
+an anonymous visitor is then served the kept page in one query (the catalogue's state), views counted in the cache."""
 
 from django.db import connection
 from django.test import Client
@@ -36,8 +36,8 @@ CEILINGS = {
     "/linkset/datasets/esrf/dataset/000123": 23,
     f"{DATASET}?format=dcat": 14,
 }
-# Served again: the catalogue's state, and on the two pages their view count (this visit counted).
-KEPT = {url: 2 if url in (DOI, DATASET) else 1 for url in CEILINGS}
+# Served again: the catalogue's state (the view count of the pages is kept in the cache).
+KEPT = dict.fromkeys(CEILINGS, 1)
 
 
 def queries(client: Client, url: str) -> int:
@@ -49,6 +49,8 @@ def queries(client: Client, url: str) -> int:
 
 def counts(client: Client) -> dict[str, tuple[int, int]]:
     """(built, served again) queries of each URL."""
+    for page in (DOI, DATASET):  # the first visit ever reads the view count written so far into the cache
+        queries(client, f"{page}?first-visit")
     return {url: (queries(client, url), queries(client, url)) for url in CEILINGS}
 
 
