@@ -8,6 +8,8 @@ write). One query reads both; any change makes another key, so nothing stale, wi
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache as once
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +21,16 @@ from landing.models import PageChange
 
 TIMEOUT_SECONDS = 24 * 3600  # an entry of a state nobody asks for any more goes with time
 HEADERS = ("Accept", "Accept-Profile")  # what content negotiation reads beside the path and query
+# Settings that pages read: a deployment that changes one of them is another key.
+SETTINGS = (
+    "SITE_URL",
+    "HOME_FACILITY",
+    "EMBARGOED_METADATA",
+    "DEFAULT_LICENCE",
+    "NOTEBOOK_HUB_URL",
+    "NOTEBOOK_HUB_NAME",
+    "DATACITE_PREFIX",
+)
 
 
 def _reading() -> str:
@@ -54,11 +66,21 @@ def state() -> str:
     return f"{database}.{generation}.{boundary.timestamp() if boundary else '-'}"
 
 
+@once
+def release() -> str:
+    """The code and templates pages are built with, as this process loaded them: a new release is another key."""
+    root = Path(__file__).resolve().parent.parent.parent
+    files = sorted(path for app in ("catalogue", "landing") for path in (root / app).rglob("*.*"))
+    stamps = "\n".join(f"{path}:{path.stat().st_mtime_ns}" for path in files if path.suffix in (".py", ".html"))
+    return hashlib.sha256(stamps.encode()).hexdigest()
+
+
 def key(request: HttpRequest) -> str:
     """The entry's key for this request in the catalogue's current state; read before the page is built, so an
     entry is never older than its key."""
     parts = [request.get_full_path(), *(request.headers.get(name, "") for name in HEADERS)]
-    parts += [settings.EMBARGOED_METADATA, settings.SITE_URL, state()]
+    parts += [repr(getattr(settings, name, None)) for name in SETTINGS]
+    parts += [release(), state()]
     return "landing-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
