@@ -45,6 +45,12 @@ from catalogue.models import (
 from catalogue.services import curation, expectations, instruments, opening, user_office
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Change history in the admin; changes made by no one signed in (tasks, commands) are the system's."""
+
+    object_history_list_template = "admin/history_list.html"
+
+
 class ReleaseDateForm(forms.Form):
     release_date = forms.DateTimeField(help_text="New embargo end (UTC), e.g. 2027-01-31 00:00")
 
@@ -107,7 +113,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Facility)
-class FacilityAdmin(SimpleHistoryAdmin):
+class FacilityAdmin(HistoryAdmin):
     list_display = [
         "short_name",
         "name",
@@ -122,7 +128,7 @@ class FacilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SimpleHistoryAdmin):
+class InstrumentAdmin(HistoryAdmin):
     list_display = ["name", "facility", "pid", "aliases", "manufacturer", "model"]
     list_filter = ["facility"]
     search_fields = ["name", "pid", "description", "aliases", "manufacturer", "model"]
@@ -138,7 +144,7 @@ class TechniqueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(PersonOrcidActionMixin, SimpleHistoryAdmin):
+class PersonAdmin(PersonOrcidActionMixin, HistoryAdmin):
     list_display = ["full_name", "orcid", "email", "user"]
     search_fields = ["full_name", "orcid", "email"]
     raw_id_fields = ["user"]
@@ -152,7 +158,7 @@ class AffiliationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sample)
-class SampleAdmin(SimpleHistoryAdmin):
+class SampleAdmin(HistoryAdmin):
     list_display = ["name", "chemical_formula", "pid"]
     search_fields = ["name", "pid", "chemical_formula", "description"]
 
@@ -277,7 +283,7 @@ class MissingExpectedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
+class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, HistoryAdmin):
     list_display = [
         "title",
         "pid",
@@ -473,7 +479,7 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAd
         return sorted(set(rows.values_list("proposal__facility", "instrument_name")))
 
 
-class DocumentAdminBase(DocumentFairActionsMixin, EmbargoActionsMixin, SimpleHistoryAdmin):
+class DocumentAdminBase(DocumentFairActionsMixin, EmbargoActionsMixin, HistoryAdmin):
     list_display = ["title", "proposal_number", "facility", "doi", "doi_state", "release_date", "fair"]
     list_select_related = ["facility", "fair_score"]
     list_filter = [EmbargoStatusFilter, FairBandFilter, "kind", "facility", "doi_state", "licence"]

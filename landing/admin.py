@@ -3,8 +3,9 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
+from django.template.defaultfilters import pluralize
 
+from catalogue.admin import HistoryAdmin
 from catalogue.models import RelatedWork
 from landing import tasks
 from landing.models import DoiRegistration
@@ -36,11 +37,11 @@ class DoiRegistrationAdmin(admin.ModelAdmin):
         queryset.update(metadata_sha256="")
         for document_id in ids:
             tasks.sync_doi.delay_on_commit(document_id)
-        self.message_user(request, f"{len(ids)} DOI(s) queued for DataCite.", messages.SUCCESS)
+        self.message_user(request, f"{len(ids)} DOI{pluralize(len(ids))} queued for DataCite.", messages.SUCCESS)
 
 
 @admin.register(RelatedWork)
-class RelatedWorkAdmin(SimpleHistoryAdmin):
+class RelatedWorkAdmin(HistoryAdmin):
     list_display = ["identifier", "relation_type", "document", "by_outside_group", "created_at"]
     list_filter = ["relation_type", "by_outside_group"]
     search_fields = ["identifier", "title", "document__doi", "document__title"]

@@ -1,4 +1,5 @@
-"""What the landing pages keep beside the catalogue: DataCite sync state and page-view counters."""
+"""What the landing pages keep beside the catalogue: DataCite sync state, page-view counters and the changes that
+expire cached pages."""
 
 from django.db import models
 
@@ -35,3 +36,14 @@ class DocumentStatistics(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}: {self.view_count} views"
+
+
+class PageChange(models.Model):
+    """A committed transaction that changed something a landing page shows, written by PostgreSQL (landing migration
+    0003), or the sum of many after compaction: the sum of the weights is the generation cached pages are keyed by."""
+
+    txid = models.BigIntegerField(primary_key=True)
+    weight = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"transaction {self.txid} × {self.weight}"

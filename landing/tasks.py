@@ -1,9 +1,9 @@
-"""Celery tasks of the landing app: thin, idempotent wrappers around landing.services.dois."""
+"""Celery tasks of the landing app: thin, idempotent wrappers around landing.services.dois and page_cache."""
 
 from celery import shared_task
 
 from landing.datacite.client import DataciteUnavailable
-from landing.services import dois
+from landing.services import dois, page_cache
 
 RETRY = {
     "autoretry_for": (DataciteUnavailable,),
@@ -24,3 +24,8 @@ def mint_doi(document_id: int) -> None:
 @shared_task(**RETRY)
 def sync_doi(document_id: int) -> None:
     dois.sync_doi(document_id=document_id)
+
+
+@shared_task
+def compact_page_changes() -> int:
+    return page_cache.compact()

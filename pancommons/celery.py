@@ -23,6 +23,8 @@ app.conf.beat_schedule = {
     "embargo-reminders": {"task": "catalogue.tasks.send_embargo_reminders", "schedule": crontab(hour=6, minute=15)},
     "fixity": {"task": "catalogue.tasks.check_fixity", "schedule": crontab(minute=35)},
     "facet-counts": {"task": "catalogue.tasks.compact_facet_counts", "schedule": 300.0},
+    # Kept landing pages read the sum of one row per changing transaction: a minute's rows folded into one.
+    "page-changes": {"task": "landing.tasks.compact_page_changes", "schedule": 60.0},
     # Safety net for openness changed by plain UPDATEs (withdrawals, bulk fixes); openings reindex at once.
     "search-reindex-stale-datasets": {"task": "catalogue.search.tasks.reindex_stale_datasets", "schedule": 600.0},
     # FAIR scores: a first score for rows loaded without signals; the daily distribution for the dashboard.

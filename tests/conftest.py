@@ -1,13 +1,16 @@
 """Shared fixtures: named people (anonymous, outsider, member, steward), a proposal they relate to, sample files."""
 
+import random
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from catalogue.models import FairScoreCount, FairWorkItem
 from catalogue.services import fair, roles
+from landing.models import PageChange
 from landing.portal import beside
 from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserFactory
 
@@ -24,9 +27,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
-    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""
+    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed.
+
+    Page views not yet written (landing.services.pages.VIEWS_BATCH) are kept in the cache by record id; a new test
+    database numbers its records from 1 again, so those of earlier runs are forgotten first."""
+    redis_cache = getattr(cache, "_cache", None)  # Django's RedisCache (the tests run on Redis; locmem starts empty)
+    if hasattr(redis_cache, "get_client"):
+        client = redis_cache.get_client(write=True)
+        for key in client.scan_iter(match=cache.make_key("landing-views*")):
+            client.delete(key)
     yield
     beside.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _own_page_generation(request):
+    """Each test's catalogue in a generation of its own (landing.services.page_cache): tests roll their writes back,
+    so two tests would otherwise share generations, and one could be served a page another one cached."""
+    if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+        PageChange.objects.create(txid=-random.getrandbits(62), weight=random.getrandbits(48))
 
 
 @pytest.fixture

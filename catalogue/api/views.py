@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import viewsets
@@ -167,7 +168,7 @@ def document_dmp(request: Request, pid: str) -> Response:
             dmp.import_plan(document=document, data=dmp.parse_plan(request.body), user=request.user)
         except dmp.InvalidPlan as invalid:
             errors = [{"path": error.path, "message": error.message} for error in invalid.errors]
-            message = f"Not a valid maDMP 1.2: {len(errors)} error(s)."
+            message = f"Not a valid maDMP 1.2: {len(errors)} error{pluralize(len(errors))}."
             return Response({"error": {"status": 400, "message": message, "errors": errors}}, status=400)
     return Response(dmp.export_dmp(document=document, user=request.user))
 
@@ -182,6 +183,7 @@ def user_office_import(request: Request) -> Response:
     try:
         result = user_office.import_proposals(data=user_office.read_file(content=request.body, name=name))
     except user_office.ImportFailed as failed:
-        message = f"Not a valid user-office file: {len(failed.errors)} error(s); nothing was imported."
+        errors = f"{len(failed.errors)} error{pluralize(len(failed.errors))}"
+        message = f"Not a valid user-office file: {errors}; nothing was imported."
         return Response({"error": {"status": 400, "message": message, "errors": failed.errors}}, status=400)
     return Response({"created": result.created, "updated": result.updated, "suggested": result.suggested})

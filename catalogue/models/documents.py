@@ -88,6 +88,8 @@ class Document(models.Model):
         ordering = ["title", "pid"]
         indexes = [
             models.Index(fields=["kind", "release_date"]),
+            # The next release date of any document (landing.services.page_cache's embargo boundary).
+            models.Index(fields=["release_date"], name="document_release_date"),
             models.Index(fields=["proposal_number"]),
             # The portal's proposal shortcut matches the number case-insensitively ("MT9396-1").
             models.Index(models.functions.Upper("proposal_number"), name="document_number_upper"),

@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -69,7 +70,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
         return response
     page = catalogue.page(number, page_url=str(describe.catalogue_iri()))
     if number > page.last:
-        return _error(404, "no such page", f"the catalogue has {page.last} page(s)")
+        return _error(404, "no such page", f"the catalogue has {page.last} page{pluralize(page.last)}")
     return _rdf(formats.serialise(page.graph, key), key, stem=f"catalog-page-{number}")
 
 

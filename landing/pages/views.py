@@ -1,7 +1,9 @@
 """Landing pages and their machine-readable forms; each view translates HTTP and calls one landing service."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -22,7 +24,18 @@ from landing.graph import views as graph_views
 from landing.graph.describe import Entity
 from landing.pages import negotiation
 from landing.portal.similar import similar_datasets
-from landing.services import carbon, citations, collections, crates, exports, fair, notebooks, pages, signposting
+from landing.services import (
+    carbon,
+    citations,
+    collections,
+    crates,
+    exports,
+    fair,
+    notebooks,
+    page_cache,
+    pages,
+    signposting,
+)
 
 DOCUMENT_FORMATS = (
     *exports.FORMATS,
@@ -39,6 +52,40 @@ DATASET_FORMATS = (
     negotiation.LINKSET,
     *graph_formats.RDF_FORMATS,
 )
+
+
+View = Callable[..., HttpResponse]
+
+
+def _with_views(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Fills in a page's view count, counting this visit unless it is a robot's or a steward's."""
+    viewed = getattr(response, "viewed", None)
+    if viewed is not None:
+        counted = request.method == "GET" and pages.is_counted_visit(
+            user=request.user, user_agent=request.headers.get("User-Agent", "")
+        )
+        count = pages.views(record=viewed, counted=counted)
+        response.content = response.content.replace(pages.VIEWS.encode(), str(count).encode())
+    return response
+
+
+def public_cache(view: View) -> View:
+    """Serves anonymous visitors the page or export kept for the catalogue's current state (services.page_cache);
+    everyone else gets it built for them."""
+
+    @wraps(view)
+    def cached(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        if not page_cache.serves(request):
+            return _with_views(request, view(request, **kwargs))
+        key = page_cache.key(request)
+        entry = page_cache.get(key)
+        if entry is not None:
+            return _with_views(request, entry.response())
+        response = view(request, **kwargs)
+        page_cache.keep(key, response)
+        return _with_views(request, response)
+
+    return cached
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
@@ -117,6 +164,7 @@ def _tombstone(request: HttpRequest, *, record: metadata.Record, withdrawn_at: d
 
 
 @require_safe
+@public_cache
 def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
     document = Document.objects.select_related("facility").filter(doi__iexact=doi).first()
     if document is None:
@@ -141,16 +189,17 @@ def doi_page(request: HttpRequest, doi: str) -> HttpResponse:
         return _export(request, pages.DocumentForms(document=document, user=user), key, stem=stem)
     page = pages.document_page(document=document, user=user)
     linkset_url = reverse("landing-doi-linkset", kwargs={"doi": document.doi})
-    if request.method == "GET" and pages.is_counted_visit(user=user, user_agent=request.headers.get("User-Agent", "")):
-        pages.count_document_view(document)
     page.extra |= fair.document_panel(document=document, user=user)
     page.extra["fair_json_url"] = reverse("fair-document-score", kwargs={"doi": document.doi})
     if document.kind != DocumentKind.COLLECTION:
         page.extra["dmp_url"] = reverse("landing-doi-dmp", kwargs={"doi": document.doi})
-    return _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
+    response = _html(request, "landing/pages/document.html", page, linkset_url=linkset_url)
+    response.viewed = ("document", document.pk)  # type: ignore[attr-defined]
+    return response
 
 
 @require_safe
+@public_cache
 def doi_crate(request: HttpRequest, doi: str) -> HttpResponse:
     """The RO-Crate of a DOI's datasets, as the caller may see them (the public stub during an embargo)."""
     document = Document.objects.select_related("facility").filter(doi=doi, withdrawn_at__isnull=True).first()
@@ -186,6 +235,7 @@ def _visible_dataset(request: HttpRequest, pid: str) -> Dataset | None:
 
 
 @require_safe
+@public_cache
 def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = Dataset.objects.select_related("proposal__facility", "instrument__facility").filter(pid=pid).first()
     # Never echo the pid: the page must read the same for an unknown pid and an embargoed one.
@@ -211,14 +261,12 @@ def dataset_page(request: HttpRequest, pid: str) -> HttpResponse:
         return _export(request, forms, key, stem=dataset.pid.replace("/", "_"))
     page = pages.dataset_page(dataset=dataset, user=request.user)
     linkset_url = reverse("landing-dataset-linkset", kwargs={"pid": dataset.pid})
-    if request.method == "GET" and pages.is_counted_visit(
-        user=request.user, user_agent=request.headers.get("User-Agent", "")
-    ):
-        pages.count_dataset_view(dataset)
     page.extra["similar"] = list(similar_datasets(dataset=dataset, user=request.user, limit=6))
     page.extra |= fair.dataset_panel(dataset=dataset, user=request.user)
     page.extra["fair_json_url"] = reverse("fair-dataset-score", kwargs={"pid": dataset.pid})
-    return _html(request, "landing/pages/dataset.html", page, linkset_url=linkset_url)
+    response = _html(request, "landing/pages/dataset.html", page, linkset_url=linkset_url)
+    response.viewed = ("dataset", dataset.pk)  # type: ignore[attr-defined]
+    return response
 
 
 PREVIEW_SIZES = {"page": "png", "card": "card_png"}
@@ -286,6 +334,7 @@ def _linkset_response(request: HttpRequest, page: pages.Forms) -> HttpResponse:
 
 
 @require_safe
+@public_cache
 def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
     document = Document.objects.filter(doi=doi, withdrawn_at__isnull=True).first()
     if document is None or (
@@ -296,6 +345,7 @@ def doi_linkset(request: HttpRequest, doi: str) -> HttpResponse:
 
 
 @require_safe
+@public_cache
 def dataset_linkset(request: HttpRequest, pid: str) -> HttpResponse:
     dataset = _visible_dataset(request, pid)
     if dataset is None or dataset.withdrawn_at is not None:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
+from django.template.defaultfilters import pluralize
 
 from catalogue import panet, units, visibility
 from catalogue.models import (
@@ -158,7 +159,7 @@ class SearchPage:
 
 class PageOutOfRange(ValueError):
     def __init__(self, page: int, page_count: int) -> None:
-        super().__init__(f"page {page} does not exist: the results fill {page_count} page(s)")
+        super().__init__(f"page {page} does not exist: the results fill {page_count} page{pluralize(page_count)}")
         self.page = page
         self.page_count = page_count
 

@@ -9,7 +9,9 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -117,17 +119,64 @@ def is_counted_visit(*, user: visibility.User, user_agent: str) -> bool:
     return bool(agent) and not any(marker in agent for marker in BOT_MARKERS) and not visibility.is_steward(user)
 
 
-def count_document_view(document: Document) -> None:
-    updated = DocumentStatistics.objects.filter(document=document).update(view_count=F("view_count") + 1)
-    if not updated:
-        DocumentStatistics.objects.bulk_create(
-            [DocumentStatistics(document=document, view_count=0)], ignore_conflicts=True
+# Pages are built with this in place of their view count, filled in per request (cached pages stay valid).
+VIEWS = "<!--page views-->"
+# Views are written to the database this many at a time: a write a visit, on a busy page, queues every visitor behind
+# the row's lock and a commit. Until written they are counted in the cache (losing it loses fewer than this per page),
+# beside the count last written, so that a visit reads no row at all.
+VIEWS_BATCH = 10
+
+
+def _write_views(kind: str, pk: int, number: int) -> int:
+    """Adds `number` views to the record's count in the database; returns the new count."""
+    if kind == "document":
+        statistics = DocumentStatistics._meta.db_table
+        sql = (
+            f"INSERT INTO {statistics} (document_id, view_count) VALUES (%s, %s) ON CONFLICT (document_id) "
+            f"DO UPDATE SET view_count = {statistics}.view_count + EXCLUDED.view_count RETURNING view_count"
         )
-        DocumentStatistics.objects.filter(document=document).update(view_count=F("view_count") + 1)
+        parameters = [pk, number]
+    else:
+        sql = f"UPDATE {Dataset._meta.db_table} SET view_count = view_count + %s WHERE id = %s RETURNING view_count"
+        parameters = [number, pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
-def count_dataset_view(dataset: Dataset) -> None:
-    Dataset.objects.filter(pk=dataset.pk).update(view_count=F("view_count") + 1)
+def _written_views(kind: str, pk: int) -> int:
+    if kind == "document":
+        sql = f"SELECT coalesce((SELECT view_count FROM {DocumentStatistics._meta.db_table} WHERE document_id = %s), 0)"
+    else:
+        sql = f"SELECT view_count FROM {Dataset._meta.db_table} WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def views(*, record: tuple[str, int], counted: bool) -> int:
+    """The page views of a DOI page ("document", id) or a dataset page ("dataset", id), this visit included when it
+    is `counted`. Every VIEWS_BATCH-th counted visit writes the batch; other visits query nothing (the count last
+    written is read once into the cache)."""
+    kind, pk = record
+    pending_key, written_key = f"landing-views:{kind}:{pk}", f"landing-views-written:{kind}:{pk}"
+    if counted:
+        cache.add(pending_key, 0, timeout=None)
+        pending = cache.incr(pending_key)
+        if pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
+            cache.decr(pending_key, VIEWS_BATCH)
+            written = _write_views(kind, pk, VIEWS_BATCH)
+            cache.set(written_key, written, timeout=None)
+            return written + pending - VIEWS_BATCH
+    else:
+        pending = cache.get(pending_key, 0)
+    written = cache.get(written_key)
+    if written is None:
+        written = _written_views(kind, pk)
+        cache.add(written_key, written, timeout=None)
+    return written + pending
 
 
 def _crate_link(document: Document) -> list[tuple[str, str, str]]:
@@ -326,7 +375,6 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
         request_url=optional_url("access-request", pid=document.pid) if not is_open or stub else None,
     )
     start, end = metadata.measurement_period(document, dataset_rows)
-    statistics = DocumentStatistics.objects.filter(document=document).first()
     related = _related(document=document, record=record, user=user, stub=stub)
     return Page(
         record=record,
@@ -355,7 +403,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "gallery": [] if stub else _gallery(downloadable),
             "gallery_total": 0 if stub else _drawn(Preview.objects.filter(dataset__in=downloadable)).count(),
             "samples": [] if stub else _samples(datasets),
-            "views": statistics.view_count if statistics else 0,
+            "views": mark_safe(VIEWS),
             "downloads": None if stub else sum(d.download_count for d in forms.datasets),
             "carbon": _carbon(
                 hours=_beam_hours(document, dataset_rows),
@@ -564,7 +612,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
                     Q(kind=DocumentKind.COLLECTION), collected_datasets=dataset, doi__isnull=False
                 )
             ),
-            "views": dataset.view_count,
+            "views": mark_safe(VIEWS),
             "downloads": dataset.download_count,
             "carbon": _carbon(
                 hours=carbon.beam_hours(dataset.start_time, dataset.end_time),

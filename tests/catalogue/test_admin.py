@@ -7,6 +7,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html
 
 from catalogue.models import AccessGrant, AccessRequest, Dataset, DocumentKind, RelatedWork, SessionMatch
 from catalogue.services import dmp, downloads
@@ -216,3 +217,16 @@ def test_downloads_between_two_edits_are_not_credited_to_the_steward(steward_cli
     before, edit = Dataset.history.filter(pid=dataset.pid).order_by("history_date")
     assert edit.history_user == steward
     assert [change.field for change in edit.diff_against(before).changes] == ["title"]
+
+
+def test_history_credits_changes_made_by_no_one_signed_in_to_the_system(steward_client, steward):
+    dataset = DatasetFactory(title="1  ascan  mr -0.1 0.1 20 1")  # made by ingestion: no request, no user
+    url = reverse("admin:catalogue_dataset_change", args=[dataset.pk])
+    data = admin_form_data(steward_client.get(url))
+    data.update({"title": "Rocking curve of the Si(111) monochromator", "_save": "Save"})
+    assert steward_client.post(url, data).status_code == 302
+    page = steward_client.get(reverse("admin:catalogue_dataset_history", args=[dataset.pk])).content
+    table = html.fromstring(page).get_element_by_id("change-history")
+    column = [th.text_content().strip() for th in table.iterfind("thead/tr/th")].index("Changed by")
+    changed_by = [row.findall("td")[column].text_content().strip() for row in table.iterfind("tbody/tr")]
+    assert changed_by == [steward.username, "system"]  # newest first

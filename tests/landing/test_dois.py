@@ -222,11 +222,11 @@ def test_sync_dois_command_mints_missing_dois_and_is_safe_to_rerun(fake_datacite
     ProposalFactory(facility=esrf, proposal_number="EMPTY-1", doi=None)  # no dataset yet: no DOI
     output = StringIO()
     call_command("sync_dois", stdout=output)
-    assert "1 DOI(s) minted, 0 checked" in output.getvalue()
+    assert "1 DOI minted, 0 checked" in output.getvalue()
     proposal.refresh_from_db()
     assert proposal.doi_state == DoiState.FINDABLE
     call_command("sync_dois", stdout=output)
-    assert "0 DOI(s) minted, 1 checked" in output.getvalue()
+    assert "0 DOIs minted, 1 checked" in output.getvalue()
     assert len([r for r in fake_datacite.requests if r[0] == "PUT"]) == 1
 
 

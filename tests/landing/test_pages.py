@@ -11,6 +11,7 @@ from signposting.linkheader import find_signposting_http_link
 
 from catalogue.models import Dataset, Preview
 from landing.models import DocumentStatistics, RelatedWork
+from landing.services import pages
 from tests.factories import CollectionFactory, DatasetFactory, PersonFactory, UserFactory
 from tests.landing.conftest import LEAK_TOKEN
 
@@ -205,14 +206,36 @@ def test_long_file_lists_are_collapsed(anonymous_client, open_proposal):
     assert "Show the other 13 files" in tree.xpath("string(//details[contains(@class,'more-files')]/summary)")
 
 
+ROBOT = {"HTTP_USER_AGENT": "Googlebot/2.1 (+http://www.google.com/bot.html)"}
+
+
+def views_shown(response) -> int:
+    return int(html_tree(response).xpath("string(//dt[.='Views']/following-sibling::dd[1])"))
+
+
 def test_page_views_are_counted_for_people_not_robots_or_stewards(anonymous_client, steward_client, open_proposal):
     anonymous_client.get(DOI_URL, **BROWSER)
-    anonymous_client.get(DOI_URL, HTTP_USER_AGENT="Googlebot/2.1 (+http://www.google.com/bot.html)")
+    anonymous_client.get(DOI_URL, **ROBOT)
     steward_client.get(DOI_URL, **BROWSER)
     assert anonymous_client.head(DOI_URL, **BROWSER).status_code == 200  # link checkers: answered, not counted
-    assert DocumentStatistics.objects.get(document=open_proposal).view_count == 1
+    assert views_shown(anonymous_client.get(DOI_URL, **ROBOT)) == 1
+    assert views_shown(anonymous_client.get(DOI_URL, **BROWSER)) == 2  # this visit included
     anonymous_client.get(DATASET_URL, **BROWSER)
-    assert Dataset.objects.get(pid="esrf/dataset/000123").view_count == 1
+    assert views_shown(steward_client.get(DATASET_URL, **BROWSER)) == 1
+
+
+def test_page_views_reach_the_database_in_batches(anonymous_client, open_proposal):
+    for _ in range(pages.VIEWS_BATCH - 1):
+        anonymous_client.get(DATASET_URL, **BROWSER)
+    dataset = Dataset.objects.get(pid="esrf/dataset/000123")
+    assert dataset.view_count == 0
+    assert views_shown(anonymous_client.get(DATASET_URL, **BROWSER)) == pages.VIEWS_BATCH
+    dataset.refresh_from_db()
+    assert dataset.view_count == pages.VIEWS_BATCH
+    assert views_shown(anonymous_client.get(DATASET_URL, **ROBOT)) == pages.VIEWS_BATCH
+    for _ in range(pages.VIEWS_BATCH):
+        anonymous_client.get(DOI_URL, **BROWSER)
+    assert DocumentStatistics.objects.get(document=open_proposal).view_count == pages.VIEWS_BATCH
 
 
 def test_doi_lookup_is_case_insensitive_with_one_canonical_url(anonymous_client, open_proposal):

@@ -35,3 +35,12 @@ def test_sizes_are_si_kilobytes_and_counts_are_plural_only_when_many(anonymous_c
     proposal.summary = ""
     record = metadata.document_metadata(document=proposal, stub=False)
     assert ": 1 dataset measured at" in record["descriptions"][0]["description"]
+
+
+def test_messages_count_in_words_never_with_a_parenthesised_plural(anonymous_client, db):
+    one = anonymous_client.get("/search", {"page": "2"}).content.decode()
+    assert "page(s)" not in one
+    assert "fill 1 page" in one
+    assert anonymous_client.get("/catalog", {"page": "9", "format": "ttl"}).json()["detail"] == (
+        "the catalogue has 1 page"
+    )

@@ -14,6 +14,7 @@ import psutil
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from catalogue.services import accounts
 
@@ -192,7 +193,8 @@ def stop_leftovers(groups_file: Path) -> None:
     groups = [int(line) for line in groups_file.read_text().split()]
     leftovers = [group for group in groups if _group_alive(group) and _is_ours(group)]
     if leftovers:
-        sys.stderr.write(f"Stopping {len(leftovers)} process group(s) left by a demo that did not stop cleanly.\n")
+        groups_left = f"{len(leftovers)} process group{pluralize(len(leftovers))}"
+        sys.stderr.write(f"Stopping {groups_left} left by a demo that did not stop cleanly.\n")
         stop_groups(leftovers)
     groups_file.unlink()
 

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 
 from catalogue.models import Document, DocumentKind
 from landing.datacite.client import DataciteUnavailable
@@ -35,4 +36,5 @@ class Command(BaseCommand):
             minted += not had_doi
             synced += had_doi
         if not dry_run:
-            self.stdout.write(f"{minted} DOI(s) minted, {synced} checked against DataCite, {failed} left for later.")
+            minted_dois = f"{minted} DOI{pluralize(minted)} minted"
+            self.stdout.write(f"{minted_dois}, {synced} checked against DataCite, {failed} left for later.")
