@@ -107,6 +107,11 @@ class Field:
     def __repr__(self) -> str:
         return f"Field({self.path!r})"
 
+    def _open(self) -> h5py.h5d.DatasetID:
+        if self._id is None:
+            raise ValueError(f"{self.path}: read after its file was closed")
+        return self._id
+
     @property
     def dtype(self) -> str:
         return str(self._type.dtype)
@@ -127,13 +132,13 @@ class Field:
     def _read_value(self) -> object:
         if self._null or self.size > MAX_ARRAY_ITEMS:
             return None
-        if self._id.get_storage_size() == 0 and self.is_virtual:  # the layout only when no bytes are stored here
+        if self._open().get_storage_size() == 0 and self.is_virtual:  # the layout only when no bytes are stored here
             return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
         return _small_value(self._id, self.shape, self._type)
 
     def _create_layout(self) -> tuple[h5py.h5p.PropDCID, int]:
         if self._layout is None:
-            create = self._id.get_create_plist()
+            create = self._open().get_create_plist()
             self._layout = create, create.get_layout()
         return self._layout
 
@@ -148,9 +153,9 @@ class Field:
 
     def virtual_sources(self) -> list[tuple[str, str]]:
         """(file name, dataset path) of each source of a virtual dataset; empty for any other layout."""
-        if self._id.get_storage_size() or not self.is_virtual:  # a VDS stores no bytes: its layout read only then
+        if self._open().get_storage_size() or not self.is_virtual:  # a VDS stores no bytes: its layout read only then
             return []
-        return [(source.file_name, source.dset_name) for source in h5py.Dataset(self._id).virtual_sources()]
+        return [(source.file_name, source.dset_name) for source in h5py.Dataset(self._open()).virtual_sources()]
 
 
 class Group:
