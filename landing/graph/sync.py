@@ -8,7 +8,7 @@ description last mentioned it, so a triple is stated once however many entities 
 
 import itertools
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 import pyoxigraph
@@ -23,6 +23,8 @@ from landing.graph.describe import Description, Entity
 from landing.graph.vocabulary import ORG
 
 BATCH = 500
+# Own quads gathered before each bulk load into the store being rebuilt (~100 MB of quads).
+LOAD_CHUNK = 500_000
 # Predicates whose triples belong to the describing entity although their subject is shared (a person's
 # affiliation is as the record states it; the catalogue lists the entity).
 CONTEXTUAL = {ORG.memberOf, DCAT.dataset}
@@ -52,32 +54,38 @@ def _convert(node: object) -> Term:
     raise TypeError(f"not an RDF term: {node!r}")
 
 
-def quads(entity: Entity, description: Description) -> Iterator[pyoxigraph.Quad]:
-    """The description's triples as quads in the entity's graph or in the graph of the shared resource they state."""
-    own = store.entity_graph(entity.as_key())
+def placed(entity: Entity, description: Description) -> tuple[list[pyoxigraph.Quad], list[pyoxigraph.Quad]]:
+    """The description's quads: (those in the entity's own graph, those in the graphs of shared resources)."""
+    own_graph = store.entity_graph(entity.as_key())
     iri = str(description.iri)
     terms: dict[object, Term] = {}
-    homes: dict[object, pyoxigraph.NamedNode] = {}  # the graph of each subject's triples
+    homes: dict[object, pyoxigraph.NamedNode | None] = {}  # the graph of each subject's triples, None for its own
+    own: list[pyoxigraph.Quad] = []
+    shared: list[pyoxigraph.Quad] = []
     for subject, predicate, value in description.triples:
-        home = homes.get(subject)
-        if home is None:
+        if subject in homes:
+            home = homes[subject]
+        else:
             name = str(subject)
             mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
-            home = homes[subject] = own if mine else pyoxigraph.NamedNode(name)
-        graph = own if predicate in CONTEXTUAL else home
-        # Subjects and predicates of our descriptions are never literals.
-        yield pyoxigraph.Quad(_term(subject, terms), _term(predicate, terms), _term(value, terms), graph)  # type: ignore[arg-type]
+            home = homes[subject] = None if mine else pyoxigraph.NamedNode(name)
+        triple = (_term(subject, terms), _term(predicate, terms), _term(value, terms))
+        if home is None or predicate in CONTEXTUAL:
+            own.append(pyoxigraph.Quad(*triple, own_graph))
+        else:
+            shared.append(pyoxigraph.Quad(*triple, home))
+    return own, shared
 
 
 def _write(writer: store.Writer, entity: Entity, description: Description | None) -> int:
     writer.remove_graph(store.entity_graph(entity.as_key()))
     if description is None:
         return 0
-    written = list(quads(entity, description))
-    for graph in {quad.graph_name for quad in written} - {store.entity_graph(entity.as_key())}:
-        writer.remove_graph(graph)  # type: ignore[arg-type]  # quads() names every graph (no default graph)
-    writer.extend(written)
-    return len(written)
+    own, shared = placed(entity, description)
+    for graph in {quad.graph_name for quad in shared}:
+        writer.remove_graph(graph)
+    writer.extend(own + shared)
+    return len(own) + len(shared)
 
 
 def refresh(entities: Iterable[Entity]) -> int:
@@ -101,20 +109,26 @@ def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
     fresh = store.root() / "primary.rebuilding"
     shutil.rmtree(fresh, ignore_errors=True)
     store.root().mkdir(parents=True, exist_ok=True)
-    written = 0
     with store.writer_lock(wait=True):
         building = pyoxigraph.Store(str(fresh))
-        batch: list[pyoxigraph.Quad] = []
-        count = 0
+        own: list[pyoxigraph.Quad] = []
+        count = written = 0
         entities_left = describe.public_entities()
         while entities := list(itertools.islice(entities_left, BATCH)):
+            shared: list[pyoxigraph.Quad] = []
             for entity, description in describe.describe_many(entities).items():
                 if description is not None:
-                    batch.extend(quads(entity, description))
-            written += _load(building, batch)
+                    mine, theirs = placed(entity, description)
+                    own += mine
+                    shared += theirs
+            written += len(own) + len(shared)
+            if len(own) >= LOAD_CHUNK:
+                _bulk_load(building, own)
+            _replace_shared(building, shared)
             count += len(entities)
             if progress is not None:
                 progress(f"{count} entities, {written} triples written")
+        _bulk_load(building, own)
         triples = len(building)  # shared resources are stated by many entities, once in the store
         building.optimize()
         store.publish(building)
@@ -123,16 +137,19 @@ def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
     return triples
 
 
-def _load(building: pyoxigraph.Store, batch: list[pyoxigraph.Quad]) -> int:
-    """Write a batch, then drop it; a shared resource's graph keeps the last statement of it, as refresh does."""
-    count = len(batch)
-    # quads() names every graph (no default graph), so each has a value.
-    shared = {quad.graph_name for quad in batch if not quad.graph_name.value.startswith("urn:pancommons:graph:")}  # type: ignore[union-attr]
-    for graph in shared:
+def _bulk_load(building: pyoxigraph.Store, own: list[pyoxigraph.Quad]) -> None:
+    """Write entities' own quads straight into new index files, then drop them: no transaction, no read of what is
+    there (each entity's graph is written once, whole, in a fresh store)."""
+    building.bulk_extend(own)
+    own.clear()
+
+
+def _replace_shared(building: pyoxigraph.Store, shared: list[pyoxigraph.Quad]) -> None:
+    """A shared resource's graph keeps the last batch's statements of it, as a refresh keeps the last entity's."""
+    statements = set(shared)  # a PaNET term is stated by most datasets of a batch
+    for graph in {quad.graph_name for quad in statements}:
         building.remove_graph(graph)
-    building.extend(batch)
-    batch.clear()
-    return count
+    building.extend(statements)
 
 
 def recently_changed(*, window: timedelta) -> list[Entity]:
