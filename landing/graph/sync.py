@@ -41,6 +41,8 @@ def _term(node: object, terms: dict[object, Term]) -> Term:
 
 
 def _convert(node: object) -> Term:
+    if isinstance(node, pyoxigraph.Literal):  # describe makes its literals as pyoxigraph's already
+        return node
     if isinstance(node, URIRef):
         return pyoxigraph.NamedNode(str(node))
     if isinstance(node, BNode):
@@ -101,8 +103,9 @@ def refresh(entities: Iterable[Entity]) -> int:
     return written
 
 
-def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
-    """Build the whole store aside from the catalogue, then swap it in as the primary; returns the triple count.
+def rebuild(*, entities: Iterable[Entity] | None = None, progress: Callable[[str], None] | None = None) -> int:
+    """Build the whole store aside from the catalogue (or only these entities: benchmarks), then swap it in as the
+    primary; returns the triple count.
 
     Holds the writer lock throughout: refreshes queued meanwhile retry and apply once it is done.
     """
@@ -111,45 +114,52 @@ def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
     store.root().mkdir(parents=True, exist_ok=True)
     with store.writer_lock(wait=True):
         building = pyoxigraph.Store(str(fresh))
-        own: list[pyoxigraph.Quad] = []
-        count = written = 0
-        entities_left = describe.public_entities()
-        while entities := list(itertools.islice(entities_left, BATCH)):
-            shared: list[pyoxigraph.Quad] = []
-            for entity, description in describe.describe_many(entities).items():
-                if description is not None:
-                    mine, theirs = placed(entity, description)
-                    own += mine
-                    shared += theirs
-            written += len(own) + len(shared)
-            if len(own) >= LOAD_CHUNK:
-                _bulk_load(building, own)
-            _replace_shared(building, shared)
-            count += len(entities)
+        loader = Loader(building)
+        count = 0
+        entities_left = iter(entities) if entities is not None else describe.public_entities()
+        while batch := list(itertools.islice(entities_left, BATCH)):
+            loader.add(describe.describe_many(batch))
+            count += len(batch)
             if progress is not None:
-                progress(f"{count} entities, {written} triples written")
-        _bulk_load(building, own)
+                progress(f"{count} entities, {loader.written} triples written")
+        loader.finish()
         triples = len(building)  # shared resources are stated by many entities, once in the store
         building.optimize()
         store.publish(building)
-        del building  # the last reference: RocksDB closes before the directory moves
+        del building, loader  # the last references: RocksDB closes before the directory moves
         store.replace_primary(fresh)
     return triples
 
 
-def _bulk_load(building: pyoxigraph.Store, own: list[pyoxigraph.Quad]) -> None:
-    """Write entities' own quads straight into new index files, then drop them: no transaction, no read of what is
-    there (each entity's graph is written once, whole, in a fresh store)."""
-    building.bulk_extend(own)
-    own.clear()
+class Loader:
+    """Writes described entities into a fresh store. Their own quads go straight into new index files (bulk_extend:
+    no transaction, no read of what is there), LOAD_CHUNK at a time; a shared resource's graph is replaced by each
+    batch that states it, so it keeps the last batch's statements as a refresh keeps the last entity's."""
 
+    def __init__(self, building: pyoxigraph.Store) -> None:
+        self._building = building
+        self._own: list[pyoxigraph.Quad] = []
+        self.written = 0
 
-def _replace_shared(building: pyoxigraph.Store, shared: list[pyoxigraph.Quad]) -> None:
-    """A shared resource's graph keeps the last batch's statements of it, as a refresh keeps the last entity's."""
-    statements = set(shared)  # a PaNET term is stated by most datasets of a batch
-    for graph in {quad.graph_name for quad in statements}:
-        building.remove_graph(graph)
-    building.extend(statements)
+    def add(self, described: dict[Entity, Description | None]) -> None:
+        """Write one batch's descriptions (None: not public, nothing to write)."""
+        shared: set[pyoxigraph.Quad] = set()  # a PaNET term is stated by most datasets of a batch
+        for entity, description in described.items():
+            if description is not None:
+                own, theirs = placed(entity, description)
+                self._own += own
+                shared.update(theirs)
+                self.written += len(own) + len(theirs)
+        for graph in {quad.graph_name for quad in shared}:
+            self._building.remove_graph(graph)
+        self._building.extend(shared)
+        if len(self._own) >= LOAD_CHUNK:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write the own quads gathered so far."""
+        self._building.bulk_extend(self._own)
+        self._own.clear()
 
 
 def recently_changed(*, window: timedelta) -> list[Entity]:
