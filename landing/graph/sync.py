@@ -14,7 +14,7 @@ from datetime import timedelta
 import pyoxigraph
 from django.db.models import Q
 from django.utils import timezone
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
 from rdflib.namespace import DCAT
 
 from catalogue.models import Dataset, Document
@@ -32,50 +32,49 @@ CONTEXTUAL = {ORG.memberOf, DCAT.dataset}
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 
 
-def _term(node: object, terms: dict[object, Term]) -> Term:
-    """The pyoxigraph term of an rdflib one; `terms` holds those converted so far (a blank node maps to one node)."""
-    known = terms.get(node)
-    if known is None:
-        known = terms[node] = _convert(node)
-    return known
-
-
-def _convert(node: object) -> Term:
+def _node(node: object, blanks: dict[str, pyoxigraph.BlankNode]) -> Term:
+    """The pyoxigraph term of a node of a description; `blanks` maps each blank node label to one node."""
     if isinstance(node, pyoxigraph.Literal):  # describe makes its literals as pyoxigraph's already
         return node
     if isinstance(node, URIRef):
-        return pyoxigraph.NamedNode(str(node))
+        return pyoxigraph.NamedNode(node)
     if isinstance(node, BNode):
-        return pyoxigraph.BlankNode()
-    if isinstance(node, Literal):
-        if node.language:
-            return pyoxigraph.Literal(str(node), language=node.language)
-        if node.datatype:
-            return pyoxigraph.Literal(str(node), datatype=pyoxigraph.NamedNode(str(node.datatype)))
-        return pyoxigraph.Literal(str(node))
-    raise TypeError(f"not an RDF term: {node!r}")
+        return blanks.setdefault(str(node), pyoxigraph.BlankNode())
+    raise TypeError(f"not an RDF term of a description: {node!r}")
 
 
 def placed(entity: Entity, description: Description) -> tuple[list[pyoxigraph.Quad], list[pyoxigraph.Quad]]:
     """The description's quads: (those in the entity's own graph, those in the graphs of shared resources)."""
     own_graph = store.entity_graph(entity.as_key())
     iri = str(description.iri)
-    terms: dict[object, Term] = {}
-    homes: dict[object, pyoxigraph.NamedNode | None] = {}  # the graph of each subject's triples, None for its own
+    fragments = (iri + "#", iri + "/")
+    # Nodes converted so far, by object id: rdflib's equality is slow Python, and the description keeps them alive.
+    subjects: dict[int, tuple[Term, pyoxigraph.NamedNode | None]] = {}  # with the graph of their triples (None: own)
+    predicates: dict[int, tuple[pyoxigraph.NamedNode, bool]] = {}  # with whether they are CONTEXTUAL
+    values: dict[int, Term] = {}
+    blanks: dict[str, pyoxigraph.BlankNode] = {}
     own: list[pyoxigraph.Quad] = []
     shared: list[pyoxigraph.Quad] = []
     for subject, predicate, value in description.triples:
-        if subject in homes:
-            home = homes[subject]
-        else:
+        known = subjects.get(id(subject))
+        if known is None:
             name = str(subject)
-            mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
-            home = homes[subject] = None if mine else pyoxigraph.NamedNode(name)
-        triple = (_term(subject, terms), _term(predicate, terms), _term(value, terms))
-        if home is None or predicate in CONTEXTUAL:
-            own.append(pyoxigraph.Quad(*triple, own_graph))
+            mine = isinstance(subject, BNode) or name == iri or name.startswith(fragments)
+            known = subjects[id(subject)] = (_node(subject, blanks), None if mine else pyoxigraph.NamedNode(name))
+        term, home = known
+        verb = predicates.get(id(predicate))
+        if verb is None:
+            verb = predicates[id(predicate)] = (pyoxigraph.NamedNode(predicate), predicate in CONTEXTUAL)
+        if type(value) is pyoxigraph.Literal:
+            target = value
         else:
-            shared.append(pyoxigraph.Quad(*triple, home))
+            target = values.get(id(value))
+            if target is None:
+                target = values[id(value)] = _node(value, blanks)
+        if home is None or verb[1]:
+            own.append(pyoxigraph.Quad(term, verb[0], target, own_graph))
+        else:
+            shared.append(pyoxigraph.Quad(term, verb[0], target, home))
     return own, shared
 
 
