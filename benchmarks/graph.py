@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -93,6 +94,7 @@ def describe_rate(ids: list[int], *, batch: int) -> tuple[float, float]:
         for start in range(0, len(ids), batch):
             entities = [describe.Entity("dataset", pk) for pk in ids[start : start + batch]]
             for entity, description in describe.describe_many(entities).items():
+                assert description is not None, entity  # open datasets only
                 own, shared = sync.placed(entity, description)
                 triples += len(own) + len(shared)
 
@@ -231,6 +233,11 @@ def query_seconds() -> float:
     return time.perf_counter() - started
 
 
+def refresh_dataset(pk: int) -> None:
+    """What the worker does after a dataset's edit is committed (the task, run here)."""
+    tasks.refresh_entities.apply(args=[[f"dataset:{pk}"]]).get()
+
+
 def dump_and_query_figures(options: argparse.Namespace) -> None:
     reader = store.reading()
     if reader is None:
@@ -254,7 +261,7 @@ def dump_and_query_figures(options: argparse.Namespace) -> None:
     after_change, refresh = [], []
     for pk, title in edited:
         Dataset.objects.filter(pk=pk).update(title=f"{title} (edited)")  # a steward's edit, without its signal
-        seconds, _ = timed(lambda pk=pk: tasks.refresh_entities.apply(args=[[f"dataset:{pk}"]]).get())
+        seconds, _ = timed(partial(refresh_dataset, pk))
         refresh.append(seconds)
         after_change.append(query_seconds())
     for pk, title in edited:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as rdf
 from rdflib.term import Node
 
 from catalogue import panet, visibility
@@ -33,23 +33,13 @@ from catalogue.models import (
 from catalogue.services import downloads
 from landing.datacite import metadata
 from landing.datacite.metadata import ANONYMOUS, Record
+from landing.graph import vocabulary
 from landing.graph.vocabulary import (
-    ADMS,
     CHECKSUM_ALGORITHMS,
-    EU_ACCESS_RIGHT,
-    EU_FILE_TYPE,
-    EU_LANGUAGE,
-    GEOSPARQL,
     NEXUS_FORMAT,
-    ORG,
-    PANET,
     PANET_SCHEME,
     PREFIXES,
-    QUDT,
     QUDT_UNITS,
-    SCHEMA,
-    SOSA,
-    SPDX,
     Terms,
     definition_iri,
     media_type_iri,
@@ -58,9 +48,24 @@ from landing.services import crates
 from landing.services.pages import citing_documents
 
 # Each namespace's terms made once (vocabulary.Terms): a dataset's description reads some 300 of them.
-DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD = map(Terms, (DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD))
-ADMS, EU_ACCESS_RIGHT, EU_FILE_TYPE, EU_LANGUAGE, GEOSPARQL, ORG, PANET, QUDT, SCHEMA, SOSA, SPDX = map(
-    Terms, (ADMS, EU_ACCESS_RIGHT, EU_FILE_TYPE, EU_LANGUAGE, GEOSPARQL, ORG, PANET, QUDT, SCHEMA, SOSA, SPDX)
+DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD = (
+    Terms(namespace) for namespace in (rdf.DCAT, rdf.DCTERMS, rdf.FOAF, rdf.PROV, rdf.RDF, rdf.RDFS, rdf.SKOS, rdf.XSD)
+)
+ADMS, EU_ACCESS_RIGHT, EU_FILE_TYPE, EU_LANGUAGE, GEOSPARQL, ORG, PANET, QUDT, SCHEMA, SOSA, SPDX = (
+    Terms(namespace)
+    for namespace in (
+        vocabulary.ADMS,
+        vocabulary.EU_ACCESS_RIGHT,
+        vocabulary.EU_FILE_TYPE,
+        vocabulary.EU_LANGUAGE,
+        vocabulary.GEOSPARQL,
+        vocabulary.ORG,
+        vocabulary.PANET,
+        vocabulary.QUDT,
+        vocabulary.SCHEMA,
+        vocabulary.SOSA,
+        vocabulary.SPDX,
+    )
 )
 ZIP_MEDIA_TYPE = "application/zip"
 # Standards the data services implement, as the IRIs their specifications are published under.
@@ -564,7 +569,7 @@ def _describe_dataset(
     subject = dataset_iri(dataset.pid)
     _common(graph, subject, record)
     graph.add((subject, DCTERMS.identifier, _literal(str(subject))))
-    if citing is not None:
+    if citing is not None and citing.doi:
         graph.add((subject, DCTERMS.isPartOf, document_iri(citing.doi)))
     for pk, doi in collections:
         if citing is None or pk != citing.pk:
@@ -585,7 +590,7 @@ def _activity(graph: Triples, subject: URIRef, dataset: Dataset, inputs: list[st
     graph.add((subject, PROV.wasGeneratedBy, activity))
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, RDFS.label, _literal(f"{'Processing' if derived else 'Measurement'} of {dataset.title}")))
-    if dataset.instrument_id:
+    if dataset.instrument:
         graph.add((activity, PROV.wasAssociatedWith, instrument_iri(dataset.instrument.pid)))
     if dataset.software_name:
         software = URIRef(f"{subject}#software")

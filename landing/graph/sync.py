@@ -29,7 +29,8 @@ LOAD_CHUNK = 500_000
 # affiliation is as the record states it; the catalogue lists the entity).
 CONTEXTUAL = {ORG.memberOf, DCAT.dataset}
 
-Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+Subject = pyoxigraph.NamedNode | pyoxigraph.BlankNode
+Term = Subject | pyoxigraph.Literal
 
 
 def _node(node: object, blanks: dict[str, pyoxigraph.BlankNode]) -> Term:
@@ -49,7 +50,9 @@ def placed(entity: Entity, description: Description) -> tuple[list[pyoxigraph.Qu
     iri = str(description.iri)
     fragments = (iri + "#", iri + "/")
     # Nodes converted so far, by object id: rdflib's equality is slow Python, and the description keeps them alive.
-    subjects: dict[int, tuple[Term, pyoxigraph.NamedNode | None]] = {}  # with the graph of their triples (None: own)
+    subjects: dict[
+        int, tuple[pyoxigraph.NamedNode | pyoxigraph.BlankNode, pyoxigraph.NamedNode | None]
+    ] = {}  # with the graph of their triples (None: own)
     predicates: dict[int, tuple[pyoxigraph.NamedNode, bool]] = {}  # with whether they are CONTEXTUAL
     values: dict[int, Term] = {}
     blanks: dict[str, pyoxigraph.BlankNode] = {}
@@ -60,11 +63,14 @@ def placed(entity: Entity, description: Description) -> tuple[list[pyoxigraph.Qu
         if known is None:
             name = str(subject)
             mine = isinstance(subject, BNode) or name == iri or name.startswith(fragments)
-            known = subjects[id(subject)] = (_node(subject, blanks), None if mine else pyoxigraph.NamedNode(name))
+            node = _node(subject, blanks)
+            assert not isinstance(node, pyoxigraph.Literal), subject  # describe states nothing of a literal
+            known = subjects[id(subject)] = (node, None if mine else pyoxigraph.NamedNode(name))
         term, home = known
         verb = predicates.get(id(predicate))
         if verb is None:
-            verb = predicates[id(predicate)] = (pyoxigraph.NamedNode(predicate), predicate in CONTEXTUAL)
+            verb = predicates[id(predicate)] = (pyoxigraph.NamedNode(str(predicate)), predicate in CONTEXTUAL)
+        target: Term | None
         if type(value) is pyoxigraph.Literal:
             target = value
         else:
@@ -84,7 +90,7 @@ def _write(writer: store.Writer, entity: Entity, description: Description | None
         return 0
     own, shared = placed(entity, description)
     for graph in {quad.graph_name for quad in shared}:
-        writer.remove_graph(graph)
+        writer.remove_graph(graph)  # type: ignore[arg-type]  # placed() names every graph (no default graph)
     writer.extend(own + shared)
     return len(own) + len(shared)
 
