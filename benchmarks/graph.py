@@ -1,65 +1,230 @@
-"""Knowledge-graph figures: the rebuild's datasets/s and triples/s, the dump's triples/s with peak RSS, and a SPARQL
-query's p95 right after a change.
+"""Knowledge-graph figures: the rebuild's datasets/s, the dump's triples/s with its peak RSS, and a SPARQL query's p95
+right after a change, each beside a baseline measured in the same run.
 
 Run against a catalogue of the size to measure (manage.py generate_catalogue --datasets N), with the environment of
-the site (DATABASE_URL, GRAPH_STORE_DIR). Rebuilds the store first unless --no-rebuild. Baselines measured in the
-same run: describing a sample of datasets one at a time (describe per entity, as a rebuild did before batches)
-beside the same sample in one batch, reading every quad of the store without serialising (the dump's floor), and
-the same query on a warm store with no change before it.
+the site (DATABASE_URL, GRAPH_STORE_DIR). Baselines: describing a sample of datasets one at a time (as a rebuild did
+before batches) beside the same sample in batches; writing the sample's quads as rebuilds did before bulk loading
+(a transaction a batch) beside the Loader; reading every quad of the store without serialising (the dump's floor)
+and the process's RSS before the dumps; the example query on a warm store with no change before it.
+
+The rebuild runs first unless --no-rebuild; the dumps and queries then run in a process of their own (this script
+again, with --no-rebuild), so the peak RSS printed is the dump's, not the rebuild's. --rebuild-datasets N rebuilds
+a part of the catalogue (the first N open datasets, their share of DOIs, every instrument) when the whole would take
+too long, and prints what the whole would take at that rate; --dump-triples N stops each dump after N triples.
 
     .venv/bin/python benchmarks/graph.py --repeat 20
 """
 
+from __future__ import annotations
+
 import argparse
+import itertools
+import logging
 import os
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
 
-import django
+# Each SPARQL query's child process (a forkserver's) re-runs this script as __mp_main__: it needs none of this, and
+# setting Django up there again would be timed as the query.
+if __name__ == "__main__":
+    import django
 
-django.setup()
+    django.setup()
 
-from django.conf import settings  # noqa: E402
+    import pyoxigraph
+    from django.conf import settings
 
-settings.DEBUG = False  # DEBUG keeps every SQL statement in memory, which would be measured as the dump's RSS
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)  # a line per task run here
+    settings.DEBUG = False  # DEBUG keeps every SQL statement in memory, which would be measured as the dump's RSS
 
-from catalogue import visibility  # noqa: E402
-from landing.graph import catalogue, describe, sparql, store, sync  # noqa: E402
-from landing.graph.examples import EXAMPLES  # noqa: E402
+    from catalogue import visibility
+    from catalogue.models import Dataset
+    from landing.graph import catalogue, describe, sparql, store, sync, tasks
+    from landing.graph.examples import EXAMPLES
 
-QUERY = EXAMPLES[0].query  # SAXS below 80 °C with DOIs
+    QUERY = EXAMPLES[0].query  # SAXS below 80 °C with DOIs
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike getrusage's, not inherited from the process that started it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def dump_figures(key: str) -> tuple[int, float, int]:
-    """(triples, seconds, bytes) of one full dump."""
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of running `work`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+def ms(values: list[float]) -> str:
+    return f"p50 {statistics.median(values) * 1000:.0f} ms, p95 {p95(values) * 1000:.0f} ms"
+
+
+# --- Rebuild ---------------------------------------------------------------------------------------------------
+
+
+def describe_rate(ids: list[int], *, batch: int) -> tuple[float, float]:
+    """(datasets/s, triples/s) of describing these datasets `batch` at a time, quads included (no store write)."""
+    triples = 0
+
+    def work() -> None:
+        nonlocal triples
+        for start in range(0, len(ids), batch):
+            entities = [describe.Entity("dataset", pk) for pk in ids[start : start + batch]]
+            for entity, description in describe.describe_many(entities).items():
+                assert description is not None, entity  # open datasets only
+                own, shared = sync.placed(entity, description)
+                triples += len(own) + len(shared)
+
+    seconds, _ = timed(work)
+    return len(ids) / seconds, triples / seconds
+
+
+def write_rates(ids: list[int]) -> tuple[int, float, float]:
+    """(quads, quads/s written a transaction a batch as before, quads/s through the Loader) for these datasets."""
+    batches = [
+        describe.describe_many([describe.Entity("dataset", pk) for pk in ids[start : start + sync.BATCH]])
+        for start in range(0, len(ids), sync.BATCH)
+    ]
+    store.root().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=store.root()) as scratch:
+        old, count = timed_transactions(pyoxigraph.Store(str(Path(scratch) / "before")), batches)
+        new, _ = timed(lambda: load_batches(sync.Loader(pyoxigraph.Store(str(Path(scratch) / "after"))), batches))
+    return count, count / old, count / new
+
+
+def timed_transactions(
+    building: pyoxigraph.Store, batches: list[dict[describe.Entity, describe.Description | None]]
+) -> tuple[float, int]:
+    """Seconds and quads of writing the batches as rebuilds did before: all its quads in one transaction a batch,
+    after removing the graphs of the shared resources it states."""
+    quads = [
+        [
+            quad
+            for entity, description in described.items()
+            if description is not None
+            for quad in itertools.chain(*sync.placed(entity, description))
+        ]
+        for described in batches
+    ]
+    own_graphs = {store.entity_graph(entity.as_key()) for described in batches for entity in described}
     started = time.perf_counter()
-    size = 0
+    for batch in quads:
+        for graph in {quad.graph_name for quad in batch} - own_graphs:
+            building.remove_graph(graph)
+        building.extend(batch)
+    return time.perf_counter() - started, sum(len(batch) for batch in quads)
+
+
+def load_batches(loader: sync.Loader, batches: list[dict[describe.Entity, describe.Description | None]]) -> None:
+    for described in batches:
+        loader.add(described)
+    loader.finish()
+
+
+def part(datasets: int) -> Iterator[describe.Entity]:
+    """The first `datasets` open datasets, the DOIs in the catalogue's proportion, every instrument."""
+    open_datasets = visibility.open_datasets().count()
+    documents = describe.public_documents().count() * datasets // max(open_datasets, 1)
+    entities = list(describe.public_entities())
+    kinds: dict[str, list[describe.Entity]] = {}
+    for entity in entities:
+        kinds.setdefault(entity.kind, []).append(entity)
+    yield from kinds.get("catalogue", [])
+    yield from kinds.get("document", [])[:documents]
+    yield from kinds.get("dataset", [])[:datasets]
+    yield from kinds.get("instrument", [])
+
+
+def rebuild_figures(options: argparse.Namespace) -> None:
+    open_datasets = visibility.open_datasets().count()
+    sample = list(visibility.open_datasets().order_by("pk").values_list("pk", flat=True)[: options.sample])
+    if sample:
+        one_rate, one_triples = describe_rate(sample[: max(1, len(sample) // 4)], batch=1)
+        batch_rate, batch_triples = describe_rate(sample, batch=sync.BATCH)
+        print(
+            f"describe datasets one at a time: {one_rate:,.1f} datasets/s ({one_triples:,.0f} triples/s); "
+            f"in batches of {sync.BATCH}: {batch_rate:,.1f} datasets/s ({batch_triples:,.0f} triples/s)"
+        )
+        quads, old, new = write_rates(sample)
+        print(
+            f"write {len(sample):,} datasets' {quads:,} quads a transaction a batch (before): {old:,.0f} quads/s; "
+            f"bulk-loaded by the Loader (converting the terms included): {new:,.0f} quads/s"
+        )
+    entities = None
+    if options.rebuild_datasets:
+        entities = list(part(options.rebuild_datasets))
+    counted = entities if entities is not None else list(describe.public_entities())
+    datasets = sum(entity.kind == "dataset" for entity in counted)
+    print(f"rebuild starts at {time.strftime('%H:%M:%S')} UTC, load average {load()}")
+    triples = 0
+
+    def work() -> None:
+        nonlocal triples
+        triples = sync.rebuild(entities=entities)
+
+    seconds, cpu = timed(work)
+    print(
+        f"rebuild: {len(counted):,} entities ({datasets:,} datasets) in {seconds:,.1f} s (CPU {cpu:,.1f} s) = "
+        f"{datasets / seconds:,.0f} datasets/s ({datasets / cpu:,.0f} per CPU-second); {triples:,} triples in the "
+        f"store, {triples / seconds:,.0f} triples/s; load average at the end {load()}"
+    )
+    if datasets < open_datasets:
+        print(
+            f"  a part of the catalogue: all {open_datasets:,} open datasets at this rate ≈ "
+            f"{open_datasets / datasets * seconds / 60:,.0f} min ({open_datasets / datasets * cpu / 60:,.0f} CPU-min)"
+        )
+    print(f"peak RSS of the rebuild's process: {peak_rss_mb():,.0f} MB")
+
+
+# --- Dump and SPARQL (a process of their own) ----------------------------------------------------------------
+
+
+def dump_figures(key: str, limit: int | None) -> tuple[int, float, int]:
+    """(triples, seconds, bytes) of one dump, or of its first `limit` triples."""
+    reader = store.reading()
+    assert reader is not None
+    total = len(reader)
+    started = time.perf_counter()
+    size = sent = 0
     for chunk in catalogue.dump(key):
         size += len(chunk)
-    seconds = time.perf_counter() - started
-    reading = store.reading()
-    assert reading is not None, "no knowledge graph built yet"
-    triples = len(reading)
-    return triples, seconds, size
+        sent += catalogue.DUMP_BATCH
+        if limit is not None and sent >= limit:
+            break
+    return min(sent, total), time.perf_counter() - started, size
 
 
-def floor_seconds() -> float:
+def floor_seconds(limit: int | None) -> tuple[int, float]:
+    reader = store.reading()
+    assert reader is not None
     started = time.perf_counter()
-    reading = store.reading()
-    assert reading is not None, "no knowledge graph built yet"
-    for _ in reading.quads_for_pattern(None, None, None, None):
-        pass
-    return time.perf_counter() - started
+    count = 0
+    for _ in itertools.islice(reader.quads_for_pattern(None, None, None, None), limit):
+        count += 1
+    return count, time.perf_counter() - started
 
 
 def query_seconds() -> float:
@@ -68,76 +233,69 @@ def query_seconds() -> float:
     return time.perf_counter() - started
 
 
-def describe_rate(ids: list[int], *, batch: int) -> tuple[float, float]:
-    """(datasets/s, triples/s) of describing these datasets `batch` at a time, quads included (no store write)."""
-    started = time.perf_counter()
-    triples = 0
-    for start in range(0, len(ids), batch):
-        entities = [describe.Entity("dataset", pk) for pk in ids[start : start + batch]]
-        for entity, description in describe.describe_many(entities).items():
-            assert description is not None, entity
-            triples += sum(1 for _ in sync.quads(entity, description))
-    seconds = time.perf_counter() - started
-    return len(ids) / seconds, triples / seconds
+def refresh_dataset(pk: int) -> None:
+    """What the worker does after a dataset's edit is committed (the task, run here)."""
+    tasks.refresh_entities.apply(args=[[f"dataset:{pk}"]]).get()
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+def dump_and_query_figures(options: argparse.Namespace) -> None:
+    reader = store.reading()
+    if reader is None:
+        sys.exit("no store published yet: run without --no-rebuild (or manage.py rebuild_graph)")
+    print(f"store: {len(reader):,} triples (generation {store.current_generation()}); load average {load()}")
+    rss_before = peak_rss_mb()
+    count, floor = floor_seconds(options.dump_triples)
+    for key in ("nt", "ttl"):
+        triples, seconds, size = dump_figures(key, options.dump_triples)
+        print(
+            f"dump {key}: {triples:,} triples in {seconds:,.2f} s = {triples / seconds:,.0f} triples/s, "
+            f"{size / 1e6:,.1f} MB; reading the quads alone {count / floor:,.0f} triples/s"
+        )
+    print(f"peak RSS of the dump's process: {peak_rss_mb():,.0f} MB (before the dumps {rss_before:,.0f} MB)")
+
+    query_seconds()  # untimed: the first query starts the forkserver its queries run from
+    warm = [query_seconds() for _ in range(options.repeat)]
+    print(f"SPARQL example query, warm, no change before it: {ms(warm)}")
+    edited = list(visibility.open_datasets().order_by("-pk").values_list("pk", "title")[: options.repeat])
+    tasks.refresh_entities.apply(args=[[f"dataset:{edited[0][0]}"]]).get()  # once untimed: the first loads the code
+    after_change, refresh = [], []
+    for pk, title in edited:
+        Dataset.objects.filter(pk=pk).update(title=f"{title} (edited)")  # a steward's edit, without its signal
+        seconds, _ = timed(partial(refresh_dataset, pk))
+        refresh.append(seconds)
+        after_change.append(query_seconds())
+    for pk, title in edited:
+        Dataset.objects.filter(pk=pk).update(title=title)
+    tasks.refresh_entities.apply(args=[[f"dataset:{pk}" for pk, _ in edited]]).get()
+    print(
+        f"SPARQL example query right after a change (a dataset edited, its graph refreshed by the task): "
+        f"{ms(after_change)}; the refresh itself {ms(refresh)}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20, help="changes (and queries) to time")
-    parser.add_argument("--no-rebuild", action="store_true", help="use the store as it is")
-    parser.add_argument("--sample", type=int, default=200, help="datasets described one at a time vs in a batch")
+    parser.add_argument("--no-rebuild", action="store_true", help="use the store as it is: dumps and queries only")
+    parser.add_argument("--sample", type=int, default=1000, help="datasets for the describe and write baselines")
+    parser.add_argument("--rebuild-datasets", type=int, help="rebuild only the first N open datasets (and their DOIs)")
+    parser.add_argument("--dump-triples", type=int, help="stop each dump after about N triples")
     options = parser.parse_args()
 
-    datasets = visibility.open_datasets().count()
-    print(f"catalogue: {datasets} open datasets, {describe.public_documents().count()} public DOIs")
-    print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    sample = list(visibility.open_datasets().order_by("pk").values_list("pk", flat=True)[: options.sample])
-    if sample:
-        one_rate, one_triples = describe_rate(sample, batch=1)
-        batch_rate, batch_triples = describe_rate(sample, batch=sync.BATCH)
-        print(
-            f"describe {len(sample)} datasets one at a time: {one_rate:,.1f} datasets/s ({one_triples:,.0f} triples/s);"
-            f" in one batch: {batch_rate:,.1f} datasets/s ({batch_triples:,.0f} triples/s)"
-        )
-    if not options.no_rebuild:
-        started = time.perf_counter()
-        triples = sync.rebuild()
-        seconds = time.perf_counter() - started
-        entities = sum(1 for _ in describe.public_entities())
-        print(
-            f"rebuild: {entities:,} entities ({datasets:,} datasets) in {seconds:.1f} s = "
-            f"{datasets / seconds:,.0f} datasets/s; {triples:,} triples in the store, "
-            f"{triples / seconds:,.0f} triples/s"
-        )
-    rss_before = peak_rss_mb()
-    floor = floor_seconds()
-    for key in ("nt", "ttl"):
-        triples, seconds, size = dump_figures(key)
-        print(
-            f"dump {key}: {triples:,} triples in {seconds:.2f} s = {triples / seconds:,.0f} triples/s, "
-            f"{size / 1e6:.1f} MB; reading the quads alone {triples / floor:,.0f} triples/s"
-        )
-    print(f"peak RSS: {peak_rss_mb():.0f} MB (before the dumps {rss_before:.0f} MB)")
-
-    warm = [query_seconds() for _ in range(options.repeat)]
-    dataset_ids = list(visibility.open_datasets().order_by("pk").values_list("pk", flat=True)[: options.repeat])
-    after_change, refresh = [], []
-    for pk in dataset_ids:
-        started = time.perf_counter()
-        sync.refresh([describe.Entity("dataset", pk)])  # what the Celery task does after a commit
-        refresh.append(time.perf_counter() - started)
-        after_change.append(query_seconds())
-    print(f"SPARQL example query, warm: p50 {statistics.median(warm) * 1000:.0f} ms, p95 {p95(warm) * 1000:.0f} ms")
-    if after_change:
-        print(
-            f"SPARQL example query right after a change: p50 {statistics.median(after_change) * 1000:.0f} ms, "
-            f"p95 {p95(after_change) * 1000:.0f} ms (the refresh itself: p50 {statistics.median(refresh) * 1000:.0f}"
-            f" ms, p95 {p95(refresh) * 1000:.0f} ms)"
-        )
+    if options.no_rebuild:
+        dump_and_query_figures(options)
+        return
+    print(
+        f"catalogue: {Dataset.objects.count():,} datasets, {visibility.open_datasets().count():,} open, "
+        f"{describe.public_documents().count():,} public DOIs"
+    )
+    print(f"machine: {os.cpu_count()} CPUs, load average {load()}, {time.strftime('%Y-%m-%d %H:%M')} UTC")
+    rebuild_figures(options)
+    sys.stdout.flush()
+    forwarded = ["--repeat", str(options.repeat)]
+    if options.dump_triples:
+        forwarded += ["--dump-triples", str(options.dump_triples)]
+    subprocess.run([sys.executable, __file__, "--no-rebuild", *forwarded], check=True)
 
 
 if __name__ == "__main__":

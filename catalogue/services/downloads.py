@@ -191,14 +191,16 @@ class ZipPlan:
 
 def plan_zip(dataset: Dataset, *, data_files: Iterable[DataFile] | None = None) -> ZipPlan:
     """`data_files` are the dataset's files in path order when the caller has them loaded (else one query)."""
-    files, missing = [], []
+    files, missing, reasons = [], [], []
     for data_file in dataset.data_files.order_by("path") if data_files is None else data_files:
         data_file.dataset = dataset
         try:
             files.append((data_file, locate(data_file)))
         except FileUnavailable as reason:
-            logger.warning("zip of %s skips a file: %s", dataset.pid, reason)
+            reasons.append(str(reason))
             missing.append(data_file)
+    if reasons:  # one line a dataset: a graph rebuild plans every open dataset's zip
+        logger.warning("zip of %s skips %d file(s): %s", dataset.pid, len(reasons), "; ".join(dict.fromkeys(reasons)))
     return ZipPlan(folder=zip_folder(dataset), files=files, missing=missing)
 
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import pyoxigraph
 from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as rdf
 from rdflib.term import Node
 
 from catalogue import panet, visibility
@@ -27,33 +28,45 @@ from catalogue.models import (
     Instrument,
     Parameter,
     Sample,
+    Technique,
 )
 from catalogue.services import downloads
 from landing.datacite import metadata
 from landing.datacite.metadata import ANONYMOUS, Record
+from landing.graph import vocabulary
 from landing.graph.vocabulary import (
-    ADMS,
     CHECKSUM_ALGORITHMS,
-    EU_ACCESS_RIGHT,
-    EU_FILE_TYPE,
-    EU_LANGUAGE,
-    GEOSPARQL,
     NEXUS_FORMAT,
-    ORG,
-    PANET,
     PANET_SCHEME,
     PREFIXES,
-    QUDT,
     QUDT_UNITS,
-    SCHEMA,
-    SOSA,
-    SPDX,
+    Terms,
     definition_iri,
     media_type_iri,
 )
 from landing.services import crates
 from landing.services.pages import citing_documents
 
+# Each namespace's terms made once (vocabulary.Terms): a dataset's description reads some 300 of them.
+DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD = (
+    Terms(namespace) for namespace in (rdf.DCAT, rdf.DCTERMS, rdf.FOAF, rdf.PROV, rdf.RDF, rdf.RDFS, rdf.SKOS, rdf.XSD)
+)
+ADMS, EU_ACCESS_RIGHT, EU_FILE_TYPE, EU_LANGUAGE, GEOSPARQL, ORG, PANET, QUDT, SCHEMA, SOSA, SPDX = (
+    Terms(namespace)
+    for namespace in (
+        vocabulary.ADMS,
+        vocabulary.EU_ACCESS_RIGHT,
+        vocabulary.EU_FILE_TYPE,
+        vocabulary.EU_LANGUAGE,
+        vocabulary.GEOSPARQL,
+        vocabulary.ORG,
+        vocabulary.PANET,
+        vocabulary.QUDT,
+        vocabulary.SCHEMA,
+        vocabulary.SOSA,
+        vocabulary.SPDX,
+    )
+)
 ZIP_MEDIA_TYPE = "application/zip"
 # Standards the data services implement, as the IRIs their specifications are published under.
 PANOSC_API_SPEC = "https://github.com/panosc-eu/search-api"
@@ -82,7 +95,10 @@ CATALOGUE = Entity("catalogue")
 
 # An entity's triples as they are stated: a plain set, since an rdflib Graph's per-triple bookkeeping was most of a
 # rebuild's time; the rebuild writes them to the store as they are, pages and tests read them as a Graph.
-Triple = tuple[Node, Node, Node]
+# Literals are pyoxigraph's: an rdflib Literal costs ~10 µs to make (it parses its value), a third of describing a
+# dataset, and the store takes pyoxigraph terms anyway. Nodes stay rdflib's, as the pages and tests read them.
+Value = Node | pyoxigraph.Literal
+Triple = tuple[Node, Node, Value]
 Triples = set[Triple]
 
 
@@ -99,9 +115,42 @@ class Description:
         graph = Graph(bind_namespaces="none")
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
-        for triple in self.triples:
-            graph.add(triple)
+        for subject, predicate, value in self.triples:
+            graph.add((subject, predicate, _rdflib(value) if isinstance(value, pyoxigraph.Literal) else value))
         return graph
+
+
+def _rdflib(value: pyoxigraph.Literal) -> Literal:
+    if value.language:
+        return Literal(value.value, lang=value.language)
+    if value.datatype == XSD_STRING:
+        return Literal(value.value)
+    return Literal(value.value, datatype=URIRef(value.datatype.value))
+
+
+XSD_STRING = pyoxigraph.NamedNode(str(XSD.string))
+_datatypes: dict[str, pyoxigraph.NamedNode] = {}
+
+
+def _literal(value: str, *, datatype: str | None = None, lang: str | None = None) -> pyoxigraph.Literal:
+    """A literal with its lexical form as rdflib would normalise it (the callers give canonical forms)."""
+    if lang:
+        return pyoxigraph.Literal(value, language=lang)
+    if datatype:
+        node = _datatypes.get(datatype)
+        if node is None:
+            node = _datatypes[datatype] = pyoxigraph.NamedNode(datatype)
+        return pyoxigraph.Literal(value, datatype=node)
+    return pyoxigraph.Literal(value)
+
+
+def _hex(value: str) -> str:
+    """rdflib's canonical xsd:hexBinary: lower case, when the value is hex at all."""
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        return value
+    return value.lower()
 
 
 def new_graph() -> Triples:
@@ -165,11 +214,13 @@ def describe(entity: Entity) -> Description | None:
 
 
 def describe_many(entities: Iterable[Entity]) -> dict[Entity, Description | None]:
-    """The RDF of each entity (None when not public); datasets are described together in a fixed number of queries,
-    so a batch of any size costs about what one dataset does. Raises ValueError for an unknown kind."""
+    """The RDF of each entity (None when not public); datasets, DOIs and instruments are described together in a fixed
+    number of queries each, so a batch of any size costs about what one entity does. Raises ValueError for an
+    unknown kind."""
     wanted = list(dict.fromkeys(entities))
     datasets = describe_datasets([entity.pk for entity in wanted if entity.kind == "dataset"])
     documents = describe_documents([entity.pk for entity in wanted if entity.kind == "document"])
+    instruments = describe_instruments([entity.pk for entity in wanted if entity.kind == "instrument"])
     described: dict[Entity, Description | None] = {}
     for entity in wanted:
         if entity.kind == "catalogue":
@@ -179,8 +230,7 @@ def describe_many(entities: Iterable[Entity]) -> dict[Entity, Description | None
         elif entity.kind == "dataset":
             described[entity] = datasets.get(entity.pk)
         elif entity.kind == "instrument":
-            instrument = visibility.public_instruments().select_related("facility").filter(pk=entity.pk).first()
-            described[entity] = describe_instrument(instrument) if instrument is not None else None
+            described[entity] = instruments.get(entity.pk)
         else:
             raise ValueError(f"unknown entity kind {entity.kind!r}")
     return described
@@ -189,20 +239,20 @@ def describe_many(entities: Iterable[Entity]) -> dict[Entity, Description | None
 # --- Shared pieces --------------------------------------------------------------------------------------------
 
 
-def _literal_date(value: str) -> Literal:
-    return Literal(value, datatype=XSD.date)
+def _literal_date(value: str) -> pyoxigraph.Literal:
+    return _literal(value, datatype=XSD.date)
 
 
-def _moment(value: datetime | date) -> Literal:
+def _moment(value: datetime | date) -> pyoxigraph.Literal:
     if isinstance(value, datetime):
-        return Literal(value.isoformat(), datatype=XSD.dateTime)
-    return Literal(value.isoformat(), datatype=XSD.date)
+        return _literal(value.isoformat(), datatype=XSD.dateTime)
+    return _literal(value.isoformat(), datatype=XSD.date)
 
 
 def _typed(graph: Triples, node: URIRef, kind: URIRef, **labels: str) -> URIRef:
     graph.add((node, RDF.type, kind))
     for predicate, text in labels.items():
-        graph.add((node, {"title": DCTERMS.title, "label": RDFS.label, "name": FOAF.name}[predicate], Literal(text)))
+        graph.add((node, {"title": DCTERMS.title, "label": RDFS.label, "name": FOAF.name}[predicate], _literal(text)))
     return node
 
 
@@ -215,7 +265,7 @@ def _organisation(graph: Triples, name: str, ror: str | None) -> URIRef | BNode:
     node: URIRef | BNode = URIRef(ror) if ror else BNode()
     graph.add((node, RDF.type, FOAF.Organization))
     graph.add((node, RDF.type, FOAF.Agent))
-    graph.add((node, FOAF.name, Literal(name)))
+    graph.add((node, FOAF.name, _literal(name)))
     return node
 
 
@@ -231,11 +281,11 @@ def _creator(graph: Triples, creator: Record) -> URIRef | BNode:
     person: URIRef | BNode = URIRef(identifiers["ORCID"]) if "ORCID" in identifiers else BNode()
     graph.add((person, RDF.type, FOAF.Person))
     graph.add((person, RDF.type, FOAF.Agent))
-    graph.add((person, FOAF.name, Literal(creator["name"])))
+    graph.add((person, FOAF.name, _literal(creator["name"])))
     if creator.get("givenName"):
-        graph.add((person, FOAF.givenName, Literal(creator["givenName"])))
+        graph.add((person, FOAF.givenName, _literal(creator["givenName"])))
     if creator.get("familyName"):
-        graph.add((person, FOAF.familyName, Literal(creator["familyName"])))
+        graph.add((person, FOAF.familyName, _literal(creator["familyName"])))
     for affiliation in creator.get("affiliation", []):
         organisation = _organisation(graph, affiliation["name"], affiliation.get("affiliationIdentifier"))
         graph.add((person, ORG.memberOf, organisation))
@@ -256,7 +306,7 @@ def _access_rights(graph: Triples, *, open_data: bool) -> URIRef:
     node = EU_ACCESS_RIGHT["PUBLIC" if open_data else "NON_PUBLIC"]
     graph.add((node, RDF.type, DCTERMS.RightsStatement))
     graph.add((node, RDF.type, SKOS.Concept))
-    graph.add((node, SKOS.prefLabel, Literal("public" if open_data else "non-public", lang="en")))
+    graph.add((node, SKOS.prefLabel, _literal("public" if open_data else "non-public", lang="en")))
     return node
 
 
@@ -264,8 +314,8 @@ def _identifier(graph: Triples, subject: URIRef, notation: str, *, datatype: str
     node = BNode()
     graph.add((subject, ADMS.identifier, node))
     graph.add((node, RDF.type, ADMS.Identifier))
-    graph.add((node, SKOS.notation, Literal(notation, datatype=URIRef(datatype) if datatype else None)))
-    graph.add((node, ADMS.schemaAgency, Literal(agency)))
+    graph.add((node, SKOS.notation, _literal(notation, datatype=URIRef(datatype) if datatype else None)))
+    graph.add((node, ADMS.schemaAgency, _literal(agency)))
 
 
 def _dates(graph: Triples, subject: URIRef, record: Record) -> None:
@@ -307,7 +357,7 @@ def _concept_triples(iri: str, label: str, vocabulary: panet.Vocabulary) -> Trip
     graph = new_graph()
     term = URIRef(iri)
     graph.add((term, RDF.type, SKOS.Concept))
-    graph.add((term, SKOS.prefLabel, Literal(label, lang="en")))
+    graph.add((term, SKOS.prefLabel, _literal(label, lang="en")))
     graph.add((term, SKOS.inScheme, PANET_SCHEME))
     terms = vocabulary.terms
     known = terms.get(iri.removeprefix(str(PANET)))
@@ -317,7 +367,7 @@ def _concept_triples(iri: str, label: str, vocabulary: panet.Vocabulary) -> Trip
             continue
         node = URIRef(ancestor.purl)
         graph.add((node, RDF.type, SKOS.Concept))
-        graph.add((node, SKOS.prefLabel, Literal(ancestor.label, lang="en")))
+        graph.add((node, SKOS.prefLabel, _literal(ancestor.label, lang="en")))
         graph.add((node, SKOS.inScheme, PANET_SCHEME))
         for parent in ancestor.parents:
             graph.add((node, SKOS.broader, PANET[parent]))
@@ -332,7 +382,7 @@ def _subjects(graph: Triples, subject: URIRef, record: Record) -> None:
         if entry.get("subjectScheme") == "PaNET":
             graph.add((subject, DCAT.theme, _concept(graph, entry["valueUri"], entry["subject"])))
         else:
-            graph.add((subject, DCAT.keyword, Literal(entry["subject"])))
+            graph.add((subject, DCAT.keyword, _literal(entry["subject"])))
 
 
 def _place(graph: Triples, subject: URIRef, record: Record) -> None:
@@ -340,11 +390,11 @@ def _place(graph: Triples, subject: URIRef, record: Record) -> None:
         place = BNode()
         graph.add((subject, DCTERMS.spatial, place))
         graph.add((place, RDF.type, DCTERMS.Location))
-        graph.add((place, RDFS.label, Literal(location["geoLocationPlace"])))
+        graph.add((place, RDFS.label, _literal(location["geoLocationPlace"])))
         point = location.get("geoLocationPoint")
         if point:
             wkt = f"POINT({point['pointLongitude']} {point['pointLatitude']})"
-            graph.add((place, DCAT.centroid, Literal(wkt, datatype=GEOSPARQL.wktLiteral)))
+            graph.add((place, DCAT.centroid, _literal(wkt, datatype=GEOSPARQL.wktLiteral)))
 
 
 def _funding(graph: Triples, subject: URIRef, record: Record) -> None:
@@ -357,14 +407,14 @@ def _common(graph: Triples, subject: URIRef, record: Record) -> None:
     """What every dcat:Dataset takes from its DataCite record."""
     graph.add((subject, RDF.type, DCAT.Dataset))
     graph.add((subject, RDF.type, RDFS.Resource))
-    graph.add((subject, DCTERMS.title, Literal(record["titles"][0]["title"])))
+    graph.add((subject, DCTERMS.title, _literal(record["titles"][0]["title"])))
     description = next(
         (d["description"] for d in record["descriptions"] if d["descriptionType"] in ("Abstract", "Other")), ""
     )
-    graph.add((subject, DCTERMS.description, Literal(description or record["titles"][0]["title"])))
+    graph.add((subject, DCTERMS.description, _literal(description or record["titles"][0]["title"])))
     for extra in record["descriptions"]:
         if extra["descriptionType"] in ("Methods", "TechnicalInfo"):
-            graph.add((subject, RDFS.comment, Literal(extra["description"])))
+            graph.add((subject, RDFS.comment, _literal(extra["description"])))
     graph.add((subject, DCTERMS.publisher, _publisher(graph, record)))
     for creator in record["creators"]:
         graph.add((subject, DCTERMS.creator, _creator(graph, creator)))
@@ -423,7 +473,7 @@ def describe_document(
     graph = new_graph()
     subject = document_iri(document.doi)
     _common(graph, subject, record)
-    graph.add((subject, DCTERMS.identifier, Literal(metadata.doi_url(document.doi))))
+    graph.add((subject, DCTERMS.identifier, _literal(metadata.doi_url(document.doi))))
     _identifier(graph, subject, document.doi, datatype=None, agency="DataCite")
     for related in record["relatedIdentifiers"]:
         target = _related(related, local_dois)
@@ -443,7 +493,7 @@ def describe_document(
         experiment = URIRef(f"{subject}#experiment")
         graph.add((subject, PROV.wasGeneratedBy, experiment))
         graph.add((experiment, RDF.type, PROV.Activity))
-        graph.add((experiment, RDFS.label, Literal(f"Experiment {document.proposal_number or document.title}")))
+        graph.add((experiment, RDFS.label, _literal(f"Experiment {document.proposal_number or document.title}")))
         for instrument in instruments:
             graph.add((experiment, PROV.wasAssociatedWith, instrument_iri(instrument.pid)))
         if start:
@@ -518,7 +568,7 @@ def _describe_dataset(
     graph = new_graph()
     subject = dataset_iri(dataset.pid)
     _common(graph, subject, record)
-    graph.add((subject, DCTERMS.identifier, Literal(str(subject))))
+    graph.add((subject, DCTERMS.identifier, _literal(str(subject))))
     if citing is not None and citing.doi:
         graph.add((subject, DCTERMS.isPartOf, document_iri(citing.doi)))
     for pk, doi in collections:
@@ -539,17 +589,17 @@ def _activity(graph: Triples, subject: URIRef, dataset: Dataset, inputs: list[st
     activity = URIRef(f"{subject}#{'processing' if derived else 'measurement'}")
     graph.add((subject, PROV.wasGeneratedBy, activity))
     graph.add((activity, RDF.type, PROV.Activity))
-    graph.add((activity, RDFS.label, Literal(f"{'Processing' if derived else 'Measurement'} of {dataset.title}")))
+    graph.add((activity, RDFS.label, _literal(f"{'Processing' if derived else 'Measurement'} of {dataset.title}")))
     if dataset.instrument:
         graph.add((activity, PROV.wasAssociatedWith, instrument_iri(dataset.instrument.pid)))
     if dataset.software_name:
         software = URIRef(f"{subject}#software")
         graph.add((activity, PROV.wasAssociatedWith, software))
         graph.add((software, RDF.type, PROV.SoftwareAgent))
-        graph.add((software, RDFS.label, Literal(f"{dataset.software_name} {dataset.software_version}".strip())))
-        graph.add((software, SCHEMA.name, Literal(dataset.software_name)))
+        graph.add((software, RDFS.label, _literal(f"{dataset.software_name} {dataset.software_version}".strip())))
+        graph.add((software, SCHEMA.name, _literal(dataset.software_name)))
         if dataset.software_version:
-            graph.add((software, SCHEMA.softwareVersion, Literal(dataset.software_version)))
+            graph.add((software, SCHEMA.softwareVersion, _literal(dataset.software_version)))
     if dataset.start_time:
         graph.add((activity, PROV.startedAtTime, _moment(dataset.start_time)))
     if dataset.end_time:
@@ -561,9 +611,9 @@ def _activity(graph: Triples, subject: URIRef, dataset: Dataset, inputs: list[st
         graph.add((activity, PROV.used, node))
         graph.add((node, RDF.type, SOSA.Sample))
         graph.add((node, RDF.type, PROV.Entity))
-        graph.add((node, RDFS.label, Literal(sample.name)))
+        graph.add((node, RDFS.label, _literal(sample.name)))
         if sample.chemical_formula:
-            graph.add((node, SCHEMA.chemicalFormula, Literal(sample.chemical_formula)))
+            graph.add((node, SCHEMA.chemicalFormula, _literal(sample.chemical_formula)))
 
 
 def _standards(graph: Triples, subject: URIRef, dataset: Dataset) -> None:
@@ -577,8 +627,8 @@ def _standards(graph: Triples, subject: URIRef, dataset: Dataset) -> None:
         graph.add((subject, DCTERMS.conformsTo, standard))
 
 
-def _number(value: float) -> Literal:
-    return Literal(value, datatype=XSD.double)
+def _number(value: float) -> pyoxigraph.Literal:
+    return _literal(repr(value), datatype=XSD.double)  # rdflib's lexical form of a double
 
 
 def _parameters(graph: Triples, subject: URIRef, dataset: Dataset) -> None:
@@ -587,14 +637,14 @@ def _parameters(graph: Triples, subject: URIRef, dataset: Dataset) -> None:
         node = URIRef(f"{subject}#parameter-{parameter.pk}")
         graph.add((subject, SCHEMA.variableMeasured, node))
         graph.add((node, RDF.type, SCHEMA.PropertyValue))
-        graph.add((node, SCHEMA.name, Literal(parameter.name)))
+        graph.add((node, SCHEMA.name, _literal(parameter.name)))
         value = parameter.value
         if isinstance(value, float):
             graph.add((node, SCHEMA.value, _number(value)))
         elif parameter.raw_value:
-            graph.add((node, SCHEMA.value, Literal(parameter.raw_value)))
+            graph.add((node, SCHEMA.value, _literal(parameter.raw_value)))
         if parameter.raw_unit:
-            graph.add((node, SCHEMA.unitText, Literal(parameter.raw_unit)))
+            graph.add((node, SCHEMA.unitText, _literal(parameter.raw_unit)))
         if parameter.unit in QUDT_UNITS:
             graph.add((node, SCHEMA.unitCode, QUDT_UNITS[parameter.unit]))
         si_unit = QUDT_UNITS.get(parameter.unit_si)
@@ -616,7 +666,7 @@ def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Re
         distribution = URIRef(f"{subject}#file-{data_file.pk}")
         graph.add((subject, DCAT.distribution, distribution))
         graph.add((distribution, RDF.type, DCAT.Distribution))
-        graph.add((distribution, DCTERMS.title, Literal(data_file.path)))
+        graph.add((distribution, DCTERMS.title, _literal(data_file.path)))
         graph.add((distribution, DCAT.accessURL, subject))
         graph.add((distribution, DCTERMS.license, licence))
         media_type = downloads.media_type(data_file)
@@ -624,14 +674,14 @@ def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Re
         if media_type == metadata.HDF5_MEDIA_TYPE:
             graph.add((distribution, DCTERMS.format, hdf5))
         if data_file.size is not None:
-            graph.add((distribution, DCAT.byteSize, Literal(data_file.size, datatype=XSD.nonNegativeInteger)))
+            graph.add((distribution, DCAT.byteSize, _literal(str(data_file.size), datatype=XSD.nonNegativeInteger)))
         if data_file.checksum and data_file.checksum_algorithm in CHECKSUM_ALGORITHMS:
             checksum = URIRef(f"{subject}#file-{data_file.pk}-checksum")
             algorithm = CHECKSUM_ALGORITHMS[data_file.checksum_algorithm]
             graph.add((distribution, SPDX.checksum, checksum))
             graph.add((checksum, RDF.type, SPDX.Checksum))
             graph.add((checksum, SPDX.algorithm, _typed(graph, algorithm, SPDX.ChecksumAlgorithm)))
-            graph.add((checksum, SPDX.checksumValue, Literal(data_file.checksum, datatype=XSD.hexBinary)))
+            graph.add((checksum, SPDX.checksumValue, _literal(_hex(data_file.checksum), datatype=XSD.hexBinary)))
         if not data_file.is_missing:
             url = metadata.site_url(
                 reverse("download-file", kwargs={"pid": dataset.pid, "file_id": data_file.pk}),
@@ -643,7 +693,7 @@ def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Re
     archive = URIRef(f"{subject}#zip")
     graph.add((subject, DCAT.distribution, archive))
     graph.add((archive, RDF.type, DCAT.Distribution))
-    graph.add((archive, DCTERMS.title, Literal("All files of the dataset as one zip, with checksum manifests")))
+    graph.add((archive, DCTERMS.title, _literal("All files of the dataset as one zip, with checksum manifests")))
     graph.add((archive, DCAT.accessURL, subject))
     url = metadata.site_url(reverse("download-dataset", kwargs={"pid": dataset.pid}))
     graph.add((archive, DCAT.downloadURL, _resource(graph, url)))
@@ -651,11 +701,24 @@ def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Re
     zip_format = _typed(graph, EU_FILE_TYPE["ZIP"], DCTERMS.MediaTypeOrExtent, label="ZIP")
     graph.add((archive, DCTERMS.format, zip_format))
     size = len(crates.dataset_zip(dataset=dataset, user=ANONYMOUS, plan=plan))
-    graph.add((archive, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
+    graph.add((archive, DCAT.byteSize, _literal(str(size), datatype=XSD.nonNegativeInteger)))
     graph.add((archive, DCTERMS.license, licence))
 
 
 # --- Instruments ----------------------------------------------------------------------------------------------
+
+
+def describe_instruments(ids: list[int]) -> dict[int, Description]:
+    """The public ones among these instruments, by id, with their facilities and techniques in two queries."""
+    if not ids:
+        return {}
+    instruments = (
+        visibility.public_instruments()
+        .filter(pk__in=ids)
+        .select_related("facility")
+        .prefetch_related(Prefetch("techniques", queryset=Technique.objects.order_by("pk")))
+    )
+    return {instrument.pk: describe_instrument(instrument) for instrument in instruments}
 
 
 def describe_instrument(instrument: Instrument) -> Description:
@@ -665,12 +728,12 @@ def describe_instrument(instrument: Instrument) -> Description:
     graph.add((subject, RDF.type, SOSA.Platform))
     graph.add((subject, RDF.type, PROV.Agent))
     graph.add((subject, RDF.type, RDFS.Resource))
-    graph.add((subject, DCTERMS.title, Literal(instrument.name)))
-    graph.add((subject, RDFS.label, Literal(f"{instrument.name} ({instrument.facility.name})")))
+    graph.add((subject, DCTERMS.title, _literal(instrument.name)))
+    graph.add((subject, RDFS.label, _literal(f"{instrument.name} ({instrument.facility.name})")))
     if instrument.description:
-        graph.add((subject, DCTERMS.description, Literal(instrument.description)))
+        graph.add((subject, DCTERMS.description, _literal(instrument.description)))
     for alias in instrument.aliases:
-        graph.add((subject, SKOS.altLabel, Literal(alias)))
+        graph.add((subject, SKOS.altLabel, _literal(alias)))
     landing = URIRef(instrument.landing_page) if instrument.landing_page else subject
     graph.add((subject, DCAT.landingPage, _typed(graph, landing, FOAF.Document)))
     # PIDINST properties (RDA recommendation 10.15497/RDA00070) in schema.org terms.
@@ -679,19 +742,20 @@ def describe_instrument(instrument: Instrument) -> Description:
     if instrument.manufacturer:
         graph.add((subject, SCHEMA.manufacturer, _organisation(graph, instrument.manufacturer, None)))
     if instrument.model:
-        graph.add((subject, SCHEMA.model, Literal(instrument.model)))
+        graph.add((subject, SCHEMA.model, _literal(instrument.model)))
     for variable in instrument.measured_variables:
-        graph.add((subject, SCHEMA.variableMeasured, Literal(variable)))
+        graph.add((subject, SCHEMA.variableMeasured, _literal(variable)))
     if instrument.pid.startswith("10."):  # registered with DataCite (PIDINST), e.g. ESRF's 10.15151/ESRF-INSTR-…
-        graph.add((subject, DCTERMS.identifier, Literal(metadata.doi_url(instrument.pid))))
+        graph.add((subject, DCTERMS.identifier, _literal(metadata.doi_url(instrument.pid))))
         graph.add((subject, RDFS.seeAlso, URIRef(metadata.doi_url(instrument.pid))))
     else:
-        graph.add((subject, DCTERMS.identifier, Literal(instrument.pid)))
+        graph.add((subject, DCTERMS.identifier, _literal(instrument.pid)))
     owner = _facility(graph, instrument.facility)
     graph.add((subject, SOSA.isHostedBy, owner))
     graph.add((subject, DCTERMS.publisher, owner))
-    for technique in instrument.techniques.filter(is_concept=False, panet_id__isnull=False).order_by("panet_id"):
-        graph.add((subject, DCAT.theme, _concept(graph, technique.purl or "", technique.name)))
+    for technique in instrument.techniques.all():  # prefetched by describe_instruments
+        if not technique.is_concept and technique.panet_id is not None:
+            graph.add((subject, DCAT.theme, _concept(graph, technique.purl or "", technique.name)))
     return Description(iri=subject, triples=graph)
 
 
@@ -716,12 +780,12 @@ def describe_catalogue() -> Description:
         _facility(graph, facility) if facility is not None else _organisation(graph, settings.HOME_FACILITY, None)
     )
     graph.add((subject, RDF.type, DCAT.Catalog))
-    graph.add((subject, DCTERMS.title, Literal(f"{settings.HOME_FACILITY} data catalogue")))
+    graph.add((subject, DCTERMS.title, _literal(f"{settings.HOME_FACILITY} data catalogue")))
     graph.add(
         (
             subject,
             DCTERMS.description,
-            Literal(
+            _literal(
                 f"Open experimental data of {settings.HOME_FACILITY}: proposals and collections with DOIs, open "
                 "datasets with their files, instruments and techniques (PaNET), as DCAT-AP 3."
             ),
@@ -732,7 +796,7 @@ def describe_catalogue() -> Description:
     graph.add((subject, DCTERMS.language, _typed(graph, EU_LANGUAGE["ENG"], DCTERMS.LinguisticSystem)))
     graph.add((subject, DCAT.themeTaxonomy, PANET_SCHEME))
     graph.add((PANET_SCHEME, RDF.type, SKOS.ConceptScheme))
-    graph.add((PANET_SCHEME, DCTERMS.title, Literal("PaNET: the photon and neutron experimental techniques")))
+    graph.add((PANET_SCHEME, DCTERMS.title, _literal("PaNET: the photon and neutron experimental techniques")))
     name, url = metadata.licence_details(settings.DEFAULT_LICENCE)
     graph.add((subject, DCTERMS.license, _typed(graph, URIRef(url or ""), DCTERMS.LicenseDocument, title=name)))
     services = service_iris()
@@ -757,8 +821,8 @@ def describe_catalogue() -> Description:
         service = services[key]
         graph.add((subject, DCAT.service, service))
         graph.add((service, RDF.type, DCAT.DataService))
-        graph.add((service, DCTERMS.title, Literal(title)))
-        graph.add((service, DCTERMS.description, Literal(description)))
+        graph.add((service, DCTERMS.title, _literal(title)))
+        graph.add((service, DCTERMS.description, _literal(description)))
         graph.add((service, DCAT.endpointURL, _resource(graph, str(service))))
         graph.add((service, DCTERMS.conformsTo, _typed(graph, URIRef(standard), DCTERMS.Standard, title=title)))
         graph.add((service, DCTERMS.publisher, publisher))

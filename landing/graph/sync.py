@@ -8,13 +8,13 @@ description last mentioned it, so a triple is stated once however many entities 
 
 import itertools
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 import pyoxigraph
 from django.db.models import Q
 from django.utils import timezone
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
 from rdflib.namespace import DCAT
 
 from catalogue.models import Dataset, Document
@@ -23,61 +23,76 @@ from landing.graph.describe import Description, Entity
 from landing.graph.vocabulary import ORG
 
 BATCH = 500
+# Own quads gathered before each bulk load into the store being rebuilt (~100 MB of quads).
+LOAD_CHUNK = 500_000
 # Predicates whose triples belong to the describing entity although their subject is shared (a person's
 # affiliation is as the record states it; the catalogue lists the entity).
 CONTEXTUAL = {ORG.memberOf, DCAT.dataset}
 
-Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+Subject = pyoxigraph.NamedNode | pyoxigraph.BlankNode
+Term = Subject | pyoxigraph.Literal
 
 
-def _term(node: object, terms: dict[object, Term]) -> Term:
-    """The pyoxigraph term of an rdflib one; `terms` holds those converted so far (a blank node maps to one node)."""
-    known = terms.get(node)
-    if known is None:
-        known = terms[node] = _convert(node)
-    return known
-
-
-def _convert(node: object) -> Term:
+def _node(node: object, blanks: dict[str, pyoxigraph.BlankNode]) -> Term:
+    """The pyoxigraph term of a node of a description; `blanks` maps each blank node label to one node."""
+    if isinstance(node, pyoxigraph.Literal):  # describe makes its literals as pyoxigraph's already
+        return node
     if isinstance(node, URIRef):
-        return pyoxigraph.NamedNode(str(node))
+        return pyoxigraph.NamedNode(node)
     if isinstance(node, BNode):
-        return pyoxigraph.BlankNode()
-    if isinstance(node, Literal):
-        if node.language:
-            return pyoxigraph.Literal(str(node), language=node.language)
-        if node.datatype:
-            return pyoxigraph.Literal(str(node), datatype=pyoxigraph.NamedNode(str(node.datatype)))
-        return pyoxigraph.Literal(str(node))
-    raise TypeError(f"not an RDF term: {node!r}")
+        return blanks.setdefault(str(node), pyoxigraph.BlankNode())
+    raise TypeError(f"not an RDF term of a description: {node!r}")
 
 
-def quads(entity: Entity, description: Description) -> Iterator[pyoxigraph.Quad]:
-    """The description's triples as quads in the entity's graph or in the graph of the shared resource they state."""
-    own = store.entity_graph(entity.as_key())
+def placed(entity: Entity, description: Description) -> tuple[list[pyoxigraph.Quad], list[pyoxigraph.Quad]]:
+    """The description's quads: (those in the entity's own graph, those in the graphs of shared resources)."""
+    own_graph = store.entity_graph(entity.as_key())
     iri = str(description.iri)
-    terms: dict[object, Term] = {}
-    homes: dict[object, pyoxigraph.NamedNode] = {}  # the graph of each subject's triples
+    fragments = (iri + "#", iri + "/")
+    # Nodes converted so far, by object id: rdflib's equality is slow Python, and the description keeps them alive.
+    subjects: dict[
+        int, tuple[pyoxigraph.NamedNode | pyoxigraph.BlankNode, pyoxigraph.NamedNode | None]
+    ] = {}  # with the graph of their triples (None: own)
+    predicates: dict[int, tuple[pyoxigraph.NamedNode, bool]] = {}  # with whether they are CONTEXTUAL
+    values: dict[int, Term] = {}
+    blanks: dict[str, pyoxigraph.BlankNode] = {}
+    own: list[pyoxigraph.Quad] = []
+    shared: list[pyoxigraph.Quad] = []
     for subject, predicate, value in description.triples:
-        home = homes.get(subject)
-        if home is None:
+        known = subjects.get(id(subject))
+        if known is None:
             name = str(subject)
-            mine = isinstance(subject, BNode) or name == iri or name.startswith((iri + "#", iri + "/"))
-            home = homes[subject] = own if mine else pyoxigraph.NamedNode(name)
-        graph = own if predicate in CONTEXTUAL else home
-        # Subjects and predicates of our descriptions are never literals.
-        yield pyoxigraph.Quad(_term(subject, terms), _term(predicate, terms), _term(value, terms), graph)  # type: ignore[arg-type]
+            mine = isinstance(subject, BNode) or name == iri or name.startswith(fragments)
+            node = _node(subject, blanks)
+            assert not isinstance(node, pyoxigraph.Literal), subject  # describe states nothing of a literal
+            known = subjects[id(subject)] = (node, None if mine else pyoxigraph.NamedNode(name))
+        term, home = known
+        verb = predicates.get(id(predicate))
+        if verb is None:
+            verb = predicates[id(predicate)] = (pyoxigraph.NamedNode(str(predicate)), predicate in CONTEXTUAL)
+        target: Term | None
+        if type(value) is pyoxigraph.Literal:
+            target = value
+        else:
+            target = values.get(id(value))
+            if target is None:
+                target = values[id(value)] = _node(value, blanks)
+        if home is None or verb[1]:
+            own.append(pyoxigraph.Quad(term, verb[0], target, own_graph))
+        else:
+            shared.append(pyoxigraph.Quad(term, verb[0], target, home))
+    return own, shared
 
 
 def _write(writer: store.Writer, entity: Entity, description: Description | None) -> int:
     writer.remove_graph(store.entity_graph(entity.as_key()))
     if description is None:
         return 0
-    written = list(quads(entity, description))
-    for graph in {quad.graph_name for quad in written} - {store.entity_graph(entity.as_key())}:
-        writer.remove_graph(graph)  # type: ignore[arg-type]  # quads() names every graph (no default graph)
-    writer.extend(written)
-    return len(written)
+    own, shared = placed(entity, description)
+    for graph in {quad.graph_name for quad in shared}:
+        writer.remove_graph(graph)  # type: ignore[arg-type]  # placed() names every graph (no default graph)
+    writer.extend(own + shared)
+    return len(own) + len(shared)
 
 
 def refresh(entities: Iterable[Entity]) -> int:
@@ -93,46 +108,63 @@ def refresh(entities: Iterable[Entity]) -> int:
     return written
 
 
-def rebuild(*, progress: Callable[[str], None] | None = None) -> int:
-    """Build the whole store aside from the catalogue, then swap it in as the primary; returns the triple count.
+def rebuild(*, entities: Iterable[Entity] | None = None, progress: Callable[[str], None] | None = None) -> int:
+    """Build the whole store aside from the catalogue (or only these entities: benchmarks), then swap it in as the
+    primary; returns the triple count.
 
     Holds the writer lock throughout: refreshes queued meanwhile retry and apply once it is done.
     """
     fresh = store.root() / "primary.rebuilding"
     shutil.rmtree(fresh, ignore_errors=True)
     store.root().mkdir(parents=True, exist_ok=True)
-    written = 0
     with store.writer_lock(wait=True):
         building = pyoxigraph.Store(str(fresh))
-        batch: list[pyoxigraph.Quad] = []
+        loader = Loader(building)
         count = 0
-        entities_left = describe.public_entities()
-        while entities := list(itertools.islice(entities_left, BATCH)):
-            for entity, description in describe.describe_many(entities).items():
-                if description is not None:
-                    batch.extend(quads(entity, description))
-            written += _load(building, batch)
-            count += len(entities)
+        entities_left = iter(entities) if entities is not None else describe.public_entities()
+        while batch := list(itertools.islice(entities_left, BATCH)):
+            loader.add(describe.describe_many(batch))
+            count += len(batch)
             if progress is not None:
-                progress(f"{count} entities, {written} triples written")
+                progress(f"{count} entities, {loader.written} triples written")
+        loader.finish()
         triples = len(building)  # shared resources are stated by many entities, once in the store
         building.optimize()
         store.publish(building)
-        del building  # the last reference: RocksDB closes before the directory moves
+        del building, loader  # the last references: RocksDB closes before the directory moves
         store.replace_primary(fresh)
     return triples
 
 
-def _load(building: pyoxigraph.Store, batch: list[pyoxigraph.Quad]) -> int:
-    """Write a batch, then drop it; a shared resource's graph keeps the last statement of it, as refresh does."""
-    count = len(batch)
-    # quads() names every graph (no default graph), so each has a value.
-    shared = {quad.graph_name for quad in batch if not quad.graph_name.value.startswith("urn:pancommons:graph:")}  # type: ignore[union-attr]
-    for graph in shared:
-        building.remove_graph(graph)
-    building.extend(batch)
-    batch.clear()
-    return count
+class Loader:
+    """Writes described entities into a fresh store. Their own quads go straight into new index files (bulk_extend:
+    no transaction, no read of what is there), LOAD_CHUNK at a time; a shared resource's graph is replaced by each
+    batch that states it, so it keeps the last batch's statements as a refresh keeps the last entity's."""
+
+    def __init__(self, building: pyoxigraph.Store) -> None:
+        self._building = building
+        self._own: list[pyoxigraph.Quad] = []
+        self.written = 0
+
+    def add(self, described: dict[Entity, Description | None]) -> None:
+        """Write one batch's descriptions (None: not public, nothing to write)."""
+        shared: set[pyoxigraph.Quad] = set()  # a PaNET term is stated by most datasets of a batch
+        for entity, description in described.items():
+            if description is not None:
+                own, theirs = placed(entity, description)
+                self._own += own
+                shared.update(theirs)
+                self.written += len(own) + len(theirs)
+        for graph in {quad.graph_name for quad in shared}:
+            self._building.remove_graph(graph)
+        self._building.extend(shared)
+        if len(self._own) >= LOAD_CHUNK:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write the own quads gathered so far."""
+        self._building.bulk_extend(self._own)
+        self._own.clear()
 
 
 def recently_changed(*, window: timedelta) -> list[Entity]:

@@ -1,8 +1,8 @@
 """The vocabularies the graph speaks and the registered IRIs it links to: DCAT-AP 3, PROV, SPDX, QUDT units, IANA
 media types, the EU authority tables, NeXus application definitions."""
 
-from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -122,3 +122,28 @@ def media_type_iri(media_type: str) -> str:
 def definition_iri(name: str) -> str:
     """The manual page of a NeXus application definition, its one stable IRI."""
     return f"{NEXUS_DEFINITIONS}{name}.html"
+
+
+class Terms:
+    """A namespace whose terms are made once each: rdflib makes (and checks) a new URIRef on every attribute access,
+    a sixth of describing a dataset. Closed namespaces (DCAT, DCTERMS, ...) still refuse names they do not define."""
+
+    def __init__(self, namespace: Namespace | type[DefinedNamespace]) -> None:
+        self._namespace = namespace
+        self._terms: dict[str, URIRef] = {}
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        term = self[name]
+        setattr(self, name, term)  # later accesses are plain attribute reads
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        term = self._terms.get(name)
+        if term is None:
+            term = self._terms[name] = self._namespace[name]
+        return term
+
+    def __str__(self) -> str:
+        return str(self._namespace)
