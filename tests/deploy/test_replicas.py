@@ -230,6 +230,16 @@ def test_public_reads_go_to_the_replica_and_the_admin_to_the_primary(site):
     assert settled_transactions(replica) - before <= 1  # at most a health check
 
 
+def test_portal_searches_count_their_facets_on_the_replica(site):
+    base, primary, replica, log = site
+    searches = ["/search", "/search?q=DMC", "/search?q=sas&sort=newest"]
+    before = settled_transactions(primary)
+    for search in searches * 2:
+        assert get(base + search) == 200, search
+    # Nothing on the primary: the facet counts (catalogue/services/facet_groups.py) read the request's replica too.
+    assert settled_transactions(primary) - before <= 1, replica_lines(log)
+
+
 def test_a_visitor_who_has_just_written_reads_the_primary(site):
     base, primary, replica, log = site
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar := CookieJar()))
