@@ -13,8 +13,8 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-# Every queue of settings.CELERY_TASK_QUEUES, and kombu's bookkeeping of unacknowledged messages.
-QUEUE_KEYS = (*settings.CELERY_TASK_QUEUES, "unacked", "unacked_index", "unacked_mutex")
+# Beside every queue of settings.CELERY_TASK_QUEUES: kombu's bookkeeping of unacknowledged messages.
+UNACKED_KEYS = ("unacked", "unacked_index", "unacked_mutex")
 
 
 def free_port() -> int:
@@ -29,7 +29,7 @@ def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Itera
     """Start a worker consuming every queue, emptied, with the test database and `environment` on top; stop it after."""
     database = settings.DATABASES["default"]
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queue_keys = [settings.REDIS_KEY_PREFIX + key for key in QUEUE_KEYS]
+    queue_keys = [settings.REDIS_KEY_PREFIX + key for key in (*settings.CELERY_TASK_QUEUES, *UNACKED_KEYS)]
     broker.delete(*queue_keys)
     environment = {
         **os.environ,
