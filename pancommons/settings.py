@@ -260,6 +260,15 @@ SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only when DEBUG is off (`manage.py check --deploy` clean, tests/deploy/test_check_deploy.py): plain-HTTP
+# requests are redirected, except the probes and Prometheus' scrapes, which reach the pods directly; browsers are
+# told to stay on HTTPS for SECURE_HSTS_SECONDS (an hour by default: raise it once every host name serves HTTPS).
+SECURE_SSL_REDIRECT = not DEBUG and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 3600, minimum=0)
+# The site is usually one host of the facility's domain: HSTS for every subdomain, or the browsers' preload list,
+# is the domain owner's decision, never this application's (check --deploy's W005 and W021).
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
