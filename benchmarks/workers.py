@@ -2,11 +2,13 @@
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python benchmarks/workers.py [--copies 4] [--samples DIR] [--no-kill]
 
-Real workers (`celery -A pancommons worker --queues <every queue> --concurrency 1`, as the demo runs them, each its
-own process), the Redis of REDIS_URL under a key prefix of their own, and a database of their own:
-`<DATABASE_URL's name>_workers`, migrated once, then cloned afresh for each round so that every round starts from
-the same empty catalogue. A round queues `--copies` copies of the real sample files (each copy in its own folder,
-so each file is a dataset of its own) and is timed from the commit that queues the jobs until every job has
+Real workers, as deploy/k8s runs them: the measured worker processes (`celery -A pancommons worker --queues
+ingest,files,sync,housekeeping --concurrency 1`, each its own process) and, in every round, the one graph writer
+(`--queues graph`: two writers would take turns on the store's lock, retrying 30 s later); the Redis of REDIS_URL
+under a key prefix of their own, and a database of their own: `<DATABASE_URL's name>_workers`, migrated once, then
+cloned afresh for each round so that every round starts from the same empty catalogue. A round queues `--copies`
+copies of the real sample files (each copy in its own folder: a dataset a file, but for an entry with a uuid of its
+own, which is one dataset in every copy) and is timed from the commit that queues the jobs until every job has
 finished and every queue is empty (the search-index, FAIR and graph refreshes that follow ingestion included).
 
 Rounds: 1 worker, 2 workers, then 2 workers of which one is killed (SIGKILL to its process group: the worker and
@@ -55,6 +57,7 @@ settings.DEBUG = False  # DEBUG keeps every statement in memory
 DEFAULT = settings.DATABASES["default"]
 TEMPLATE = f"{DEFAULT['NAME']}_workers"
 RUN = os.getpid()
+INGESTING = [queue for queue in settings.CELERY_TASK_QUEUES if queue != "graph"]
 QUEUE_KEYS = [KEY_PREFIX + key for key in (*settings.CELERY_TASK_QUEUES, "unacked", "unacked_index")]
 broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
@@ -114,6 +117,14 @@ class Worker:
             return 0.0
         return sum(t.user + t.system + t.children_user + t.children_system for t in times)
 
+    def resident_mb(self) -> float:
+        """Resident memory of the worker and its pool children."""
+        try:
+            main = psutil.Process(self.process.pid)
+            return sum(p.memory_info().rss for p in [main, *main.children(recursive=True)]) / 2**20
+        except psutil.NoSuchProcess:
+            return 0.0
+
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
@@ -127,11 +138,11 @@ class Worker:
                 self.kill()
 
 
-def start_worker(name: str, database: str, work: Path) -> Worker:
+def start_worker(name: str, database: str, work: Path, queues: list[str]) -> Worker:
     log = work / f"{name}.log"
     command = [
         *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "--loglevel", "INFO", "-n", f"{name}@%h"),
-        *("--concurrency", "1", "--queues", ",".join(settings.CELERY_TASK_QUEUES)),
+        *("--concurrency", "1", "--queues", ",".join(queues)),
         *("--without-gossip", "--without-mingle"),
     ]
     environment = {
@@ -219,8 +230,11 @@ def run_round(
     started_workers: list[Worker] = []
     try:
         for n in range(workers):
-            started_workers.append(start_worker(f"bench{n}", database, work))
-        seconds, total, cpu, before, busy = timed(label, workers, folders, work, kill, database, started_workers)
+            started_workers.append(start_worker(f"bench{n}", database, work, INGESTING))
+        started_workers.append(start_worker("bench-graph", database, work, ["graph"]))
+        seconds, total, cpu, before, busy, resident = timed(
+            label, workers, folders, work, kill, database, started_workers
+        )
     finally:
         for worker in started_workers:
             worker.stop()
@@ -228,7 +242,8 @@ def run_round(
     drop_database(database)
     print(
         f"{label:<28} {total} files in {seconds:6.1f} s = {total / seconds:5.2f} files/s; workers' CPU "
-        f"{cpu / total * 1000:.0f} ms a file; machine busy {busy / seconds:.2f} of {os.cpu_count()} cores "
+        f"{cpu / total * 1000:.0f} ms a file, {resident:.0f} MB resident a worker; "
+        f"machine busy {busy / seconds:.2f} of {os.cpu_count()} cores "
         f"(others {max(0.0, busy - cpu) / seconds:.2f}); {before}",
         flush=True,
     )
@@ -237,8 +252,9 @@ def run_round(
 
 def timed(
     label: str, workers: int, folders: list[Path], work: Path, kill: bool, database: str, started_workers: list[Worker]
-) -> tuple[float, int, float, str, float]:
-    """Queue the round's jobs and wait for the workers: (seconds, files, workers' CPU, load before, machine CPU)."""
+) -> tuple[float, int, float, str, float, float]:
+    """Queue the round's jobs and wait for the workers: seconds, files, workers' CPU, load before, machine CPU
+    and the largest worker's resident memory at the end (MB)."""
     before = load()
     cpu_before = psutil.cpu_times()
     started = time.perf_counter()
@@ -250,18 +266,19 @@ def timed(
             started_workers[1].kill()
             killed_at = time.perf_counter()
             print(f"  killed a worker after {killed_at - started:.1f} s, {running} job(s) running", flush=True)
-        if killed_at and time.perf_counter() - killed_at > VISIBILITY + 1 and len(started_workers) == workers:
+        if killed_at and time.perf_counter() - killed_at > VISIBILITY + 1 and len(started_workers) == workers + 1:
             # The orchestrator's restart: the new worker takes back what the dead one had not acknowledged.
-            started_workers.append(start_worker("bench-replacement", database, work))
+            started_workers.append(start_worker("bench-replacement", database, work, INGESTING))
             print(f"  replacement worker started at {time.perf_counter() - started:.1f} s", flush=True)
         if time.perf_counter() - started > 900:
             raise SystemExit(f"{label}: not finished after 15 min ({unfinished()} jobs left)")
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     cpu = sum(worker.cpu_seconds() for worker in started_workers)
+    resident = max(worker.resident_mb() for worker in started_workers)
     cpu_after = psutil.cpu_times()
     busy = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("user", "system", "nice", "irq", "softirq"))
-    return seconds, total, cpu, before, busy
+    return seconds, total, cpu, before, busy, resident
 
 
 def compare(label: str, reference: Outcome, got: Outcome, total: int) -> None:
