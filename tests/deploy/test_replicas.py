@@ -135,6 +135,9 @@ def test_portal_searches_count_their_facets_on_the_replica(site):
     before = settled_transactions(primary)
     for search in searches * 2:
         assert get(base + search) == 200, search
+    # The portal's helper threads keep their connections between requests, and an idle backend reports its counts
+    # only after 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL): wait for them, on both servers.
+    time.sleep(11)
     # Nothing on the primary: the facet counts (catalogue/services/facet_groups.py) read the request's replica too.
     assert settled_transactions(primary) - before <= 1, replica_lines(log)
 
