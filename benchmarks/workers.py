@@ -317,7 +317,8 @@ def main() -> None:
         if not options.no_kill:
             _, _, _, killed = run_round("2 workers, one killed", 2, folders, work, kill=True)
             compare("a worker killed mid-run", reference, killed, total)
-    broker.delete(*QUEUE_KEYS)
+    # Everything the run left under its prefix: queues, kombu's bindings, worker heartbeats.
+    broker.delete(*broker.scan_iter(KEY_PREFIX + "*"))
 
 
 if __name__ == "__main__":
