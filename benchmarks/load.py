@@ -152,7 +152,7 @@ def serving(primary: Server, replica: Server | None, var_dir: Path) -> Iterator[
     subprocess.run(
         [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=environment, check=True
     )
-    command = [python.parent / "gunicorn", "pancommons.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command = [str(python.parent / "gunicorn"), "pancommons.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     command += ["--threads", "4", "--limit-request-line", "8190", "--log-level", "warning", "--timeout", "120"]
     log = (var_dir / "gunicorn.log").open("w")
     server = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -230,7 +230,7 @@ def main() -> None:
     source = options.database_url.rsplit("/", 1)[1]
     mix = addresses(options.database_url)
     with psycopg.connect(options.database_url) as connection:
-        datasets = connection.execute("SELECT count(*) FROM catalogue_dataset").fetchone()[0]
+        (datasets,) = connection.execute("SELECT count(*) FROM catalogue_dataset").fetchall()[0]
     print(f"{datasets} datasets from {source}; {len(mix)} addresses; {os.cpu_count()} cores", flush=True)
     with primary_and_replica() as (primary, replica):
         primary.copy_database(source)
