@@ -193,7 +193,7 @@ def test_sweep_takes_a_proposals_datasets_together_and_queues_the_next_while_any
     DocumentFairScore.objects.all().delete()
     monkeypatch.setattr(fair, "SWEEP_DATASETS", 2)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queue = settings.REDIS_KEY_PREFIX + "celery"
+    queue = settings.REDIS_KEY_PREFIX + "housekeeping"
     broker.delete(queue)
     assert tasks.score_unscored() == {"datasets": 2, "documents": 1}
     assert set(DatasetFairScore.objects.values_list("dataset__proposal", flat=True)) == {first.pk}
