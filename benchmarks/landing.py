@@ -72,6 +72,7 @@ def environment(database_url: str, port: int, var_dir: Path) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": "benchmark-only",
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PANCOMMONS_VAR_DIR": str(var_dir),
     }

@@ -73,9 +73,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 
 def queues() -> list[str]:
-    """The queues workers consume: the default one and every one a route names."""
-    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-    return sorted({getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"), *routed})
+    """The queues workers consume (settings.CELERY_TASK_QUEUES)."""
+    return sorted(settings.CELERY_TASK_QUEUES)
 
 
 def queue_lengths() -> dict[str, int] | None:

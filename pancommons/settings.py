@@ -158,6 +158,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Queues by kind of work, so a deployment scales each apart (deploy/README.md, "Queues"): `ingest` (a file's
+# metadata and preview), `files` (checksums, preview redraws), `sync` (what follows a change: DOIs at DataCite, the
+# search index, FAIR scores), `graph` (the knowledge graph's writer, where its store lives) and `housekeeping`
+# (beat's sweeps: embargoes, fixity, watched folders, facet folds, stale index and FAIR rows). Every task is routed
+# by name (tests/deploy/test_processes.py); a worker started without --queues consumes them all.
+CELERY_TASK_QUEUES = {
+    name: {"exchange": name, "routing_key": name} for name in ("ingest", "files", "sync", "graph", "housekeeping")
+}
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
+CELERY_TASK_ROUTES = {
+    "ingest.tasks.run_ingestion_job": {"queue": "ingest"},
+    "ingest.tasks.hash_data_file": {"queue": "files"},
+    "ingest.tasks.redraw_preview": {"queue": "files"},
+    "landing.tasks.*": {"queue": "sync"},
+    "catalogue.search.tasks.reindex_items": {"queue": "sync"},
+    "catalogue.fair.tasks.recompute_scores": {"queue": "sync"},
+    "landing.graph.tasks.*": {"queue": "graph"},
+    "catalogue.tasks.*": {"queue": "housekeeping"},
+    "catalogue.fair.tasks.*": {"queue": "housekeeping"},
+    "catalogue.search.tasks.reindex_stale_datasets": {"queue": "housekeeping"},
+    "ingest.tasks.scan_watched_folders": {"queue": "housekeeping"},
+}
 # Broadcasts (remote control, events) go through exchanges named after the installation, so another
 # installation's workers never answer ours.
 CELERY_CONTROL_EXCHANGE = f"{REDIS_KEY_PREFIX}celery"
@@ -238,6 +260,15 @@ SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only when DEBUG is off (`manage.py check --deploy` clean, tests/deploy/test_check_deploy.py): plain-HTTP
+# requests are redirected, except the probes and Prometheus' scrapes, which reach the pods directly; browsers are
+# told to stay on HTTPS for SECURE_HSTS_SECONDS (an hour by default: raise it once every host name serves HTTPS).
+SECURE_SSL_REDIRECT = not DEBUG and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 3600, minimum=0)
+# The site is usually one host of the facility's domain: HSTS for every subdomain, or the browsers' preload list,
+# is the domain owner's decision, never this application's (check --deploy's W005 and W021).
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -370,8 +401,6 @@ VIEWER_MAX_SLICE_BYTES = env_int("VIEWER_MAX_SLICE_BYTES", 64 * 1024**2, minimum
 
 # --- Knowledge graph (landing.graph): the Oxigraph store /sparql reads, shared by web and worker processes -----------
 GRAPH_STORE_DIR = env_path("GRAPH_STORE_DIR", VAR_DIR / "graph")
-# Graph refreshes have a queue of their own: they never delay ingestion or openings, and run where the store lives.
-CELERY_TASK_ROUTES = {"landing.graph.tasks.*": {"queue": "graph"}}
 SPARQL_TIMEOUT_SECONDS = env_float("SPARQL_TIMEOUT_SECONDS", 10.0)
 SPARQL_MAX_RESULTS = env_int("SPARQL_MAX_RESULTS", 10_000, minimum=1)
 

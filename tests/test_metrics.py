@@ -33,9 +33,9 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 @pytest.fixture
 def broker():
     connection = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    connection.delete(settings.REDIS_KEY_PREFIX + "celery", settings.REDIS_KEY_PREFIX + "graph")
+    connection.delete(*(settings.REDIS_KEY_PREFIX + queue for queue in settings.CELERY_TASK_QUEUES))
     yield connection
-    connection.delete(settings.REDIS_KEY_PREFIX + "celery", settings.REDIS_KEY_PREFIX + "graph")
+    connection.delete(*(settings.REDIS_KEY_PREFIX + queue for queue in settings.CELERY_TASK_QUEUES))
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs Redis (REDIS_URL)")
@@ -55,8 +55,8 @@ def test_metrics_report_requests_queries_cache_and_the_catalogue(client, ingest,
     assert sample(text, "django_http_requests_latency_seconds_by_view_method_count", method="GET") >= 1
     assert sample(text, "django_db_execute_total", alias="default", vendor="postgresql") > 0
     assert sample(text, "django_cache_get_total", backend="native_redis") >= 1
-    assert sample(text, "pancommons_celery_queue_length", queue="celery") == 1
-    assert sample(text, "pancommons_celery_queue_length", queue="graph") == 0
+    assert sample(text, "pancommons_celery_queue_length", queue="housekeeping") == 1
+    assert sample(text, "pancommons_celery_queue_length", queue="ingest") == 0
     assert sample(text, "pancommons_ingestion_jobs", state="succeeded") == 1
     assert sample(text, "pancommons_ingestion_jobs", state="failed") == 1
     (failed,) = IngestionJob.objects.filter(state=IngestionJob.State.FAILED)

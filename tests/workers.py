@@ -13,7 +13,8 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-QUEUE_KEYS = ("celery", "graph", "unacked", "unacked_index", "unacked_mutex")
+# Beside every queue of settings.CELERY_TASK_QUEUES: kombu's bookkeeping of unacknowledged messages.
+UNACKED_KEYS = ("unacked", "unacked_index", "unacked_mutex")
 
 
 def free_port() -> int:
@@ -25,10 +26,10 @@ def free_port() -> int:
 
 @contextmanager
 def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """Start a worker on an emptied queue with the test database and `environment` on top; stop it after."""
+    """Start a worker consuming every queue, emptied, with the test database and `environment` on top; stop it after."""
     database = settings.DATABASES["default"]
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queue_keys = [settings.REDIS_KEY_PREFIX + key for key in QUEUE_KEYS]
+    queue_keys = [settings.REDIS_KEY_PREFIX + key for key in (*settings.CELERY_TASK_QUEUES, *UNACKED_KEYS)]
     broker.delete(*queue_keys)
     environment = {
         **os.environ,
@@ -42,7 +43,7 @@ def celery_worker(*, log: Path, name: str, environment: dict[str, str]) -> Itera
     command = [
         *(sys.executable, "-m", "celery", "-A", "pancommons", "worker", "-P", "prefork", "-c", "1"),
         *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"{name}@%h"),
-        *("--queues", "celery,graph"),
+        *("--queues", ",".join(settings.CELERY_TASK_QUEUES)),
     ]
     with log.open("w") as output:
         process = subprocess.Popen(

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -49,9 +50,14 @@ def open_parts() -> tuple[Q, Q]:
     return Q(counted_open=True), released
 
 
+def _reading() -> BaseDatabaseWrapper:
+    """The connection the ORM reads from in this request: a replica for a public read (pancommons/replicas.py)."""
+    return connections[router.db_for_read(FacetGroup)]
+
+
 def open_groups() -> list[dict]:
     """Open datasets counted per combination of facet keys: [{technique_set, instrument_id, …, count}]."""
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         cursor.execute(OPEN_GROUPS)
         return [_group(*row) for row in cursor.fetchall()]
 
@@ -87,7 +93,7 @@ def _keyed(counts_sql: str, params: Sequence[Any]) -> list[dict]:
         SELECT g.technique_set_id, {", ".join(f"g.{key}" for key in KEYS[1:])}, counted.n
         FROM ({counts_sql}) AS counted (group_id, n) JOIN {FacetGroup._meta.db_table} g ON g.id = counted.group_id
     """
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         cursor.execute(keyed, params)
         return [_group(*row) for row in cursor.fetchall()]
 

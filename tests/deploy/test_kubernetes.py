@@ -76,15 +76,7 @@ def test_the_manifests_run_the_commands_of_compose():
     assert k8s["pancommons-web"]["command"] == compose["web"]["command"]
     assert k8s["pancommons-beat"]["command"] == compose["beat"]["command"]
     assert k8s["pancommons-migrate"]["command"] == compose["migrate"]["command"]
-    # compose runs one worker on every queue; Kubernetes splits the queues over deployments that scale apart.
-    queues = {}
-    for name, container in k8s.items():
-        command = container["command"]
-        if command[:4] == ["celery", "-A", "pancommons", "worker"]:
-            queues[name] = set(command[command.index("--queues") + 1].split(","))
-    compose_worker = compose["worker"]["command"]
-    assert set().union(*queues.values()) == set(compose_worker[compose_worker.index("--queues") + 1].split(","))
-    assert sum(len(q) for q in queues.values()) == len(set().union(*queues.values())), "a queue in two deployments"
+    # The workers: tests/deploy/test_processes.py.
 
 
 def test_probes_requests_and_one_beat():

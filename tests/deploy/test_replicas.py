@@ -3,10 +3,8 @@ pg_basebackup, and gunicorn serving the site with DATABASE_REPLICA_URLS. Which s
 each server's own statistics (pg_stat_database), never from the application."""
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -16,17 +14,15 @@ from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
 
 # django_db: pytest-django creates the test database only for modules that ask for it; it is copied to the primary.
+from tests.postgres_servers import Server, primary_and_replica, start_replica
 from tests.workers import free_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
-POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-CATALOGUE = "catalogue"
 SAMPLES = ["exampledata/PSI_SINQ_DMC_dmc01.h5", "exampledata/APS_9IDC_NXsas_nexus-example.hdf5"]
 # Fills the catalogue at DATABASE_URL: the demo's facilities, PaNET, the sample files and a user who signs in.
 FILL = (
@@ -39,108 +35,11 @@ FILL = (
 PUBLIC_PAGES = ["/panosc-api/Datasets", "/panosc-api/Documents", "/sitemap.xml", "/search"]
 
 
-def as_postgres(*command: str | Path) -> list[str]:
-    """PostgreSQL's programs refuse to run as root: CI runs as root, so they run as the postgres user there."""
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return [*prefix, *map(str, command)]
-
-
-class Server:
-    def __init__(self, data: Path, port: int) -> None:
-        self.data, self.port = data, port
-
-    def url(self, database: str = CATALOGUE) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    def start(self) -> None:
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}"
-        subprocess.run(
-            as_postgres(
-                POSTGRES_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.data / "log", "-w", "start"
-            ),
-            check=True,
-            capture_output=True,
-        )
-
-    def stop(self) -> None:
-        subprocess.run(as_postgres(POSTGRES_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "stop"), check=False)
-
-    def query(self, sql: str) -> object:
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            cursor = conn.execute(sql)
-            row = cursor.fetchone() if cursor.description else None
-            return row[0] if row else None
-
-    def transactions(self) -> int:
-        """Transactions this server ran on the catalogue database (a standby counts its own read-only ones)."""
-        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute("SELECT pg_stat_clear_snapshot()")
-            row = conn.execute(
-                f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{CATALOGUE}'"
-            ).fetchone()
-            assert row is not None
-            return row[0]
-
-
-@contextmanager
-def primary_and_replica() -> Iterator[tuple[Server, Server]]:
-    """A fresh primary cluster and its streaming replica on free loopback ports, in a folder postgres may use."""
-    folder = Path(tempfile.mkdtemp(prefix="pancommons-replica-"))
-    shutil.chown(folder, "postgres") if os.geteuid() == 0 else None
-    primary, replica = Server(folder / "primary", free_port()), Server(folder / "replica", free_port())
-    try:
-        subprocess.run(
-            as_postgres(POSTGRES_BIN / "initdb", "-D", primary.data, "--auth=trust", "-U", "postgres"),
-            check=True,
-            capture_output=True,
-        )
-        primary.start()
-        yield primary, replica
-    finally:
-        replica.stop()
-        primary.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def copy_test_catalogue(primary: Server) -> None:
     """The migrated test database copied as the primary's catalogue, then the samples ingested into it."""
-    test_database = connection.settings_dict["NAME"]
-    dump = subprocess.run(
-        ["pg_dump", "--host=127.0.0.1", "--username=postgres", "--format=custom", test_database],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", CATALOGUE], check=True)
-    subprocess.run(
-        [
-            "pg_restore",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(primary.port),
-            "-U",
-            "postgres",
-            "--exit-on-error",
-            "-d",
-            CATALOGUE,
-        ],
-        input=dump,
-        check=True,
-    )
+    primary.copy_database(connection.settings_dict["NAME"])
     environment = {**os.environ, "DATABASE_URL": primary.url(), "DJANGO_SETTINGS_MODULE": "pancommons.settings"}
     subprocess.run([sys.executable, "-c", FILL, *SAMPLES], env=environment, cwd=settings.BASE_DIR, check=True)
-
-
-def start_replica(primary: Server, replica: Server) -> None:
-    subprocess.run(
-        as_postgres(
-            *(POSTGRES_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
-            *("-D", replica.data, "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast"),
-        ),
-        check=True,
-        capture_output=True,
-    )
-    replica.start()
 
 
 @contextmanager
@@ -228,6 +127,19 @@ def test_public_reads_go_to_the_replica_and_the_admin_to_the_primary(site):
         assert get(base + "/admin/login/") == 200
         assert get(base + "/api/v1/datasets/") == 200
     assert settled_transactions(replica) - before <= 1  # at most a health check
+
+
+def test_portal_searches_count_their_facets_on_the_replica(site):
+    base, primary, replica, log = site
+    searches = ["/search", "/search?q=DMC", "/search?q=sas&sort=newest"]
+    before = settled_transactions(primary)
+    for search in searches * 2:
+        assert get(base + search) == 200, search
+    # The portal's helper threads keep their connections between requests, and an idle backend reports its counts
+    # only after 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL): wait for them, on both servers.
+    time.sleep(11)
+    # Nothing on the primary: the facet counts (catalogue/services/facet_groups.py) read the request's replica too.
+    assert settled_transactions(primary) - before <= 1, replica_lines(log)
 
 
 def test_a_visitor_who_has_just_written_reads_the_primary(site):

@@ -90,21 +90,8 @@ class Command(BaseCommand):
             # This command has shown the environment's warnings once; the children would repeat them each.
             "PYTHONWARNINGS": "ignore",
         }
-        bin_dir = Path(sys.executable).parent
         worker_name = f"{settings.REDIS_KEY_PREFIX.rstrip(':')}-worker@%h"
-        processes = {
-            "web": [
-                *(str(bin_dir / "gunicorn"), "pancommons.wsgi", "--bind", f"127.0.0.1:{port}"),
-                *("--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--limit-request-line", "8190"),
-                # Errors only, and no control socket: its default path is one per user, shared by every demo.
-                *("--log-level", "warning", "--no-control-socket"),
-            ],
-            "worker": [
-                *(str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "worker", "--loglevel", "WARNING"),
-                *("-n", worker_name, "--concurrency", "2", "--queues", "celery,graph"),
-            ],
-            "beat": [str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "beat", "--loglevel", "WARNING"],
-        }
+        processes = process_commands(port=port, bin_dir=Path(sys.executable).parent, worker_name=worker_name)
         # Each child leads a process group of its own: Ctrl-C reaches only this command, which then stops each
         # group whole (gunicorn's and Celery's own children included), and a crash leaves their ids on disk.
         children = {
@@ -135,6 +122,24 @@ class Command(BaseCommand):
                 child.wait()
             groups_file.unlink(missing_ok=True)
             self.stdout.write("Demo stopped.")
+
+
+def process_commands(*, port: int, bin_dir: Path, worker_name: str) -> dict[str, list[str]]:
+    """Web, worker (every queue) and beat as the demo starts them; deploy/compose.yaml and deploy/k8s run the same
+    programs with the same arguments but for sizes and logging (tests/deploy/test_processes.py)."""
+    return {
+        "web": [
+            *(str(bin_dir / "gunicorn"), "pancommons.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--limit-request-line", "8190"),
+            # Errors only, and no control socket: its default path is one per user, shared by every demo.
+            *("--log-level", "warning", "--no-control-socket"),
+        ],
+        "worker": [
+            *(str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "worker", "--loglevel", "WARNING"),
+            *("-n", worker_name, "--concurrency", "2", "--queues", ",".join(settings.CELERY_TASK_QUEUES)),
+        ],
+        "beat": [str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "beat", "--loglevel", "WARNING"],
+    }
 
 
 PROCESS_GROUPS_FILE = "demo-processes"

@@ -162,12 +162,12 @@ def test_an_orcid_on_many_datasets_is_rescored_by_the_celery_task(
     fair.recompute(fair.Changed(documents=(proposal.pk,)))
     assert {stored(d).results["orcid"][0] for d in datasets} == {0}
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete(settings.REDIS_KEY_PREFIX + "celery")
+    broker.delete(settings.REDIS_KEY_PREFIX + "sync")
     person.orcid = "0000-0002-1825-0097"
     with django_capture_on_commit_callbacks(execute=True):
         person.save()
     assert {stored(d).results["orcid"][0] for d in datasets} == {0}  # five datasets: more than inline
-    message = json.loads(broker.rpop(settings.REDIS_KEY_PREFIX + "celery"))
+    message = json.loads(broker.rpop(settings.REDIS_KEY_PREFIX + "sync"))
     assert message["headers"]["task"] == "catalogue.fair.tasks.recompute_scores"
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
     assert tasks.recompute_scores(*args, **kwargs) == {"datasets": 5, "documents": 1}
@@ -193,7 +193,7 @@ def test_sweep_takes_a_proposals_datasets_together_and_queues_the_next_while_any
     DocumentFairScore.objects.all().delete()
     monkeypatch.setattr(fair, "SWEEP_DATASETS", 2)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queue = settings.REDIS_KEY_PREFIX + "celery"
+    queue = settings.REDIS_KEY_PREFIX + "housekeeping"
     broker.delete(queue)
     assert tasks.score_unscored() == {"datasets": 2, "documents": 1}
     assert set(DatasetFairScore.objects.values_list("dataset__proposal", flat=True)) == {first.pk}
