@@ -2,7 +2,7 @@
 
 Facet counts look at every dataset a visitor may see. On the dataset table itself (titles, abstracts, JSON
 metadata: kilobytes a row) that is a scan of gigabytes at a million datasets; this copy is ~150 bytes a row.
-Triggers (installed by migration 0006_dataset_facets) rewrite a row in the same transaction as any change to its
+Triggers (catalogue/search/sql/facet_rows.sql) rewrite a row in the same transaction as any change to its
 dataset, its technique links, its range parameters, or its instrument's or proposal's facility, so the copy is
 never stale: an embargo extended or a dataset withdrawn is reflected in the very statement that made the change.
 Nothing in Python writes it.
@@ -11,8 +11,8 @@ Nothing in Python writes it.
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-# Parameters copied per dataset, by column prefix: (name, pint dimensionality of its SI unit), as the triggers of
-# migration 0006 read them.
+# Parameters copied per dataset, by column prefix: (name, pint dimensionality of its SI unit); the triggers'
+# SQL is written from this list (catalogue.search.database; docs/recipes.md, "Add a facet or a range parameter").
 RANGED_PARAMETERS: dict[str, tuple[str, str]] = {
     "temperature": ("sample_temperature", "[temperature]"),
     "wavelength": ("incident_wavelength", "[length]"),
@@ -20,6 +20,8 @@ RANGED_PARAMETERS: dict[str, tuple[str, str]] = {
     "pressure": ("sample_pressure", "[mass] / [length] / [time] ** 2"),
 }
 
+# The facet keys a facet row is counted by (FacetGroup, FacetCountDelta and the SQL of catalogue/search/sql/).
+FACET_KEYS = ("technique_set_id", "instrument_id", "facility_id", "year", "file_format")
 RANGED_COLUMNS = [f"{prefix}_{part}" for prefix in RANGED_PARAMETERS for part in ("low", "high", "count")]
 # The dataset's columns that catalogue.visibility decides openness by, copied under the same names.
 ACCESS_COLUMNS = ["release_date", "open_now", "withdrawn_at"]
@@ -41,9 +43,9 @@ class TechniqueSet(models.Model):
 class FacetGroup(models.Model):
     """One combination of facet keys that some dataset has had: a few thousand even in a large catalogue.
 
-    Facet rows point to theirs (a trigger of migration 0012 finds or adds it), so that the counts of a text or range
-    search group narrow indexes of rows by one integer (landing.portal.search._groups). Never deleted: a
-    combination no row has any more counts nothing.
+    Facet rows point to theirs (a trigger of catalogue/search/sql/facet_groups.sql finds or adds it), so that the
+    counts of a text or range search group narrow indexes of rows by one integer (landing.portal.search._groups).
+    Never deleted: a combination no row has any more counts nothing.
     """
 
     key = models.TextField(unique=True, help_text="The keys as one string, so that one index lookup finds them.")
@@ -100,8 +102,9 @@ class DatasetFacets(models.Model):
     release_date = models.DateTimeField(null=True)
     open_now = models.BooleanField(default=False)
     withdrawn_at = models.DateTimeField(null=True)
-    # Open when the row was last written (migration 0007 sets it): such a row stays open until a write changes it,
-    # since a release date once passed stays passed. Only rows with this set are in FacetCountDelta.
+    # Open when the row was last written (catalogue/search/sql/facet_counts.sql sets it): such a row stays open until
+    # a write changes it, since a release date once passed stays passed. Only rows with this set are in
+    # FacetCountDelta.
     counted_open = models.BooleanField(default=False)
 
     class Meta:
@@ -160,7 +163,7 @@ class DatasetFacets(models.Model):
 
 class FacetCountDelta(models.Model):
     """Changes to the number of counted-open facet rows per combination of facet keys, appended by a trigger on
-    DatasetFacets (migration 0007) and summed by services.facet_groups.
+    DatasetFacets (catalogue/search/sql/facet_counts.sql) and summed by services.facet_groups.
 
     An append-only log, so that concurrent ingestions never wait on each other for a shared counter row;
     facet_groups.compact() folds it back to one row per combination.

@@ -133,7 +133,7 @@ def _lock_items(group: SearchGroup, ids: list[int]) -> None:
 
 
 def _lock_facet_rows(dataset_ids: list[int]) -> None:
-    # Each new posting takes its dataset's facet group under a share lock on the facet row (migration 0014), and
+    # Each new posting takes its dataset's facet group under a share lock on the facet row (sql/posting_groups.sql), and
     # a writer of that row updates the dataset's postings. Taken here first, in order, before the old postings are
     # deleted: taken per posting after them, a writer waiting on those deleted rows would deadlock with us.
     with connection.cursor() as cursor:
@@ -240,7 +240,7 @@ def rebuild(*, group: SearchGroup, progress: Callable[[str], None] | None = None
         with connection.cursor() as cursor:
             if group == SearchGroup.DATASETS:
                 # Facet writers wait until the postings are back: each would update its dataset's postings
-                # (migration 0014) and wait on the TRUNCATE while we wait on its facet row.
+                # (sql/posting_groups.sql) and wait on the TRUNCATE while we wait on its facet row.
                 cursor.execute(f"LOCK TABLE {DatasetFacets._meta.db_table} IN SHARE MODE")
             cursor.execute(f"TRUNCATE {posting_table}")
         SearchTerm.objects.filter(group=group).delete()

@@ -1,8 +1,8 @@
 """Datasets per combination of facet keys among open data, for anonymous visitors, without scanning the catalogue.
 
-PostgreSQL keeps the counts (migration 0007_facet_counts): each facet row records whether it was open when last
-written (`counted_open`), and every change to the rows appends the change in counted-open rows per combination to
-FacetCountDelta. A row counted open stays open until a write changes it (a release date once passed stays passed;
+PostgreSQL keeps the counts (catalogue/search/sql/facet_counts.sql): each facet row records whether it was open when
+last written (`counted_open`), and every change to the rows appends the change in counted-open rows per combination
+to FacetCountDelta. A row counted open stays open until a write changes it (a release date once passed stays passed;
 extending an embargo or withdrawing is a write). What the log cannot know is a release date passing with no write
 since: those rows are read live, through a partial index that holds only rows not counted open. Both parts are
 read in one statement, so the answer is exact at that moment (the statement's, not the transaction's start), and
@@ -19,8 +19,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalogue.models import DatasetFacets, DatasetPosting, FacetCountDelta, FacetGroup
+from catalogue.models.facets import FACET_KEYS
 
-KEYS = ("technique_set_id", "instrument_id", "facility_id", "year", "file_format")
+KEYS = FACET_KEYS
 _KEY_LIST = ", ".join(KEYS)
 _TABLE = FacetCountDelta._meta.db_table
 
@@ -76,7 +77,7 @@ def text_groups(term_ids: list[int], exact: list[int]) -> list[dict]:
     """The datasets counted open that hold a posting of one of `term_ids` or are among `exact`, counted per
     combination of facet keys as open_groups gives them.
 
-    Read off the postings alone, which carry their dataset's group while it is counted open (migration 0014): a
+    Read off the postings alone, which carry their dataset's group while it is counted open (sql/posting_groups.sql): a
     text's postings are a few percent of the catalogue's, where every open dataset's group was merged with them.
     """
     matched = f"""
