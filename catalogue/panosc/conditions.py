@@ -4,18 +4,15 @@ group conditions for parameters (§4.2) and dataset-level PaNET conditions for t
 import logging
 import math
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.db.models.lookups import IRegex, Regex
 
 from catalogue import units
-from catalogue.models import Dataset, Parameter, Technique, TechniqueSet
-from catalogue.models.facets import RANGED_PARAMETERS
+from catalogue.models import Dataset
 from catalogue.panet import label_key, vocabulary
 from catalogue.panosc.entities import Entity, Field
 from catalogue.panosc.errors import bad_request
@@ -27,6 +24,9 @@ from catalogue.panosc.operators import (
     parse_regexp,
     string_matcher,
 )
+from catalogue.search import ranges, techniques
+from catalogue.search.ranges import has_range
+from catalogue.search.techniques import normalise_panet_id
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,6 @@ NOTHING = Q(pk__in=[])
 ALWAYS = Q(pk__isnull=False)
 IGNORED_KEYS = frozenset({"score", "provider"})
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
-_PANET_ID = re.compile(r"panet(\d{5,7})$", re.IGNORECASE)
-RELATIVE_TOLERANCE = 1e-9
 
 
 def all_of(parts: list[Q]) -> Q:
@@ -369,26 +367,6 @@ def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
     return ParameterWhere(q, [UnitGroup(q, *context)] if context else [])
 
 
-_RANGE_TTL_SECONDS = 60.0
-_ranged_names: dict[str, tuple[float, bool]] = {}
-
-
-def has_range(name: str) -> bool:
-    """Whether any dataset records <name>_min (cached: the range branches cost a join on every parameter query).
-
-    A stale "no" can hide a just-recorded range for a minute (parameter saves clear the cache in this process).
-    """
-    checked = _ranged_names.get(name)
-    if checked is None or time.monotonic() - checked[0] > _RANGE_TTL_SECONDS:
-        checked = (time.monotonic(), Parameter.objects.filter(name=f"{name}_min").exists())
-        _ranged_names[name] = checked
-    return checked[1]
-
-
-def forget_ranges() -> None:
-    _ranged_names.clear()
-
-
 def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) -> Q | None:
     """Rows <name>_min / <name>_max of one dataset that, as a range, satisfy the value condition (spec §4.2)."""
     names = [condition for key, condition in leaves if key == "name"]
@@ -424,27 +402,8 @@ def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) 
                 high_side.append(("gte", bounds[0]))
             else:
                 return None
-    dimension = Q(dimension=units.dimension_of(context[1])) if context else Q()
-
-    def holds(side: list[tuple[str, float]]) -> Q:
-        slack = {"lte": 1, "gte": -1}
-        return dimension & all_of(
-            [
-                Q(**{f"{lookup}__{operator}": bound + slack.get(operator, 0) * abs(bound) * RELATIVE_TOLERANCE})
-                for operator, bound in side
-            ]
-            + [Q(**{f"{lookup}__isnull": False})]
-        )
-
-    def partner(partner_name: str, side: list) -> Exists:
-        return Exists(
-            Parameter.objects.filter(dataset_id=OuterRef("dataset_id"), name=partner_name).filter(holds(side))
-        )
-
-    low, high = f"{name}_min", f"{name}_max"
-    return (Q(name=low) & holds(low_side) & partner(high, high_side)) | (
-        Q(name=high) & holds(high_side) & partner(low, low_side)
-    )
+    dimension = units.dimension_of(context[1]) if context else ""
+    return ranges.range_rows_q(name, low_side, high_side, lookup=lookup, dimension=dimension)
 
 
 def _value_q(operator: str, operand: object, context: tuple[str, str] | None) -> Q:
@@ -478,97 +437,41 @@ def _numeric_operands(positive: str, operand: object, *, where: str) -> bool:
 def _si_q(positive: str, operand: object, unit: str, *, where: str) -> Q:
     """Compare in SI with a relative tolerance of 1e-9 on inclusive bounds (spec §4.2)."""
     same_dimension = Q(dimension=units.dimension_of(unit), value_si__isnull=False)
-    return same_dimension & si_value_q(positive, operand, unit, field="value_si", where=where)
-
-
-def si_value_q(positive: str, operand: object, unit: str, *, field: str, where: str = "Parameter.value") -> Q:
-    """The SI comparison of a parameter condition on any column of SI values (the portal's facet copy holds each
-    dataset's lowest and highest value of its range parameters); the caller checks the dimension."""
-
-    if positive in ("eq", "between"):
-        lowest, highest = si_interval(positive, operand, unit, where=where)
-        return Q(**{f"{field}__gte": lowest, f"{field}__lte": highest})
     if positive == "inq":
         items = check_list("inq", operand, where=where)
-        return any_of([si_value_q("eq", item, unit, field=field, where=where) for item in items])
-    value = _si(operand, unit)
-    bound = {"gt": value, "lt": value, "gte": value - _tolerance(value), "lte": value + _tolerance(value)}[positive]
-    return Q(**{f"{field}__{positive}": bound})
+        return same_dimension & any_of([_si_condition("eq", item, unit, where=where).q("value_si") for item in items])
+    return same_dimension & _si_condition(positive, operand, unit, where=where).q("value_si")
 
 
-def si_interval(positive: str, operand: object, unit: str, *, where: str = "Parameter.value") -> tuple[float, float]:
-    """The SI values an `eq` or `between` condition accepts, tolerance on inclusive bounds included."""
-    if positive == "eq":
-        first = last = operand
-    else:
-        first, last = check_list("between", operand, where=where)
-    lowest, highest = _si(first, unit), _si(last, unit)
-    return lowest - _tolerance(lowest), highest + _tolerance(highest)
-
-
-def _si(value: object, unit: str) -> float:
-    return units.to_si(number_of(value), unit).value
-
-
-def _tolerance(value: float) -> float:
-    return abs(value) * RELATIVE_TOLERANCE
+def _si_condition(positive: str, operand: object, unit: str, *, where: str) -> ranges.Condition:
+    items = check_list("between", operand, where=where) if positive == "between" else [operand]
+    return ranges.Condition.written(positive, [number_of(item) for item in items], unit)  # type: ignore[arg-type]
 
 
 def copied_parameter_q(where: object, *, path: str) -> Q | None:
-    """The parameter condition `where` read off the facet copy (catalogue.models.facets), when it is one numeric
-    comparison with a unit on one of the copied parameters; None otherwise (the caller joins the parameter rows).
-
-    `path` leads from the filtered rows to their facet row ("facets__" from datasets, "" on facet rows). A dataset
-    has a matching row exactly when its lowest (for lt/lte) or highest (gt/gte) SI value compares, or, for eq and
-    between, when its one value does; with several values only its rows can tell, and they are asked.
-    """
-    found = _copied_condition(where)
-    if found is None:
-        return None
-    prefix, operator, operand, unit = found
-    low, high, count = f"{path}{prefix}_low", f"{path}{prefix}_high", f"{path}{prefix}_count"
-    if operator in ("lt", "lte"):
-        return si_value_q(operator, operand, unit, field=low)
-    if operator in ("gt", "gte"):
-        return si_value_q(operator, operand, unit, field=high)
-    rows = Parameter.objects.filter(parameter_where(where).q)
-    # From datasets, a correlated test, so that PostgreSQL can walk an order and stop at the page. On facet rows
-    # (the portal's counts), one uncorrelated set, tested after the count, so that PostgreSQL hashes it only if a
-    # dataset has several values: a correlated EXISTS is costed on every row read, which drove a text search's
-    # counts onto 84k single-row lookups (380 → 92 ms at 1M for text and a range with both bounds).
-    several = Exists(rows.filter(dataset_id=OuterRef("pk"))) if path else Q(pk__in=rows.values("dataset_id"))
-    one = Q(**{count: 1}) & si_value_q(operator, operand, unit, field=low)
-    # Any accepted value lies at or above the dataset's lowest: a bound an index on the lowest value can stop at,
-    # where the OR alone made every row be read (a range with both bounds at 1M: 204 → 70 ms).
-    _, highest = si_interval(operator, operand, unit)
-    return Q(**{f"{low}__lte": highest}) & (one | (Q(**{f"{count}__gt": 1}) & several))
-
-
-def _copied_condition(where: object) -> tuple[str, str, object, str] | None:
-    """(column prefix, operator, operand, unit) of `{name, value: {op: number}, unit}` on a copied parameter."""
+    """The parameter condition `where` read off the facet copy (catalogue.search.ranges.copied_q) when it is one
+    numeric comparison with a unit on one parameter; None otherwise (the caller joins the parameter rows)."""
     if not isinstance(where, dict):
         return None
     leaves: list[tuple[str, object]] = []
     alternatives: list[list] = []
     _flatten(where, leaves, alternatives, 0)
-    keys = sorted(key for key, _ in leaves)
-    if alternatives or keys != ["name", "unit", "value"]:
+    if alternatives or sorted(key for key, _ in leaves) != ["name", "unit", "value"]:
         return None
     given = dict(leaves)
     name, written = _plain_unit(given["name"]), _plain_unit(given["unit"])
-    prefix = next((prefix for prefix, (copied, _) in RANGED_PARAMETERS.items() if copied == name), None)
-    if prefix is None or written is None or has_range(name):
+    if name is None or written is None:
         return None
-    unit = query_unit(written)
-    operations_ = operations(given["value"], where="Parameter.value")
-    if len(operations_) != 1 or units.dimension_of(unit) != RANGED_PARAMETERS[prefix][1]:
+    comparisons = operations(given["value"], where="Parameter.value")
+    if len(comparisons) != 1:
         return None
-    operator, operand = operations_[0]
+    operator, operand = comparisons[0]
     if operator not in ("eq", "lt", "lte", "gt", "gte", "between"):
         return None
     if not _numeric_operands(operator, operand, where="Parameter.value"):
         return None
-    return prefix, operator, operand, unit
+    condition = _si_condition(operator, operand, query_unit(written), where="Parameter.value")
+    return ranges.copied_q(name, condition, path=path)
 
 
 def _raw_q(positive: str, operand: object, *, where: str) -> Q:
@@ -611,11 +514,6 @@ class TechniqueWhere:
     output_q: Q | None  # on Technique rows: what to send under `techniques`; None: all of the dataset's
 
 
-def normalise_panet_id(value: object) -> str | None:
-    match = _PANET_ID.search(str(value).strip()) if isinstance(value, str) else None
-    return f"PaNET{match.group(1)}" if match else None
-
-
 def _toggle_technique_suffix(key: str) -> str:
     return key[: -len(" technique")] if key.endswith(" technique") else key + " technique"
 
@@ -648,7 +546,7 @@ def resolve_terms(key: str, positive: str, operand: object) -> set[str]:
 def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
     """Technique rows in E (the descendants of the matched terms) plus local techniques matching directly."""
     ids = sorted(resolve_terms(key, positive, operand))
-    in_panet = Q(pk__in=Technique.objects.descendants_of(ids).values("pk")) if ids else NOTHING
+    in_panet = techniques.at_or_below(ids)
     lookup = "pid" if key in ("pid", "panetId") else "name"
     if positive in ("eq", "inq") and lookup == "name":
         items = [operand] if positive == "eq" else check_list("inq", operand, where="Technique.name")
@@ -656,22 +554,6 @@ def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
     else:
         local = field_q(lookup, "string", positive, operand, where=f"Technique.{key}")
     return in_panet | (Q(panet_id__isnull=True) & local)
-
-
-def _dataset_has(technique_q: Q) -> Q:
-    """Datasets holding a technique that satisfies technique_q, read off their facet row's technique set.
-
-    The sets are read first, as literal ids (a few dozen rows): given subqueries, PostgreSQL guessed and hashed all
-    1.5M technique links of a million datasets to answer for a page of 50 (2.2 s for the portal's E4 include); on
-    the facet row the test costs no join beyond the one parameter conditions already make.
-    """
-    return Q(facets__technique_set__in=technique_sets(technique_q))
-
-
-def technique_sets(technique_q: Q) -> list[int]:
-    """Ids of the technique sets (catalogue.models.facets) holding a technique that satisfies technique_q."""
-    techniques = ArraySubquery(Technique.objects.filter(technique_q).values("pk"))
-    return list(TechniqueSet.objects.filter(techniques__overlap=techniques).values_list("pk", flat=True))
 
 
 def technique_where(where: object) -> TechniqueWhere:
@@ -706,9 +588,9 @@ def technique_where(where: object) -> TechniqueWhere:
         positive = NEGATIVE.get(operator, operator)
         rows = _technique_rows_q(key, positive, operand)
         if operator in NEGATIVE:
-            return has_any & ~_dataset_has(rows)
+            return has_any & ~techniques.datasets_q(rows)
         positives.append(rows)
-        return _dataset_has(rows)
+        return techniques.datasets_q(rows)
 
     dataset_q = walk(where, 0)
     return TechniqueWhere(dataset_q, any_of(positives) if positives else None)

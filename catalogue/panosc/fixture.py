@@ -28,7 +28,7 @@ from catalogue.models import (
     Technique,
 )
 from catalogue.panet import vocabulary
-from catalogue.panosc.conditions import normalise_panet_id
+from catalogue.search.techniques import normalise_panet_id
 from catalogue.services.techniques import load_panet
 
 

@@ -68,7 +68,7 @@ def _sample_saved(sender: object, instance, **kwargs: object) -> None:
 
 
 def _parameter_saved(sender: object, instance, **kwargs: object) -> None:
-    from catalogue.panosc.conditions import forget_ranges
+    from catalogue.search.ranges import forget_ranges
 
     forget_ranges()
     if instance.dataset_id:

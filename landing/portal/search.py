@@ -25,15 +25,13 @@ from catalogue.models import (
     DatasetFacets,
     Facility,
     Instrument,
-    Parameter,
     Preview,
     SearchGroup,
     SearchIndexState,
     Technique,
     TechniqueSet,
 )
-from catalogue.panosc import conditions
-from catalogue.search import scoring
+from catalogue.search import ranges, scoring, techniques
 from catalogue.services import facet_groups
 from landing.portal.beside import beside
 
@@ -176,57 +174,14 @@ FACET_LABELS: dict[FacetName, str] = {
 
 def technique_filter(panet_ids: tuple[str, ...]) -> Q:
     """Datasets with a technique at or below any of these PaNET terms ("small angle scattering" brings SAXS and
-    SANS), compiled by the PaNOSC API's technique machinery so both expand PaNET alike (spec §5.2)."""
-    return conditions.technique_where(_technique_where(panet_ids)).dataset_q
-
-
-def _technique_where(panet_ids: tuple[str, ...]) -> dict:
-    return {"pid": {"inq": list(panet_ids)}}
-
-
-def _parameter_rows(name: str, operator: str, operand: object, unit: str) -> QuerySet[Parameter]:
-    """A dataset's parameter rows matching one condition, compiled by the PaNOSC API's own parameter machinery
-    (unit conversion to SI, tolerance on inclusive bounds), exactly as the portal's filter reaches the API."""
-    where = _parameter_where(name, operator, operand, unit)
-    return Parameter.objects.filter(conditions.parameter_where(where).q, dataset_id=OuterRef("pk"))
-
-
-def _parameter_where(name: str, operator: str, operand: object, unit: str) -> dict:
-    return {"and": [{"name": name}, {"value": {operator: operand}}, {"unit": unit}]}
+    SANS), as the PaNOSC API expands PaNET (spec §5.2)."""
+    return techniques.datasets_q(techniques.chosen(panet_ids))
 
 
 def _range_filter(parameter_range: ParameterRange) -> Q:
     """A value in range, or a `<name>_min`/`<name>_max` range that overlaps it (spec §4.2, ranges)."""
-    name, unit = parameter_range.kind.parameter, parameter_range.unit
-    low, high = parameter_range.low, parameter_range.high
-    point = _value_in_range(parameter_range)
-    if not conditions.has_range(name):  # no dataset records a range: an OR of EXISTS would be probed per row
-        return point
-    overlap = Q()
-    if high is not None:
-        overlap &= Q(Exists(_parameter_rows(f"{name}_min", "lte", high, unit)))
-    if low is not None:
-        overlap &= Q(Exists(_parameter_rows(f"{name}_max", "gte", low, unit)))
-    return point | overlap
-
-
-def _value_in_range(parameter_range: ParameterRange) -> Q:
-    """A value of the parameter in range, read off the facet copy with the API's own comparison
-    (conditions.copied_parameter_q); through the parameter rows when the copy cannot answer."""
-    name, unit, low, high = (
-        parameter_range.kind.parameter,
-        parameter_range.unit,
-        parameter_range.low,
-        parameter_range.high,
-    )
-    if low is None:
-        operator, operand = "lte", high
-    elif high is None:
-        operator, operand = "gte", low
-    else:
-        operator, operand = "between", [low, high]
-    copied = conditions.copied_parameter_q(_parameter_where(name, operator, operand, unit), path="")
-    return copied if copied is not None else Q(Exists(_parameter_rows(name, operator, operand, unit)))
+    kind = parameter_range.kind
+    return ranges.range_q(kind.parameter, parameter_range.unit, parameter_range.low, parameter_range.high)
 
 
 # --- facet choices: one SQL filter and one test of a counted group, which must agree --------------------------------
@@ -252,8 +207,7 @@ def _choices(query: SearchQuery) -> dict[FacetName, frozenset]:
     techniques the ids of the technique sets holding one of them (or a narrower term)."""
     chosen: dict[FacetName, frozenset] = {}
     if query.techniques:
-        technique_q = conditions.technique_where(_technique_where(query.techniques)).output_q
-        chosen["technique"] = frozenset(conditions.technique_sets(technique_q))
+        chosen["technique"] = frozenset(techniques.technique_sets(techniques.chosen(query.techniques)))
     if query.instruments:
         chosen["instrument"] = frozenset(
             Instrument.objects.filter(pid__in=query.instruments).values_list("pk", flat=True)

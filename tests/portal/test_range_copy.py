@@ -6,9 +6,11 @@ import random
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 
 from catalogue import visibility
+from catalogue.models import Parameter
+from catalogue.panosc.conditions import parameter_where
 from landing.portal import search
 from tests.factories import DatasetFactory, ParameterFactory
 
@@ -32,15 +34,20 @@ def temperatures(db):
         ParameterFactory(dataset=several, value_si=kelvin)
 
 
+def _parameter_rows(operator: str, operand: object, unit: str):
+    where = {"and": [{"name": KIND.parameter}, {"value": {operator: operand}}, {"unit": unit}]}
+    return Parameter.objects.filter(parameter_where(where).q, dataset_id=OuterRef("pk"))
+
+
 def by_parameter_rows(parameter_range: search.ParameterRange) -> set[int]:
     """The definition: a parameter row of the dataset satisfies the API's condition."""
     low, high, unit = parameter_range.low, parameter_range.high, parameter_range.unit
     if low is not None and high is not None:
-        rows = search._parameter_rows(KIND.parameter, "between", [low, high], unit)
+        rows = _parameter_rows("between", [low, high], unit)
     elif low is not None:
-        rows = search._parameter_rows(KIND.parameter, "gte", low, unit)
+        rows = _parameter_rows("gte", low, unit)
     else:
-        rows = search._parameter_rows(KIND.parameter, "lte", high, unit)
+        rows = _parameter_rows("lte", high, unit)
     return set(visibility.open_datasets().filter(Exists(rows)).values_list("pk", flat=True))
 
 
