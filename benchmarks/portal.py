@@ -33,6 +33,8 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from catalogue.models import Dataset, Document  # noqa: E402
+from catalogue.search import datasets  # noqa: E402
+from catalogue.search.criteria import SearchQuery  # noqa: E402
 from landing.portal import forms, search  # noqa: E402
 
 
@@ -84,7 +86,7 @@ def main() -> None:
     present = Dataset.objects.count()
     if present < arguments.datasets:
         call_command("generate_catalogue", datasets=arguments.datasets - present)
-    open_count = search.matching_datasets(user=AnonymousUser(), query=search.SearchQuery()).count()
+    open_count = datasets.matching_datasets(user=AnonymousUser(), query=SearchQuery()).count()
     print(
         f"catalogue: {Dataset.objects.count()} datasets ({open_count} open), {Document.objects.count()} documents; "
         f"{arguments.requests} timed requests per scenario, anonymous visitor\n"

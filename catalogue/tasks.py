@@ -3,7 +3,8 @@ facet count log. Each task is idempotent and calls one service."""
 
 from celery import shared_task
 
-from catalogue.services import facet_groups, fixity, opening
+from catalogue.search import counts
+from catalogue.services import fixity, opening
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -24,4 +25,4 @@ def check_fixity() -> dict[str, int]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def compact_facet_counts() -> int:
-    return facet_groups.compact()
+    return counts.compact()

@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from catalogue.models import FairScoreCount, FairWorkItem
+from catalogue.search import beside
 from catalogue.services import fair, roles
 from landing.models import PageChange
-from landing.portal import beside
 from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserFactory
 
 SAMPLES_DIR: Path = settings.NEXUS_SAMPLES_DIR

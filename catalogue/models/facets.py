@@ -44,7 +44,7 @@ class FacetGroup(models.Model):
     """One combination of facet keys that some dataset has had: a few thousand even in a large catalogue.
 
     Facet rows point to theirs (a trigger of catalogue/search/sql/facet_groups.sql finds or adds it), so that the
-    counts of a text or range search group narrow indexes of rows by one integer (landing.portal.search._groups).
+    counts of a text or range search group narrow indexes of rows by one integer (catalogue.search.counts).
     Never deleted: a combination no row has any more counts nothing.
     """
 
@@ -127,7 +127,7 @@ class DatasetFacets(models.Model):
                 name="facets_open_by_date",
                 condition=models.Q(counted_open=True),
             ),
-            # The rows whose release date may have passed since they were written (services.facet_groups).
+            # The rows whose release date may have passed since they were written (catalogue.search.counts.kept).
             models.Index(
                 fields=["release_date"],
                 name="facets_release_pending",
@@ -163,10 +163,10 @@ class DatasetFacets(models.Model):
 
 class FacetCountDelta(models.Model):
     """Changes to the number of counted-open facet rows per combination of facet keys, appended by a trigger on
-    DatasetFacets (catalogue/search/sql/facet_counts.sql) and summed by services.facet_groups.
+    DatasetFacets (catalogue/search/sql/facet_counts.sql) and summed by catalogue.search.counts.kept.
 
     An append-only log, so that concurrent ingestions never wait on each other for a shared counter row;
-    facet_groups.compact() folds it back to one row per combination.
+    counts.compact() folds it back to one row per combination.
     """
 
     technique_set_id = models.BigIntegerField()

@@ -51,7 +51,7 @@ class DatasetPosting(Posting):
     dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="search_postings")
     # The dataset's facet group while its facet row is counted open, else null: kept by triggers of migration 0014
     # from the facet row, so that a text search's open counts read the text's postings alone
-    # (services.facet_groups.text_groups) instead of merging them with every open dataset's group.
+    # (catalogue.search.counts.by_postings) instead of merging them with every open dataset's group.
     open_group = models.ForeignKey(
         "catalogue.FacetGroup",
         null=True,

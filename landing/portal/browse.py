@@ -9,7 +9,8 @@ from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member, TechniqueSet
-from landing.portal.search import shared, technique_filter, with_card_fields
+from catalogue.search.cache import shared
+from catalogue.search.datasets import technique_filter, with_card_fields
 
 
 @dataclass(frozen=True)

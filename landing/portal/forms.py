@@ -11,7 +11,15 @@ from django.http import QueryDict
 
 from catalogue import panet, units
 from catalogue.models import Facility, Instrument
-from landing.portal.search import FACET_FIELDS, FACET_NAMES, RANGE_KINDS, SORTS, FacetName, ParameterRange, SearchQuery
+from catalogue.search.criteria import (
+    FACET_FIELDS,
+    FACET_NAMES,
+    RANGE_KINDS,
+    SORTS,
+    FacetName,
+    ParameterRange,
+    SearchQuery,
+)
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_FACET = 50

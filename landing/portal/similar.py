@@ -9,7 +9,7 @@ from django.db.models.expressions import CombinedExpression
 
 from catalogue import visibility
 from catalogue.models import Dataset
-from landing.portal.search import with_card_fields
+from catalogue.search.datasets import with_card_fields
 
 WEIGHTS = {"sample": 4, "technique": 3, "proposal": 2, "instrument": 1}
 CANDIDATES_PER_FEATURE = 4

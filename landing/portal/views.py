@@ -13,6 +13,8 @@ from django.views.decorators.http import require_safe
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, Instrument
+from catalogue.search.criteria import FACET_NAMES, RANGE_KINDS, SORTS, SearchQuery
+from catalogue.search.datasets import with_card_fields
 from catalogue.services import dmp
 from landing.graph import formats as graph_formats
 from landing.graph import views as graph_views
@@ -37,13 +39,13 @@ class FacetLink:
     expanded: bool = False  # whether the technique tree shows this value's narrower terms unfolded
 
 
-def _search_url(query: search.SearchQuery) -> str:
+def _search_url(query: SearchQuery) -> str:
     encoded = forms.query_string(query)
     return f"/search?{encoded}" if encoded else "/search"
 
 
 def _links(
-    query: search.SearchQuery, facet: search.Facet, values: tuple[search.FacetValue, ...], unfold_all: bool = False
+    query: SearchQuery, facet: search.Facet, values: tuple[search.FacetValue, ...], unfold_all: bool = False
 ) -> tuple[FacetLink, ...]:
     links = []
     for value in values:
@@ -65,12 +67,12 @@ def _size(values: tuple[search.FacetValue, ...]) -> int:
     return sum(1 + _size(value.children) for value in values)
 
 
-def _facet_links(query: search.SearchQuery, facet: search.Facet) -> tuple[FacetLink, ...]:
+def _facet_links(query: SearchQuery, facet: search.Facet) -> tuple[FacetLink, ...]:
     """A small technique tree is shown unfolded; a large one unfolds down to the chosen terms only."""
     return _links(query, facet, facet.values, unfold_all=_size(facet.values) <= UNFOLDED_TREE_SIZE)
 
 
-def _active_filters(query: search.SearchQuery, facets: tuple[search.Facet, ...]) -> list[tuple[str, str]]:
+def _active_filters(query: SearchQuery, facets: tuple[search.Facet, ...]) -> list[tuple[str, str]]:
     """(label, URL without it) for every chosen filter, so each can be removed with one click."""
     labels = {}
 
@@ -83,7 +85,7 @@ def _active_filters(query: search.SearchQuery, facets: tuple[search.Facet, ...])
         collect(facet, facet.values)
     vocabulary = panet.vocabulary()
     active = []
-    for facet_name in search.FACET_NAMES:
+    for facet_name in FACET_NAMES:
         for value in query.selected(facet_name):
             label = labels.get((facet_name, value)) or (
                 vocabulary.terms[value].label if facet_name == "technique" else value
@@ -129,12 +131,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "facets": [(facet, _facet_links(query, facet)) for facet in results.facets],
         "active_filters": _active_filters(query, results.facets),
         "range_kinds": [
-            (kind, next((r for r in query.ranges if r.kind.key == kind.key), None))
-            for kind in search.RANGE_KINDS.values()
+            (kind, next((r for r in query.ranges if r.kind.key == kind.key), None)) for kind in RANGE_KINDS.values()
         ],
         "sorts": [
             (key, label, _search_url(forms.resorted(query, key)))
-            for key, label in search.SORTS.items()
+            for key, label in SORTS.items()
             if key != "relevance" or query.has_text
         ],
         "effective_sort": query.effective_sort,
@@ -186,8 +187,8 @@ def instrument_page(request: HttpRequest, pid: str) -> HttpResponse:
         "techniques": instrument.techniques.filter(is_concept=False).order_by("name"),
         "per_year": [(year, count, round(100 * count / peak) if peak else 0) for year, count in per_year],
         "total": sum(count for _, count in per_year),
-        "recent": list(search.with_card_fields(datasets).order_by("-creation_time", "-pid")[:6]),
-        "search_url": _search_url(search.SearchQuery(instruments=(instrument.pid,))),
+        "recent": list(with_card_fields(datasets).order_by("-creation_time", "-pid")[:6]),
+        "search_url": _search_url(SearchQuery(instruments=(instrument.pid,))),
     }
     return render(request, "landing/portal/instrument.html", context)
 
@@ -204,7 +205,7 @@ def technique_page(request: HttpRequest, panet_id: str) -> HttpResponse:
         "parents": [vocabulary.terms[parent] for parent in term.parents if parent in vocabulary.terms],
         "children": browse.narrower_terms(panet_id),
         "total": datasets.count(),
-        "recent": list(search.with_card_fields(datasets).order_by("-creation_time", "-pid")[:6]),
-        "search_url": _search_url(search.SearchQuery(techniques=(panet_id,))),
+        "recent": list(with_card_fields(datasets).order_by("-creation_time", "-pid")[:6]),
+        "search_url": _search_url(SearchQuery(techniques=(panet_id,))),
     }
     return render(request, "landing/portal/technique.html", context)

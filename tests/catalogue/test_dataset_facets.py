@@ -216,6 +216,6 @@ def test_range_parameters_are_copied_as_lowest_highest_and_count() -> None:
 
 
 def test_the_copied_parameters_are_the_portals_range_kinds() -> None:
-    from landing.portal.search import RANGE_KINDS
+    from catalogue.search.criteria import RANGE_KINDS
 
     assert {kind.key: (kind.parameter, kind.dimension) for kind in RANGE_KINDS.values()} == RANGED_PARAMETERS

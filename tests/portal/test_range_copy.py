@@ -11,12 +11,13 @@ from django.db.models import Exists, OuterRef
 from catalogue import visibility
 from catalogue.models import Parameter
 from catalogue.panosc.conditions import parameter_where
-from landing.portal import search
+from catalogue.search import datasets
+from catalogue.search.criteria import RANGE_KINDS, ParameterRange, SearchQuery
 from tests.factories import DatasetFactory, ParameterFactory
 
 pytestmark = pytest.mark.django_db
 
-KIND = search.RANGE_KINDS["temperature"]
+KIND = RANGE_KINDS["temperature"]
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def _parameter_rows(operator: str, operand: object, unit: str):
     return Parameter.objects.filter(parameter_where(where).q, dataset_id=OuterRef("pk"))
 
 
-def by_parameter_rows(parameter_range: search.ParameterRange) -> set[int]:
+def by_parameter_rows(parameter_range: ParameterRange) -> set[int]:
     """The definition: a parameter row of the dataset satisfies the API's condition."""
     low, high, unit = parameter_range.low, parameter_range.high, parameter_range.unit
     if low is not None and high is not None:
@@ -64,7 +65,7 @@ def by_parameter_rows(parameter_range: search.ParameterRange) -> set[int]:
     ],
 )
 def test_range_filter_on_the_copy_keeps_what_the_parameter_rows_keep(temperatures, unit, low, high):
-    parameter_range = search.ParameterRange(KIND, unit, low, high)
-    query = search.SearchQuery(ranges=(parameter_range,))
-    kept = set(search.matching_datasets(user=AnonymousUser(), query=query).values_list("pk", flat=True))
+    parameter_range = ParameterRange(KIND, unit, low, high)
+    query = SearchQuery(ranges=(parameter_range,))
+    kept = set(datasets.matching_datasets(user=AnonymousUser(), query=query).values_list("pk", flat=True))
     assert kept == by_parameter_rows(parameter_range)

@@ -12,8 +12,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalogue.models import Dataset
-from catalogue.services import facet_groups
-from landing.portal import forms, search
+from catalogue.models.facets import FACET_KEYS
+from catalogue.search import counts, datasets
+from catalogue.search.criteria import PAGE_SIZE
+from landing.portal import forms
 from tests.factories import DatasetFactory, InstrumentFactory
 from tests.portal.conftest import SANS, SAS, SAXS, XRD, parameter
 
@@ -257,15 +259,15 @@ def test_sort_by_title_and_oldest(anonymous_client, catalogue):
 
 def test_pages_are_stable_and_never_overlap(anonymous_client, catalogue):
     instrument = InstrumentFactory(name="P03")
-    for _ in range(search.PAGE_SIZE + 5):  # same time: only the pid tie-break orders them
+    for _ in range(PAGE_SIZE + 5):  # same time: only the pid tie-break orders them
         DatasetFactory(instrument=instrument)
     seen = []
     for page in (1, 2):
         response = anonymous_client.get("/search", {"instrument": instrument.pid, "sort": "newest", "page": page})
         seen += [d.pid for d in response.context["results"].datasets]
-    assert len(seen) == len(set(seen)) == search.PAGE_SIZE + 5
+    assert len(seen) == len(set(seen)) == PAGE_SIZE + 5
     again = anonymous_client.get("/search", {"instrument": instrument.pid, "sort": "newest", "page": 2})
-    assert [d.pid for d in again.context["results"].datasets] == seen[search.PAGE_SIZE :]
+    assert [d.pid for d in again.context["results"].datasets] == seen[PAGE_SIZE:]
 
 
 def test_every_state_of_the_page_is_a_url_that_reads_back_the_same(catalogue):
@@ -333,7 +335,7 @@ def test_signed_in_visitors_never_get_shared_counts(anonymous_client, member_cli
 def test_a_dataset_released_since_it_was_last_written_is_listed_and_counted_in_date_order(
     anonymous_client, catalogue, sort
 ):
-    """Its facet row still says "not open" (services.facet_groups); the page and the counts must not."""
+    """Its facet row still says "not open" (catalogue.search.counts.kept); the page and the counts must not."""
     created = datetime(2030, 1, 1, tzinfo=UTC) if sort == "newest" else datetime(2001, 1, 1, tzinfo=UTC)
     released = DatasetFactory(title="Released a moment ago", creation_time=created)
     Dataset.objects.filter(pk=released.pk).update(release_date=timezone.now() + timedelta(seconds=1))
@@ -351,7 +353,7 @@ def test_a_dataset_released_since_it_was_last_written_is_counted_under_a_range(
 ):
     """The rows released since last written are read as ids when few, else by their condition: same counts."""
     if not as_literals:
-        monkeypatch.setattr(search, "RELEASED_AS_LITERALS", 0)
+        monkeypatch.setattr(datasets, "RELEASED_AS_LITERALS", 0)
     released = DatasetFactory(title="Released a moment ago", instrument=catalogue.i22)
     parameter(released, "sample_temperature", 20, "degC")
     Dataset.objects.filter(pk=released.pk).update(release_date=timezone.now() + timedelta(seconds=1))
@@ -393,8 +395,8 @@ def test_a_dataset_named_by_its_identifier_is_counted_once_and_only_if_open(inde
 def counted_by_group(query_string: str) -> Counter:
     anonymous, query = AnonymousUser(), forms.parse(QueryDict(query_string))
     counted: Counter[tuple] = Counter()
-    for group in search._groups(anonymous, query):
-        counted[tuple(group[key] for key in ("technique_set", *facet_groups.KEYS[1:]))] += group["count"]
-    rows = search._unfaceted_rows(anonymous, query).values_list(*facet_groups.KEYS)
+    for group in counts.grouped(anonymous, query):
+        counted[tuple(group[key] for key in ("technique_set", *FACET_KEYS[1:]))] += group["count"]
+    rows = datasets.unfaceted_rows(anonymous, query).values_list(*FACET_KEYS)
     assert counted == Counter(rows)
     return counted

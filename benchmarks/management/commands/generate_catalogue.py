@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand
 
 from benchmarks import synthetic
 from catalogue.models import SearchGroup
-from catalogue.search import index
-from catalogue.services import facet_groups
+from catalogue.search import counts, index
 
 
 class Command(BaseCommand):
@@ -23,17 +22,17 @@ class Command(BaseCommand):
         self, *args: object, datasets: int, seed: int, embargoed_share: float, no_index: bool, **options: object
     ) -> None:
         started = time.monotonic()
-        counts = synthetic.generate(
+        written = synthetic.generate(
             datasets=datasets,
             seed=seed,
             embargoed_share=embargoed_share,
             progress=lambda message: self.stdout.write(f"  {message}"),
         )
         self.stdout.write(
-            f"{counts['datasets']} datasets in {counts['proposals']} proposals written in "
+            f"{written['datasets']} datasets in {written['proposals']} proposals written in "
             f"{time.monotonic() - started:.0f} s"
         )
-        facet_groups.compact()
+        counts.compact()
         if not no_index:
             for group in SearchGroup:
                 step = time.monotonic()

@@ -2,7 +2,7 @@
 -- transaction as any change to its dataset, technique links, range parameters, or instrument's or proposal's
 -- facility. Statement-level triggers with transition tables call one function once per statement, so a COPY of a
 -- million datasets costs one set-based upsert, not a million.
--- The names in braces are filled from catalogue.models.facets (catalogue.search.database.placeholders).
+-- The names in braces are filled from catalogue.models.facets (catalogue.search.database.search_sql).
 
 CREATE OR REPLACE FUNCTION catalogue_technique_links(dataset bigint) RETURNS TABLE (techniques bigint[])
 LANGUAGE sql STABLE AS $$

@@ -1,4 +1,4 @@
-"""Open datasets per facet key combination as PostgreSQL keeps them (services.facet_groups): always equal to a
+"""Open datasets per facet key combination as PostgreSQL keeps them (catalogue.search.counts.kept): always equal to a
 count of the facet rows an anonymous visitor may see, whatever changed, whenever, and however it was written."""
 
 import time
@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from catalogue import visibility
 from catalogue.models import Dataset, DatasetFacets, FacetCountDelta
-from catalogue.services import facet_groups, opening
+from catalogue.models.facets import FACET_KEYS
+from catalogue.search import counts, datasets
+from catalogue.services import opening
 from catalogue.tasks import compact_facet_counts
 from tests.factories import DatasetFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
 
@@ -21,17 +23,17 @@ pytestmark = pytest.mark.django_db
 
 
 def kept() -> Counter:
-    return Counter({tuple(group[key] for key in _keys()): group["count"] for group in facet_groups.open_groups()})
+    return Counter({tuple(group[key] for key in _keys()): group["count"] for group in counts.kept()})
 
 
 def counted_afresh() -> Counter:
     """The visibility module's own answer, through the ORM."""
-    rows = visibility.facet_rows_visible_to(AnonymousUser()).order_by().values(*facet_groups.KEYS)
-    return Counter({tuple(row[key] for key in facet_groups.KEYS): row["n"] for row in rows.annotate(n=Count("pk"))})
+    rows = visibility.facet_rows_visible_to(AnonymousUser()).order_by().values(*FACET_KEYS)
+    return Counter({tuple(row[key] for key in FACET_KEYS): row["n"] for row in rows.annotate(n=Count("pk"))})
 
 
 def _keys() -> tuple[str, ...]:
-    return ("technique_set", *facet_groups.KEYS[1:])
+    return ("technique_set", *FACET_KEYS[1:])
 
 
 @pytest.fixture
@@ -128,7 +130,7 @@ def test_the_open_parts_split_the_visible_rows_in_two(catalogue) -> None:
     Dataset.objects.filter(pk=soon.pk).update(release_date=timezone.now() + timedelta(seconds=1))
     time.sleep(1.2)
     counted, released = (
-        set(DatasetFacets.objects.filter(part).values_list("pk", flat=True)) for part in facet_groups.open_parts()
+        set(DatasetFacets.objects.filter(part).values_list("pk", flat=True)) for part in datasets.open_parts()
     )
     assert released == {soon.pk}
     assert not counted & released

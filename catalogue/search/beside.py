@@ -53,7 +53,7 @@ def _executor() -> ThreadPoolExecutor:
     global _helper
     with _lock:
         if _helper is None:
-            _helper = ThreadPoolExecutor(max_workers=HELPER_THREADS, thread_name_prefix="portal-beside")
+            _helper = ThreadPoolExecutor(max_workers=HELPER_THREADS, thread_name_prefix="search-beside")
         return _helper
 
 
