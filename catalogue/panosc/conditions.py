@@ -383,25 +383,17 @@ def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) 
             return number
         return units.to_si(number, context[1]).value
 
-    low_side, high_side = [], []  # conditions on the range's minimum and on its maximum
+    low_side: ranges.Side = []  # conditions on the range's minimum
+    high_side: ranges.Side = []  # and on its maximum
     for condition in values:
         for operator, operand in operations(condition, where="Parameter.value"):
             items = check_list(operator, operand, where="Parameter.value") if operator == "between" else [operand]
             bounds = [convert(item) for item in items]
-            if any(bound is None for bound in bounds):
+            if operator not in ("eq", "between", "lt", "lte", "gt", "gte") or None in bounds:
                 return None
-            if operator == "between":
-                low_side.append(("lte", bounds[1]))
-                high_side.append(("gte", bounds[0]))
-            elif operator in ("lt", "lte"):
-                low_side.append((operator, bounds[0]))
-            elif operator in ("gt", "gte"):
-                high_side.append((operator, bounds[0]))
-            elif operator == "eq":
-                low_side.append(("lte", bounds[0]))
-                high_side.append(("gte", bounds[0]))
-            else:
-                return None
+            low, high = ranges.Condition(operator, bounds[0], bounds[-1], "").sides  # type: ignore[arg-type]
+            low_side += low
+            high_side += high
     dimension = units.dimension_of(context[1]) if context else ""
     return ranges.range_rows_q(name, low_side, high_side, lookup=lookup, dimension=dimension)
 

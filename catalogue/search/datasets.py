@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalogue import visibility
 from catalogue.models import Dataset, DatasetFacets, Facility, Instrument, Preview, SearchGroup
 from catalogue.search import ranges, scoring, techniques
-from catalogue.search.criteria import FACET_COLUMNS, PAGE_SIZE, FacetName, ParameterRange, SearchQuery
+from catalogue.search.criteria import FACET_COLUMNS, PAGE_SIZE, FacetName, SearchQuery
 
 RELEASED_AS_LITERALS = 1000
 
@@ -24,12 +24,6 @@ def technique_filter(panet_ids: tuple[str, ...]) -> Q:
     """Datasets with a technique at or below any of these PaNET terms ("small angle scattering" brings SAXS and
     SANS), as the PaNOSC API expands PaNET (spec §5.2)."""
     return techniques.datasets_q(techniques.chosen(panet_ids))
-
-
-def _range_filter(parameter_range: ParameterRange) -> Q:
-    """A value in range, or a `<name>_min`/`<name>_max` range that overlaps it (spec §4.2, ranges)."""
-    kind = parameter_range.kind
-    return ranges.range_q(kind.parameter, parameter_range.unit, parameter_range.low, parameter_range.high)
 
 
 def access_case() -> Case:
@@ -117,8 +111,8 @@ def _matches(query: SearchQuery) -> Q:
     """Rows that match the parameter ranges and the text: what the PaNOSC scorer gives a score above 0, so
     facets count exactly the results."""
     matches = Q()
-    for parameter_range in query.ranges:
-        matches &= _range_filter(parameter_range)
+    for chosen in query.ranges:  # a value in range, or a <name>_min/<name>_max range that overlaps it (spec §4.2)
+        matches &= ranges.range_q(chosen.kind.parameter, chosen.unit, chosen.low, chosen.high)
     if query.has_text:
         matches &= scoring.scored_q(SearchGroup.DATASETS, query.text)
     return matches
