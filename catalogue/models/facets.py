@@ -134,7 +134,7 @@ class DatasetFacets(models.Model):
                 condition=models.Q(counted_open=False, withdrawn_at__isnull=True),
             ),
             # A range count reads only the open rows within its bound, with their groups (the lowest value for an
-            # upper bound, the highest for a lower one; catalogue.panosc.conditions.copied_parameter_q). With the
+            # upper bound, the highest for a lower one; catalogue.search.ranges.copied_q). With the
             # dataset too, so that a text and a range together probe the text's datasets with those rows instead of
             # reading every open row (text and temperature < 80 °C at 1M: 290 → 145 ms; a range alone no slower),
             # and the count of values, so that a range with both bounds stops at its upper one (204 → 60 ms).
