@@ -14,15 +14,15 @@ FILES = ("facet_rows.sql", "facet_counts.sql", "facet_groups.sql", "posting_grou
 Ranged = dict[str, tuple[str, str]]
 
 
-def search_sql(ranged: Ranged | None = None) -> str:
+def search_sql(ranged: Ranged | None = None, keys: tuple[str, ...] = FACET_KEYS, files: tuple[str, ...] = FILES) -> str:
     """The files' SQL with the facet keys and, per range parameter (by default RANGED_PARAMETERS), its columns."""
     ranged = RANGED_PARAMETERS if ranged is None else ranged
     columns = [f"{prefix}_{part}" for prefix in ranged for part in ("low", "high", "count")]
     of = [f"v.name = '{name}' AND v.dimension = '{dimension}'" for name, dimension in ranged.values()]
     values = {
-        "facet_keys": ", ".join(FACET_KEYS),
-        "new_facet_keys": ", ".join(f"NEW.{key}" for key in FACET_KEYS),
-        "old_facet_keys": ", ".join(f"OLD.{key}" for key in FACET_KEYS),
+        "facet_keys": ", ".join(keys),
+        "new_facet_keys": ", ".join(f"NEW.{key}" for key in keys),
+        "old_facet_keys": ", ".join(f"OLD.{key}" for key in keys),
         "ranged_types": ", ".join(f"{c} {'smallint' if c.endswith('_count') else 'double precision'}" for c in columns),
         "ranged_aggregates": ",\n           ".join(
             f"min(v.value_si) FILTER (WHERE {o}), max(v.value_si) FILTER (WHERE {o}), "
@@ -33,39 +33,48 @@ def search_sql(ranged: Ranged | None = None) -> str:
         "ranged_selected": ", ".join(f"r.{column}" for column in columns),
         "ranged_updated": ", ".join(f"{column} = EXCLUDED.{column}" for column in columns),
     }
-    return "\n".join((Path(__file__).with_name("sql") / name).read_text().format_map(values) for name in FILES)
+    return "\n".join((Path(__file__).with_name("sql") / name).read_text().format_map(values) for name in files)
 
 
 class InstallSearchSQL(migrations.operations.base.Operation):
-    """(Re)creates every search function and trigger from the files, keeping the data; backwards, the default
-    definitions. `ranged` stands in for RANGED_PARAMETERS (a test's throwaway migration); `refresh` then rewrites
-    every facet row (a new range column filled)."""
+    """(Re)creates the search functions and triggers of `files` (all by default), keeping the data; backwards, runs
+    `uninstall`, or else installs the default definitions. `ranged` and `keys` stand in for RANGED_PARAMETERS and
+    FACET_KEYS (an older migration's, a test's throwaway migration's); `refresh` then rewrites every facet row."""
 
     reversible = True
 
-    def __init__(self, ranged: Ranged | None = None, refresh: bool = False) -> None:
-        self.ranged, self.refresh = ranged, refresh
+    def __init__(
+        self,
+        ranged: Ranged | None = None,
+        keys: tuple[str, ...] = FACET_KEYS,
+        files: tuple[str, ...] = FILES,
+        uninstall: str = "",
+        refresh: bool = False,
+    ) -> None:
+        self.ranged, self.keys, self.files, self.uninstall, self.refresh = ranged, keys, files, uninstall, refresh
 
     def deconstruct(self) -> tuple[str, list, dict]:
-        return self.__class__.__name__, [], {"ranged": self.ranged, "refresh": self.refresh}
+        names = ("ranged", "keys", "files", "uninstall", "refresh")
+        return self.__class__.__name__, [], {name: getattr(self, name) for name in names}
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
     def database_forwards(self, app_label: str, editor: BaseDatabaseSchemaEditor, *states: ProjectState) -> None:
-        _install(editor, self.ranged)
+        _install(editor, search_sql(self.ranged, self.keys, self.files))
         if self.refresh:
             editor.execute("SELECT catalogue_refresh_dataset_facets(ARRAY(SELECT id FROM catalogue_dataset))")
 
     def database_backwards(self, app_label: str, editor: BaseDatabaseSchemaEditor, *states: ProjectState) -> None:
-        _install(editor, None)  # the columns a refresh would fill go next
+        # The columns a refresh filled go next.
+        _install(editor, self.uninstall or search_sql(None, FACET_KEYS, self.files))
 
     def describe(self) -> str:
         return "Install the search functions and triggers of catalogue/search/sql/"
 
 
-def _install(editor: BaseDatabaseSchemaEditor, ranged: Ranged | None) -> None:
+def _install(editor: BaseDatabaseSchemaEditor, sql: str) -> None:
     # A file may name a column a later migration adds (the files are the current definitions): bodies are checked
     # when they run.
     editor.execute("SET LOCAL check_function_bodies = off")
-    editor.execute(search_sql(ranged), None)  # no parameters: format()'s %s and %I stay as written
+    editor.execute(sql, None)  # no parameters: format()'s %s and %I stay as written
