@@ -8,7 +8,7 @@ from catalogue.search.database import InstallSearchSQL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0023_user_office_proposals"),
+        ("catalogue", "0024_dataset_file_dataset"),
     ]
 
     operations = [InstallSearchSQL()]
