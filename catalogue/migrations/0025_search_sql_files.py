@@ -1,5 +1,5 @@
-"""The search functions and triggers, until now written by migrations 0006, 0007, 0012 and 0014, re-created from
-catalogue/search/sql/ (the same definitions): from here on the files are where they are read and changed."""
+"""The search functions and triggers re-created from catalogue/search/sql/ (the same definitions as migrations 0006,
+0007, 0012 and 0014 left), so that a database migrated before those read the files runs the files' SQL too."""
 
 from django.db import migrations
 
