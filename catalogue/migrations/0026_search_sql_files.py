@@ -8,7 +8,7 @@ from catalogue.search.database import InstallSearchSQL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0024_dataset_file_dataset"),
+        ("catalogue", "0025_fair_kept_sums"),
     ]
 
     operations = [InstallSearchSQL()]
