@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import cast
 
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
@@ -437,7 +438,8 @@ def _si_q(positive: str, operand: object, unit: str, *, where: str) -> Q:
 
 def _si_condition(positive: str, operand: object, unit: str, *, where: str) -> ranges.Condition:
     items = check_list("between", operand, where=where) if positive == "between" else [operand]
-    return ranges.Condition.written(positive, [number_of(item) for item in items], unit)  # type: ignore[arg-type]
+    numbers = [number for number in map(number_of, items) if number is not None]  # all are: _numeric_operands
+    return ranges.Condition.written(cast(ranges.Operator, positive), numbers, unit)
 
 
 def copied_parameter_q(where: object, *, path: str) -> Q | None:

@@ -19,7 +19,7 @@ FACET_CACHE_SECONDS = 300
 def _catalogue_version() -> str | None:
     """Changes whenever a dataset is (re)indexed: every edit, opening, withdrawal and each periodic embargo sweep."""
     state = SearchIndexState.objects.filter(group=SearchGroup.DATASETS).values_list("items", "updated_at").first()
-    return None if state is None else f"{state[0]}:{state[1].timestamp()}"
+    return None if state is None or state[1] is None else f"{state[0]}:{state[1].timestamp()}"
 
 
 def shared(name: str, state: str, compute: Callable[[], T]) -> T:

@@ -182,8 +182,8 @@ def technique_counts(per_set: dict[int, int]) -> dict[str, int]:
     """
     sets = dict(TechniqueSet.objects.filter(pk__in=per_set).values_list("pk", "techniques"))
     ids = {technique_id for techniques in sets.values() for technique_id in techniques}
-    terms_of = {
-        technique.pk: {technique.panet_id, *technique.ancestors}
+    terms_of: dict[int, set[str]] = {
+        technique.pk: {str(technique.panet_id), *technique.ancestors}
         for technique in Technique.objects.filter(pk__in=ids, panet_id__isnull=False).only("panet_id", "ancestors")
     }
     counts: dict[str, int] = defaultdict(int)
@@ -216,7 +216,7 @@ class Partition:
         """Each facet's counts per key among the groups that pass every choice but the facet's own."""
         counts: dict[FacetName, dict] = {}
         for name in FACET_NAMES:
-            column, tally = FACET_COLUMNS[name], defaultdict(int)
+            column, tally = FACET_COLUMNS[name], defaultdict[object, int](int)
             # One tight loop per facet: a page sums ~11k groups six times (17 → 5 ms at a million datasets).
             for rows in (self.passing, self.failing_only.get(name, ())):
                 for group in rows:

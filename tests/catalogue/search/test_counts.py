@@ -27,12 +27,12 @@ STRATEGIES = {
 KEYS = ("technique_set", *FACET_KEYS[1:], "access")
 
 
-def definition(user, query: SearchQuery) -> Counter:  # type: ignore[no-untyped-def]
+def definition(user, query: SearchQuery) -> Counter:
     rows = datasets.unfaceted_rows(user, query).annotate(access=datasets.access_case())
     return Counter(rows.values_list("technique_set", *FACET_KEYS[1:], "access"))
 
 
-def on_helper(user, query: SearchQuery) -> tuple[str, Counter]:  # type: ignore[no-untyped-def]
+def on_helper(user, query: SearchQuery) -> tuple[str, Counter]:
     """The thread that counted, and its counts by key combination."""
 
     def count() -> tuple[str, list[dict]]:

@@ -41,14 +41,16 @@ def test_the_database_runs_the_sql_in_the_files() -> None:
 
 def throwaway_migration() -> migrations.Migration:
     """What the recipe has a developer write for a new range parameter, "sample thickness" in metres."""
-    migration = migrations.Migration("9999_sample_thickness", "catalogue")
-    migration.operations = [
-        migrations.AddField("datasetfacets", "thickness_low", models.FloatField(null=True)),
-        migrations.AddField("datasetfacets", "thickness_high", models.FloatField(null=True)),
-        migrations.AddField("datasetfacets", "thickness_count", models.PositiveSmallIntegerField(default=0)),
-        InstallSearchSQL(ranged={**RANGED_PARAMETERS, "thickness": ("sample_thickness", "[length]")}, refresh=True),
-    ]
-    return migration
+
+    class SampleThickness(migrations.Migration):
+        operations = [
+            migrations.AddField("datasetfacets", "thickness_low", models.FloatField(null=True)),
+            migrations.AddField("datasetfacets", "thickness_high", models.FloatField(null=True)),
+            migrations.AddField("datasetfacets", "thickness_count", models.PositiveSmallIntegerField(default=0)),
+            InstallSearchSQL(ranged={**RANGED_PARAMETERS, "thickness": ("sample_thickness", "[length]")}, refresh=True),
+        ]
+
+    return SampleThickness("9999_sample_thickness", "catalogue")
 
 
 def test_a_range_parameter_added_by_a_migration_is_copied_and_goes_when_rolled_back() -> None:
