@@ -8,7 +8,7 @@ from catalogue.search.database import InstallSearchSQL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0025_fair_kept_sums"),
+        ("catalogue", "0026_document_release_date"),
     ]
 
     operations = [InstallSearchSQL()]
