@@ -15,7 +15,7 @@ SEARCH_FUNCTIONS = """
     SELECT proname, pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND proname LIKE 'catalogue\\_%%' ORDER BY proname
 """
-SEARCH_TRIGGERS = "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
+SEARCH_TRIGGERS = "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 2"
 
 
 def installed() -> tuple[list, list]:
