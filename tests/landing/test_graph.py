@@ -15,6 +15,7 @@ from landing.graph import catalogue as graph_catalogue_module
 from landing.graph import describe, store, sync
 from landing.graph.examples import EXAMPLES
 from landing.graph.vocabulary import HYDRA, QUDT, SPDX, UNIT
+from tests.factories import DatasetFactory
 from tests.landing.conftest import LEAK_TOKEN
 from tests.landing.graph_catalogue import graph_catalogue
 from tests.standards import SHARED
@@ -171,6 +172,24 @@ def test_a_dataset_carries_files_checksums_provenance_and_parameters_with_units(
     assert head.status_code == 200
     zip_size = next(int(graph.value(d, DCAT.byteSize)) for d in distributions if str(d).endswith("#zip"))
     assert zip_size == int(head["Content-Length"])
+
+
+def test_a_further_entry_of_a_multi_entry_file_has_its_files_as_distributions(catalogue):
+    raw = catalogue.raw
+    further = DatasetFactory(
+        proposal=raw.proposal,
+        instrument=raw.instrument,
+        pid="esrf/dataset/000125",
+        source_folder=raw.source_folder,
+        source_path=raw.source_path,
+        entry_path="/entry2",
+        file_dataset=raw,
+    )
+    graph = describe.describe(describe.Entity("dataset", further.pk)).graph
+    distributions = set(graph.objects(describe.dataset_iri(further.pid), DCAT.distribution))
+    assert len(distributions) == 4  # the primary entry's three files and the zip
+    titles = {str(graph.value(d, DCTERMS.title)) for d in distributions if not str(d).endswith("#zip")}
+    assert titles == set(raw.files.values_list("path", flat=True))
 
 
 def test_an_embargoed_doi_is_its_public_stub_and_its_dataset_is_absent(anonymous_client, member_client, catalogue):
