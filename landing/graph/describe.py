@@ -530,10 +530,14 @@ def describe_datasets(ids: list[int]) -> dict[int, Description]:
         .prefetch_related(
             Prefetch("samples", queryset=Sample.objects.order_by("pk")),
             Prefetch("parameters", queryset=Parameter.objects.order_by("name", "pk")),
-            Prefetch("files", queryset=DataFile.objects.order_by("path")),
         )
         .order_by("pk")
     )
+    # A further entry of a multi-entry file has its files through its primary entry's rows (Dataset.data_files).
+    files: dict[int, list[DataFile]] = {}
+    holders = {dataset.file_dataset_id or dataset.pk for dataset in datasets}
+    for data_file in DataFile.objects.filter(dataset_id__in=holders).order_by("path"):
+        files.setdefault(data_file.dataset_id, []).append(data_file)
     citing = citing_documents(datasets)
     records = metadata.dataset_records(datasets=datasets, citing=citing, user=ANONYMOUS)
     collections: dict[int, list[tuple[int, str]]] = {}
@@ -552,6 +556,7 @@ def describe_datasets(ids: list[int]) -> dict[int, Description]:
             citing=citing[dataset.pk],
             collections=collections.get(dataset.pk, []),
             inputs=inputs.get(dataset.pk, []),
+            files=files.get(dataset.file_dataset_id or dataset.pk, []),
         )
         for dataset, record in zip(datasets, records, strict=True)
     }
@@ -564,6 +569,7 @@ def _describe_dataset(
     citing: Document | None,
     collections: list[tuple[int, str]],
     inputs: list[str],
+    files: list[DataFile],
 ) -> Description:
     graph = new_graph()
     subject = dataset_iri(dataset.pid)
@@ -579,7 +585,7 @@ def _describe_dataset(
     _activity(graph, subject, dataset, inputs)
     _standards(graph, subject, dataset)
     _parameters(graph, subject, dataset)
-    _distributions(graph, subject, dataset, record)
+    _distributions(graph, subject, dataset, record, files)
     return Description(iri=subject, triples=graph)
 
 
@@ -658,11 +664,12 @@ def _media_type(graph: Triples, media_type: str) -> URIRef:
     return _typed(graph, URIRef(media_type_iri(media_type)), DCTERMS.MediaType, label=media_type)
 
 
-def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Record) -> None:
-    """One dcat:Distribution per file (exact size, checksum, media type, download URL) and one for the zip."""
+def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Record, files: list[DataFile]) -> None:
+    """One dcat:Distribution per file of `files` (the dataset's, in path order: exact size, checksum, media type,
+    download URL) and one for the zip."""
     licence = _licence(graph, record)
     hdf5 = _typed(graph, EU_FILE_TYPE["HDF"], DCTERMS.MediaTypeOrExtent, label="HDF")
-    for data_file in dataset.files.all():  # prefetched by path
+    for data_file in files:
         distribution = URIRef(f"{subject}#file-{data_file.pk}")
         graph.add((subject, DCAT.distribution, distribution))
         graph.add((distribution, RDF.type, DCAT.Distribution))
@@ -687,7 +694,7 @@ def _distributions(graph: Triples, subject: URIRef, dataset: Dataset, record: Re
                 reverse("download-file", kwargs={"pid": dataset.pid, "file_id": data_file.pk}),
             )
             graph.add((distribution, DCAT.downloadURL, _resource(graph, url)))
-    plan = downloads.plan_zip(dataset, data_files=dataset.files.all())
+    plan = downloads.plan_zip(dataset, data_files=files)
     if not plan.files or downloads.too_large_for_zip(plan):
         return
     archive = URIRef(f"{subject}#zip")

@@ -12,23 +12,24 @@ class Example:
 EXAMPLES = [
     Example(
         "SAXS datasets measured below 80 °C, with their facility and DOIs",
-        """# SAXS and its narrower terms; panet:PaNET01124 asks for any small-angle scattering (SANS too)
+        """# SAXS and its narrower terms; panet:PaNET01124 asks for any small-angle scattering (SANS too).
+# Oxigraph keeps the written order: the temperatures and their FILTER first, the dataset's other patterns after.
 SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
-  ?dataset a dcat:Dataset ;
-           dct:title ?title ;
-           dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
-           dct:publisher/foaf:name ?facility ;
-           schema:variableMeasured ?temperature .
   ?temperature schema:name "sample_temperature" ;
-               qudt:unit unit:K ;
                qudt:numericValue ?kelvin .
   FILTER(?kelvin < 353.15)
+  ?temperature qudt:unit unit:K .
+  ?dataset schema:variableMeasured ?temperature ;
+           dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
+           a dcat:Dataset ;
+           dct:title ?title ;
+           dct:publisher/foaf:name ?facility .
   BIND(?kelvin - 273.15 AS ?celsius)
   OPTIONAL { ?dataset dct:isPartOf ?record . ?record dct:identifier ?doi .
              FILTER(STRSTARTS(?doi, "https://doi.org/")) }
 }
 GROUP BY ?dataset ?title ?celsius ?facility ?kelvin
-ORDER BY ?kelvin""",
+ORDER BY ?kelvin ?dataset""",
     ),
     Example(
         "Open datasets per PaNET technique",

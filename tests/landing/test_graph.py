@@ -15,6 +15,7 @@ from landing.graph import catalogue as graph_catalogue_module
 from landing.graph import describe, store, sync
 from landing.graph.examples import EXAMPLES
 from landing.graph.vocabulary import HYDRA, QUDT, SPDX, UNIT
+from tests.factories import DatasetFactory
 from tests.landing.conftest import LEAK_TOKEN
 from tests.landing.graph_catalogue import graph_catalogue
 from tests.standards import SHARED
@@ -173,6 +174,24 @@ def test_a_dataset_carries_files_checksums_provenance_and_parameters_with_units(
     assert zip_size == int(head["Content-Length"])
 
 
+def test_a_further_entry_of_a_multi_entry_file_has_its_files_as_distributions(catalogue):
+    raw = catalogue.raw
+    further = DatasetFactory(
+        proposal=raw.proposal,
+        instrument=raw.instrument,
+        pid="esrf/dataset/000125",
+        source_folder=raw.source_folder,
+        source_path=raw.source_path,
+        entry_path="/entry2",
+        file_dataset=raw,
+    )
+    graph = describe.describe(describe.Entity("dataset", further.pk)).graph
+    distributions = set(graph.objects(describe.dataset_iri(further.pid), DCAT.distribution))
+    assert len(distributions) == 4  # the primary entry's three files and the zip
+    titles = {str(graph.value(d, DCTERMS.title)) for d in distributions if not str(d).endswith("#zip")}
+    assert titles == set(raw.files.values_list("path", flat=True))
+
+
 def test_an_embargoed_doi_is_its_public_stub_and_its_dataset_is_absent(anonymous_client, member_client, catalogue):
     stub = anonymous_client.get(f"/doi/{catalogue.embargoed.doi}", HTTP_ACCEPT="text/turtle")
     assert stub.status_code == 200
@@ -244,6 +263,29 @@ def test_the_saxs_example_finds_datasets_below_80_celsius_with_their_doi(anonymo
     assert f"https://doi.org/{built.proposal.doi}" in rows[0]["dois"]["value"].split()
     assert f"https://doi.org/{built.collection.doi}" in rows[0]["dois"]["value"].split()
     assert float(rows[0]["celsius"]["value"]) == pytest.approx(25.0)
+
+
+# The SAXS example as first written (the dataset's patterns first, the temperature FILTER last): the reordered
+# example must answer the same.
+SAXS_AS_FIRST_WRITTEN = """SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
+  ?dataset a dcat:Dataset ; dct:title ?title ; dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
+           dct:publisher/foaf:name ?facility ; schema:variableMeasured ?temperature .
+  ?temperature schema:name "sample_temperature" ; qudt:unit unit:K ; qudt:numericValue ?kelvin .
+  FILTER(?kelvin < 353.15)
+  BIND(?kelvin - 273.15 AS ?celsius)
+  OPTIONAL { ?dataset dct:isPartOf ?record . ?record dct:identifier ?doi .
+             FILTER(STRSTARTS(?doi, "https://doi.org/")) }
+}
+GROUP BY ?dataset ?title ?celsius ?facility ?kelvin
+ORDER BY ?kelvin ?dataset"""
+
+
+def test_the_reordered_saxs_example_answers_as_first_written(anonymous_client, built):
+    answers = [
+        json.loads(sparql(anonymous_client, query).content)["results"]["bindings"]
+        for query in (EXAMPLES[0].query, SAXS_AS_FIRST_WRITTEN)
+    ]
+    assert answers[0] and answers[0] == answers[1]
 
 
 @pytest.mark.parametrize(
