@@ -4,6 +4,7 @@
 import hashlib
 import json
 import os
+import shutil
 from urllib.parse import quote
 
 import h5py
@@ -112,3 +113,48 @@ def test_each_entry_is_its_own_dataset_in_the_api_with_the_file_listed(ingest, c
         assert client.get(f"/panosc-api/Datasets/{pid}/files/count").json() == {"count": 1}
     titles = {row["title"] for row in datasets.values("title")}
     assert "AF1410-qu (AF1410 steel aged 0.25 h)" in titles and len(titles) == 10
+
+
+def test_an_entry_removed_from_the_file_is_withdrawn_and_the_files_follow_the_new_primary(
+    ingest, client, settings, tmp_path
+):
+    settings.EMBARGO_PERIOD_YEARS = 0  # open on ingestion: withdrawn open data stay findable as tombstones
+    copy = tmp_path / "NIST_SANS_cs_af1410.h5"
+    shutil.copyfile(SAMPLES_DIR / "punx/NIST_SANS_cs_af1410.h5", copy)
+    first = ingest(copy).dataset
+    held = entries_held("punx/NIST_SANS_cs_af1410.h5")
+    master = DataFile.objects.get(dataset=first, path=copy.name)
+    further = Dataset.objects.get(source_path=str(copy), entry_path=held[-1])
+
+    with h5py.File(copy, "r+") as handle:
+        del handle[held[-1].strip("/")]
+    assert ingest(copy).outcome == "updated"
+
+    further.refresh_from_db()
+    assert further.withdrawn_at is not None
+    assert further.withdrawal_reason == f"entry {held[-1]} is no longer in {copy.name} (found missing on re-ingestion)"
+    assert further.history.first().history_change_reason == f"withdrawn: {further.withdrawal_reason}"
+    page = client.get(f"/datasets/{quote(further.pid, safe='/')}")
+    assert page.status_code == 410 and held[-1] in page.content.decode()
+    assert client.get(f"/panosc-api/Datasets/{quote(further.pid, safe='')}").status_code == 404
+    assert Dataset.objects.filter(withdrawn_at__isnull=True, source_path=str(copy)).count() == len(held) - 1
+
+    with h5py.File(copy, "r+") as handle:  # now the primary entry (the file's @default) goes
+        del handle[held[0].strip("/")]
+        handle.attrs["default"] = held[1].strip("/")
+    second = ingest(copy).dataset
+
+    assert second.entry_path == held[1] and second.file_dataset is None
+    first.refresh_from_db()
+    assert first.withdrawn_at is not None and held[0] in first.withdrawal_reason
+    assert list(second.files.values_list("pk", flat=True)) == [master.pk]  # the same row, moved
+    assert DataFile.objects.filter(path=copy.name).count() == 1
+    for dataset in Dataset.objects.filter(source_path=str(copy)).exclude(pk=second.pk):
+        assert dataset.file_dataset_id == second.pk
+        assert list(dataset.data_files.values_list("pk", flat=True)) == [master.pk]
+    files = client.get(f"/panosc-api/Datasets/{quote(held_pid(held[2], copy), safe='')}/files").json()
+    assert [row["name"] for row in files] == [copy.name]
+
+
+def held_pid(entry_path: str, path) -> str:
+    return Dataset.objects.get(source_path=str(path), entry_path=entry_path).pid
