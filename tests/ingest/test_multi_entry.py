@@ -2,9 +2,11 @@
 (its rows belong to the primary entry's dataset), pids that survive re-ingestion (issue 24)."""
 
 import hashlib
+import io
 import json
 import os
 import shutil
+import zipfile
 from urllib.parse import quote
 
 import h5py
@@ -158,3 +160,25 @@ def test_an_entry_removed_from_the_file_is_withdrawn_and_the_files_follow_the_ne
 
 def held_pid(entry_path: str, path) -> str:
     return Dataset.objects.get(source_path=str(path), entry_path=entry_path).pid
+
+
+def test_a_further_entry_describes_and_serves_its_file_like_the_primary_entry(ingest, client, settings):
+    settings.EMBARGO_PERIOD_YEARS = 0
+    relative = "punx/NIST_SANS_cs_af1410.h5"
+    primary = ingest(relative).dataset
+    further = Dataset.objects.exclude(pk=primary.pk).filter(source_path=primary.source_path).first()
+    master = primary.files.get()
+    for dataset in (primary, further):
+        page = f"/datasets/{quote(dataset.pid, safe='/')}"
+        described = client.get(f"{page}?format=jsonld").json()
+        downloads = [item for item in described["distribution"] if item["name"] == master.name]
+        assert len(downloads) == 1 and downloads[0]["contentSize"].startswith(str(master.size))
+        download = client.get(downloads[0]["contentUrl"])
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == (SAMPLES_DIR / relative).read_bytes()
+        archive = client.get(f"{page}/download.zip")
+        with zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))) as zipped:
+            names = zipped.namelist()
+            crate = json.loads(zipped.read(next(name for name in names if name.endswith("ro-crate-metadata.json"))))
+        assert any(name.endswith("/" + master.name) for name in names)
+        assert any(item.get("name") == master.name or item["@id"].endswith(master.name) for item in crate["@graph"])
