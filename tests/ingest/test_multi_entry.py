@@ -182,3 +182,28 @@ def test_a_further_entry_describes_and_serves_its_file_like_the_primary_entry(in
             crate = json.loads(zipped.read(next(name for name in names if name.endswith("ro-crate-metadata.json"))))
         assert any(name.endswith("/" + master.name) for name in names)
         assert any(item.get("name") == master.name or item["@id"].endswith(master.name) for item in crate["@graph"])
+
+
+def test_the_panosc_files_relation_of_every_entry_lists_the_file(ingest, client, settings):
+    settings.EMBARGO_PERIOD_YEARS = 0
+    relative = "punx/NIST_SANS_cs_af1410.h5"
+    ingest(relative)
+    ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")  # another file, which no file filter below should reach
+    pids = set(Dataset.objects.filter(source_path=str(SAMPLES_DIR / relative)).values_list("pid", flat=True))
+    listed = {"include": [{"relation": "files"}], "limit": 50}
+    found = client.get("/panosc-api/Datasets", {"filter": json.dumps(listed)}).json()
+    files = {row["pid"]: [file["name"] for file in row["files"]] for row in found}
+    assert {pid: files[pid] for pid in pids} == dict.fromkeys(pids, ["NIST_SANS_cs_af1410.h5"])
+    assert files.keys() - pids and all(
+        names != ["NIST_SANS_cs_af1410.h5"] for pid, names in files.items() if pid not in pids
+    )
+
+    by_name = {"include": [{"relation": "files", "scope": {"where": {"name": "NIST_SANS_cs_af1410.h5"}}}]}
+    found = client.get("/panosc-api/Datasets", {"filter": json.dumps({**by_name, "limit": 50})}).json()
+    assert {row["pid"] for row in found} == pids
+    assert all([file["name"] for file in row["files"]] == ["NIST_SANS_cs_af1410.h5"] for row in found)
+    for pid in pids:
+        one = client.get(f"/panosc-api/Datasets/{quote(pid, safe='')}", {"filter": json.dumps(listed)}).json()
+        assert [file["name"] for file in one["files"]] == ["NIST_SANS_cs_af1410.h5"]
+    counted = client.get("/panosc-api/Datasets/count", {"where": json.dumps({})}).json()["count"]
+    assert counted == len(pids) + 1
