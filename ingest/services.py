@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from catalogue.fair import receivers as fair_receivers
 from catalogue.models import DataFile, Dataset, Facility, Instrument, Preview
-from catalogue.services import datasets
+from catalogue.services import curation, datasets
 from ingest.models import IngestionJob
 from ingest.nexus import checksums, extract, reader, values
 from ingest.nexus.reader import FileBusy, FileRejected
@@ -251,6 +251,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
                             preview=preview,
                         )
                     )
+                _withdraw_vanished_entries(facts.path, [dataset for dataset, _ in recorded], relative=relative)
                 _check_unchanged(facts)
             break
         except IntegrityError:
@@ -263,6 +264,16 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
         _enqueue("hash_data_file", data_file_id)
     warnings = dict.fromkeys(warning for extraction in extractions for warning in extraction.warnings)
     return IngestResult(dataset=dataset, created=created, warnings=tuple(warnings))
+
+
+def _withdraw_vanished_entries(path: Path, recorded: list[Dataset], *, relative: str) -> None:
+    """Withdraw the datasets of entries no longer in the file at `path` (tombstones, never deleted: their pids
+    may be cited); they point at the file's current primary dataset, which now holds its rows."""
+    vanished = Dataset.objects.filter(source_path=str(path)).exclude(pk__in=[dataset.pk for dataset in recorded])
+    for dataset in vanished.filter(withdrawn_at__isnull=True).select_for_update():
+        reason = f"entry {dataset.entry_path} is no longer in {relative} (found missing on re-ingestion)"
+        curation.withdraw_dataset(dataset=dataset, reason=reason, by=None)
+    vanished.exclude(file_dataset=recorded[0]).update(file_dataset=recorded[0])
 
 
 def _times(extraction: extract.Extraction, zone: str) -> tuple[datetime | None, datetime | None]:

@@ -42,6 +42,9 @@ class Relation:
     paths: tuple[str, ...]
     # which parents use which path (e.g. proposals hold datasets by FK, collections by choice); None: all of them
     path_for: Callable[[Any], str] | None = None
+    # A parent whose foreign key of this name is set holds the children of the row it names instead of its own: a
+    # further entry of a multi-entry file lists the file, whose rows belong to the primary entry's dataset.
+    shared_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,14 +108,14 @@ _register(
             "document": Relation("Document", False, ("datasets",)),
             "techniques": Relation("Technique", True, ("datasets",)),
             "instrument": Relation("Instrument", False, ("datasets",)),
-            "files": Relation("File", True, ("dataset",)),
+            "files": Relation("File", True, ("dataset",), shared_from="file_dataset_id"),
             "parameters": Relation("Parameter", True, ("dataset",)),
             "samples": Relation("Sample", True, ("datasets",)),
         },
         text_fields=("title",),
         default_order=(Lower("title"), "pid"),
         base=open_datasets,
-        columns=("pid", "title", "creation_time", "size"),
+        columns=("pid", "title", "creation_time", "size", "file_dataset_id"),
         plain_rows=True,
     )
 )

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 
 from catalogue import visibility
 from catalogue.models import Dataset, SearchGroup
@@ -77,7 +77,7 @@ def related_q(item: IncludeItem) -> Q:
             return copied
     relation = item.parent.relations[item.relation]
     rows = item.target.base().filter(qualifies_q(item))
-    return any_of([_holds(item.target, rows, path) for path in _live_paths(relation.paths)])
+    return any_of([_holds(item.target, rows, path, relation.shared_from) for path in _live_paths(relation.paths)])
 
 
 def _techniques(scope: Scope) -> TechniqueWhere:
@@ -88,7 +88,7 @@ def _techniques(scope: Scope) -> TechniqueWhere:
     return scope.compiled["techniques"]
 
 
-def _holds(target: Entity, rows: QuerySet, path: str) -> Exists:
+def _holds(target: Entity, rows: QuerySet, path: str, shared_from: str | None = None) -> Exists:
     """The parent row holds one of `rows` through `path`.
 
     A proposal's datasets are reached through their facet rows (catalogue.models.facets), which hold the proposal,
@@ -99,6 +99,9 @@ def _holds(target: Entity, rows: QuerySet, path: str) -> Exists:
         # Openness is tested on the facet row as well (the same columns, copied): an embargoed dataset is passed
         # over before its own row is read.
         return Exists(rows.filter(visibility.open_q("facets__"), facets__proposal=OuterRef("pk")))
+    if shared_from is not None:
+        # The parent's own column, not a join: a search filtered on files stays one probe per dataset.
+        return Exists(rows.filter(**{path: Coalesce(OuterRef(shared_from), OuterRef("pk"))}))
     return Exists(rows.filter(**{path: OuterRef("pk")}))
 
 
@@ -306,7 +309,11 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
     children: _Rows = _Rows()
     children.unit_groups = unit_groups
     seen: set[int] = set()
+    shared_from = relation.shared_from
+    holders = {parent.pk: getattr(parent, shared_from) or parent.pk for parent in parents} if shared_from else {}
     for path, parent_ids in _paths(relation, parents):
+        if shared_from:
+            parent_ids = sorted({holders[parent_id] for parent_id in parent_ids})
         if not parent_ids:
             continue
         parent, held = _held_by(target, path, parent_ids)
@@ -327,6 +334,8 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
                 children.append(row)
     rendered = render(target, children, _merged_include(items), fields=scope.fields, top_level=False)
     rendered_by_pk = {row.pk: record for row, record in zip(children, rendered, strict=True)}
+    if shared_from:
+        by_parent = defaultdict(list, {pk: by_parent.get(holder, []) for pk, holder in holders.items()})
     result = {parent_id: [rendered_by_pk[row.pk] for row in rows][:limit] for parent_id, rows in by_parent.items()}
     return _Fetched(relation_name, relation.many, result)
 

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterable
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from catalogue import visibility
 from catalogue.fair.checks import RECOGNISED_LICENCES
@@ -64,6 +65,18 @@ def _audited(record: models.Model, *, by: visibility.User | None, reason: str) -
     if by is not None and by.is_authenticated:
         record._history_user = by  # type: ignore[attr-defined]  # read by django-simple-history
     record._change_reason = reason  # type: ignore[attr-defined]  # read by django-simple-history
+
+
+def withdraw_dataset(*, dataset: Dataset, reason: str, by: visibility.User | None) -> bool:
+    """Withdraw `dataset`: its landing page becomes a tombstone naming `reason` (access-policy.md: withdrawn records
+    stay findable as tombstones); recorded in its history. Idempotent: False when it was withdrawn already."""
+    if dataset.withdrawn_at is not None:
+        return False
+    dataset.withdrawn_at = timezone.now()
+    dataset.withdrawal_reason = reason
+    _audited(dataset, by=by, reason=f"withdrawn: {reason}")
+    dataset.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    return True
 
 
 def normalise_orcid(value: str) -> str:

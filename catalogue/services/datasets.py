@@ -236,6 +236,9 @@ def record_dataset(
     if "techniques" not in curated:
         dataset.techniques.set(techniques.techniques_by_id(entry.techniques))
     _parameters(dataset, entry.parameters)
+    if file_dataset is None:
+        # The primary entry of a file may change (the former one removed from the file): its rows move, ids kept.
+        DataFile.objects.filter(dataset__source_path=str(source_path)).exclude(dataset=dataset).update(dataset=dataset)
     _data_files(dataset, [] if file_dataset else files)
     save_preview(dataset=dataset, preview=preview)
     embargo.refresh_release_dates(dataset)

@@ -1,9 +1,12 @@
 """What can be downloaded of some datasets, as machines need it: each file with its real media type, exact size and
 checksum, and each dataset's zip as one more distribution. JSON-LD, signposting and RO-Crate all list these."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 
 from catalogue.models import DataFile, Dataset
@@ -69,13 +72,22 @@ def zip_distribution(dataset: Dataset) -> Distribution | None:
 
 
 def of_datasets(datasets: Iterable[Dataset], *, limit: int = MAX_FILES_LISTED) -> list[Distribution]:
-    """Files first (up to `limit`), then one zip per dataset; the caller passes only datasets the public may fetch."""
-    datasets = list(datasets)
-    files = (
-        DataFile.objects.filter(dataset__in=[d.pk for d in datasets], is_missing=False)
-        .order_by("dataset__creation_time", "dataset__pid", "path")
-        .select_related("dataset")[:limit]
+    """Files first (up to `limit`), then one zip per dataset; the caller passes only datasets the public may fetch.
+
+    A further entry of a multi-entry file lists its file like the primary entry does (Dataset.data_files)."""
+    datasets = sorted(datasets, key=lambda dataset: (dataset.creation_time, dataset.pid))
+    holders = {dataset.pk: dataset.file_dataset_id or dataset.pk for dataset in datasets}
+    ranked = Window(RowNumber(), partition_by=F("dataset_id"), order_by=F("path").asc())
+    rows = (
+        DataFile.objects.filter(dataset_id__in=set(holders.values()), is_missing=False)
+        .annotate(rank=ranked)
+        .filter(rank__lte=limit)
+        .order_by("dataset_id", "path")
     )
-    listed = [file_distribution(data_file, dataset=data_file.dataset) for data_file in files]
+    held: dict[int, list[DataFile]] = defaultdict(list)
+    for row in rows:
+        held[row.dataset_id].append(row)
+    pairs = [(data_file, dataset) for dataset in datasets for data_file in held[holders[dataset.pk]]][:limit]
+    listed = [file_distribution(data_file, dataset=dataset) for data_file, dataset in pairs]
     zips = [zip_distribution(dataset) for dataset in datasets]
     return [item for item in (*listed, *zips) if item is not None]

@@ -105,7 +105,7 @@ def _part(dataset: Dataset, user: visibility.User) -> Part:
     preview = Preview.objects.filter(dataset=dataset).first() if downloadable else None
     files = []
     if downloadable:
-        rows = DataFile.objects.filter(dataset=dataset, is_missing=False)
+        rows = dataset.data_files.filter(is_missing=False)
         for row in sorted(rows, key=lambda row: (row.role != DataFile.Role.MASTER, row.path)):
             url = pages.optional_url("download-file", pid=dataset.pid, file_id=row.pk)
             files.append(

@@ -28,7 +28,7 @@ def _located(request: HttpRequest, pid: str, file_id: int) -> tuple[DataFile, Pa
         dataset, _ = callers.downloadable_dataset(request, pid)
     except callers.BadToken as error:
         raise contents.Refused(401, str(error)) from None
-    data_file = DataFile.objects.filter(dataset=dataset, pk=file_id).first() if dataset else None
+    data_file = dataset.data_files.filter(pk=file_id).first() if dataset else None
     if dataset is None or data_file is None:
         raise contents.Refused(404, NOT_FOUND)
     data_file.dataset = dataset

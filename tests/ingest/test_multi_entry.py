@@ -2,8 +2,11 @@
 (its rows belong to the primary entry's dataset), pids that survive re-ingestion (issue 24)."""
 
 import hashlib
+import io
 import json
 import os
+import shutil
+import zipfile
 from urllib.parse import quote
 
 import h5py
@@ -112,3 +115,95 @@ def test_each_entry_is_its_own_dataset_in_the_api_with_the_file_listed(ingest, c
         assert client.get(f"/panosc-api/Datasets/{pid}/files/count").json() == {"count": 1}
     titles = {row["title"] for row in datasets.values("title")}
     assert "AF1410-qu (AF1410 steel aged 0.25 h)" in titles and len(titles) == 10
+
+
+def test_an_entry_removed_from_the_file_is_withdrawn_and_the_files_follow_the_new_primary(
+    ingest, client, settings, tmp_path
+):
+    settings.EMBARGO_PERIOD_YEARS = 0  # open on ingestion: withdrawn open data stay findable as tombstones
+    copy = tmp_path / "NIST_SANS_cs_af1410.h5"
+    shutil.copyfile(SAMPLES_DIR / "punx/NIST_SANS_cs_af1410.h5", copy)
+    first = ingest(copy).dataset
+    held = entries_held("punx/NIST_SANS_cs_af1410.h5")
+    master = DataFile.objects.get(dataset=first, path=copy.name)
+    further = Dataset.objects.get(source_path=str(copy), entry_path=held[-1])
+
+    with h5py.File(copy, "r+") as handle:
+        del handle[held[-1].strip("/")]
+    assert ingest(copy).outcome == "updated"
+
+    further.refresh_from_db()
+    assert further.withdrawn_at is not None
+    assert further.withdrawal_reason == f"entry {held[-1]} is no longer in {copy.name} (found missing on re-ingestion)"
+    assert further.history.first().history_change_reason == f"withdrawn: {further.withdrawal_reason}"
+    page = client.get(f"/datasets/{quote(further.pid, safe='/')}")
+    assert page.status_code == 410 and held[-1] in page.content.decode()
+    assert client.get(f"/panosc-api/Datasets/{quote(further.pid, safe='')}").status_code == 404
+    assert Dataset.objects.filter(withdrawn_at__isnull=True, source_path=str(copy)).count() == len(held) - 1
+
+    with h5py.File(copy, "r+") as handle:  # now the primary entry (the file's @default) goes
+        del handle[held[0].strip("/")]
+        handle.attrs["default"] = held[1].strip("/")
+    second = ingest(copy).dataset
+
+    assert second.entry_path == held[1] and second.file_dataset is None
+    first.refresh_from_db()
+    assert first.withdrawn_at is not None and held[0] in first.withdrawal_reason
+    assert list(second.files.values_list("pk", flat=True)) == [master.pk]  # the same row, moved
+    assert DataFile.objects.filter(path=copy.name).count() == 1
+    for dataset in Dataset.objects.filter(source_path=str(copy)).exclude(pk=second.pk):
+        assert dataset.file_dataset_id == second.pk
+        assert list(dataset.data_files.values_list("pk", flat=True)) == [master.pk]
+    files = client.get(f"/panosc-api/Datasets/{quote(held_pid(held[2], copy), safe='')}/files").json()
+    assert [row["name"] for row in files] == [copy.name]
+
+
+def held_pid(entry_path: str, path) -> str:
+    return Dataset.objects.get(source_path=str(path), entry_path=entry_path).pid
+
+
+def test_a_further_entry_describes_and_serves_its_file_like_the_primary_entry(ingest, client, settings):
+    settings.EMBARGO_PERIOD_YEARS = 0
+    relative = "punx/NIST_SANS_cs_af1410.h5"
+    primary = ingest(relative).dataset
+    further = Dataset.objects.exclude(pk=primary.pk).filter(source_path=primary.source_path).first()
+    master = primary.files.get()
+    for dataset in (primary, further):
+        page = f"/datasets/{quote(dataset.pid, safe='/')}"
+        described = client.get(f"{page}?format=jsonld").json()
+        downloads = [item for item in described["distribution"] if item["name"] == master.name]
+        assert len(downloads) == 1 and downloads[0]["contentSize"].startswith(str(master.size))
+        download = client.get(downloads[0]["contentUrl"])
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == (SAMPLES_DIR / relative).read_bytes()
+        archive = client.get(f"{page}/download.zip")
+        with zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))) as zipped:
+            names = zipped.namelist()
+            crate = json.loads(zipped.read(next(name for name in names if name.endswith("ro-crate-metadata.json"))))
+        assert any(name.endswith("/" + master.name) for name in names)
+        assert any(item.get("name") == master.name or item["@id"].endswith(master.name) for item in crate["@graph"])
+
+
+def test_the_panosc_files_relation_of_every_entry_lists_the_file(ingest, client, settings):
+    settings.EMBARGO_PERIOD_YEARS = 0
+    relative = "punx/NIST_SANS_cs_af1410.h5"
+    ingest(relative)
+    ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")  # another file, which no file filter below should reach
+    pids = set(Dataset.objects.filter(source_path=str(SAMPLES_DIR / relative)).values_list("pid", flat=True))
+    listed = {"include": [{"relation": "files"}], "limit": 50}
+    found = client.get("/panosc-api/Datasets", {"filter": json.dumps(listed)}).json()
+    files = {row["pid"]: [file["name"] for file in row["files"]] for row in found}
+    assert {pid: files[pid] for pid in pids} == dict.fromkeys(pids, ["NIST_SANS_cs_af1410.h5"])
+    assert files.keys() - pids and all(
+        names != ["NIST_SANS_cs_af1410.h5"] for pid, names in files.items() if pid not in pids
+    )
+
+    by_name = {"include": [{"relation": "files", "scope": {"where": {"name": "NIST_SANS_cs_af1410.h5"}}}]}
+    found = client.get("/panosc-api/Datasets", {"filter": json.dumps({**by_name, "limit": 50})}).json()
+    assert {row["pid"] for row in found} == pids
+    assert all([file["name"] for file in row["files"]] == ["NIST_SANS_cs_af1410.h5"] for row in found)
+    for pid in pids:
+        one = client.get(f"/panosc-api/Datasets/{quote(pid, safe='')}", {"filter": json.dumps(listed)}).json()
+        assert [file["name"] for file in one["files"]] == ["NIST_SANS_cs_af1410.h5"]
+    counted = client.get("/panosc-api/Datasets/count", {"where": json.dumps({})}).json()["count"]
+    assert counted == len(pids) + 1

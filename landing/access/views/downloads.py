@@ -14,7 +14,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from catalogue import visibility
-from catalogue.models import DataFile, Dataset
+from catalogue.models import Dataset
 from catalogue.services import downloads
 from landing.access import callers
 from landing.services import crates
@@ -68,7 +68,7 @@ def download_file(request: HttpRequest, pid: str, file_id: int) -> HttpResponseB
         dataset, user = callers.downloadable_dataset(request, pid)
     except callers.BadToken as error:
         return _not_available(request, status=401, reason=str(error))
-    data_file = DataFile.objects.filter(dataset=dataset, pk=file_id).first() if dataset else None
+    data_file = dataset.data_files.filter(pk=file_id).first() if dataset else None
     if dataset is None or data_file is None:
         return _not_available(request)
     data_file.dataset = dataset
