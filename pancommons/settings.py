@@ -155,6 +155,11 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or POSTGRES_BROKER
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool child whose resident memory passes this (KiB; 0: no limit) is replaced after its task. A child settles near
+# 400 MB after the sample files (imports ~225 MB, then HDF5 and preview buffers that glibc keeps after they are
+# freed; no Python objects accumulate: deploy/README.md, "Sizing"), so the default only recycles one a large file
+# swelled.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 512 * 1024, minimum=0) or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

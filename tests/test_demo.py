@@ -72,7 +72,7 @@ def test_demo_serves_site_admin_api_and_health_then_stops_cleanly(tmp_path):
     output = log.read()
     assert exit_code == 0, output[-3000:]
     assert "Demo stopped." in output
-    assert len(groups) == 3 and not any(map(_group_alive, groups)), "a child of the demo outlived it"
+    assert len(groups) == 4 and not any(map(_group_alive, groups)), "a child of the demo outlived it"
     assert not (tmp_path / "var" / PROCESS_GROUPS_FILE).exists()
     assert not (tmp_path / "var" / "pgdata" / "postmaster.pid").exists(), "embedded PostgreSQL still running"
     assert output.count("RuntimeDirWarning") <= 1 and "celery@" not in output, output[-3000:]

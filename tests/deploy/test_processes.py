@@ -1,5 +1,5 @@
-"""Every task lands on a queue that each way of running the site consumes, and compose.yaml and deploy/k8s run the
-commands `make demo` runs (but for sizes, addresses and logging)."""
+"""Every task lands on a queue that each way of running the site consumes, the graph queue on exactly one process,
+and compose.yaml and deploy/k8s run the commands `make demo` runs (but for sizes, addresses and logging)."""
 
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -8,7 +8,7 @@ from django.conf import settings
 
 from catalogue.management.commands.demo import process_commands
 from pancommons.celery import app
-from tests.deploy.test_kubernetes import containers
+from tests.deploy.test_kubernetes import containers, manifests
 from tests.deploy.test_recipe import compose_services
 
 
@@ -29,13 +29,38 @@ def queues(command: list[str]) -> set[str]:
     return set(command[command.index("--queues") + 1].split(","))
 
 
+def concurrency(command: list[str]) -> int:
+    return int(command[command.index("--concurrency") + 1])
+
+
+def worker_commands() -> dict[str, dict[str, tuple[list[str], int]]]:
+    """Each way of running the site (the demo, compose, Kubernetes): its workers' commands and how many copies of
+    each runs at most (the demo and compose: one; Kubernetes: the Deployment's replicas or its autoscaler's maximum)."""
+    deployments = [manifest for manifest in manifests() if manifest["kind"] == "Deployment"]
+    most = {manifest["metadata"]["name"]: manifest["spec"].get("replicas", 1) for manifest in deployments}
+    for manifest in manifests():
+        if manifest["kind"] == "HorizontalPodAutoscaler":
+            most[manifest["spec"]["scaleTargetRef"]["name"]] = manifest["spec"]["maxReplicas"]
+    return {
+        "demo": {name: (command, 1) for name, command in demo_commands().items() if "worker" in command},
+        "compose": {
+            name: (service["command"], 1)
+            for name, service in compose_services().items()
+            if "worker" in service.get("command", [])
+        },
+        "k8s": {
+            name: (container["command"], most[name])
+            for name, container in containers("Deployment").items()
+            if "worker" in container.get("command", [])
+        },
+    }
+
+
 def worker_queues() -> dict[str, set[str]]:
     """The queues consumed by each way of running the site: the demo, compose, and Kubernetes' worker deployments."""
-    k8s = [container["command"] for container in containers().values() if "worker" in container["command"]]
     return {
-        "demo": queues(demo_commands()["worker"]),
-        "compose": queues(compose_services()["worker"]["command"]),
-        "k8s": set().union(*map(queues, k8s)),
+        deployment: set().union(*(queues(command) for command, _ in workers.values()))
+        for deployment, workers in worker_commands().items()
     }
 
 
@@ -58,13 +83,22 @@ def test_compose_and_the_manifests_run_the_commands_of_make_demo():
     demo = demo_commands()
     compose = compose_services()
     k8s = containers()
-    for process in ("web", "worker", "beat"):
+    for process in ("web", "worker", "graph-worker", "beat"):
         assert essentials(compose[process]["command"]) == essentials(demo[process]), process
     assert essentials(k8s["pancommons-web"]["command"]) == essentials(demo["web"])
     assert essentials(k8s["pancommons-beat"]["command"]) == essentials(demo["beat"])
     k8s_workers = {name: c["command"] for name, c in k8s.items() if "worker" in c["command"]}
     assert {"pancommons-ingest-worker", "pancommons-graph-worker"} <= set(k8s_workers)
     for name, command in k8s_workers.items():
-        assert essentials(command) == essentials(demo["worker"]), name
+        assert essentials(command) == essentials(demo["worker"]) == essentials(demo["graph-worker"]), name
+    assert queues(k8s["pancommons-graph-worker"]["command"]) == queues(demo["graph-worker"]) == {"graph"}
     # Kubernetes splits the queues over deployments that scale apart: none is consumed twice.
     assert sum(len(queues(command)) for command in k8s_workers.values()) == len(settings.CELERY_TASK_QUEUES)
+
+
+def test_the_graph_queue_is_consumed_by_exactly_one_process_everywhere():
+    for deployment, workers in worker_commands().items():
+        graph = {name: (command, copies) for name, (command, copies) in workers.items() if "graph" in queues(command)}
+        assert len(graph) == 1, f"{deployment}: {sorted(graph)} consume graph"
+        ((command, copies),) = graph.values()
+        assert queues(command) == {"graph"} and concurrency(command) == 1 and copies == 1, deployment

@@ -111,3 +111,18 @@ def test_ingest_command_queues_to_the_worker_and_waits(worker, capsys):
     call_command("ingest", str(SAMPLES_DIR / "httomo"), "--timeout", "120")
     assert "1 ingested, 0 updated, 0 failed, 2 link targets" in capsys.readouterr().out
     assert IngestionJob.objects.get().state == "succeeded"
+
+
+def test_a_pool_child_above_the_memory_limit_is_replaced_after_its_task(transactional_db, registry, tmp_path):
+    log = tmp_path / "worker.log"
+    limit = {"CELERY_WORKER_MAX_MEMORY_PER_CHILD": "1"}  # KiB: every child is above it after its first task
+    with celery_worker(log=log, name="memory-test", environment=limit) as process:
+        (first,) = pool_children(process.pid)
+        job = queue(SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5")
+        assert wait_for([job], {"succeeded"}, 60, log)
+        deadline = time.monotonic() + 30
+        while pool_children(process.pid) in ([first], []):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        (second,) = pool_children(process.pid)
+    assert second != first

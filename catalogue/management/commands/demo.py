@@ -1,4 +1,4 @@
-"""`make demo`: prepare the embedded catalogue with the sample files and serve it with a worker and beat."""
+"""`make demo`: prepare the embedded catalogue with the sample files and serve it with workers and beat."""
 
 import contextlib
 import json
@@ -125,8 +125,12 @@ class Command(BaseCommand):
 
 
 def process_commands(*, port: int, bin_dir: Path, worker_name: str) -> dict[str, list[str]]:
-    """Web, worker (every queue) and beat as the demo starts them; deploy/compose.yaml and deploy/k8s run the same
-    programs with the same arguments but for sizes and logging (tests/deploy/test_processes.py)."""
+    """Web, a worker for every queue but `graph`, the graph writer and beat as the demo starts them; the graph writer
+    is one process (`--concurrency 1`, named `graph-` + `worker_name`), as two would take turns on the store's lock.
+    deploy/compose.yaml and deploy/k8s run the same programs with the same arguments but for sizes and logging
+    (tests/deploy/test_processes.py)."""
+    celery_worker = (str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "worker", "--loglevel", "WARNING")
+    queues = [queue for queue in settings.CELERY_TASK_QUEUES if queue != "graph"]
     return {
         "web": [
             *(str(bin_dir / "gunicorn"), "pancommons.wsgi", "--bind", f"127.0.0.1:{port}"),
@@ -134,10 +138,8 @@ def process_commands(*, port: int, bin_dir: Path, worker_name: str) -> dict[str,
             # Errors only, and no control socket: its default path is one per user, shared by every demo.
             *("--log-level", "warning", "--no-control-socket"),
         ],
-        "worker": [
-            *(str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "worker", "--loglevel", "WARNING"),
-            *("-n", worker_name, "--concurrency", "2", "--queues", ",".join(settings.CELERY_TASK_QUEUES)),
-        ],
+        "worker": [*celery_worker, "-n", worker_name, "--concurrency", "2", "--queues", ",".join(queues)],
+        "graph-worker": [*celery_worker, "-n", f"graph-{worker_name}", "--concurrency", "1", "--queues", "graph"],
         "beat": [str(bin_dir / "celery"), "-A", "pancommons", "--quiet", "beat", "--loglevel", "WARNING"],
     }
 
