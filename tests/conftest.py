@@ -27,15 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup):
-    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed.
-
-    Page views not yet written (landing.services.pages.VIEWS_BATCH) are kept in the cache by record id; a new test
-    database numbers its records from 1 again, so those of earlier runs are forgotten first."""
-    redis_cache = getattr(cache, "_cache", None)  # Django's RedisCache (the tests run on Redis; locmem starts empty)
-    if hasattr(redis_cache, "get_client"):
-        client = redis_cache.get_client(write=True)
-        for key in client.scan_iter(match=cache.make_key("landing-views*")):
-            client.delete(key)
+    """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""
     yield
     beside.shutdown()
 
@@ -47,6 +39,18 @@ def _own_page_generation(request):
     if "_django_db_helper" in request.fixturenames or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
         PageChange.objects.create(txid=-random.getrandbits(62), weight=random.getrandbits(48))
+        _forget_pending_page_views()
+
+
+def _forget_pending_page_views() -> None:
+    """Page views not yet written (landing.services.pages.VIEWS_BATCH) are kept in the cache by record id, and
+    records of a test reuse the ids of an earlier test's: each test starts with none pending, so that the visit
+    that writes a batch is the same whatever ran before."""
+    redis_cache = getattr(cache, "_cache", None)  # Django's RedisCache (the tests run on Redis; locmem starts empty)
+    if hasattr(redis_cache, "get_client"):
+        client = redis_cache.get_client(write=True)
+        for key in client.scan_iter(match=cache.make_key("landing-views*")):
+            client.delete(key)
 
 
 @pytest.fixture

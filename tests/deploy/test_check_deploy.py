@@ -9,7 +9,12 @@ from django.conf import settings
 
 def test_check_deploy_is_clean_in_production():
     environment = {
-        **{name: value for name, value in os.environ.items() if name not in ("DEBUG", "SECURE_COOKIES")},
+        # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests' setting of this process (tests/conftest.py), not a deployment's
+        **{
+            name: value
+            for name, value in os.environ.items()
+            if name not in ("DEBUG", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        },
         "PRODUCTION": "true",
         "DEBUG": "false",
         "SECRET_KEY": "production-like-" + "k3y" * 20,
