@@ -57,7 +57,7 @@ test: install
 test-fast: install
 	bash tests/services.sh
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --reuse-db \
-		-m "not browser and not worker and not notebook" $(PYTEST_ARGS)
+		-m "not browser and not worker and not notebook and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ Every value code later relies on is validated where it is written (admin, API, r
 
 import math
 import re
+from functools import cache
 from pathlib import PurePosixPath
 from zoneinfo import available_timezones
 
@@ -17,8 +18,14 @@ from simple_history.models import HistoricalRecords
 MAX_EMBARGO_YEARS = 100  # release dates stay far from datetime's year 9999
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk (about 0.1 s): once per process is enough.
+    return frozenset(available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in available_timezones():
+    if value not in _time_zones():
         raise ValidationError(f"“{value}” is not an IANA time zone such as Europe/Zurich or UTC.")
 
 

@@ -48,6 +48,7 @@ def restored_name(transactional_db):
     subprocess.run(["dropdb", "--if-exists", *server, name], check=True)
 
 
+@pytest.mark.slow  # pg_dump and pg_restore into a second database
 def test_a_dump_restores_into_a_catalogue_that_answers_the_same(ingest, restored_name, tmp_path):  # noqa: F811
     for sample in SAMPLES:
         assert ingest(sample).state == "succeeded"

@@ -113,6 +113,7 @@ def test_file_with_100000_attributes(ingest, tmp_path):
     assert_failed_without_records(ingest(path), "carries 100001 attributes")
 
 
+@pytest.mark.slow  # writes and reads a gigabyte
 def test_file_with_a_1_gb_string_attribute(ingest, tmp_path):
     path = tmp_path / "huge-attribute.nxs"
     with h5py.File(path, "w", libver="latest") as handle:

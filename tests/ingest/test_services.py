@@ -58,6 +58,7 @@ def test_synthetic_file_is_catalogued_with_the_technique_of_its_definition(inges
         assert found & panet.vocabulary().descendants(generic)
 
 
+@pytest.mark.slow  # every real sample file, read and hashed
 def test_command_ingests_the_32_real_files_with_link_targets_as_files_of_their_master(registry, capsys):
     paths = [str(SAMPLES_DIR / e.file) for e in REAL] + [str(SAMPLES_DIR / t) for t in LINK_TARGETS]
     call_command("ingest", *paths, "--sync", "--keep-going")

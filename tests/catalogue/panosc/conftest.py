@@ -1,11 +1,13 @@
 """Helpers for the PaNOSC API tests: requests with JSON filters, the reference fixture loaded and indexed."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 
 from catalogue.models import SearchGroup
 from catalogue.panosc.fixture import load_reference_fixture
@@ -53,7 +55,17 @@ def rebuild_index() -> None:
         index.rebuild(group=group)
 
 
+@pytest.fixture(scope="module")
+def _reference_catalogue_of_module(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The reference fixture loaded and indexed once per test module, in a transaction rolled back after the module;
+    each test runs in a savepoint inside it (pytest-django's `db`), so it still sees the fixture as loaded."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_reference_fixture(path=FIXTURE)
+        rebuild_index()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def reference_catalogue(db) -> None:
-    load_reference_fixture(path=FIXTURE)
-    rebuild_index()
+def reference_catalogue(_reference_catalogue_of_module, db) -> None:
+    """The reference fixture, loaded and indexed."""
