@@ -47,7 +47,7 @@ def _forget_pending_page_views() -> None:
     records of a test reuse the ids of an earlier test's: each test starts with none pending, so that the visit
     that writes a batch is the same whatever ran before."""
     redis_cache = getattr(cache, "_cache", None)  # Django's RedisCache (the tests run on Redis; locmem starts empty)
-    if hasattr(redis_cache, "get_client"):
+    if redis_cache is not None and hasattr(redis_cache, "get_client"):
         client = redis_cache.get_client(write=True)
         for key in client.scan_iter(match=cache.make_key("landing-views*")):
             client.delete(key)
