@@ -7,6 +7,7 @@ write). One query reads both; any change makes another key, so nothing stale, wi
 """
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cache as once
 from pathlib import Path
@@ -70,9 +71,20 @@ def state() -> str:
 def release() -> str:
     """The code and templates pages are built with, as this process loaded them: a new release is another key."""
     root = Path(__file__).resolve().parent.parent.parent
-    files = sorted(path for app in ("catalogue", "landing") for path in (root / app).rglob("*.*"))
-    stamps = "\n".join(f"{path}:{path.stat().st_mtime_ns}" for path in files if path.suffix in (".py", ".html"))
+    stamps = "\n".join(
+        f"{path}:{path.stat().st_mtime_ns}" for app in ("catalogue", "landing") for path in _sources(root / app)
+    )
     return hashlib.sha256(stamps.encode()).hexdigest()
+
+
+def _sources(folder: Path) -> list[Path]:
+    """The .py and .html files under `folder`, in a stable order; the viewer's node_modules (some 8,000 files that
+    pages are not built from) is never walked."""
+    found = []
+    for directory, subdirectories, names in os.walk(folder):
+        subdirectories[:] = sorted(name for name in subdirectories if name != "node_modules")
+        found += [Path(directory) / name for name in sorted(names) if name.endswith((".py", ".html"))]
+    return found
 
 
 def key(request: HttpRequest) -> str:
