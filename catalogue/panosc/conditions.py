@@ -576,7 +576,7 @@ def technique_where(where: object) -> TechniqueWhere:
         return all_of(parts)
 
     def leaf(key: str, operator: str, operand: object) -> Q:
-        has_any = Exists(Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk")))
+        has_any = Q(Exists(Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"))))
         if operator == "exists":
             return has_any if operand else ~has_any
         positive = NEGATIVE.get(operator, operator)

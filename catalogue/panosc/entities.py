@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, CharField, Exists, F, Func, OuterRef, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, Func, Model, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from catalogue import visibility
@@ -50,7 +50,7 @@ class Relation:
 @dataclass(frozen=True)
 class Entity:
     name: str
-    model: type
+    model: type[Model]
     fields: dict[str, Field]
     relations: dict[str, Relation]
     text_fields: tuple[str, ...]

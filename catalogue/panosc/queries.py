@@ -69,7 +69,7 @@ def related_q(item: IncludeItem) -> Q:
         if nested:
             rows = item.target.base().filter(nested).values("pk")
             through = Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"), technique_id__in=rows)
-            q &= Exists(through)
+            q &= Q(Exists(through))
         return q
     if _is_dataset_parameters(item) and not any(nested.constraining for nested in item.scope.include):
         copied = copied_parameter_q(item.scope.where, path="facets__")
@@ -88,7 +88,7 @@ def _techniques(scope: Scope) -> TechniqueWhere:
     return scope.compiled["techniques"]
 
 
-def _holds(target: Entity, rows: QuerySet, path: str, shared_from: str | None = None) -> Exists:
+def _holds(target: Entity, rows: QuerySet, path: str, shared_from: str | None = None) -> Q:
     """The parent row holds one of `rows` through `path`.
 
     A proposal's datasets are reached through their facet rows (catalogue.models.facets), which hold the proposal,
@@ -98,11 +98,11 @@ def _holds(target: Entity, rows: QuerySet, path: str, shared_from: str | None = 
     if target.name == "Dataset" and path == "proposal":
         # Openness is tested on the facet row as well (the same columns, copied): an embargoed dataset is passed
         # over before its own row is read.
-        return Exists(rows.filter(visibility.open_q("facets__"), facets__proposal=OuterRef("pk")))
+        return Q(Exists(rows.filter(visibility.open_q("facets__"), facets__proposal=OuterRef("pk"))))
     if shared_from is not None:
         # The parent's own column, not a join: a search filtered on files stays one probe per dataset.
-        return Exists(rows.filter(**{path: Coalesce(OuterRef(shared_from), OuterRef("pk"))}))
-    return Exists(rows.filter(**{path: OuterRef("pk")}))
+        return Q(Exists(rows.filter(**{path: Coalesce(OuterRef(shared_from), OuterRef("pk"))})))
+    return Q(Exists(rows.filter(**{path: OuterRef("pk")})))
 
 
 def _live_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,7 +243,9 @@ class _Fetched:
     by_parent: dict[int, list[dict]]
 
 
-def render(entity: Entity, rows: list, include: list[IncludeItem], *, fields: object, top_level: bool) -> list[dict]:
+def render(
+    entity: Entity, rows: list, include: list[IncludeItem], *, fields: dict | list | None, top_level: bool
+) -> list[dict]:
     fetched = [_fetch(entity, rows, relation, items) for relation, items in _by_relation(include).items()]
     names = selected_fields(fields, entity=entity)
     serialize = serializers.SERIALIZERS[entity.name]
@@ -286,7 +288,8 @@ def _fetch(entity: Entity, parents: list, relation_name: str, items: list[Includ
         row_filter = Q()
     elif _is_dataset_techniques(items[0]):
         outputs = [_techniques(item.scope).output_q if item.scope.where else None for item in items]
-        row_filter = Q() if any(output is None for output in outputs) else any_of(outputs)
+        chosen = [output for output in outputs if output is not None]
+        row_filter = any_of(chosen) if len(chosen) == len(outputs) else Q()
         row_filter &= any_of([all_of([related_q(n) for n in item.scope.include if n.constraining]) for item in items])
     else:
         row_filter = any_of([qualifies_q(item) for item in items])

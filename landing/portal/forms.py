@@ -12,7 +12,6 @@ from django.http import QueryDict
 from catalogue import panet, units
 from catalogue.models import Facility, Instrument
 from catalogue.search.criteria import (
-    FACET_FIELDS,
     FACET_NAMES,
     RANGE_KINDS,
     SORTS,
@@ -173,10 +172,21 @@ def query_string(query: SearchQuery) -> str:
 
 def toggled(query: SearchQuery, facet: FacetName, value: str) -> SearchQuery:
     """The same search with one facet value chosen or unchosen, back on page 1."""
-    current = list(query.selected(facet))
-    chosen = [item for item in current if item != value] if value in current else [*current, value]
-    typed = tuple(int(item) for item in chosen) if facet == "year" else tuple(chosen)
-    return replace(query, **{FACET_FIELDS[facet]: typed, "page": 1})
+    current = query.selected(facet)
+    chosen = tuple(item for item in current if item != value) if value in current else (*current, value)
+    match facet:
+        case "technique":
+            return replace(query, techniques=chosen, page=1)
+        case "instrument":
+            return replace(query, instruments=chosen, page=1)
+        case "facility":
+            return replace(query, facilities=chosen, page=1)
+        case "year":
+            return replace(query, years=tuple(int(item) for item in chosen), page=1)
+        case "access":
+            return replace(query, access=chosen, page=1)
+        case "format":
+            return replace(query, formats=chosen, page=1)
 
 
 def without_range(query: SearchQuery, key: str) -> SearchQuery:

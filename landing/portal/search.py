@@ -94,11 +94,11 @@ def _technique_tree(counts: dict[str, int], selected: tuple[str, ...]) -> tuple[
 def _by_identifier(facet: FacetName, counted: dict[str, int]) -> tuple[dict[str, int], dict[str, str]]:
     """Counts keyed as the URL names the values (instrument pid, facility short name), and their labels."""
     if facet == "instrument":
-        rows = Instrument.objects.filter(pk__in=counted).values_list("pk", "pid", "name", "facility__short_name")
-        keyed = {str(pk): (pid, f"{name} ({facility})") for pk, pid, name, facility in rows}
+        instruments = Instrument.objects.filter(pk__in=counted).values_list("pk", "pid", "name", "facility__short_name")
+        keyed = {str(pk): (pid, f"{name} ({facility})") for pk, pid, name, facility in instruments}
     elif facet == "facility":
-        rows = Facility.objects.filter(pk__in=counted).values_list("pk", "short_name", "name")
-        keyed = {str(pk): (short_name, name) for pk, short_name, name in rows}
+        facilities = Facility.objects.filter(pk__in=counted).values_list("pk", "short_name", "name")
+        keyed = {str(pk): (short_name, name) for pk, short_name, name in facilities}
     else:
         labels = {"open": "Open", "embargoed": "Under embargo"} if facet == "access" else {}
         return counted, {key: labels.get(key, key) for key in counted}
@@ -127,11 +127,12 @@ def _facets(groups: counts.Partition, query: SearchQuery) -> tuple[Facet, ...]:
         selected = query.selected(name)
         for value in selected:  # a chosen value stays on screen (count 0) so it can be unchosen
             found.setdefault(value, 0)
+        shown = {key: labels.get(key, key) for key in found}
         if name == "year":
             ordered = sorted(found, reverse=True)
         else:
-            ordered = sorted(found, key=lambda key: (-found[key], labels.get(key, key).lower()))
-        values = tuple(FacetValue(key, labels.get(key, key), found[key], key in selected) for key in ordered)
+            ordered = sorted(found, key=lambda key: (-found[key], shown[key].lower()))
+        values = tuple(FacetValue(key, shown[key], found[key], key in selected) for key in ordered)
         facets.append(Facet(name, FACET_LABELS[name], values))
     return tuple(facets)
 
