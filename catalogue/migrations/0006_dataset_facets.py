@@ -28,23 +28,6 @@ SELECT catalogue_refresh_dataset_facets(ARRAY(SELECT id FROM catalogue_dataset))
 ANALYZE catalogue_datasetfacets;
 """
 
-UNINSTALL = """
-DROP TRIGGER dataset_facets_insert ON catalogue_dataset;
-DROP TRIGGER dataset_facets_update ON catalogue_dataset;
-DROP TRIGGER dataset_facets_delete ON catalogue_dataset;
-DROP TRIGGER dataset_facets_link_insert ON catalogue_dataset_techniques;
-DROP TRIGGER dataset_facets_link_delete ON catalogue_dataset_techniques;
-DROP TRIGGER dataset_facets_instrument ON catalogue_instrument;
-DROP TRIGGER dataset_facets_proposal ON catalogue_document;
-DROP TRIGGER dataset_facets_parameter_insert ON catalogue_parameter;
-DROP TRIGGER dataset_facets_parameter_update ON catalogue_parameter;
-DROP TRIGGER dataset_facets_parameter_delete ON catalogue_parameter;
-DROP FUNCTION catalogue_dataset_facets_on_insert, catalogue_dataset_facets_on_update,
-    catalogue_dataset_facets_on_delete, catalogue_dataset_facets_on_rows, catalogue_dataset_facets_on_facility,
-    catalogue_refresh_dataset_facets, catalogue_technique_links,
-    catalogue_ranged_parameters;
-"""
-
 
 class Migration(migrations.Migration):
 
@@ -108,6 +91,6 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalogue.techniqueset'),
         ),
         # The triggers and functions of catalogue/search/sql/facet_rows.sql.
-        InstallSearchSQL(ranged=RANGED, keys=KEYS, files=("facet_rows.sql",), uninstall=UNINSTALL),
+        InstallSearchSQL(ranged=RANGED, keys=KEYS, files=("facet_rows.sql",), creates=True),
         migrations.RunSQL(FILL, "DROP STATISTICS catalogue_datasetfacets_groups"),
     ]

@@ -8,14 +8,6 @@ from catalogue.search.database import InstallSearchSQL
 
 KEYS = ("technique_set_id", "instrument_id", "facility_id", "year", "file_format")  # as when this was written
 
-UNINSTALL = """
-DROP TRIGGER facet_count_insert ON catalogue_datasetfacets;
-DROP TRIGGER facet_count_update ON catalogue_datasetfacets;
-DROP TRIGGER facet_count_delete ON catalogue_datasetfacets;
-DROP TRIGGER facets_counted_open ON catalogue_datasetfacets;
-DROP FUNCTION catalogue_facet_count_deltas, catalogue_facets_counted_open;
-"""
-
 
 class Migration(migrations.Migration):
 
@@ -47,7 +39,7 @@ class Migration(migrations.Migration):
         ),
         # The triggers of catalogue/search/sql/facet_counts.sql, then every existing row through them: the BEFORE
         # trigger sets its value and the statement trigger logs the counts of those open as the first deltas.
-        InstallSearchSQL(keys=KEYS, files=("facet_counts.sql",), uninstall=UNINSTALL),
+        InstallSearchSQL(keys=KEYS, files=("facet_counts.sql",), creates=True),
         migrations.RunSQL("UPDATE catalogue_datasetfacets SET counted_open = false", migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name='datasetfacets',

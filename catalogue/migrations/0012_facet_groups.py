@@ -18,12 +18,6 @@ SELECT DISTINCT {_KEY_OF.format("")}, {_KEY_LIST} FROM catalogue_datasetfacets;
 UPDATE catalogue_datasetfacets f SET group_id = g.id FROM catalogue_facetgroup g WHERE g.key = {_KEY_OF.format("f.")};
 """
 
-UNINSTALL = """
-DROP TRIGGER facets_group_insert ON catalogue_datasetfacets;
-DROP TRIGGER facets_group_update ON catalogue_datasetfacets;
-DROP FUNCTION catalogue_facets_group;
-"""
-
 
 class Migration(migrations.Migration):
 
@@ -50,7 +44,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalogue.facetgroup'),
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
-        InstallSearchSQL(keys=tuple(KEYS), files=("facet_groups.sql",), uninstall=UNINSTALL),
+        InstallSearchSQL(keys=tuple(KEYS), files=("facet_groups.sql",), creates=True),
         migrations.AlterField(
             model_name='datasetfacets',
             name='group',

@@ -19,14 +19,6 @@ ALTER TABLE catalogue_datasetposting ALTER COLUMN open_group_id TYPE bigint USIN
 DROP FUNCTION catalogue_open_group;
 """
 
-UNINSTALL = """
-DROP TRIGGER posting_open_group ON catalogue_datasetposting;
-DROP TRIGGER facets_posting_groups_insert ON catalogue_datasetfacets;
-DROP TRIGGER facets_posting_groups_update ON catalogue_datasetfacets;
-DROP TRIGGER facets_posting_groups_delete ON catalogue_datasetfacets;
-DROP FUNCTION catalogue_posting_open_group, catalogue_facets_posting_groups;
-"""
-
 
 def term() -> models.ForeignKey:
     return models.ForeignKey(
@@ -60,7 +52,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
         # The triggers of catalogue/search/sql/posting_groups.sql.
-        InstallSearchSQL(files=("posting_groups.sql",), uninstall=UNINSTALL),
+        InstallSearchSQL(files=("posting_groups.sql",), creates=True),
         migrations.AddConstraint(
             model_name='datasetposting',
             constraint=models.UniqueConstraint(fields=('term', 'dataset'), include=('open_group',), name='dataset_posting_unique'),

@@ -1,6 +1,7 @@
 """The database side of search: the trigger and function SQL of catalogue/search/sql/, filled in from
 catalogue.models.facets and installed by migrations (docs/recipes.md, "Add a facet or a range parameter")."""
 
+import re
 from pathlib import Path
 
 from django.db import migrations
@@ -33,13 +34,28 @@ def search_sql(ranged: Ranged | None = None, keys: tuple[str, ...] = FACET_KEYS,
         "ranged_selected": ", ".join(f"r.{column}" for column in columns),
         "ranged_updated": ", ".join(f"{column} = EXCLUDED.{column}" for column in columns),
     }
-    return "\n".join((Path(__file__).with_name("sql") / name).read_text().format_map(values) for name in files)
+    return "\n".join(_read(name).format_map(values) for name in files)
+
+
+def dropping_sql(files: tuple[str, ...]) -> str:
+    """DROP statements for the triggers, then the functions, that the files create."""
+    sql = "\n".join(map(_read, files))
+    triggers = re.findall(r"CREATE OR REPLACE TRIGGER (\w+) (?:BEFORE|AFTER) [\w ]+? ON (\w+)", sql)
+    functions = dict.fromkeys(re.findall(r"CREATE (?:OR REPLACE )?FUNCTION (\w+)", sql))
+    return "".join(f"DROP TRIGGER {name} ON {table};\n" for name, table in triggers) + (
+        f"DROP FUNCTION {', '.join(functions)};"
+    )
+
+
+def _read(name: str) -> str:
+    return (Path(__file__).with_name("sql") / name).read_text()
 
 
 class InstallSearchSQL(migrations.operations.base.Operation):
-    """(Re)creates the search functions and triggers of `files` (all by default), keeping the data; backwards, runs
-    `uninstall`, or else installs the default definitions. `ranged` and `keys` stand in for RANGED_PARAMETERS and
-    FACET_KEYS (an older migration's, a test's throwaway migration's); `refresh` then rewrites every facet row."""
+    """(Re)creates the search functions and triggers of `files` (all by default), keeping the data; backwards, drops
+    them when this operation `creates` them, or else installs the default definitions. `ranged` and `keys` stand in
+    for RANGED_PARAMETERS and FACET_KEYS (an older migration's, a test's throwaway migration's); `refresh` then
+    rewrites every facet row."""
 
     reversible = True
 
@@ -48,13 +64,13 @@ class InstallSearchSQL(migrations.operations.base.Operation):
         ranged: Ranged | None = None,
         keys: tuple[str, ...] = FACET_KEYS,
         files: tuple[str, ...] = FILES,
-        uninstall: str = "",
+        creates: bool = False,
         refresh: bool = False,
     ) -> None:
-        self.ranged, self.keys, self.files, self.uninstall, self.refresh = ranged, keys, files, uninstall, refresh
+        self.ranged, self.keys, self.files, self.creates, self.refresh = ranged, keys, files, creates, refresh
 
     def deconstruct(self) -> tuple[str, list, dict]:
-        names = ("ranged", "keys", "files", "uninstall", "refresh")
+        names = ("ranged", "keys", "files", "creates", "refresh")
         return self.__class__.__name__, [], {name: getattr(self, name) for name in names}
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
@@ -67,7 +83,7 @@ class InstallSearchSQL(migrations.operations.base.Operation):
 
     def database_backwards(self, app_label: str, editor: BaseDatabaseSchemaEditor, *states: ProjectState) -> None:
         # The columns a refresh filled go next.
-        _install(editor, self.uninstall or search_sql(None, FACET_KEYS, self.files))
+        _install(editor, dropping_sql(self.files) if self.creates else search_sql(None, FACET_KEYS, self.files))
 
     def describe(self) -> str:
         return "Install the search functions and triggers of catalogue/search/sql/"
