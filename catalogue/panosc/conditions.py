@@ -4,6 +4,7 @@ group conditions for parameters (§4.2) and dataset-level PaNET conditions for t
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import cast
@@ -15,7 +16,7 @@ from django.db.models.lookups import IRegex, Regex
 from catalogue import units
 from catalogue.models import Dataset
 from catalogue.panet import label_key, vocabulary
-from catalogue.panosc.entities import Entity, Field
+from catalogue.panosc.entities import Entity
 from catalogue.panosc.errors import bad_request
 from catalogue.panosc.operators import (
     NEGATIVE,
@@ -191,64 +192,57 @@ def _array_q(lookup: str, operator: str, operand: object, *, where: str) -> Q:
 
 def _public_q(operator: str, operand: object, *, where: str) -> Q:
     """isPublic is always true here: a condition that holds for true is a no-op, others match nothing."""
-    value = True
+    positive = NEGATIVE.get(operator, operator)
     if operator == "exists":
         holds = bool(operand)
+    elif positive == "eq":  # true, 1 and "true" in any case
+        holds = operand == 1 or (isinstance(operand, str) and operand.lower() == "true")
+    elif positive == "inq":
+        holds = any(item in (True, "true", 1) for item in check_list("inq", operand, where=where))
     else:
-        test_operand = operand
-        if isinstance(operand, str) and operand.lower() in ("true", "false"):
-            test_operand = operand.lower() == "true"
-        elif isinstance(operand, int) and not isinstance(operand, bool) and operand in (0, 1):
-            test_operand = bool(operand)
-        positive = NEGATIVE.get(operator, operator)
-        if positive == "eq":
-            holds = test_operand == value
-        elif positive == "inq":
-            items = check_list("inq", operand, where=where)
-            holds = any(item in (True, "true", 1) for item in items)
-        else:
-            raise bad_request("INVALID_OPERAND", f"'{operator}' cannot be used on {where}")
-        if operator in NEGATIVE:
-            holds = not holds
-    return Q() if holds else NOTHING
+        raise bad_request("INVALID_OPERAND", f"'{operator}' cannot be used on {where}")
+    return Q() if holds != (operator in NEGATIVE) else NOTHING
 
 
-def where_q(entity: Entity, where: object, *, depth: int = 0) -> Q:
-    """Row condition of a `where` on an entity (not parameters or techniques: see their own compilers)."""
-    if entity.name == "Parameter":
-        return parameter_where(where).q
+def walk(name: str, where: object, leaf: Callable[[str, object], Q], *, depth: int = 0) -> Q:
+    """A `where` on entity `name`: its keys ANDed, and/or arrays compiled in turn, every other key by `leaf`."""
     if not isinstance(where, dict):
-        raise bad_request("INVALID_FILTER", f"a where clause on {entity.name} must be an object")
+        raise bad_request("INVALID_FILTER", f"a where clause on {name} must be an object")
     if depth > MAX_WHERE_DEPTH:
         raise bad_request("INVALID_FILTER", f"where is nested deeper than {MAX_WHERE_DEPTH} levels")
     parts = []
     for key, condition in where.items():
         if key in ("and", "or"):
             if not isinstance(condition, list):
-                raise bad_request("INVALID_OPERAND", f"'{key}' on {entity.name} needs an array")
-            clauses = [where_q(entity, clause, depth=depth + 1) for clause in condition]
+                raise bad_request("INVALID_OPERAND", f"'{key}' on {name} needs an array")
+            clauses = [walk(name, clause, leaf, depth=depth + 1) for clause in condition]
             parts.append(all_of(clauses) if key == "and" else any_of(clauses))
-        elif key == "text":
-            parts.append(text_q(entity, condition))
-        elif key in IGNORED_KEYS:
-            continue
-        elif key in entity.fields:
-            parts.append(condition_q(entity, key, entity.fields[key], condition))
-        else:
-            raise bad_request("UNKNOWN_PROPERTY", f"Unknown property '{key}' on {entity.name}")
+        elif key not in IGNORED_KEYS:
+            parts.append(leaf(key, condition))
     return all_of(parts)
 
 
-def condition_q(entity: Entity, key: str, spec: Field, condition: object) -> Q:
-    where = f"{entity.name}.{key}"
-    if spec.kind == "public":
-        return all_of([_public_q(op, operand, where=where) for op, operand in operations(condition, where=where)])
-    return all_of(
-        [
-            field_q(spec.lookup, spec.kind, op, operand, where=where)
-            for op, operand in operations(condition, where=where)
-        ]
-    )
+def where_q(entity: Entity, where: object) -> Q:
+    """Row condition of a `where` on an entity (techniques are judged per dataset: see technique_where)."""
+    if entity.name == "Parameter":
+        return parameter_where(where).q
+
+    def leaf(key: str, condition: object) -> Q:
+        if key == "text":
+            return text_q(entity, condition)
+        if key not in entity.fields:
+            raise bad_request("UNKNOWN_PROPERTY", f"Unknown property '{key}' on {entity.name}")
+        spec, where = entity.fields[key], f"{entity.name}.{key}"
+        return all_of(
+            [
+                _public_q(op, operand, where=where)
+                if spec.kind == "public"
+                else field_q(spec.lookup, spec.kind, op, operand, where=where)
+                for op, operand in operations(condition, where=where)
+            ]
+        )
+
+    return walk(entity.name, where, leaf)
 
 
 def text_q(entity: Entity, text: object) -> Q:
@@ -274,13 +268,13 @@ class UnitGroup:
 class ParameterWhere:
     q: Q
     unit_groups: list[UnitGroup] = field(default_factory=list)
+    # One numeric comparison with a unit on one named parameter, and no more: what the facet copy can answer.
+    copied: tuple[str, ranges.Condition] | None = None
 
 
 def parameter_where(where: object, *, depth: int = 0) -> ParameterWhere:
     if not isinstance(where, dict):
         raise bad_request("INVALID_FILTER", "a where clause on Parameter must be an object")
-    if depth > MAX_WHERE_DEPTH:
-        raise bad_request("INVALID_FILTER", f"where is nested deeper than {MAX_WHERE_DEPTH} levels")
     leaves: list[tuple[str, object]] = []
     alternatives: list[list] = []
     _flatten(where, leaves, alternatives, depth)
@@ -289,6 +283,7 @@ def parameter_where(where: object, *, depth: int = 0) -> ParameterWhere:
         options = [parameter_where(branch, depth=depth + 1) for branch in branches]
         compiled.q &= any_of([option.q for option in options])
         compiled.unit_groups.extend(group for option in options for group in option.unit_groups)
+        compiled.copied = None
     return compiled
 
 
@@ -365,7 +360,22 @@ def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
     ranged = _range_q(leaves, context)
     if ranged is not None:
         q |= ranged
-    return ParameterWhere(q, [UnitGroup(q, *context)] if context else [])
+    return ParameterWhere(q, [UnitGroup(q, *context)] if context else [], _copied(leaves, context))
+
+
+def _copied(leaves: list[tuple[str, object]], context: tuple[str, str] | None) -> tuple[str, ranges.Condition] | None:
+    given = dict(leaves)
+    if context is None or sorted(key for key, _ in leaves) != ["name", "unit", "value"]:
+        return None
+    name, comparisons = _plain_unit(given["name"]), operations(given["value"], where="Parameter.value")
+    if name is None or len(comparisons) != 1:
+        return None
+    operator, operand = comparisons[0]
+    if operator not in ("eq", "lt", "lte", "gt", "gte", "between"):
+        return None
+    if not _numeric_operands(operator, operand, where="Parameter.value"):
+        return None
+    return name, _si_condition(operator, operand, context[1], where="Parameter.value")
 
 
 def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) -> Q | None:
@@ -430,10 +440,9 @@ def _numeric_operands(positive: str, operand: object, *, where: str) -> bool:
 def _si_q(positive: str, operand: object, unit: str, *, where: str) -> Q:
     """Compare in SI with a relative tolerance of 1e-9 on inclusive bounds (spec §4.2)."""
     same_dimension = Q(dimension=units.dimension_of(unit), value_si__isnull=False)
-    if positive == "inq":
-        items = check_list("inq", operand, where=where)
-        return same_dimension & any_of([_si_condition("eq", item, unit, where=where).q("value_si") for item in items])
-    return same_dimension & _si_condition(positive, operand, unit, where=where).q("value_si")
+    operator, operands = ("eq", check_list("inq", operand, where=where)) if positive == "inq" else (positive, [operand])
+    conditions = [_si_condition(operator, item, unit, where=where) for item in operands]
+    return same_dimension & any_of([condition.q("value_si") for condition in conditions])
 
 
 def _si_condition(positive: str, operand: object, unit: str, *, where: str) -> ranges.Condition:
@@ -445,27 +454,8 @@ def _si_condition(positive: str, operand: object, unit: str, *, where: str) -> r
 def copied_parameter_q(where: object, *, path: str) -> Q | None:
     """The parameter condition `where` read off the facet copy (catalogue.search.ranges.copied_q) when it is one
     numeric comparison with a unit on one parameter; None otherwise (the caller joins the parameter rows)."""
-    if not isinstance(where, dict):
-        return None
-    leaves: list[tuple[str, object]] = []
-    alternatives: list[list] = []
-    _flatten(where, leaves, alternatives, 0)
-    if alternatives or sorted(key for key, _ in leaves) != ["name", "unit", "value"]:
-        return None
-    given = dict(leaves)
-    name, written = _plain_unit(given["name"]), _plain_unit(given["unit"])
-    if name is None or written is None:
-        return None
-    comparisons = operations(given["value"], where="Parameter.value")
-    if len(comparisons) != 1:
-        return None
-    operator, operand = comparisons[0]
-    if operator not in ("eq", "lt", "lte", "gt", "gte", "between"):
-        return None
-    if not _numeric_operands(operator, operand, where="Parameter.value"):
-        return None
-    condition = _si_condition(operator, operand, query_unit(written), where="Parameter.value")
-    return ranges.copied_q(name, condition, path=path)
+    copied = parameter_where(where).copied if isinstance(where, dict) else None
+    return ranges.copied_q(*copied, path=path) if copied else None
 
 
 def _raw_q(positive: str, operand: object, *, where: str) -> Q:
@@ -553,38 +543,22 @@ def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
 def technique_where(where: object) -> TechniqueWhere:
     positives: list[Q] = []
 
-    def walk(clause: object, depth: int) -> Q:
-        if not isinstance(clause, dict):
-            raise bad_request("INVALID_FILTER", "a where clause on Technique must be an object")
-        if depth > MAX_WHERE_DEPTH:
-            raise bad_request("INVALID_FILTER", f"where is nested deeper than {MAX_WHERE_DEPTH} levels")
-        parts = []
-        for key, condition in clause.items():
-            if key in ("and", "or"):
-                if not isinstance(condition, list):
-                    raise bad_request("INVALID_OPERAND", f"'{key}' on Technique needs an array")
-                branches = [walk(branch, depth + 1) for branch in condition]
-                parts.append(all_of(branches) if key == "and" else any_of(branches))
-            elif key == "text":
-                parts.append(leaf("name", "ilike", "%" + re.sub(r"([\\%_])", r"\\\1", str(condition)) + "%"))
-            elif key in IGNORED_KEYS:
-                continue
-            elif key in ("pid", "panetId", "name"):
-                parts.extend(leaf(key, op, operand) for op, operand in operations(condition, where=f"Technique.{key}"))
-            else:
-                raise bad_request("UNKNOWN_PROPERTY", f"Unknown property '{key}' on Technique")
-        return all_of(parts)
+    def leaf(key: str, condition: object) -> Q:
+        if key == "text":
+            return compare("name", "ilike", "%" + re.sub(r"([\\%_])", r"\\\1", str(condition)) + "%")
+        if key not in ("pid", "panetId", "name"):
+            raise bad_request("UNKNOWN_PROPERTY", f"Unknown property '{key}' on Technique")
+        return all_of([compare(key, op, operand) for op, operand in operations(condition, where=f"Technique.{key}")])
 
-    def leaf(key: str, operator: str, operand: object) -> Q:
+    def compare(key: str, operator: str, operand: object) -> Q:
         has_any = Q(Exists(Dataset.techniques.through.objects.filter(dataset_id=OuterRef("pk"))))
         if operator == "exists":
             return has_any if operand else ~has_any
-        positive = NEGATIVE.get(operator, operator)
-        rows = _technique_rows_q(key, positive, operand)
+        rows = _technique_rows_q(key, NEGATIVE.get(operator, operator), operand)
         if operator in NEGATIVE:
             return has_any & ~techniques.datasets_q(rows)
         positives.append(rows)
         return techniques.datasets_q(rows)
 
-    dataset_q = walk(where, 0)
+    dataset_q = walk("Technique", where, leaf)
     return TechniqueWhere(dataset_q, any_of(positives) if positives else None)
