@@ -39,6 +39,7 @@ from catalogue.panosc.filters import (
     selected_fields,
 )
 from catalogue.search import scoring
+from catalogue.search.terms import query_terms
 
 GROUPS = {"Dataset": SearchGroup.DATASETS, "Document": SearchGroup.DOCUMENTS, "Instrument": SearchGroup.INSTRUMENTS}
 
@@ -152,8 +153,7 @@ def _tie_break(entity: Entity) -> str:
 def search(entity: Entity, flt: Filter) -> list[dict]:
     queryset = candidates(entity, where=flt.where, include=flt.include)
     explicit = _order_expressions(entity, flt.order)
-    query_terms = scoring.query_terms(flt.query) if flt.query else []
-    if query_terms:
+    if flt.query and query_terms(flt.query):
         rows = _ranked_page(entity, queryset, flt, explicit)
     else:
         order = explicit + [_tie_break(entity)] if explicit else list(entity.default_order)

@@ -142,17 +142,9 @@ def _keyed(counts_sql: str, params: Sequence[Any]) -> list[dict]:
         return [_group(*row) for row in cursor.fetchall()]
 
 
-def _group(
-    technique_set: int, instrument: int | None, facility: int | None, year: int | None, file_format: str, count: int
-) -> dict:
-    return {
-        "technique_set": technique_set,
-        "instrument_id": instrument,
-        "facility_id": facility,
-        "year": year,
-        "file_format": file_format,
-        "count": count,
-    }
+def _group(*row: Any) -> dict:
+    """A row of FACET_KEYS and a count, keyed as by_rows keys its groups (the technique set by its relation's name)."""
+    return dict(zip(("technique_set", *FACET_KEYS[1:], "count"), row, strict=True))
 
 
 def compact() -> int:

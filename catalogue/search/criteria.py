@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from catalogue import units
-from catalogue.search import scoring
+from catalogue.search.terms import query_terms
 
 PAGE_SIZE = 20
 FacetName = Literal["technique", "instrument", "facility", "year", "access", "format"]
@@ -92,7 +92,7 @@ class SearchQuery:
     @property
     def has_text(self) -> bool:
         """Whether the text carries any term (only stop words count as no query, PaNOSC spec §6.1)."""
-        return bool(self.text.strip()) and bool(scoring.query_terms(self.text))
+        return bool(self.text.strip()) and bool(query_terms(self.text))
 
     @property
     def effective_sort(self) -> str:

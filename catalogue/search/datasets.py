@@ -20,12 +20,6 @@ from catalogue.search.criteria import FACET_COLUMNS, PAGE_SIZE, FacetName, Searc
 RELEASED_AS_LITERALS = 1000
 
 
-def technique_filter(panet_ids: tuple[str, ...]) -> Q:
-    """Datasets with a technique at or below any of these PaNET terms ("small angle scattering" brings SAXS and
-    SANS), as the PaNOSC API expands PaNET (spec §5.2)."""
-    return techniques.datasets_q(techniques.chosen(panet_ids))
-
-
 def access_case() -> Case:
     # The visibility module's own definition of "open", so the access facet can never disagree with it.
     return Case(When(visibility.open_q(), then=Value("open")), default=Value("embargoed"))
@@ -124,13 +118,7 @@ def matching_datasets(*, user: visibility.User, query: SearchQuery) -> QuerySet[
 
 
 def _matching(user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset]) -> QuerySet[Dataset]:
-    return Dataset.objects.filter(pk__in=_matching_rows(user, query, chosen).values("pk"))
-
-
-def _matching_rows(
-    user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset]
-) -> QuerySet[DatasetFacets]:
-    return _chosen(unfaceted_rows(user, query), chosen)
+    return Dataset.objects.filter(pk__in=_chosen(unfaceted_rows(user, query), chosen).values("pk"))
 
 
 def _chosen(rows: QuerySet[DatasetFacets], chosen: dict[FacetName, frozenset]) -> QuerySet[DatasetFacets]:

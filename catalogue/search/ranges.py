@@ -142,13 +142,9 @@ def range_q(name: str, unit: str, low: float | None, high: float | None) -> Q:
     """Facet rows with a value of parameter `name` between low and high (in `unit` as written, a unit
     units.query_unit knows; either bound may be None), or a `<name>_min`/`<name>_max` range that overlaps them."""
     unit = units.query_unit(unit)
-    if low is not None and high is not None:
-        condition = Condition.written("between", [low, high], unit)
-    elif low is not None:
-        condition = Condition.written("gte", [low], unit)
-    else:
-        assert high is not None, "a range has a bound (landing/portal/forms.py)"
-        condition = Condition.written("lte", [high], unit)
+    bounds = [bound for bound in (low, high) if bound is not None]  # one at least (landing/portal/forms.py)
+    operator: Operator = "between" if len(bounds) == 2 else "gte" if low is not None else "lte"
+    condition = Condition.written(operator, bounds, unit)
     copied = copied_q(name, condition, path="")
     point = copied if copied is not None else Q(Exists(_rows(parameter_rows_q(name, condition))))
     if not has_range(name):  # no dataset records a range: an OR of EXISTS would be probed per row

@@ -43,17 +43,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SCORE = 0.999999
 SINGLE_TERM_FACTOR = 0.9
-__all__ = [
-    "MAX_SCORE",
-    "query_terms",
-    "rank_datasets",
-    "rank_documents",
-    "rank_instruments",
-    "ranked_page",
-    "scored_q",
-    "text_match",
-    "TextMatch",
-]
 
 _DOI_PREFIXES = re.compile(r"^(doi:|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
 # Newest first among ties: the date that tells a reader which record is more recent.

@@ -9,8 +9,9 @@ from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member, TechniqueSet
+from catalogue.search import techniques
 from catalogue.search.cache import shared
-from catalogue.search.datasets import technique_filter, with_card_fields
+from catalogue.search.datasets import with_card_fields
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ def datasets_per_year(datasets: QuerySet[Dataset]) -> list[tuple[int, int]]:
 
 
 def datasets_of_technique(*, user: visibility.User, panet_id: str) -> QuerySet[Dataset]:
-    """Visible datasets tagged with the term or any narrower one."""
-    return visibility.datasets_visible_to(user).filter(technique_filter((panet_id,)))
+    """Visible datasets tagged with the term or any narrower one ("small angle scattering" brings SAXS and SANS), as
+    the PaNOSC API expands PaNET (spec §5.2)."""
+    return visibility.datasets_visible_to(user).filter(techniques.datasets_q(techniques.chosen([panet_id])))
 
 
 def narrower_terms(panet_id: str) -> list[panet.PanetTerm]:
