@@ -22,8 +22,7 @@ from catalogue.panosc.operators import (
     NEGATIVE,
     OPERATORS,
     check_list,
-    like_to_regex,
-    parse_regexp,
+    pattern_of,
     string_matcher,
 )
 from catalogue.search import ranges, techniques
@@ -133,12 +132,9 @@ def field_q(lookup: str, kind: str, operator: str, operand: object, *, where: st
     if positive in ("like", "ilike", "regexp"):
         if kind != "string":
             raise bad_request("INVALID_OPERAND", f"'{operator}' needs a string property, not {where}")
-        if positive == "regexp":
-            pattern, insensitive = parse_regexp(operand, where=where)
-        else:
-            if not isinstance(operand, str | int | float) or isinstance(operand, bool):
-                raise bad_request("INVALID_OPERAND", f"'{operator}' on {where} needs a string pattern")
-            pattern, insensitive = like_to_regex(str(operand)), positive == "ilike"
+        if positive != "regexp" and (not isinstance(operand, str | int | float) or isinstance(operand, bool)):
+            raise bad_request("INVALID_OPERAND", f"'{operator}' on {where} needs a string pattern")
+        pattern, insensitive = pattern_of(positive, operand, where=where)
         q = Q(**{f"{lookup}__{'iregex' if insensitive else 'regex'}": pattern})
     elif positive == "eq":
         q = Q(**{f"{lookup}__isnull": True}) if operand is None else Q(**{lookup: coerce(kind, operand, where=where)})
@@ -178,13 +174,8 @@ def _array_q(lookup: str, operator: str, operand: object, *, where: str) -> Q:
         q = Q(**{f"{lookup}__overlap": items}) if items else NOTHING
     elif positive in ("like", "ilike", "regexp"):
         # Elements joined by a separator that patterns cannot cross, so "any element matches" holds.
-        joined = Cast(lookup, TextField())
-        if positive == "regexp":
-            pattern, insensitive = parse_regexp(operand, where=where)
-        else:
-            pattern = like_to_regex(str(operand), any_run='[^,{}"]*', one='[^,{}"]')
-            insensitive = positive == "ilike"
-        q = Q((IRegex if insensitive else Regex)(joined, pattern))
+        pattern, insensitive = pattern_of(positive, operand, where=where, any_run='[^,{}"]*', one='[^,{}"]')
+        q = Q((IRegex if insensitive else Regex)(Cast(lookup, TextField()), pattern))
     else:
         raise bad_request("INVALID_OPERAND", f"'{operator}' cannot be used on the array {where}")
     return ~q if operator in NEGATIVE else q
@@ -416,10 +407,7 @@ def _value_q(operator: str, operand: object, context: tuple[str, str] | None) ->
         q = Q(value_number__isnull=False) | Q(value_text__isnull=False)
         return q if operand else ~q
     if positive in ("like", "ilike", "regexp"):
-        if positive == "regexp":
-            pattern, insensitive = parse_regexp(operand, where=where)
-        else:
-            pattern, insensitive = like_to_regex(str(operand)), positive == "ilike"
+        pattern, insensitive = pattern_of(positive, operand, where=where)
         lookup = IRegex if insensitive else Regex
         q = Q(lookup(Cast("value_text", TextField()), pattern)) | Q(
             value_number__isnull=False, **{"value_text__isnull": True}

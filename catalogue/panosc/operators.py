@@ -68,6 +68,13 @@ def parse_regexp(operand: object, *, where: str) -> tuple[str, bool]:
     return pattern, insensitive
 
 
+def pattern_of(positive: str, operand: object, *, where: str, any_run: str = ".*", one: str = ".") -> tuple[str, bool]:
+    """(pattern, case_insensitive) of a like, ilike or regexp operand (like_to_regex's `any_run` and `one`)."""
+    if positive == "regexp":
+        return parse_regexp(operand, where=where)
+    return like_to_regex(str(operand), any_run=any_run, one=one), positive == "ilike"
+
+
 def check_list(operator: str, operand: object, *, where: str) -> list:
     if not isinstance(operand, list):
         raise bad_request("INVALID_OPERAND", f"'{operator}' on {where} needs an array")

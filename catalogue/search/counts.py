@@ -30,7 +30,7 @@ from catalogue.models import (
 from catalogue.models.facets import FACET_KEYS
 from catalogue.search import scoring
 from catalogue.search.cache import shared
-from catalogue.search.criteria import FACET_COLUMNS, FACET_NAMES, PAGE_SIZE, FacetName, SearchQuery
+from catalogue.search.criteria import FACET_NAMES, FACETS, PAGE_SIZE, FacetName, SearchQuery
 from catalogue.search.datasets import access_case, unfaceted_parts, unfaceted_rows
 
 _KEY_LIST = ", ".join(FACET_KEYS)
@@ -116,7 +116,7 @@ def by_postings(term_ids: list[int], exact: list[int]) -> list[dict]:
 
 def by_rows(rows: QuerySet[DatasetFacets]) -> list[dict]:
     """Facet rows grouped by their keys and access: for visitors who may see embargoed data of their own."""
-    columns = [column for column in FACET_COLUMNS.values() if column != "access"]
+    columns = [facet.column for facet in FACETS.values() if facet.column != "access"]
     rows = rows.order_by().annotate(access=access_case())
     return list(rows.values(*columns, "access").annotate(count=Count("pk")))
 
@@ -186,7 +186,7 @@ def technique_counts(per_set: dict[int, int]) -> dict[str, int]:
 
 
 def _accepts(facet: FacetName, values: frozenset, group: dict) -> bool:
-    return group[FACET_COLUMNS[facet]] in values
+    return group[FACETS[facet].column] in values
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ class Partition:
         """Each facet's counts per key among the groups that pass every choice but the facet's own."""
         counts: dict[FacetName, dict] = {}
         for name in FACET_NAMES:
-            column, tally = FACET_COLUMNS[name], defaultdict[object, int](int)
+            column, tally = FACETS[name].column, defaultdict[object, int](int)
             # One tight loop per facet: a page sums ~11k groups six times (17 → 5 ms at a million datasets).
             for rows in (self.passing, self.failing_only.get(name, ())):
                 for group in rows:

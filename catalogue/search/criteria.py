@@ -10,24 +10,27 @@ from catalogue.search.terms import query_terms
 
 PAGE_SIZE = 20
 FacetName = Literal["technique", "instrument", "facility", "year", "access", "format"]
-FACET_NAMES: tuple[FacetName, ...] = ("technique", "instrument", "facility", "year", "access", "format")
-# The SearchQuery field holding each facet's chosen values; the URL parameter is the facet's name.
-FACET_FIELDS: dict[FacetName, str] = {
-    "technique": "techniques",
-    "instrument": "instruments",
-    "facility": "facilities",
-    "year": "years",
-    "access": "access",
-    "format": "formats",
+
+
+@dataclass(frozen=True)
+class FacetKind:
+    """A facet: as people read it, the SearchQuery field of its chosen values (the URL parameter is the facet's
+    name), and the facet rows' column it counts (catalogue.models.facets; "access" is computed)."""
+
+    label: str
+    field: str
+    column: str
+
+
+FACETS: dict[FacetName, FacetKind] = {
+    "technique": FacetKind("Technique", "techniques", "technique_set"),
+    "instrument": FacetKind("Instrument", "instruments", "instrument_id"),
+    "facility": FacetKind("Facility", "facilities", "facility_id"),
+    "year": FacetKind("Year of measurement", "years", "year"),
+    "access": FacetKind("Access", "access", "access"),
+    "format": FacetKind("File format", "formats", "file_format"),
 }
-FACET_COLUMNS: dict[FacetName, str] = {
-    "technique": "technique_set",
-    "instrument": "instrument_id",
-    "facility": "facility_id",
-    "year": "year",
-    "access": "access",
-    "format": "file_format",
-}
+FACET_NAMES: tuple[FacetName, ...] = tuple(FACETS)
 SORTS = {"relevance": "best match", "newest": "newest first", "oldest": "oldest first", "title": "title A–Z"}
 
 
@@ -101,4 +104,4 @@ class SearchQuery:
         return "relevance" if self.has_text else "newest"
 
     def selected(self, facet: FacetName) -> tuple[str, ...]:
-        return tuple(str(value) for value in getattr(self, FACET_FIELDS[facet]))
+        return tuple(str(value) for value in getattr(self, FACETS[facet].field))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalogue import visibility
 from catalogue.models import Dataset, DatasetFacets, Facility, Instrument, Preview, SearchGroup
 from catalogue.search import ranges, scoring, techniques
-from catalogue.search.criteria import FACET_COLUMNS, PAGE_SIZE, FacetName, SearchQuery
+from catalogue.search.criteria import FACETS, PAGE_SIZE, FacetName, SearchQuery
 
 RELEASED_AS_LITERALS = 1000
 
@@ -55,7 +55,7 @@ def _choice_q(facet: FacetName, values: frozenset) -> Q:
     if facet == "year":
         # The same rows bounded by date as well, so that a walk of the date index starts at the chosen years.
         return Q(year__in=sorted(values)) & _years_between(min(values), max(values))
-    return Q(**{f"{FACET_COLUMNS[facet]}__in": sorted(values)})
+    return Q(**{f"{FACETS[facet].column}__in": sorted(values)})
 
 
 def _years_between(first: int, last: int) -> Q:

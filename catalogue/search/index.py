@@ -3,6 +3,7 @@ and N per group, for public items only (spec §6.2–6.3). Idempotent: reindexin
 """
 
 import io
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -143,11 +144,15 @@ def _lock_facet_rows(dataset_ids: list[int]) -> None:
         )
 
 
-def _term_ids(group: SearchGroup, words: set[str]) -> dict[str, int]:
+def _frequencies(group: SearchGroup, ids: list[int]) -> tuple[dict[int, dict[str, float]], dict[str, int]]:
+    """The items' term frequencies (those with any term), and the id of each term, created if new."""
+    frequencies = {pk: term_frequencies(text) for pk, text in TEXTS[group](ids).items()}
+    frequencies = {pk: tf for pk, tf in frequencies.items() if tf}
+    words = {word for tf in frequencies.values() for word in tf}
     SearchTerm.objects.bulk_create(
         [SearchTerm(group=group, term=word) for word in sorted(words)], ignore_conflicts=True, batch_size=BATCH
     )
-    return dict(SearchTerm.objects.filter(group=group, term__in=words).values_list("term", "pk"))
+    return frequencies, dict(SearchTerm.objects.filter(group=group, term__in=words).values_list("term", "pk"))
 
 
 def reindex(*, group: SearchGroup, ids: Iterable[int], forget: bool = False) -> None:
@@ -165,14 +170,12 @@ def reindex(*, group: SearchGroup, ids: Iterable[int], forget: bool = False) -> 
         if group == SearchGroup.DATASETS:
             _lock_facet_rows(ids)
         public_ids = [] if forget else list(config.public().filter(pk__in=ids).values_list("pk", flat=True))
-        frequencies = {pk: term_frequencies(text) for pk, text in TEXTS[group](public_ids).items()}
-        frequencies = {pk: tf for pk, tf in frequencies.items() if tf}
+        frequencies, term_ids = _frequencies(group, public_ids)
         item_filter = Q(**{f"{config.item_field}_id__in": ids})
         old = list(
             config.posting._default_manager.filter(item_filter).values_list("term_id", f"{config.item_field}_id")
         )
         config.posting._default_manager.filter(item_filter).delete()
-        term_ids = _term_ids(group, {word for tf in frequencies.values() for word in tf})
         config.posting._default_manager.bulk_create(
             [
                 config.posting(term_id=term_ids[word], tf=value, **{f"{config.item_field}_id": pk})
@@ -181,18 +184,14 @@ def reindex(*, group: SearchGroup, ids: Iterable[int], forget: bool = False) -> 
             ],
             batch_size=BATCH,
         )
-        deltas: dict[int, int] = {}
-        for term_id, _ in old:
-            deltas[term_id] = deltas.get(term_id, 0) - 1
-        for tf in frequencies.values():
-            for word in tf:
-                deltas[term_ids[word]] = deltas.get(term_ids[word], 0) + 1
+        deltas = Counter(term_ids[word] for tf in frequencies.values() for word in tf)
+        deltas.subtract(term_id for term_id, _ in old)
         _apply_deltas(deltas)
         item_delta = len(frequencies) - len({pk for _, pk in old})
         _touch_state(group, item_delta)
 
 
-def _apply_deltas(deltas: dict[int, int]) -> None:
+def _apply_deltas(deltas: Counter[int]) -> None:
     changed = sorted((term_id, delta) for term_id, delta in deltas.items() if delta)
     if not changed:
         return
@@ -267,9 +266,7 @@ def rebuild(*, group: SearchGroup, progress: Callable[[str], None] | None = None
 
 
 def _copy_postings(group: SearchGroup, ids: list[int], table: str, item_column: str) -> int:
-    frequencies = {pk: term_frequencies(text) for pk, text in TEXTS[group](ids).items()}
-    frequencies = {pk: tf for pk, tf in frequencies.items() if tf}
-    term_ids = _term_ids(group, {word for tf in frequencies.values() for word in tf})
+    frequencies, term_ids = _frequencies(group, ids)
     buffer = io.StringIO()
     for pk, tf in frequencies.items():
         for word, value in tf.items():

@@ -10,7 +10,7 @@ from catalogue import panet, visibility
 from catalogue.models import Dataset, Facility, Instrument
 from catalogue.search import counts, datasets
 from catalogue.search.beside import beside
-from catalogue.search.criteria import FACET_NAMES, FacetName, SearchQuery
+from catalogue.search.criteria import FACET_NAMES, FACETS, FacetName, SearchQuery
 
 # PaNET's upper terms only organise the ontology ("defined by experimental probe"); the tree starts below them.
 PANET_GROUPING_TERMS = frozenset({"PaNET00001", "PaNET00002", "PaNET00003"})
@@ -46,16 +46,6 @@ class PageOutOfRange(ValueError):
         super().__init__(f"page {page} does not exist: the results fill {page_count} page{pluralize(page_count)}")
         self.page = page
         self.page_count = page_count
-
-
-FACET_LABELS: dict[FacetName, str] = {
-    "technique": "Technique",
-    "instrument": "Instrument",
-    "facility": "Facility",
-    "year": "Year of measurement",
-    "access": "Access",
-    "format": "File format",
-}
 
 
 def _technique_tree(counts: dict[str, int], selected: tuple[str, ...]) -> tuple[FacetValue, ...]:
@@ -120,7 +110,7 @@ def facet_counts(*, user: visibility.User, query: SearchQuery) -> tuple[Facet, .
 def _facets(groups: counts.Partition, query: SearchQuery) -> tuple[Facet, ...]:
     per_facet = groups.per_facet()
     technique_counts = counts.technique_counts(per_facet["technique"])
-    facets = [Facet("technique", FACET_LABELS["technique"], _technique_tree(technique_counts, query.techniques))]
+    facets = [Facet("technique", FACETS["technique"].label, _technique_tree(technique_counts, query.techniques))]
     for name in FACET_NAMES[1:]:
         counted = {str(key): count for key, count in per_facet[name].items() if key not in (None, "")}
         found, labels = _by_identifier(name, counted)
@@ -133,7 +123,7 @@ def _facets(groups: counts.Partition, query: SearchQuery) -> tuple[Facet, ...]:
         else:
             ordered = sorted(found, key=lambda key: (-found[key], shown[key].lower()))
         values = tuple(FacetValue(key, shown[key], found[key], key in selected) for key in ordered)
-        facets.append(Facet(name, FACET_LABELS[name], values))
+        facets.append(Facet(name, FACETS[name].label, values))
     return tuple(facets)
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, Instrument
-from catalogue.search.criteria import FACET_NAMES, RANGE_KINDS, SORTS, SearchQuery
+from catalogue.search.criteria import FACET_NAMES, FACETS, RANGE_KINDS, SORTS, SearchQuery
 from catalogue.search.datasets import with_card_fields
 from catalogue.services import dmp
 from landing.graph import formats as graph_formats
@@ -91,7 +91,7 @@ def _active_filters(query: SearchQuery, facets: tuple[search.Facet, ...]) -> lis
                 vocabulary.terms[value].label if facet_name == "technique" else value
             )
             without = _search_url(forms.toggled(query, facet_name, value))
-            active.append((f"{search.FACET_LABELS[facet_name]}: {label}", without))
+            active.append((f"{FACETS[facet_name].label}: {label}", without))
     for parameter_range in query.ranges:
         low = "…" if parameter_range.low is None else f"{parameter_range.low:g}"
         high = "…" if parameter_range.high is None else f"{parameter_range.high:g}"
