@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import cast
 
 from django.db.models import Exists, OuterRef, Q, TextField
@@ -87,9 +87,7 @@ def parse_date(value: object, *, where: str) -> datetime:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
             parsed = None
-        if parsed is not None:
-            if isinstance(parsed, date) and not isinstance(parsed, datetime):
-                parsed = datetime(parsed.year, parsed.month, parsed.day)
+        if parsed is not None:  # a date alone is read as its midnight
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise bad_request("INVALID_VALUE", f"{value!r} is not an ISO 8601 date on {where}")
 
@@ -325,13 +323,9 @@ def _check_named_units(operator: str, operand: object) -> None:
 def _group(leaves: list[tuple[str, object]]) -> ParameterWhere:
     """One row condition; a plain unit beside a value clause sets the unit of the value's operands."""
     has_value = any(key == "value" for key, _ in leaves)
-    context: tuple[str, str] | None = None
-    for key, condition in leaves:
-        written = _plain_unit(condition) if key == "unit" else None
-        if written is not None:
-            unit = query_unit(written)
-            if has_value and context is None:
-                context = (written, unit)
+    plain = [unit for key, condition in leaves if key == "unit" and (unit := _plain_unit(condition)) is not None]
+    named = [(unit, query_unit(unit)) for unit in plain]  # every unit named must be known, used or not
+    context = named[0] if has_value and named else None
     parts: list[Q] = []
     for key, condition in leaves:
         where = f"Parameter.{key}"

@@ -81,9 +81,7 @@ def kept() -> list[dict]:
     rows released since their last write are read live, through a partial index of the rows not counted open. Both
     parts are read in one statement, so the answer is exact at that moment, and never counts embargoed data.
     """
-    with _reading().cursor() as cursor:
-        cursor.execute(OPEN_GROUPS)
-        return [_group(*row) for row in cursor.fetchall()]
+    return _groups(OPEN_GROUPS, [])
 
 
 def by_group(rows: QuerySet[DatasetFacets]) -> list[dict]:
@@ -137,14 +135,14 @@ def _keyed(counts_sql: str, params: Sequence[Any]) -> list[dict]:
         SELECT g.technique_set_id, {", ".join(f"g.{key}" for key in FACET_KEYS[1:])}, counted.n
         FROM ({counts_sql}) AS counted (group_id, n) JOIN {FacetGroup._meta.db_table} g ON g.id = counted.group_id
     """
+    return _groups(keyed, params)
+
+
+def _groups(sql: str, params: Sequence[Any]) -> list[dict]:
+    """Rows of FACET_KEYS and a count, keyed as by_rows keys its groups (the technique set by its relation's name)."""
     with _reading().cursor() as cursor:
-        cursor.execute(keyed, params)
-        return [_group(*row) for row in cursor.fetchall()]
-
-
-def _group(*row: Any) -> dict:
-    """A row of FACET_KEYS and a count, keyed as by_rows keys its groups (the technique set by its relation's name)."""
-    return dict(zip(("technique_set", *FACET_KEYS[1:], "count"), row, strict=True))
+        cursor.execute(sql, params)
+        return [dict(zip(("technique_set", *FACET_KEYS[1:], "count"), row, strict=True)) for row in cursor.fetchall()]
 
 
 def compact() -> int:

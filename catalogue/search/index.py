@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from django.db import connection, transaction
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
@@ -245,16 +246,10 @@ def rebuild(*, group: SearchGroup, progress: Callable[[str], None] | None = None
         SearchTerm.objects.filter(group=group).delete()
         items = 0
         public_ids = config.public().order_by("pk").values_list("pk", flat=True).iterator(chunk_size=BATCH)
-        chunk: list[int] = []
-        for pk in public_ids:
-            chunk.append(pk)
-            if len(chunk) == BATCH:
-                items += _copy_postings(group, chunk, posting_table, item_column)
-                chunk = []
-                if progress is not None:
-                    progress(f"{group}: {items} items indexed")
-        if chunk:
+        while chunk := list(islice(public_ids, BATCH)):
             items += _copy_postings(group, chunk, posting_table, item_column)
+            if progress is not None:
+                progress(f"{group}: {items} items indexed")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {SearchTerm._meta.db_table} AS t SET document_frequency = c.n FROM "

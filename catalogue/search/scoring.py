@@ -32,7 +32,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest, Least, Sqrt
 
 from catalogue.models import Dataset, Document, Instrument, SearchGroup, SearchIndexState, SearchTerm
@@ -293,9 +292,7 @@ def _substring_rank(group: SearchGroup, candidates: QuerySet, words: list[str]) 
         Case(When(_any_field_contains(group, word), then=Value(1.0)), default=Value(0.0), output_field=FloatField())
         for word in words
     ]
-    found: Case | CombinedExpression = present[0]
-    for term in present[1:]:
-        found = found + term
+    found = sum(present[1:], present[0])
     model = GROUPS[group].model
     ranked = model._default_manager.filter(pk__in=candidates.values("pk")).annotate(
         score_hits=found, score_sum=found, score=Value(SINGLE_TERM_FACTOR / len(words)) * found
