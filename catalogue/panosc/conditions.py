@@ -353,10 +353,8 @@ def _copied(leaves: list[tuple[str, object]], context: tuple[str, str] | None) -
     if context is None or sorted(key for key, _ in leaves) != ["name", "unit", "value"]:
         return None
     name, comparisons = _plain_unit(given["name"]), operations(given["value"], where="Parameter.value")
-    if name is None or len(comparisons) != 1:
-        return None
     operator, operand = comparisons[0]
-    if operator not in ("eq", "lt", "lte", "gt", "gte", "between"):
+    if name is None or len(comparisons) != 1 or operator not in ("eq", "lt", "lte", "gt", "gte", "between"):
         return None
     if not _numeric_operands(operator, operand, where="Parameter.value"):
         return None

@@ -14,7 +14,7 @@ from catalogue.models.facets import RANGED_PARAMETERS
 
 RELATIVE_TOLERANCE = 1e-9
 Operator = Literal["eq", "between", "lt", "lte", "gt", "gte"]
-Side = list[tuple[str, float]]  # (lt | lte | gt | gte, SI bound), all of which hold
+Side = list[tuple[Operator, float]]  # (lt | lte | gt | gte, SI bound), all of which hold
 
 
 def tolerance(value: float) -> float:
@@ -84,10 +84,9 @@ def range_rows_q(name: str, low_side: Side, high_side: Side, *, lookup: str = "v
     """Rows <name>_min / <name>_max of one dataset that, as a range, meet the sides (both rows must exist)."""
 
     def holds(side: Side) -> Q:
-        slack = {"lte": 1, "gte": -1}
         q = Q(dimension=dimension) if dimension else Q()
         for operator, bound in side:
-            q &= Q(**{f"{lookup}__{operator}": bound + slack.get(operator, 0) * abs(bound) * RELATIVE_TOLERANCE})
+            q &= Condition(operator, bound, bound, dimension).q(lookup)
         return q & Q(**{f"{lookup}__isnull": False})
 
     def partner(partner_name: str, side: Side) -> Exists:
