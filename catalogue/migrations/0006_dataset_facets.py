@@ -19,12 +19,12 @@ RANGED = {
 }
 KEYS = ("technique_set_id", "instrument_id", "facility_id", "year", "file_format")
 
-# The facet keys are far from independent (an instrument has one facility, a few techniques): without this the
-# planner guesses 100k groups where there are ~12k and aggregates a million rows without parallel workers.
+# Every dataset's row is written as the functions are installed (refresh=True), then counted. The facet keys are far
+# from independent (an instrument has one facility, a few techniques): without these statistics the planner guesses
+# 100k groups where there are ~12k and aggregates a million rows without parallel workers.
 FILL = """
 CREATE STATISTICS catalogue_datasetfacets_groups (ndistinct)
     ON technique_set_id, instrument_id, facility_id, year, file_format FROM catalogue_datasetfacets;
-SELECT catalogue_refresh_dataset_facets(ARRAY(SELECT id FROM catalogue_dataset));
 ANALYZE catalogue_datasetfacets;
 """
 
@@ -91,6 +91,6 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalogue.techniqueset'),
         ),
         # The triggers and functions of catalogue/search/sql/facet_rows.sql.
-        InstallSearchSQL(ranged=RANGED, keys=KEYS, files=("facet_rows.sql",), creates=True),
+        InstallSearchSQL(ranged=RANGED, keys=KEYS, files=("facet_rows.sql",), creates=True, refresh=True),
         migrations.RunSQL(FILL, "DROP STATISTICS catalogue_datasetfacets_groups"),
     ]

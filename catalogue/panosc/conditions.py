@@ -509,15 +509,13 @@ def resolve_terms(key: str, positive: str, operand: object) -> set[str]:
 
 def _technique_rows_q(key: str, positive: str, operand: object) -> Q:
     """Technique rows in E (the descendants of the matched terms) plus local techniques matching directly."""
-    ids = sorted(resolve_terms(key, positive, operand))
-    in_panet = techniques.at_or_below(ids)
     lookup = "pid" if key in ("pid", "panetId") else "name"
     if positive in ("eq", "inq") and lookup == "name":
         items = [operand] if positive == "eq" else check_list("inq", operand, where="Technique.name")
         local = any_of([Q(name__iexact=str(item)) for item in items if item is not None])
     else:
         local = field_q(lookup, "string", positive, operand, where=f"Technique.{key}")
-    return in_panet | (Q(panet_id__isnull=True) & local)
+    return techniques.expanded(resolve_terms(key, positive, operand), local)
 
 
 def technique_where(where: object) -> TechniqueWhere:

@@ -26,12 +26,17 @@ def at_or_below(panet_ids: Iterable[str]) -> Q:
     return Q(pk__in=Technique.objects.descendants_of(ids).values("pk")) if ids else NOTHING
 
 
+def expanded(panet_ids: Iterable[str], local: Q) -> Q:
+    """Technique rows at or below these PaNET terms, and the local techniques (no PaNET id) that satisfy `local`."""
+    return at_or_below(panet_ids) | (Q(panet_id__isnull=True) & local)
+
+
 def chosen(pids: Iterable[str]) -> Q:
     """Technique rows a choice of technique pids stands for: PaNET terms with their narrower terms, local
-    techniques (no PaNET id) by their own pid."""
+    techniques by their own pid."""
     pids = list(pids)
     known = {panet_id for panet_id in map(normalise_panet_id, pids) if panet_id in vocabulary().terms}
-    return at_or_below(known) | Q(panet_id__isnull=True, pid__in=pids)
+    return expanded(known, Q(pid__in=pids))
 
 
 def technique_sets(technique_q: Q) -> list[int]:
