@@ -369,26 +369,19 @@ def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) 
     name = _plain_unit(names[0]) if len(names) == 1 else None
     if name is None or not values or others or not has_range(name):
         return None
-    lookup = "value_si" if context else "value_number"
-
-    def convert(value: object) -> float | None:
-        number = number_of(value)
-        if number is None or context is None:
-            return number
-        return units.to_si(number, context[1]).value
-
     low_side: ranges.Side = []  # conditions on the range's minimum
     high_side: ranges.Side = []  # and on its maximum
     for condition in values:
         for operator, operand in operations(condition, where="Parameter.value"):
             items = check_list(operator, operand, where="Parameter.value") if operator == "between" else [operand]
-            bounds = [convert(item) for item in items]
+            bounds = [number_of(item) for item in items]
             if operator not in ("eq", "between", "lt", "lte", "gt", "gte") or None in bounds:
                 return None
-            low, high = ranges.Condition(operator, bounds[0], bounds[-1], "").sides  # type: ignore[arg-type]
+            si = [units.to_si(bound, context[1]).value if context else bound for bound in bounds if bound is not None]
+            low, high = ranges.Condition(cast(ranges.Operator, operator), si[0], si[-1], "").sides
             low_side += low
             high_side += high
-    dimension = units.dimension_of(context[1]) if context else ""
+    lookup, dimension = ("value_si", units.dimension_of(context[1])) if context else ("value_number", "")
     return ranges.range_rows_q(name, low_side, high_side, lookup=lookup, dimension=dimension)
 
 
