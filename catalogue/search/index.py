@@ -35,23 +35,24 @@ BATCH = 2000
 
 @dataclass(frozen=True)
 class GroupIndex:
-    group: SearchGroup
     model: type[Model]
     posting: type[Model]
     item_field: str  # the posting's foreign key to the item, e.g. "dataset"
-
-    def public(self) -> QuerySet:
-        if self.group == SearchGroup.DATASETS:
-            return open_datasets()
-        if self.group == SearchGroup.DOCUMENTS:
-            return visibility.open_documents()
-        return visibility.public_instruments()
+    public: Callable[[], QuerySet]  # the items indexed (catalogue.visibility)
+    recency: str  # newest first among ties of score: the date that tells a reader which record is more recent
+    fallback_text: tuple[str, ...]  # the fields scored by substrings while the index was never built
 
 
 GROUPS = {
-    SearchGroup.DATASETS: GroupIndex(SearchGroup.DATASETS, Dataset, DatasetPosting, "dataset"),
-    SearchGroup.DOCUMENTS: GroupIndex(SearchGroup.DOCUMENTS, Document, DocumentPosting, "document"),
-    SearchGroup.INSTRUMENTS: GroupIndex(SearchGroup.INSTRUMENTS, Instrument, InstrumentPosting, "instrument"),
+    SearchGroup.DATASETS: GroupIndex(
+        Dataset, DatasetPosting, "dataset", open_datasets, "creation_time", ("title", "description")
+    ),
+    SearchGroup.DOCUMENTS: GroupIndex(
+        Document, DocumentPosting, "document", visibility.open_documents, "start_date", ("title", "summary")
+    ),
+    SearchGroup.INSTRUMENTS: GroupIndex(
+        Instrument, InstrumentPosting, "instrument", visibility.public_instruments, "name", ("name", "description")
+    ),
 }
 
 

@@ -44,12 +44,6 @@ MAX_SCORE = 0.999999
 SINGLE_TERM_FACTOR = 0.9
 
 _DOI_PREFIXES = re.compile(r"^(doi:|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
-# Newest first among ties: the date that tells a reader which record is more recent.
-_RECENCY = {
-    SearchGroup.DATASETS: "creation_time",
-    SearchGroup.DOCUMENTS: "start_date",
-    SearchGroup.INSTRUMENTS: "name",
-}
 
 
 def no_query_score() -> float:
@@ -279,13 +273,6 @@ def _scoring_base(model: type[Model], candidates: QuerySet) -> QuerySet:
     return model._default_manager.filter(pk__in=candidates.values("pk"))
 
 
-_FALLBACK_TEXT = {
-    SearchGroup.DATASETS: ("title", "description"),
-    SearchGroup.DOCUMENTS: ("title", "summary"),
-    SearchGroup.INSTRUMENTS: ("name", "description"),
-}
-
-
 def _substring_rank(group: SearchGroup, candidates: QuerySet, words: list[str]) -> QuerySet:
     """Degraded scoring without the index (spec §6.3): 0.9 × the share of query terms found as substrings."""
     present = [
@@ -302,7 +289,7 @@ def _substring_rank(group: SearchGroup, candidates: QuerySet, words: list[str]) 
 
 def _any_field_contains(group: SearchGroup, word: str) -> Q:
     q = Q()
-    for field in _FALLBACK_TEXT[group]:
+    for field in GROUPS[group].fallback_text:
         q |= Q(**{f"{field}__icontains": word})
     return q
 
@@ -320,5 +307,5 @@ def ordered_by_score(group: SearchGroup, explicit: list | None = None) -> list:
 
 def _last_ties(group: SearchGroup) -> list:
     """The spec's last tie-breaks: newer first, then pid."""
-    recency = _RECENCY[group]
+    recency = GROUPS[group].recency
     return [F(recency).desc(nulls_last=True) if recency != "name" else F(recency).asc(), "pid"]
