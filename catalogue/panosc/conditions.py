@@ -26,8 +26,6 @@ from catalogue.panosc.operators import (
     string_matcher,
 )
 from catalogue.search import ranges, techniques
-from catalogue.search.ranges import has_range
-from catalogue.search.techniques import normalise_panet_id
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +365,7 @@ def _range_q(leaves: list[tuple[str, object]], context: tuple[str, str] | None) 
     values = [condition for key, condition in leaves if key == "value"]
     others = [key for key, condition in leaves if key not in ("name", "value") and _plain_unit(condition) is None]
     name = _plain_unit(names[0]) if len(names) == 1 else None
-    if name is None or not values or others or not has_range(name):
+    if name is None or not values or others or not ranges.has_range(name):
         return None
     low_side: ranges.Side = []  # conditions on the range's minimum
     high_side: ranges.Side = []  # and on its maximum
@@ -482,7 +480,7 @@ def resolve_terms(key: str, positive: str, operand: object) -> set[str]:
     if key in ("pid", "panetId"):
         if positive in ("eq", "inq"):
             items = [operand] if positive == "eq" else check_list("inq", operand, where=where)
-            ids = {normalise_panet_id(item) for item in items} - {None}
+            ids = {techniques.normalise_panet_id(item) for item in items} - {None}
             return {term_id for term_id in ids if term_id in vocabulary().terms}
         matches = string_matcher(positive, operand, where=where)
         return {term.id for term in terms if matches(term.purl)}

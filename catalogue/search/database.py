@@ -69,10 +69,6 @@ class InstallSearchSQL(migrations.operations.base.Operation):
     ) -> None:
         self.ranged, self.keys, self.files, self.creates, self.refresh = ranged, keys, files, creates, refresh
 
-    def deconstruct(self) -> tuple[str, list, dict]:
-        names = ("ranged", "keys", "files", "creates", "refresh")
-        return self.__class__.__name__, [], {name: getattr(self, name) for name in names}
-
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
