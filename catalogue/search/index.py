@@ -28,7 +28,6 @@ from catalogue.models import (
     SearchTerm,
 )
 from catalogue.search.terms import term_frequencies
-from catalogue.visibility import open_datasets
 
 BATCH = 2000
 
@@ -45,7 +44,7 @@ class GroupIndex:
 
 GROUPS = {
     SearchGroup.DATASETS: GroupIndex(
-        Dataset, DatasetPosting, "dataset", open_datasets, "creation_time", ("title", "description")
+        Dataset, DatasetPosting, "dataset", visibility.open_datasets, "creation_time", ("title", "description")
     ),
     SearchGroup.DOCUMENTS: GroupIndex(
         Document, DocumentPosting, "document", visibility.open_documents, "start_date", ("title", "summary")
@@ -93,7 +92,7 @@ def document_texts(ids: list[int]) -> dict[int, str]:
     for pk, full_name in Member.objects.filter(document_id__in=ids).values_list("document_id", "person__full_name"):
         texts[pk].append(full_name)
     held: dict[int, set[int]] = {}
-    open_ids = open_datasets().values("pk")
+    open_ids = visibility.open_datasets().values("pk")
     for dataset_id, document_id in Dataset.objects.filter(pk__in=open_ids, proposal_id__in=ids).values_list(
         "pk", "proposal_id"
     ):
@@ -275,10 +274,10 @@ def _copy_postings(group: SearchGroup, ids: list[int], table: str, item_column: 
 def stale_dataset_ids(*, limit: int) -> list[int]:
     """Datasets whose openness changed without a write (an embargo that simply ran out, a withdrawal by UPDATE)."""
     has_postings = DatasetPosting.objects.filter(dataset_id=OuterRef("pk"))
-    unindexed = open_datasets().filter(~Exists(has_postings)).values_list("pk", flat=True)[:limit]
+    unindexed = visibility.open_datasets().filter(~Exists(has_postings)).values_list("pk", flat=True)[:limit]
     closed = (
         Dataset.objects.filter(Exists(has_postings))
-        .exclude(pk__in=open_datasets().values("pk"))
+        .exclude(pk__in=visibility.open_datasets().values("pk"))
         .values_list("pk", flat=True)[:limit]
     )
     return sorted(set(unindexed) | set(closed))
