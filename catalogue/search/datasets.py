@@ -39,12 +39,9 @@ def choices(query: SearchQuery) -> dict[FacetName, frozenset]:
         chosen["facility"] = frozenset(
             Facility.objects.filter(short_name__in=query.facilities).values_list("pk", flat=True)
         )
-    if query.years:
-        chosen["year"] = frozenset(query.years)
-    if query.access:
-        chosen["access"] = frozenset(query.access)
-    if query.formats:
-        chosen["format"] = frozenset(query.formats)
+    for facet in ("year", "access", "format"):  # held as chosen
+        if values := getattr(query, FACETS[facet].field):
+            chosen[facet] = frozenset(values)
     return chosen
 
 
