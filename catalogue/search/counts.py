@@ -34,6 +34,7 @@ from catalogue.search.criteria import FACET_NAMES, FACETS, PAGE_SIZE, FacetName,
 from catalogue.search.datasets import access_case, unfaceted_parts, unfaceted_rows
 
 _KEY_LIST = ", ".join(FACET_KEYS)
+_GROUP_NAMES = ("technique_set", *FACET_KEYS[1:], "count")
 _TABLE = FacetCountDelta._meta.db_table
 
 OPEN_GROUPS = f"""
@@ -81,7 +82,7 @@ def kept() -> list[dict]:
     rows released since their last write are read live, through a partial index of the rows not counted open. Both
     parts are read in one statement, so the answer is exact at that moment, and never counts embargoed data.
     """
-    return _groups(OPEN_GROUPS, [])
+    return _groups(OPEN_GROUPS)
 
 
 def by_group(rows: QuerySet[DatasetFacets]) -> list[dict]:
@@ -138,11 +139,11 @@ def _keyed(counts_sql: str, params: Sequence[Any]) -> list[dict]:
     return _groups(keyed, params)
 
 
-def _groups(sql: str, params: Sequence[Any]) -> list[dict]:
+def _groups(sql: str, params: Sequence[Any] | None = None) -> list[dict]:
     """Rows of FACET_KEYS and a count, keyed as by_rows keys its groups (the technique set by its relation's name)."""
     with _reading().cursor() as cursor:
         cursor.execute(sql, params)
-        return [dict(zip(("technique_set", *FACET_KEYS[1:], "count"), row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(_GROUP_NAMES, row)) for row in cursor.fetchall()]
 
 
 def compact() -> int:
