@@ -598,13 +598,17 @@ def _check_link_targets(tree: Tree, *, master: Path, source_folder: Path) -> Non
     folder = Path(os.path.realpath(source_folder))
     checked: list[LinkedFile] = []
     opened: dict[Path, h5py.File | None] = {}
+    # Resolved once per file name: k11 writes 40 links to 3 files, and each realpath stats every folder on the way.
+    resolved: dict[str, tuple[Path, bool, bool]] = {}
     try:
         for link in tree.links:
-            written = Path(link.written)
-            candidate = written if written.is_absolute() else master.parent / written
-            real = Path(os.path.realpath(candidate))
-            exists = real.is_file()
-            if not _inside(real, folder):
+            if link.written not in resolved:
+                written = Path(link.written)
+                candidate = written if written.is_absolute() else master.parent / written
+                real = Path(os.path.realpath(candidate))
+                resolved[link.written] = real, real.is_file(), real == folder or folder in real.parents
+            real, exists, inside = resolved[link.written]
+            if not inside:
                 if exists:
                     raise FileRejected(f"{link.kind} link {link.link_path} leaves the source folder: {link.written}")
                 checked.append(LinkedFile(**{**link.__dict__, "resolved": None}))
