@@ -1,13 +1,14 @@
 """Ingestion speed and memory: prints figures, asserts nothing (issue 4, "Must hold" targets).
 
     .venv/bin/python benchmarks/ingest.py [--samples DIR] [--big-gb 4] [--checksum-gb 1] [--work DIR] [--database]
-                                         [--previews-only] [--peer DIR]
+                                         [--previews-only] [--peer DIR] [--free-scalars N ...]
 
 1. Metadata (sniff + one walk + extraction, no database) over the 32 real sample files: files/s, median and p90 ms
    per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB. With --peer DIR (the ESS scicat-ingestor installed as
    ../shared/peers/scicat-ingestor/README.md says), ours (sniff + read + extract + blake2b) and the peer's own
    per-file functions (peer_bench.py, blake2b included) run interleaved on the same files, file by file, in one run:
-   both medians and p90s and their ratios (issue 26).
+   both medians and p90s and their ratios (issue 26); each --free-scalars N (the INGEST_FREE_SCALARS setting, default
+   200) gets its own such run.
 1b. Flat memory: a fresh process does ours over the 32 files 20 times; its RSS after round 1 and after the last.
 2. Checksum throughput of the streamed blake2b/sha256 beside `b2sum`/`sha256sum` on the same file (page cache warm
    for both). Target: ≥ 90 % of the command-line tool.
@@ -46,13 +47,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def metadata_once(path: Path) -> None:
+def metadata_once(path: Path, free_scalars: int = extract.MAX_PARAMETERS) -> None:
     reader.sniff(path, source_folder=path.parent)
     with reader.read_tree(path, source_folder=path.parent) as tree, contextlib.suppress(ValueError):
-        extract.extract_all(tree, relative_path=path.name)  # link targets have no NXentry: ValueError
+        # link targets have no NXentry: ValueError
+        extract.extract_all(tree, relative_path=path.name, free_scalars=free_scalars)
 
 
-def bench_metadata(samples: Path, rounds: int) -> None:
+def bench_metadata(samples: Path, rounds: int, free_scalars: int) -> None:
     manifest = json.loads((samples / "manifest.json").read_text())
     files = [samples / record["file"] for record in manifest]
     started = time.perf_counter()
@@ -64,7 +66,7 @@ def bench_metadata(samples: Path, rounds: int) -> None:
     for _ in range(rounds):
         for path in files:
             started, cpu_started = time.perf_counter(), time.process_time()
-            metadata_once(path)
+            metadata_once(path, free_scalars)
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
     total = time.perf_counter() - total_started
@@ -80,9 +82,9 @@ def bench_metadata(samples: Path, rounds: int) -> None:
     print(f"  peak RSS:                         {peak_rss_mb():8.1f} MB (target ≤ 150)")
 
 
-def ours_once(path: Path) -> None:
+def ours_once(path: Path, free_scalars: int = extract.MAX_PARAMETERS) -> None:
     """What the peer's timed block does for one file: recognise, read, extract, blake2b of the file."""
-    metadata_once(path)
+    metadata_once(path, free_scalars)
     checksums.file_checksum(path, algorithm="blake2b")
 
 
@@ -91,7 +93,7 @@ def percentile_90(values: list[float]) -> float:
     return ordered[int(len(ordered) * 0.9)]
 
 
-def bench_versus_peer(samples: Path, peer: Path, rounds: int) -> None:
+def bench_versus_peer(samples: Path, peer: Path, rounds: int, free_scalars: int) -> None:
     manifest = json.loads((samples / "manifest.json").read_text())
     files = [samples / record["file"] for record in manifest]
     driver = Path(__file__).resolve().parents[2] / "shared/peers/scicat-ingestor/peer_bench.py"
@@ -112,7 +114,7 @@ def bench_versus_peer(samples: Path, peer: Path, rounds: int) -> None:
         return json.loads(process.stdout.readline())
 
     for path in files:  # warm both: page cache, imports, first-call caches
-        ours_once(path)
+        ours_once(path, free_scalars)
         peer_once(path)
     ours: dict[Path, list[tuple[float, float]]] = {path: [] for path in files}
     theirs: dict[Path, list[tuple[float, float]]] = {path: [] for path in files}
@@ -123,7 +125,7 @@ def bench_versus_peer(samples: Path, peer: Path, rounds: int) -> None:
             for side in ("ours", "peer") if round_number % 2 == 0 else ("peer", "ours"):
                 if side == "ours":
                     started, cpu_started = time.perf_counter(), time.process_time()
-                    ours_once(path)
+                    ours_once(path, free_scalars)
                     elapsed = (time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000
                     ours[path].append(elapsed)
                 else:
@@ -141,7 +143,8 @@ def bench_versus_peer(samples: Path, peer: Path, rounds: int) -> None:
         cpu = [statistics.median(pair[1] for pair in timings[path]) for path in files]
         figures[label] = (wall, cpu)
     print(
-        f"ours beside the peer (ESS scicat-ingestor), interleaved, {len(files)} real files × {rounds} rounds;"
+        f"ours (free scalars ≤ {free_scalars}) beside the peer (ESS scicat-ingestor), interleaved,"
+        f" {len(files)} real files × {rounds} rounds;"
         f" load average {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} CPUs"
     )
     print("                          wall median    p90    CPU median    p90   (ms per file, blake2b included)")
@@ -357,6 +360,12 @@ def main() -> None:
     parser.add_argument("--previews-only", action="store_true", help="Only the preview figures (section 5).")
     parser.add_argument("--peer", type=Path, default=None, help="The scicat-ingestor install folder (PEER_DIR).")
     parser.add_argument("--peer-only", action="store_true", help="Only ours beside the peer and the worker memory.")
+    parser.add_argument(
+        "--free-scalars",
+        type=int,
+        action="append",
+        help="INGEST_FREE_SCALARS to measure ours with (repeat for several, each beside the peer; default 200).",
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=arguments.work) as scratch:
         work = Path(scratch)
@@ -364,10 +373,11 @@ def main() -> None:
             bench_previews(arguments.samples, arguments.rounds)
             bench_flat_memory(arguments.samples, work, arguments.big_gb)
             return
-        if arguments.peer is not None:
-            bench_versus_peer(arguments.samples, arguments.peer, arguments.rounds)
-        else:
-            bench_metadata(arguments.samples, arguments.rounds)
+        for free_scalars in arguments.free_scalars or [extract.MAX_PARAMETERS]:
+            if arguments.peer is not None:
+                bench_versus_peer(arguments.samples, arguments.peer, arguments.rounds, free_scalars)
+            else:
+                bench_metadata(arguments.samples, arguments.rounds, free_scalars)
         bench_worker_memory(arguments.samples, 20)
         if arguments.peer_only:
             return

@@ -219,7 +219,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     relative = os.path.relpath(path, source_folder)
     with reader.read_tree(path, source_folder=source_folder) as tree:
         try:
-            extractions = extract.extract_all(tree, relative_path=relative)
+            extractions = extract.extract_all(tree, relative_path=relative, free_scalars=settings.INGEST_FREE_SCALARS)
         except ValueError as error:
             raise FileRejected(str(error)) from error
         except (OSError, RuntimeError) as error:

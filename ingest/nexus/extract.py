@@ -4,6 +4,7 @@ Implements nexus-ingestion.md §1.2 (where each field lives) and §5 (worker flo
 `Extraction` that ingest.services writes to the catalogue.
 """
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from ingest.nexus import variables as variables_module
 from ingest.nexus.reader import Field, Group, LinkedFile, Tree
 from ingest.nexus.values import decode, parse_time, scalar, to_number, to_text
 
-MAX_PARAMETERS = 200  # generic NXcollection/NXnote scalars beyond the named ones
+# Free scalars (NXcollection/NXnote fields beyond the named ones) recorded per entry: the default of the
+# INGEST_FREE_SCALARS setting. Each costs about 45 µs of HDF5 calls; a few files carry hundreds (issue 26).
+MAX_PARAMETERS = 200
 MAX_RAW_ITEMS = 2000  # fields copied into raw_metadata
 GENERIC_GROUP_NAMES = frozenset({"instrument", "sasinstrument", "sample", "sassample", "source", "sassource"})
 ENTRY_NAMES = ("entry", "entry1", "raw_data_1")
@@ -138,12 +141,17 @@ def extract(
     *,
     relative_path: str,
     profiles: tuple[profiles_module.Profile, ...] | None = None,
+    free_scalars: int = MAX_PARAMETERS,
 ) -> Extraction:
-    """Everything the catalogue records from the file's primary entry. Raises ValueError when it has no NXentry."""
+    """Everything the catalogue records from the file's primary entry. Raises ValueError when it has no NXentry.
+
+    `free_scalars`: how many NXcollection/NXnote scalars beyond the named parameters to record (the
+    INGEST_FREE_SCALARS setting); below the default, NXnote groups are also searched for PaNET ids in only that many
+    of their fields each."""
     groups = dataset_groups(tree)
     if not groups:
         raise ValueError(NO_ENTRY)
-    return _extract(tree, *groups[0], relative_path=relative_path, profiles=profiles)
+    return _extract(tree, *groups[0], relative_path=relative_path, profiles=profiles, free_scalars=free_scalars)
 
 
 def extract_all(
@@ -151,14 +159,16 @@ def extract_all(
     *,
     relative_path: str,
     profiles: tuple[profiles_module.Profile, ...] | None = None,
+    free_scalars: int = MAX_PARAMETERS,
 ) -> tuple[Extraction, ...]:
     """One extraction per dataset of the file (see `dataset_groups`), the primary entry's first. Raises ValueError
-    when the file has no NXentry."""
+    when the file has no NXentry; `free_scalars` as for `extract`."""
     groups = dataset_groups(tree)
     if not groups:
         raise ValueError(NO_ENTRY)
     return tuple(
-        _extract(tree, group, parent, relative_path=relative_path, profiles=profiles) for group, parent in groups
+        _extract(tree, group, parent, relative_path=relative_path, profiles=profiles, free_scalars=free_scalars)
+        for group, parent in groups
     )
 
 
@@ -169,6 +179,7 @@ def _extract(
     *,
     relative_path: str,
     profiles: tuple[profiles_module.Profile, ...] | None,
+    free_scalars: int,
 ) -> Extraction:
     """What the catalogue records of one NXentry, or of one NXsubentry (`parent` its NXentry, which supplies what
     the subentry leaves out: title, times, proposal, people, instrument, sample)."""
@@ -199,7 +210,8 @@ def _extract(
         )
         or profile.probe
     )
-    techniques, technique_source = _techniques(tree, entry, definitions, probe, rule)
+    note_fields = free_scalars if free_scalars < MAX_PARAMETERS else None  # today: every field of a note
+    techniques, technique_source = _techniques(tree, entry, definitions, probe, rule, note_fields)
     if not techniques:
         warnings.append("no technique: no known definition and no instrument rule")
 
@@ -224,7 +236,7 @@ def _extract(
 
     sample_group = text.first_group("NXsample")
     sample = _sample(text, sample_group, text.profile_text("sample_name", profile))
-    parameters = _parameters(tree, entry, text, instrument, sample_group, source, probe, profile)
+    parameters = _parameters(tree, entry, text, instrument, sample_group, source, probe, profile, free_scalars)
     links = tuple(tree.links)
     summary = _link_summary(links)
     if summary.dangling:
@@ -360,11 +372,12 @@ def _techniques(
     definitions: list[str],
     probe: str | None,
     rule: profiles_module.InstrumentRule | None,
+    note_fields: int | None,
 ) -> tuple[tuple[str, ...], str]:
     notes = [
         to_text(node.value) or ""
         for group in tree.subgroups(entry, "NXnote")
-        for _, node in tree.members(group)
+        for _, node in itertools.islice(tree.members(group), note_fields)
         if isinstance(node, Field)
     ]
     written = techniques_module.embedded(notes)
@@ -463,6 +476,7 @@ def _parameters(
     source: Group | None,
     probe: str | None,
     profile: profiles_module.Profile,
+    free_scalars: int,
 ) -> tuple[Quantity, ...]:
     """Named parameters under the federation portal's names, then the profile's, then generic collection scalars."""
     found: dict[str, Quantity] = {}
@@ -532,7 +546,7 @@ def _parameters(
     generic = 0
     for group in tree.subgroups(entry, "NXcollection", "NXnote"):
         for name, node in _scalars(tree, group):
-            if generic >= MAX_PARAMETERS:
+            if generic >= free_scalars:
                 break
             key = f"{group.path.rsplit('/', 1)[-1]}.{name}"
             quantity = _quantity(key, node)
