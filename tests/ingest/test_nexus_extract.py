@@ -266,3 +266,13 @@ def test_software_version_is_read_from_program_name_as_h5py_sees_it(relative, pr
         name, written = to_text(program[()]), to_text(program.attrs.get("version"))
     found = extraction_of(relative)
     assert (found.software_name, found.software_version) == (name, written or "")
+
+
+def test_free_scalars_setting_records_at_most_that_many_collection_scalars():
+    path = SAMPLES_DIR / next(record.file for record in REAL if "SLS_STXM" in record.file)
+    counts = {}
+    for limit in (extract.MAX_PARAMETERS, 12):
+        with reader.read_tree(path, source_folder=path.parent) as tree:
+            found = extract.extract(tree, relative_path=path.name, free_scalars=limit)
+        counts[limit] = sum(1 for quantity in found.parameters if "." in quantity.name)
+    assert counts == {extract.MAX_PARAMETERS: 200, 12: 12}
