@@ -315,7 +315,8 @@ INGEST_WATCH_DIRS = env_list("INGEST_WATCH_DIRS", [])
 INGEST_STABLE_SECONDS = env_int("INGEST_STABLE_SECONDS", 30, minimum=0)
 INGEST_LARGE_FILE_BYTES = env_int("INGEST_LARGE_FILE_BYTES", 256 * 1024 * 1024, minimum=0)
 # Free NXcollection/NXnote scalars recorded per entry beyond the named parameters; fewer is faster on the few files
-# that carry hundreds (about 45 µs each); 200 records them all in every sample file (README: ingestion beside the ESS scicat-ingestor).
+# that carry hundreds (about 45 µs each); 200 records them all in every sample file (README: ingestion beside the
+# ESS scicat-ingestor).
 INGEST_FREE_SCALARS = env_int("INGEST_FREE_SCALARS", 200, minimum=0)
 # FAIR score: a change touching at most this many datasets is rescored right after its commit, more by a worker.
 FAIR_INLINE_DATASETS = env_int("FAIR_INLINE_DATASETS", 200, minimum=0)
