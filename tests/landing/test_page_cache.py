@@ -14,10 +14,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from catalogue.models import Dataset, DatasetFairScore, Document, Person
-from catalogue.services import opening
+from catalogue.models import Dataset, DatasetFairScore, DatasetStatistics, Document, Person
+from catalogue.services import downloads, opening
 from landing.models import PageChange
-from landing.services import page_cache
+from landing.services import page_cache, pages
 from tests.factories import DataFileFactory, MemberFactory, PersonFactory
 from tests.landing.conftest import LEAK_TOKEN
 
@@ -102,6 +102,19 @@ def test_people_files_and_fair_scores_show_at_once(live_server, open_proposal):
     assert "0.12 ·" not in kept(live_server, DATASET_URL).text
     DatasetFairScore.objects.filter(dataset=dataset).update(score=0.123)
     assert "0.12 ·" in get(live_server, DATASET_URL).text
+
+
+def test_a_download_shows_at_once_and_a_batch_of_views_changes_nothing_kept(live_server, open_proposal, outsider):
+    dataset = Dataset.objects.get(pid="esrf/dataset/000123")
+    assert "<dt>Downloads</dt><dd>0</dd>" in kept(live_server, DATASET_URL).text
+    changes = PageChange.objects.count()
+    for _ in range(pages.VIEWS_BATCH):  # one of them writes the batch to the dataset's statistics
+        get(live_server, DATASET_URL)
+    assert DatasetStatistics.objects.get(dataset=dataset).view_count == pages.VIEWS_BATCH
+    assert PageChange.objects.count() == changes
+    downloads.record_download(dataset=dataset, user=outsider)
+    assert "<dt>Downloads</dt><dd>1</dd>" in get(live_server, DATASET_URL).text
+    assert "<dt>Downloads</dt><dd>1</dd>" in get(live_server, DOI_URL).text
 
 
 def test_a_withdrawal_shows_at_once_on_every_kept_page(live_server, open_proposal):
