@@ -21,7 +21,7 @@ def _add(kind: Kind, pk: int, counts: dict[str, int]) -> dict[str, int]:
     model = MODELS[kind]
     table, key = model._meta.db_table, model._meta.pk.column
     # A new row gets every counter, 0 but those counted (the columns have no database default).
-    every = [field.column for field in model._meta.concrete_fields if not field.primary_key]
+    every = [field.column for field in model._meta.concrete_fields if field.column and not field.primary_key]
     columns = list(counts)
     sql = (
         f"INSERT INTO {table} ({key}, {', '.join(every)}) VALUES (%s{', %s' * len(every)}) "

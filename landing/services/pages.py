@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -126,23 +127,33 @@ VIEWS = "<!--page views-->"
 VIEWS_BATCH = 10
 
 
+def _cached_counts(pending_key: str, written_key: str, *, add: int) -> tuple[int, int | None]:
+    """The views pending in the cache after adding `add`, and the count last written (None when not read yet): one
+    round trip on Redis, where the page itself is another."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):  # the local-memory cache of a checkout without REDIS_URL
+        backend.add(pending_key, 0, timeout=None)
+        return backend.incr(pending_key, add) if add else backend.get(pending_key), backend.get(written_key)
+    client = backend._cache.get_client(write=True)
+    with client.pipeline(transaction=False) as pipeline:
+        pipeline.incrby(backend.make_and_validate_key(pending_key), add)  # made at 0 when missing, like cache.add
+        pipeline.get(backend.make_and_validate_key(written_key))
+        pending, written = pipeline.execute()
+    return pending, None if written is None else int(written)  # Django's RedisCache stores integers as they are
+
+
 def views(*, record: tuple[statistics.Kind, int], counted: bool) -> int:
     """The page views of a DOI page ("document", id) or a dataset page ("dataset", id), this visit included when it
     is `counted`. Every VIEWS_BATCH-th counted visit writes the batch; other visits query nothing (the count last
     written is read once into the cache)."""
     kind, pk = record
     pending_key, written_key = f"landing-views:{kind}:{pk}", f"landing-views-written:{kind}:{pk}"
-    if counted:
-        cache.add(pending_key, 0, timeout=None)
-        pending = cache.incr(pending_key)
-        if pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
-            cache.decr(pending_key, VIEWS_BATCH)
-            written = statistics.add_views(kind=kind, pk=pk, number=VIEWS_BATCH)
-            cache.set(written_key, written, timeout=None)
-            return written + pending - VIEWS_BATCH
-    else:
-        pending = cache.get(pending_key, 0)
-    written = cache.get(written_key)
+    pending, written = _cached_counts(pending_key, written_key, add=1 if counted else 0)
+    if counted and pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
+        cache.decr(pending_key, VIEWS_BATCH)
+        written = statistics.add_views(kind=kind, pk=pk, number=VIEWS_BATCH)
+        cache.set(written_key, written, timeout=None)
+        return written + pending - VIEWS_BATCH
     if written is None:
         written = statistics.views(kind=kind, pk=pk)
         cache.add(written_key, written, timeout=None)

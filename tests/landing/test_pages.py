@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -236,6 +237,15 @@ def test_page_views_reach_the_database_in_batches(anonymous_client, open_proposa
     for _ in range(pages.VIEWS_BATCH):
         anonymous_client.get(DOI_URL, **BROWSER)
     assert DocumentStatistics.objects.get(document=open_proposal).view_count == pages.VIEWS_BATCH
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "v"}})
+def test_page_views_are_counted_in_batches_without_redis_too(anonymous_client, open_proposal):
+    caches["default"].clear()
+    for _ in range(pages.VIEWS_BATCH + 1):
+        anonymous_client.get(DATASET_URL, **BROWSER)
+    assert DatasetStatistics.objects.get(dataset__pid="esrf/dataset/000123").view_count == pages.VIEWS_BATCH
+    assert views_shown(anonymous_client.get(DATASET_URL, **ROBOT)) == pages.VIEWS_BATCH + 1
 
 
 def test_counting_page_views_writes_no_catalogue_row(anonymous_client, open_proposal):
