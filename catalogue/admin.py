@@ -42,7 +42,7 @@ from catalogue.models import (
     SessionMatch,
     Technique,
 )
-from catalogue.services import curation, expectations, instruments, opening, user_office
+from catalogue.services import curation, expectations, instruments, opening, statistics, user_office
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -328,9 +328,9 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, HistoryAdmin):
         "definitions",
         "raw_metadata_view",
         "expected_missing",
-        "view_count",
-        "download_count",
-        "outside_download_count",
+        "views",
+        "downloads",
+        "outside_downloads",
         "opened_at",
     ]
     exclude = ["raw_metadata"]
@@ -402,8 +402,20 @@ class DatasetAdmin(DatasetFairActionsMixin, EmbargoActionsMixin, HistoryAdmin):
             },
         ),
         ("Free metadata", {"classes": ["collapse"], "fields": ["scientific_metadata"]}),
-        ("Usage", {"classes": ["collapse"], "fields": ["view_count", "download_count", "outside_download_count"]}),
+        ("Usage", {"classes": ["collapse"], "fields": ["views", "downloads", "outside_downloads"]}),
     ]
+
+    @admin.display(description="views")
+    def views(self, dataset: Dataset) -> int:
+        return statistics.of_dataset(dataset=dataset).view_count
+
+    @admin.display(description="downloads")
+    def downloads(self, dataset: Dataset) -> int:
+        return statistics.of_dataset(dataset=dataset).download_count
+
+    @admin.display(description="downloads outside the team")
+    def outside_downloads(self, dataset: Dataset) -> int:
+        return statistics.of_dataset(dataset=dataset).outside_download_count
 
     @admin.display(description="access")
     def access(self, dataset: Dataset) -> str:

@@ -1,10 +1,10 @@
-"""What the landing pages keep beside the catalogue: DataCite sync state, page-view counters and the changes that
-expire cached pages."""
+"""What the landing pages keep beside the catalogue: DataCite sync state and the changes that expire cached pages."""
 
 from django.db import models
 
-# Works related to a DOI moved to the catalogue (the FAIR score reads and fixes them); importable here as before.
-from catalogue.models import RelatedWork  # noqa: F401
+# Works related to a DOI moved to the catalogue (the FAIR score reads and fixes them), and so did page-view counts
+# (beside the datasets' own); importable here as before.
+from catalogue.models import DocumentStatistics, RelatedWork  # noqa: F401
 
 
 class DoiRegistration(models.Model):
@@ -21,21 +21,6 @@ class DoiRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"DataCite registration of {self.document_id}"
-
-
-class DocumentStatistics(models.Model):
-    """Page views of a proposal's or collection's landing page (dataset views are on Dataset.view_count)."""
-
-    document = models.OneToOneField(
-        "catalogue.Document", primary_key=True, on_delete=models.CASCADE, related_name="statistics"
-    )
-    view_count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name_plural = "document statistics"
-
-    def __str__(self) -> str:
-        return f"{self.document_id}: {self.view_count} views"
 
 
 class PageChange(models.Model):

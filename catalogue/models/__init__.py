@@ -27,6 +27,7 @@ from catalogue.models.search import (
     SearchTerm,
 )
 from catalogue.models.session_matches import SessionMatch
+from catalogue.models.statistics import DatasetStatistics, DocumentStatistics
 from catalogue.models.techniques import Technique
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Dataset",
     "DatasetFacets",
     "DatasetFairScore",
+    "DatasetStatistics",
     "FacetCountDelta",
     "FacetGroup",
     "DatasetKind",
@@ -48,6 +50,7 @@ __all__ = [
     "DocumentPosting",
     "DocumentKind",
     "DocumentFairScore",
+    "DocumentStatistics",
     "Facility",
     "FairGap",
     "FairScoreCount",

@@ -83,20 +83,15 @@ class Dataset(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
 
-    view_count = models.PositiveIntegerField(default=0)
-    download_count = models.PositiveIntegerField(default=0)
-    outside_download_count = models.PositiveIntegerField(default=0, help_text="Downloads by people outside the team.")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
     # The OAI-PMH datestamp: kept by PostgreSQL (migration 0019) on every change of the record, and on its opening.
     record_changed_at = models.DateTimeField(db_default=Now(), editable=False)
-    # History records what people and ingestion changed. Counters and what services derive by plain UPDATEs after a
-    # save (the release date, the curated-field list) are left out: history would credit them to the next editor.
+    # History records what people and ingestion changed. What services derive by plain UPDATEs after a save (the
+    # release date, the curated-field list) is left out: history would credit it to the next editor. Views and
+    # downloads are counted in DatasetStatistics.
     history = HistoricalRecords(
-        excluded_fields=[
-            *("raw_metadata", "view_count", "download_count", "outside_download_count", "modified_at"),
-            *("release_date", "curated_fields", "record_changed_at"),
-        ]
+        excluded_fields=["raw_metadata", "modified_at", "release_date", "curated_fields", "record_changed_at"]
     )
 
     class Meta:

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db.models import F
 from zipstream import ZipStream
 
 from catalogue import visibility
 from catalogue.models import DataFile, Dataset, Facility
+from catalogue.services import statistics
 
 logger = logging.getLogger(__name__)
 
@@ -170,10 +170,8 @@ def media_type(data_file: DataFile) -> str:
 
 def record_download(*, dataset: Dataset, user: visibility.User) -> None:
     """Count one download for the landing page statistics; outside the team counts separately (reuse)."""
-    counts: dict[str, object] = {"download_count": F("download_count") + 1}
-    if not visibility.is_steward(user) and not visibility.is_team_member(user, dataset.proposal):
-        counts["outside_download_count"] = F("outside_download_count") + 1
-    Dataset.objects.filter(pk=dataset.pk).update(**counts)
+    outside = not visibility.is_steward(user) and not visibility.is_team_member(user, dataset.proposal)
+    statistics.add_download(dataset_id=dataset.pk, outside=outside)
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,9 @@ def _with_views(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def public_cache(view: View) -> View:
-    """Serves anonymous visitors the page or export kept for the catalogue's current state (services.page_cache);
-    everyone else gets it built for them."""
+    """Serves anonymous visitors the page or export kept for the catalogue's current state (services.page_cache):
+    of those who miss it at once, one builds it and the others are served what it keeps. Everyone else gets it built
+    for them."""
 
     @wraps(view)
     def cached(request: HttpRequest, **kwargs: str) -> HttpResponse:
@@ -79,10 +80,17 @@ def public_cache(view: View) -> View:
             return _with_views(request, view(request, **kwargs))
         key = page_cache.key(request)
         entry = page_cache.get(key)
+        claimed = entry is None and page_cache.claim(key)
+        if entry is None and not claimed:  # another request is building it
+            entry = page_cache.wait(key)
         if entry is not None:
             return _with_views(request, entry.response())
-        response = view(request, **kwargs)
-        page_cache.keep(key, response)
+        try:
+            response = view(request, **kwargs)
+            page_cache.keep(key, response)
+        finally:
+            if claimed:
+                page_cache.built(key)
         return _with_views(request, response)
 
     return cached

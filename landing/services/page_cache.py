@@ -8,6 +8,7 @@ write). One query reads both; any change makes another key, so nothing stale, wi
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from functools import cache as once
 from pathlib import Path
@@ -113,6 +114,35 @@ class Entry:
 
 def get(cache_key: str) -> Entry | None:
     return cache.get(cache_key)
+
+
+# A change of the catalogue makes every visitor of a busy page miss it at once: the first builds it, the others wait
+# for that entry (each building it too would take them all longer on a busy machine) up to this long.
+BUILDING_SECONDS = 10
+WAIT_STEP_SECONDS = 0.01
+
+
+def claim(cache_key: str) -> bool:
+    """Whether this request builds the entry (then it calls `built`): no other request is building it."""
+    return cache.add(cache_key + ":building", 1, timeout=BUILDING_SECONDS)
+
+
+def built(cache_key: str) -> None:
+    """The claimed entry is kept, or will not be (an error, an answer that is not kept): others stop waiting."""
+    cache.delete(cache_key + ":building")
+
+
+def wait(cache_key: str) -> Entry | None:
+    """The entry another request is building, once kept; None when it was not kept (the caller builds its own)."""
+    deadline = time.monotonic() + BUILDING_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        found = cache.get_many([cache_key, cache_key + ":building"])
+        if cache_key in found:
+            return found[cache_key]
+        if not found:
+            return None
+    return None
 
 
 def keep(cache_key: str, response: HttpResponse) -> None:

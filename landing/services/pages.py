@@ -9,19 +9,19 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from catalogue import visibility
 from catalogue.models import DataFile, Dataset, Document, DocumentKind, DoiState, Facility, Preview, Sample
-from catalogue.services import downloads
+from catalogue.services import downloads, statistics
 from landing.datacite import metadata
 from landing.datacite import xml as datacite_xml
 from landing.datacite.metadata import Record
-from landing.models import DocumentStatistics, RelatedWork
+from landing.models import RelatedWork
 from landing.services import carbon, citations, distributions, exports, provenance, standards, variables
 from landing.services.signposting import Link
 
@@ -127,54 +127,35 @@ VIEWS = "<!--page views-->"
 VIEWS_BATCH = 10
 
 
-def _write_views(kind: str, pk: int, number: int) -> int:
-    """Adds `number` views to the record's count in the database; returns the new count."""
-    if kind == "document":
-        statistics = DocumentStatistics._meta.db_table
-        sql = (
-            f"INSERT INTO {statistics} (document_id, view_count) VALUES (%s, %s) ON CONFLICT (document_id) "
-            f"DO UPDATE SET view_count = {statistics}.view_count + EXCLUDED.view_count RETURNING view_count"
-        )
-        parameters = [pk, number]
-    else:
-        sql = f"UPDATE {Dataset._meta.db_table} SET view_count = view_count + %s WHERE id = %s RETURNING view_count"
-        parameters = [number, pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
-        row = cursor.fetchone()
-    return row[0] if row else 0
+def _cached_counts(pending_key: str, written_key: str, *, add: int) -> tuple[int, int | None]:
+    """The views pending in the cache after adding `add`, and the count last written (None when not read yet): one
+    round trip on Redis, where the page itself is another."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):  # the local-memory cache of a checkout without REDIS_URL
+        backend.add(pending_key, 0, timeout=None)
+        return backend.incr(pending_key, add) if add else backend.get(pending_key), backend.get(written_key)
+    client = backend._cache.get_client(write=True)
+    with client.pipeline(transaction=False) as pipeline:
+        pipeline.incrby(backend.make_and_validate_key(pending_key), add)  # made at 0 when missing, like cache.add
+        pipeline.get(backend.make_and_validate_key(written_key))
+        pending, written = pipeline.execute()
+    return pending, None if written is None else int(written)  # Django's RedisCache stores integers as they are
 
 
-def _written_views(kind: str, pk: int) -> int:
-    if kind == "document":
-        sql = f"SELECT coalesce((SELECT view_count FROM {DocumentStatistics._meta.db_table} WHERE document_id = %s), 0)"
-    else:
-        sql = f"SELECT view_count FROM {Dataset._meta.db_table} WHERE id = %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    return row[0] if row else 0
-
-
-def views(*, record: tuple[str, int], counted: bool) -> int:
+def views(*, record: tuple[statistics.Kind, int], counted: bool) -> int:
     """The page views of a DOI page ("document", id) or a dataset page ("dataset", id), this visit included when it
     is `counted`. Every VIEWS_BATCH-th counted visit writes the batch; other visits query nothing (the count last
     written is read once into the cache)."""
     kind, pk = record
     pending_key, written_key = f"landing-views:{kind}:{pk}", f"landing-views-written:{kind}:{pk}"
-    if counted:
-        cache.add(pending_key, 0, timeout=None)
-        pending = cache.incr(pending_key)
-        if pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
-            cache.decr(pending_key, VIEWS_BATCH)
-            written = _write_views(kind, pk, VIEWS_BATCH)
-            cache.set(written_key, written, timeout=None)
-            return written + pending - VIEWS_BATCH
-    else:
-        pending = cache.get(pending_key, 0)
-    written = cache.get(written_key)
+    pending, written = _cached_counts(pending_key, written_key, add=1 if counted else 0)
+    if counted and pending % VIEWS_BATCH == 0:  # exactly one visit sees each multiple
+        cache.decr(pending_key, VIEWS_BATCH)
+        written = statistics.add_views(kind=kind, pk=pk, number=VIEWS_BATCH)
+        cache.set(written_key, written, timeout=None)
+        return written + pending - VIEWS_BATCH
     if written is None:
-        written = _written_views(kind, pk)
+        written = statistics.views(kind=kind, pk=pk)
         cache.add(written_key, written, timeout=None)
     return written + pending
 
@@ -376,6 +357,7 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
     )
     start, end = metadata.measurement_period(document, dataset_rows)
     related = _related(document=document, record=record, user=user, stub=stub)
+    downloaded = statistics.downloads(dataset_ids=[d.pk for d in forms.datasets])
     return Page(
         record=record,
         citation_record=record,
@@ -404,11 +386,11 @@ def document_page(*, document: Document, user: visibility.User) -> Page:
             "gallery_total": 0 if stub else _drawn(Preview.objects.filter(dataset__in=downloadable)).count(),
             "samples": [] if stub else _samples(datasets),
             "views": mark_safe(VIEWS),
-            "downloads": None if stub else sum(d.download_count for d in forms.datasets),
+            "downloads": None if stub else downloaded.total,
             "carbon": _carbon(
                 hours=_beam_hours(document, dataset_rows),
                 facility=facility,
-                outside=sum(d.outside_download_count for d in forms.datasets),
+                outside=downloaded.outside,
                 cited=_citation_count(document),
             ),
             "related": related,
@@ -572,6 +554,7 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
     )
     parameters = list(dataset.parameters.all().order_by("name"))
     visible = visibility.datasets_visible_to(user)
+    downloaded = statistics.downloads(dataset_ids=[dataset.pk])
     return Page(
         record=record,
         citation_record=citation_record,
@@ -613,11 +596,11 @@ def dataset_page(*, dataset: Dataset, user: visibility.User) -> Page:
                 )
             ),
             "views": mark_safe(VIEWS),
-            "downloads": dataset.download_count,
+            "downloads": downloaded.total,
             "carbon": _carbon(
                 hours=carbon.beam_hours(dataset.start_time, dataset.end_time),
                 facility=facility,
-                outside=dataset.outside_download_count,
+                outside=downloaded.outside,
                 cited=_citation_count(citing) if citing else 0,
             ),
         },

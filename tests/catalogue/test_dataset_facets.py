@@ -124,16 +124,6 @@ def test_bulk_statements_are_copied_too() -> None:
     assert DatasetFacets.objects.count() == Dataset.objects.count()
 
 
-def test_a_view_counted_rewrites_nothing() -> None:
-    dataset = DatasetFactory()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT xmin::text FROM catalogue_datasetfacets WHERE dataset_id = %s", [dataset.pk])
-        before = cursor.fetchone()[0]
-        cursor.execute("UPDATE catalogue_dataset SET view_count = view_count + 1 WHERE id = %s", [dataset.pk])
-        cursor.execute("SELECT xmin::text FROM catalogue_datasetfacets WHERE dataset_id = %s", [dataset.pk])
-        assert cursor.fetchone()[0] == before
-
-
 def test_datasets_with_the_same_techniques_share_one_technique_set() -> None:
     saxs = TechniqueFactory()
     waxs = TechniqueFactory(panet_id="PaNET01191", name="wide angle x-ray scattering")

@@ -5,19 +5,22 @@ served from a kept page to someone who may not see it, and signed-in people alwa
 
 import re
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import requests
 from django.conf import settings
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
-from catalogue.models import Dataset, DatasetFairScore, Document, Person
-from catalogue.services import opening
+from catalogue.models import Dataset, DatasetFairScore, DatasetStatistics, Document, Person
+from catalogue.services import downloads, opening
 from landing.models import PageChange
-from landing.services import page_cache
+from landing.services import page_cache, pages
 from tests.factories import DataFileFactory, MemberFactory, PersonFactory
 from tests.landing.conftest import LEAK_TOKEN
 
@@ -104,6 +107,19 @@ def test_people_files_and_fair_scores_show_at_once(live_server, open_proposal):
     assert "0.12 ·" in get(live_server, DATASET_URL).text
 
 
+def test_a_download_shows_at_once_and_a_batch_of_views_changes_nothing_kept(live_server, open_proposal, outsider):
+    dataset = Dataset.objects.get(pid="esrf/dataset/000123")
+    assert "<dt>Downloads</dt><dd>0</dd>" in kept(live_server, DATASET_URL).text
+    changes = PageChange.objects.count()
+    for _ in range(pages.VIEWS_BATCH):  # one of them writes the batch to the dataset's statistics
+        get(live_server, DATASET_URL)
+    assert DatasetStatistics.objects.get(dataset=dataset).view_count == pages.VIEWS_BATCH
+    assert PageChange.objects.count() == changes
+    downloads.record_download(dataset=dataset, user=outsider)
+    assert "<dt>Downloads</dt><dd>1</dd>" in get(live_server, DATASET_URL).text
+    assert "<dt>Downloads</dt><dd>1</dd>" in get(live_server, DOI_URL).text
+
+
 def test_a_withdrawal_shows_at_once_on_every_kept_page(live_server, open_proposal):
     assert kept(live_server, DATASET_URL).status_code == 200
     assert "Cement paste w/c 0.4" in kept(live_server, DOI_URL).text
@@ -179,3 +195,39 @@ def test_compacting_the_changes_keeps_every_kept_page_valid(live_server, open_pr
     assert list(PageChange.objects.values_list("weight", flat=True)) == [generation]
     behind_the_triggers_back("UPDATE catalogue_dataset SET title = 'Unseen' WHERE pid = 'esrf/dataset/000123'")
     assert "Cement paste 2" in get(live_server, DATASET_URL).text  # the same key: the kept page
+
+
+def test_visitors_who_miss_a_page_at_once_are_all_served_the_one_built(live_server, open_proposal):
+    Dataset.objects.filter(pid="esrf/dataset/000123").update(title="Cement paste, busy")
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: get(live_server, DATASET_URL), range(6)))
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({without_views(answer.text) for answer in answers}) == 1
+    assert "Cement paste, busy" in answers[0].text
+
+
+def test_one_request_builds_a_missing_entry_and_the_others_wait_for_it():
+    key = f"landing-page:test-{uuid.uuid4()}"
+    assert page_cache.claim(key)
+    assert not page_cache.claim(key)
+
+    def build() -> None:
+        time.sleep(0.1)
+        page_cache.keep(key, HttpResponse(b"the page"))
+        page_cache.built(key)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(build)
+        entry = page_cache.wait(key)
+    assert entry is not None and entry.content == b"the page"
+
+
+def test_waiting_ends_when_the_builder_keeps_nothing():
+    key = f"landing-page:test-{uuid.uuid4()}"
+    assert page_cache.claim(key)
+    page_cache.built(key)  # say, a 404: not kept
+    start = time.monotonic()
+    assert page_cache.wait(key) is None
+    assert time.monotonic() - start < 1
+    assert page_cache.claim(key)  # the next one builds it
+    page_cache.built(key)

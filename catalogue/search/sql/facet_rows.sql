@@ -56,7 +56,7 @@ BEGIN
 END $$;
 
 -- Only the columns the copy holds, and opened_at, which the sweep that opens ended embargoes writes (so that the
--- row is counted open from then on): a view counted on a landing page rewrites nothing.
+-- row is counted open from then on): an edit of any other column (a title, a description) rewrites nothing.
 CREATE OR REPLACE FUNCTION catalogue_dataset_facets_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM catalogue_refresh_dataset_facets(ARRAY(
