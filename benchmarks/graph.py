@@ -233,7 +233,7 @@ def rebuild_figures(options: argparse.Namespace) -> None:
     seconds, cpu = rebuild_figure(
         f"rebuild with {options.workers} describing process(es)",
         counted if entities is not None else None,
-        partial(sync.rebuild, workers=options.workers),
+        partial(sync.rebuild, workers=options.workers, optimize=not options.no_optimize),
     )
     if datasets < open_datasets:
         print(
@@ -380,6 +380,7 @@ def main() -> None:
     parser.add_argument("--baseline-repeat", type=int, default=3, help="runs of the complete-answer queries")
     parser.add_argument("--store-dir", help="the store's directory (GRAPH_STORE_DIR); its store is replaced")
     parser.add_argument("--no-edit", action="store_true", help="refresh datasets without editing their rows")
+    parser.add_argument("--no-optimize", action="store_true", help="rebuild without the final compaction (disk)")
     options = parser.parse_args()
 
     if options.no_rebuild:

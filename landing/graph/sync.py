@@ -119,10 +119,12 @@ def rebuild(
     entities: Iterable[Entity] | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
+    optimize: bool = True,
 ) -> int:
     """Build the whole store aside from the catalogue (or only these entities: benchmarks), then swap it in as the
     primary; returns the triple count. With `workers` > 1, that many forked processes describe the batches while
-    this one, the single writer, loads them (a batch's quads reach it as N-Quads, in batch order).
+    this one, the single writer, loads them (a batch's quads reach it as N-Quads, in batch order). `optimize` false
+    skips the final compaction, which rewrites the whole store (twice its size on disk for a while).
 
     Holds the writer lock throughout: refreshes queued meanwhile retry and apply once it is done.
     """
@@ -152,7 +154,8 @@ def rebuild(
             loader.add_serialised(pending.popleft().get())
         loader.finish()
         triples = len(building)  # shared resources are stated by many entities, once in the store
-        building.optimize()
+        if optimize:
+            building.optimize()
         store.publish(building)
         del building, loader  # the last references: RocksDB closes before the directory moves
         store.replace_primary(fresh)

@@ -20,13 +20,20 @@ class Command(BaseCommand):
             default=1,
             help="Processes describing entities while this one loads them (a full rebuild on several cores).",
         )
+        parser.add_argument(
+            "--no-optimize",
+            action="store_true",
+            help="Skip the final compaction (it needs as much free disk again as the store takes for a while).",
+        )
 
-    def handle(self, *args: object, if_missing: bool, workers: int, **options: object) -> None:
+    def handle(self, *args: object, if_missing: bool, workers: int, no_optimize: bool, **options: object) -> None:
         if if_missing and store.current_generation() is not None:
             self.stdout.write(f"Graph store present ({store.current_generation()}): not rebuilt")
             return
         started = time.monotonic()
-        triples = sync.rebuild(progress=lambda line: self.stdout.write(f"  {line}"), workers=workers)
+        triples = sync.rebuild(
+            progress=lambda line: self.stdout.write(f"  {line}"), workers=workers, optimize=not no_optimize
+        )
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Graph store rebuilt: {triples} triples in {seconds:.1f} s, published as {store.current_generation()}"
