@@ -186,7 +186,8 @@ def _describing(workers: int) -> Iterator[Pool | None]:
 
 
 def _worker_started() -> None:
-    gc.disable()  # collected once a batch (describe_serialised), as in the parent
+    gc.freeze()  # collected once a batch (describe_serialised), only what is new, as in the parent
+    gc.disable()
 
 
 # A batch described by a worker: (own quads as N-Quads, their number, the shared resources' quads as N-Quads).
