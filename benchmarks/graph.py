@@ -1,24 +1,31 @@
-"""Knowledge-graph figures: the rebuild's datasets/s, the dump's triples/s with its peak RSS, and a SPARQL query's p95
-right after a change, each beside a baseline measured in the same run.
+"""Knowledge-graph figures: the rebuild's datasets/s (and per CPU-second, worker processes included), the dump's
+triples/s with its peak RSS, the SPARQL example's p50/p95 and a SPARQL query's p95 right after a change, each beside a
+baseline measured in the same run.
 
 Run against a catalogue of the size to measure (manage.py generate_catalogue --datasets N), with the environment of
-the site (DATABASE_URL, GRAPH_STORE_DIR). Baselines: describing a sample of datasets one at a time (as a rebuild did
-before batches) beside the same sample in batches; writing the sample's quads as rebuilds did before bulk loading
-(a transaction a batch) beside the Loader; reading every quad of the store without serialising (the dump's floor)
-and the process's RSS before the dumps; the example query on a warm store with no change before it.
+the site (DATABASE_URL); --store-dir puts the store elsewhere than GRAPH_STORE_DIR (the benchmark replaces the store
+there). Baselines: describing a sample of datasets one at a time (as a rebuild did before batches) beside the same
+sample in batches; writing the sample's quads as rebuilds did before bulk loading (a transaction a batch) beside the
+Loader; the rebuild as before this round (one process, Python's automatic garbage collection) on the first
+--baseline-datasets open datasets, beside the rebuild with --workers describing processes; reading every quad of the
+store without serialising (the dump's floor) and the process's RSS before the dumps; the complete answer of the
+example query (the example pages it) and the query as first written.
 
 The rebuild runs first unless --no-rebuild; the dumps and queries then run in a process of their own (this script
 again, with --no-rebuild), so the peak RSS printed is the dump's, not the rebuild's. --rebuild-datasets N rebuilds
 a part of the catalogue (the first N open datasets, their share of DOIs, every instrument) when the whole would take
 too long, and prints what the whole would take at that rate; --dump-triples N stops each dump after N triples.
+--no-edit refreshes a dataset's graph without editing its row first (a catalogue that must not be written).
 
-    .venv/bin/python benchmarks/graph.py --repeat 20
+    .venv/bin/python benchmarks/graph.py --repeat 20 --workers 2 --store-dir /big/disk/graph
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
+import json
 import logging
 import os
 import resource
@@ -37,6 +44,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pancommons.settings")
 # Each SPARQL query's child process (a forkserver's) re-runs this script as __mp_main__: it needs none of this, and
 # setting Django up there again would be timed as the query.
 if __name__ == "__main__":
+    if "--store-dir" in sys.argv:  # read by the settings, so before they load (and inherited by the dump's process)
+        os.environ["GRAPH_STORE_DIR"] = sys.argv[sys.argv.index("--store-dir") + 1]
+
     import django
 
     django.setup()
@@ -54,7 +64,25 @@ if __name__ == "__main__":
 
     QUERY = EXAMPLES[0].query  # SAXS below 80 °C with DOIs
 
-# The baseline: the same query as first written, the dataset's patterns first and the temperature FILTER last
+# The baseline of the example, its complete answer: the example as it was before it was paged (all the datasets).
+QUERY_COMPLETE = """SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
+  ?temperature schema:name "sample_temperature" ;
+               qudt:numericValue ?kelvin .
+  FILTER(?kelvin < 353.15)
+  ?temperature qudt:unit unit:K .
+  ?dataset schema:variableMeasured ?temperature ;
+           dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
+           a dcat:Dataset ;
+           dct:title ?title ;
+           dct:publisher/foaf:name ?facility .
+  BIND(?kelvin - 273.15 AS ?celsius)
+  OPTIONAL { ?dataset dct:isPartOf ?record . ?record dct:identifier ?doi .
+             FILTER(STRSTARTS(?doi, "https://doi.org/")) }
+}
+GROUP BY ?dataset ?title ?celsius ?facility ?kelvin
+ORDER BY ?kelvin ?dataset"""
+
+# The same query as first written, the dataset's patterns first and the temperature FILTER last
 # (Oxigraph evaluates largely in the written order).
 QUERY_AS_FIRST_WRITTEN = """SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
   ?dataset a dcat:Dataset ; dct:title ?title ; dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
@@ -78,10 +106,15 @@ def peak_rss_mb() -> float:
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of running `work`."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    """(wall seconds, CPU seconds of this process and of its child processes that ended meanwhile) of `work`."""
+    wall, cpu = time.perf_counter(), time.process_time() + children_cpu()
     work()
-    return time.perf_counter() - wall, time.process_time() - cpu
+    return time.perf_counter() - wall, time.process_time() + children_cpu() - cpu
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load() -> str:
@@ -187,23 +220,20 @@ def rebuild_figures(options: argparse.Namespace) -> None:
             f"write {len(sample):,} datasets' {quads:,} quads a transaction a batch (before): {old:,.0f} quads/s; "
             f"bulk-loaded by the Loader (converting the terms included): {new:,.0f} quads/s"
         )
+    if options.baseline_datasets:
+        baseline = list(part(options.baseline_datasets))
+        print(f"baseline rebuild starts at {time.strftime('%H:%M:%S')} UTC, load average {load()}")
+        rebuild_figure("baseline rebuild as before (one process, automatic garbage collection)", baseline, as_before)
     entities = None
     if options.rebuild_datasets:
         entities = list(part(options.rebuild_datasets))
     counted = entities if entities is not None else list(describe.public_entities())
     datasets = sum(entity.kind == "dataset" for entity in counted)
     print(f"rebuild starts at {time.strftime('%H:%M:%S')} UTC, load average {load()}")
-    triples = 0
-
-    def work() -> None:
-        nonlocal triples
-        triples = sync.rebuild(entities=entities)
-
-    seconds, cpu = timed(work)
-    print(
-        f"rebuild: {len(counted):,} entities ({datasets:,} datasets) in {seconds:,.1f} s (CPU {cpu:,.1f} s) = "
-        f"{datasets / seconds:,.0f} datasets/s ({datasets / cpu:,.0f} per CPU-second); {triples:,} triples in the "
-        f"store, {triples / seconds:,.0f} triples/s; load average at the end {load()}"
+    seconds, cpu = rebuild_figure(
+        f"rebuild with {options.workers} describing process(es)",
+        counted if entities is not None else None,
+        partial(sync.rebuild, workers=options.workers, optimize=not options.no_optimize),
     )
     if datasets < open_datasets:
         print(
@@ -211,6 +241,37 @@ def rebuild_figures(options: argparse.Namespace) -> None:
             f"{open_datasets / datasets * seconds / 60:,.0f} min ({open_datasets / datasets * cpu / 60:,.0f} CPU-min)"
         )
     print(f"peak RSS of the rebuild's process: {peak_rss_mb():,.0f} MB")
+
+
+def rebuild_figure(
+    label: str, entities: list[describe.Entity] | None, rebuild: Callable[..., int]
+) -> tuple[float, float]:
+    """Rebuild the store from these entities (None: the whole catalogue), print the figures; (seconds, CPU-s)."""
+    counted = entities if entities is not None else list(describe.public_entities())
+    datasets = sum(entity.kind == "dataset" for entity in counted)
+    triples = 0
+
+    def work() -> None:
+        nonlocal triples
+        triples = rebuild(entities=entities)
+
+    seconds, cpu = timed(work)
+    print(
+        f"{label}: {len(counted):,} entities ({datasets:,} datasets) in {seconds:,.1f} s (CPU {cpu:,.1f} s, worker "
+        f"processes included) = {datasets / seconds:,.0f} datasets/s ({datasets / cpu:,.0f} per CPU-second); "
+        f"{triples:,} triples in the store, {triples / seconds:,.0f} triples/s; load average at the end {load()}"
+    )
+    return seconds, cpu
+
+
+def as_before(*, entities: list[describe.Entity] | None) -> int:
+    """The rebuild as it ran before this round: in this process, with Python's automatic garbage collection."""
+    original = sync._collecting_per_batch
+    sync._collecting_per_batch = contextlib.nullcontext  # type: ignore[assignment]
+    try:
+        return sync.rebuild(entities=entities, workers=1)
+    finally:
+        sync._collecting_per_batch = original
 
 
 # --- Dump and SPARQL (a process of their own) ----------------------------------------------------------------
@@ -247,8 +308,10 @@ def query_seconds(query: str | None = None) -> float:
     return time.perf_counter() - started
 
 
-def answer(query: str) -> bytes:
-    return sparql.run(query=query, accepted=["application/sparql-results+json"]).body
+def rows(query: str) -> list[dict[str, object]]:
+    """The answer's rows, each row's DOIs sorted (GROUP_CONCAT's order is unspecified)."""
+    body = sparql.run(query=query, accepted=["application/sparql-results+json"]).body
+    return [{**row, "dois": sorted(row["dois"]["value"].split())} for row in json.loads(body)["results"]["bindings"]]
 
 
 def refresh_dataset(pk: int) -> None:
@@ -271,26 +334,34 @@ def dump_and_query_figures(options: argparse.Namespace) -> None:
         )
     print(f"peak RSS of the dump's process: {peak_rss_mb():,.0f} MB (before the dumps {rss_before:,.0f} MB)")
 
-    same = answer(QUERY) == answer(QUERY_AS_FIRST_WRITTEN)  # also starts the forkserver the queries run from
-    first_written = [query_seconds(QUERY_AS_FIRST_WRITTEN) for _ in range(options.repeat)]
+    complete = rows(QUERY_COMPLETE)  # also starts the forkserver the queries run from
+    page = rows(QUERY)
+    same = complete == rows(QUERY_AS_FIRST_WRITTEN)
+    in_complete = bool(page) and all(row in complete for row in page)
+    first_written = [query_seconds(QUERY_AS_FIRST_WRITTEN) for _ in range(options.baseline_repeat)]
+    whole = [query_seconds(QUERY_COMPLETE) for _ in range(options.baseline_repeat)]
     warm = [query_seconds() for _ in range(options.repeat)]
     print(
-        f"SPARQL example query (SAXS below 80 °C), warm, no change before it: as first written {ms(first_written)}; "
-        f"reordered (the example) {ms(warm)}; same answers: {same}"
+        f"SPARQL example query (SAXS below 80 °C), warm, no change before it: its complete answer ({len(complete):,} "
+        f"rows) as first written {ms(first_written)}, reordered {ms(whole)} (same answers: {same}); the example, a "
+        f"page of {len(page)} {ms(warm)} (each of its rows in the complete answer: {in_complete})"
     )
     edited = list(visibility.open_datasets().order_by("-pk").values_list("pk", "title")[: options.repeat])
     tasks.refresh_entities.apply(args=[[f"dataset:{edited[0][0]}"]]).get()  # once untimed: the first loads the code
     after_change, refresh = [], []
     for pk, title in edited:
-        Dataset.objects.filter(pk=pk).update(title=f"{title} (edited)")  # a steward's edit, without its signal
+        if not options.no_edit:
+            Dataset.objects.filter(pk=pk).update(title=f"{title} (edited)")  # a steward's edit, without its signal
         seconds, _ = timed(partial(refresh_dataset, pk))
         refresh.append(seconds)
         after_change.append(query_seconds())
     for pk, title in edited:
-        Dataset.objects.filter(pk=pk).update(title=title)
+        if not options.no_edit:
+            Dataset.objects.filter(pk=pk).update(title=title)
     tasks.refresh_entities.apply(args=[[f"dataset:{pk}" for pk, _ in edited]]).get()
     print(
-        f"SPARQL example query right after a change (a dataset edited, its graph refreshed by the task): "
+        f"SPARQL example query right after a change (a dataset {'refreshed' if options.no_edit else 'edited'}, its "
+        "graph refreshed by the task and a generation published): "
         f"{ms(after_change)}; the refresh itself {ms(refresh)}"
     )
 
@@ -302,6 +373,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000, help="datasets for the describe and write baselines")
     parser.add_argument("--rebuild-datasets", type=int, help="rebuild only the first N open datasets (and their DOIs)")
     parser.add_argument("--dump-triples", type=int, help="stop each dump after about N triples")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="describing processes of the rebuild")
+    parser.add_argument(
+        "--baseline-datasets", type=int, default=2000, help="open datasets of the baseline rebuild (0: none)"
+    )
+    parser.add_argument("--baseline-repeat", type=int, default=3, help="runs of the complete-answer queries")
+    parser.add_argument("--store-dir", help="the store's directory (GRAPH_STORE_DIR); its store is replaced")
+    parser.add_argument("--no-edit", action="store_true", help="refresh datasets without editing their rows")
+    parser.add_argument("--no-optimize", action="store_true", help="rebuild without the final compaction (disk)")
     options = parser.parse_args()
 
     if options.no_rebuild:
@@ -312,9 +391,12 @@ def main() -> None:
         f"{describe.public_documents().count():,} public DOIs"
     )
     print(f"machine: {os.cpu_count()} CPUs, load average {load()}, {time.strftime('%Y-%m-%d %H:%M')} UTC")
+    print(f"store directory: {store.root()}")
     rebuild_figures(options)
     sys.stdout.flush()
-    forwarded = ["--repeat", str(options.repeat)]
+    forwarded = ["--repeat", str(options.repeat), "--baseline-repeat", str(options.baseline_repeat)]
+    if options.no_edit:
+        forwarded.append("--no-edit")
     if options.dump_triples:
         forwarded += ["--dump-triples", str(options.dump_triples)]
     subprocess.run([sys.executable, __file__, "--no-rebuild", *forwarded], check=True)

@@ -314,8 +314,9 @@ def dataset_records(
     techniques = _techniques_by_dataset(ids)
     provenance = _provenance_by_dataset(ids, user=user)
     facilities = facilities_of({d.proposal_id: d.proposal for d in datasets if not d.instrument_id}.values())
+    urls = dataset_urls([dataset.pid for dataset in datasets])
     records = []
-    for dataset in datasets:
+    for dataset, url in zip(datasets, urls, strict=True):
         document, cited_by = dataset.proposal, citing[dataset.pk]
         facility = dataset.instrument.facility if dataset.instrument else facilities[document.pk]
         related = [_related_doi(cited_by.doi, "IsPartOf")] if cited_by is not None and cited_by.doi else []
@@ -324,7 +325,7 @@ def dataset_records(
                 related.append(_related_doi(doi, relation))
         record: Record = {
             "doi": None,
-            "url": dataset_url(dataset),
+            "url": url,
             "creators": _creators_of(members.get(document.pk, []), facility),
             "titles": [{"title": dataset.title}],
             "publisher": _publisher(facility),

@@ -265,8 +265,8 @@ def test_the_saxs_example_finds_datasets_below_80_celsius_with_their_doi(anonymo
     assert float(rows[0]["celsius"]["value"]) == pytest.approx(25.0)
 
 
-# The SAXS example as first written (the dataset's patterns first, the temperature FILTER last): the reordered
-# example must answer the same.
+# The SAXS example as first written (the dataset's patterns first, the temperature FILTER last, every dataset): the
+# example, reordered and paged, must answer the same on a catalogue of less than a page.
 SAXS_AS_FIRST_WRITTEN = """SELECT ?dataset ?title ?celsius ?facility (GROUP_CONCAT(DISTINCT ?doi) AS ?dois) WHERE {
   ?dataset a dcat:Dataset ; dct:title ?title ; dcat:theme/skos:broaderTransitive? panet:PaNET01188 ;
            dct:publisher/foaf:name ?facility ; schema:variableMeasured ?temperature .
@@ -280,12 +280,15 @@ GROUP BY ?dataset ?title ?celsius ?facility ?kelvin
 ORDER BY ?kelvin ?dataset"""
 
 
-def test_the_reordered_saxs_example_answers_as_first_written(anonymous_client, built):
+def test_the_paged_saxs_example_answers_as_first_written(anonymous_client, built):
     answers = [
-        json.loads(sparql(anonymous_client, query).content)["results"]["bindings"]
+        [
+            {**row, "dois": sorted(row["dois"]["value"].split())}  # GROUP_CONCAT's order is unspecified
+            for row in json.loads(sparql(anonymous_client, query).content)["results"]["bindings"]
+        ]
         for query in (EXAMPLES[0].query, SAXS_AS_FIRST_WRITTEN)
     ]
-    assert answers[0] and answers[0] == answers[1]
+    assert answers[0] and answers[0] == answers[1]  # fewer than a page here: the whole answer
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """A rebuild describes entities in batches (describe.describe_many); a refresh or a page describes one. Both paths must
 state exactly the same triples, on real ingested files and on the graph tests' catalogue."""
 
+import pyoxigraph
 import pytest
 from rdflib.compare import isomorphic
 
@@ -8,7 +9,7 @@ from catalogue import visibility
 from catalogue.models import Document, DoiState
 from catalogue.services import opening
 from landing.datacite import metadata
-from landing.graph import describe
+from landing.graph import describe, store, sync
 from landing.services.pages import citing_documents
 from tests.factories import MemberFactory, PersonFactory
 from tests.ingest.conftest import ingest, registry  # noqa: F401  fixtures: real files ingested
@@ -54,3 +55,25 @@ def catalogue(open_proposal, embargoed_proposal, tmp_path):
 
 def test_derived_collected_and_embargoed_entities_are_described_the_same_in_a_batch_and_alone(catalogue):
     assert_batch_matches_one_by_one()
+
+
+def stored_quads(path) -> tuple[list[str], int]:
+    """The store's quads without blank nodes, sorted, and the number with one (their labels differ between loads)."""
+    stored = pyoxigraph.Store.read_only(str(path))
+    named, blank = [], 0
+    for quad in stored:
+        if isinstance(quad.subject, pyoxigraph.BlankNode) or isinstance(quad.object, pyoxigraph.BlankNode):
+            blank += 1
+        else:
+            named.append(str(quad))
+    return sorted(named), blank
+
+
+@pytest.mark.django_db(transaction=True)  # the worker processes read the catalogue through connections of their own
+def test_a_rebuild_by_worker_processes_stores_what_one_process_stores(catalogue, settings, tmp_path):
+    stores = {}
+    for workers in (1, 2):
+        settings.GRAPH_STORE_DIR = tmp_path / f"graph-{workers}"
+        sync.rebuild(workers=workers)
+        stores[workers] = stored_quads(store.generation_path(store.current_generation() or ""))
+    assert stores[2][0] and stores[2] == stores[1]

@@ -14,13 +14,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-missing", action="store_true", help="Only when no store has been published yet (a first start)."
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Processes describing entities while this one loads them (a full rebuild on several cores).",
+        )
+        parser.add_argument(
+            "--no-optimize",
+            action="store_true",
+            help="Skip the final compaction (it needs as much free disk again as the store takes for a while).",
+        )
 
-    def handle(self, *args: object, if_missing: bool, **options: object) -> None:
+    def handle(self, *args: object, if_missing: bool, workers: int, no_optimize: bool, **options: object) -> None:
         if if_missing and store.current_generation() is not None:
             self.stdout.write(f"Graph store present ({store.current_generation()}): not rebuilt")
             return
         started = time.monotonic()
-        triples = sync.rebuild(progress=lambda line: self.stdout.write(f"  {line}"))
+        triples = sync.rebuild(
+            progress=lambda line: self.stdout.write(f"  {line}"), workers=workers, optimize=not no_optimize
+        )
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Graph store rebuilt: {triples} triples in {seconds:.1f} s, published as {store.current_generation()}"
