@@ -195,34 +195,38 @@ def count(selection: Selection) -> int:
 def page(selection: Selection, *, after: Position | None, size: int) -> tuple[list[Header], bool]:
     """The next `size` headers after `after` in (datestamp, kind, id) order with their sets, and whether more follow."""
     documents, datasets = _filtered(selection)
-    rows: list[tuple[Position, Kind]] = []
-    kinds: tuple[tuple[Kind, QuerySet], ...] = (("doi", documents), ("dataset", datasets))
-    for kind, queryset in kinds:
-        rank = RANKS[kind]
-        found = (
-            queryset.filter(_after(after, rank))
+    found: list[Header] = []
+    kinds: tuple[tuple[Kind, QuerySet, str], ...] = (("doi", documents, "doi"), ("dataset", datasets, "pid"))
+    for kind, queryset, key in kinds:
+        # The header's fields come with the keyset read: the rows are those of the index scan, fetched once.
+        rows = (
+            queryset.filter(_after(after, RANKS[kind]))
             .order_by("record_changed_at", "pk")
-            .values_list("record_changed_at", "pk")[: size + 1]
+            .values_list("pk", key, "record_changed_at", "withdrawn_at")[: size + 1]
         )
-        rows += [(Position(changed_at, rank, pk), kind) for changed_at, pk in found]
-    rows.sort(key=lambda row: (row[0].changed_at, row[0].rank, row[0].id))
-    chosen = rows[:size]
-    return headers(
-        document_ids=[p.id for p, kind in chosen if kind == "doi"],
-        dataset_ids=[p.id for p, kind in chosen if kind == "dataset"],
-    ), len(rows) > size
+        found += [
+            Header(kind, pk, key, changed_at, withdrawn_at is not None) for pk, key, changed_at, withdrawn_at in rows
+        ]
+    found.sort(key=lambda header: (header.changed_at, RANKS[header.kind], header.id))
+    chosen = found[:size]
+    _add_sets(chosen)
+    return chosen, len(found) > size
 
 
 def headers(*, document_ids: list[int], dataset_ids: list[int]) -> list[Header]:
     """Headers with their sets for these records, in harvest order (a few queries whatever their number)."""
     found: list[Header] = []
-    documents = doi_documents().filter(pk__in=document_ids)
-    for pk, doi, changed_at, withdrawn_at in documents.values_list("pk", "doi", "record_changed_at", "withdrawn_at"):
-        assert doi is not None  # doi_documents() have one
-        found.append(Header("doi", pk, doi, changed_at, withdrawn_at is not None))
-    datasets = harvested_datasets().filter(pk__in=dataset_ids)
-    for pk, pid, changed_at, withdrawn_at in datasets.values_list("pk", "pid", "record_changed_at", "withdrawn_at"):
-        found.append(Header("dataset", pk, pid, changed_at, withdrawn_at is not None))
+    if document_ids:
+        documents = doi_documents().filter(pk__in=document_ids)
+        for pk, doi, changed_at, withdrawn_at in documents.values_list(
+            "pk", "doi", "record_changed_at", "withdrawn_at"
+        ):
+            assert doi is not None  # doi_documents() have one
+            found.append(Header("doi", pk, doi, changed_at, withdrawn_at is not None))
+    if dataset_ids:
+        datasets = harvested_datasets().filter(pk__in=dataset_ids)
+        for pk, pid, changed_at, withdrawn_at in datasets.values_list("pk", "pid", "record_changed_at", "withdrawn_at"):
+            found.append(Header("dataset", pk, pid, changed_at, withdrawn_at is not None))
     _add_sets(found)
     found.sort(key=lambda header: (header.changed_at, RANKS[header.kind], header.id))
     return found
@@ -242,43 +246,47 @@ def _add_sets(found: list[Header]) -> None:
     dataset_ids = [h.id for h in found if h.kind == "dataset"]
     document_ids = [h.id for h in found if h.kind == "doi"]
     specs: dict[tuple[str, int], set[str]] = defaultdict(set)
-    # Datasets: their instrument and its facility (else the proposal's facility), their techniques and ancestors.
-    for pk, instrument, facility, proposal_facility in Dataset.objects.filter(pk__in=dataset_ids).values_list(
-        "pk", "instrument", "instrument__facility", "proposal__facility"
-    ):
-        specs["dataset", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
-        if facility or proposal_facility:
-            specs["dataset", pk] |= {facility_spec[facility or proposal_facility], "facility"}
     techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
-    for pk, panet_id, ancestors in Dataset.techniques.through.objects.filter(dataset__in=dataset_ids).values_list(
-        "dataset", "technique__panet_id", "technique__ancestors"
-    ):
-        techniques[pk].append((panet_id, ancestors))
-    # Documents: their facility and session instrument, every dataset's instrument and facility (the public stub
-    # names them), and the techniques of their open datasets.
-    for pk, facility, instrument in Document.objects.filter(pk__in=document_ids).values_list(
-        "pk", "facility", "instrument"
-    ):
-        specs["doi", pk] |= {facility_spec[facility], "facility"} if facility else set()
-        specs["doi", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
-    for pk, instrument, facility in (
-        Dataset.objects.filter(proposal__in=document_ids, instrument__isnull=False)
-        .values_list("proposal", "instrument", "instrument__facility")
-        .distinct()
-    ):
-        specs["doi", pk] |= {instrument_spec[instrument], "instrument", facility_spec[facility], "facility"}
     document_techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
-    for pk, panet_id, ancestors in (
-        Dataset.techniques.through.objects.filter(
-            dataset__in=visibility.open_datasets().filter(proposal__in=document_ids)
+    open_documents: set[int] = set()
+    # A page of datasets only (most pages of a large catalogue) asks nothing of documents, and the other way round.
+    if dataset_ids:
+        # Datasets: their instrument and its facility (else the proposal's facility), their techniques and ancestors.
+        for pk, instrument, facility, proposal_facility in Dataset.objects.filter(pk__in=dataset_ids).values_list(
+            "pk", "instrument", "instrument__facility", "proposal__facility"
+        ):
+            specs["dataset", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+            if facility or proposal_facility:
+                specs["dataset", pk] |= {facility_spec[facility or proposal_facility], "facility"}
+        for pk, panet_id, ancestors in Dataset.techniques.through.objects.filter(dataset__in=dataset_ids).values_list(
+            "dataset", "technique__panet_id", "technique__ancestors"
+        ):
+            techniques[pk].append((panet_id, ancestors))
+    if document_ids:
+        # Documents: their facility and session instrument, every dataset's instrument and facility (the public stub
+        # names them), and the techniques of their open datasets.
+        for pk, facility, instrument in Document.objects.filter(pk__in=document_ids).values_list(
+            "pk", "facility", "instrument"
+        ):
+            specs["doi", pk] |= {facility_spec[facility], "facility"} if facility else set()
+            specs["doi", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+        for pk, instrument, facility in (
+            Dataset.objects.filter(proposal__in=document_ids, instrument__isnull=False)
+            .values_list("proposal", "instrument", "instrument__facility")
+            .distinct()
+        ):
+            specs["doi", pk] |= {instrument_spec[instrument], "instrument", facility_spec[facility], "facility"}
+        for pk, panet_id, ancestors in (
+            Dataset.techniques.through.objects.filter(
+                dataset__in=visibility.open_datasets().filter(proposal__in=document_ids)
+            )
+            .values_list("dataset__proposal", "technique__panet_id", "technique__ancestors")
+            .distinct()
+        ):
+            document_techniques[pk].append((panet_id, ancestors))
+        open_documents = set(
+            doi_documents().filter(pk__in=document_ids).filter(_document_open_q()).values_list("pk", flat=True)
         )
-        .values_list("dataset__proposal", "technique__panet_id", "technique__ancestors")
-        .distinct()
-    ):
-        document_techniques[pk].append((panet_id, ancestors))
-    open_documents = set(
-        doi_documents().filter(pk__in=document_ids).filter(_document_open_q()).values_list("pk", flat=True)
-    )
     for header in found:
         sets = {OPENAIRE_SET} | specs[header.kind, header.id]
         sets |= _technique_specs((techniques if header.kind == "dataset" else document_techniques)[header.id])
