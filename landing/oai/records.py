@@ -7,6 +7,7 @@ A datestamp is the record's `record_changed_at`, kept by PostgreSQL (catalogue m
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -15,7 +16,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
 
 from catalogue import visibility
-from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique
+from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique, TechniqueSet
+from catalogue.search import counts
 
 Kind = Literal["doi", "dataset"]
 # Keyset order across the two tables: (datestamp, rank of the kind, id).
@@ -23,6 +25,7 @@ RANKS: dict[Kind, int] = {"doi": 0, "dataset": 1}
 OPENAIRE_SET = "openaire_data"
 STATUS_OPEN = "status:open"
 STATUS_CLOSED = "status:closed"
+STATUS_SETS = ("status", STATUS_OPEN, STATUS_CLOSED)  # not deleted records
 SPEC_UNSAFE = re.compile(r"[^A-Za-z0-9\-_.!~*'()]")
 
 
@@ -143,16 +146,21 @@ def _set_filters(spec: str) -> tuple[Q | Combinable, Q]:
             return nothing
         return Q(instrument=pk) | Exists(all_datasets.filter(instrument=pk)), Q(instrument=pk)
     if spec == "technique" or spec.startswith("technique:"):
-        techniques = Technique.objects.filter(panet_id__isnull=False)
-        if spec != "technique":
-            techniques = techniques.descendants_of([spec.removeprefix("technique:")])
-        ids = list(techniques.values_list("pk", flat=True))
+        ids = _technique_ids(spec)
         if not ids:
             return nothing
         # A DOI shows the techniques of its open datasets only (an embargoed proposal's stub names none).
         tagged = Exists(_open_datasets_of_document().filter(techniques__in=ids))
         return tagged, Q(pk__in=Dataset.techniques.through.objects.filter(technique__in=ids).values("dataset"))
     return nothing
+
+
+def _technique_ids(spec: str) -> list[int]:
+    """The techniques of a technique set: every PaNET term, or the term and its narrower terms."""
+    techniques = Technique.objects.filter(panet_id__isnull=False)
+    if spec != "technique":
+        techniques = techniques.descendants_of([spec.removeprefix("technique:")])
+    return list(techniques.values_list("pk", flat=True))
 
 
 def _document_open_q() -> Q | Combinable:
@@ -188,8 +196,46 @@ def _filtered(selection: Selection) -> tuple[QuerySet[Document], QuerySet[Datase
 
 
 def count(selection: Selection) -> int:
+    """The complete list's size: its DOIs, from their partial index alone, and its datasets.
+
+    A harvest from the start counts its open datasets as PostgreSQL keeps them per instrument, facility and technique
+    set (catalogue.search.counts.kept: no scan of the datasets at all), less those changed since the harvest's upper
+    bound (an index range at the newest end), plus its withdrawn ones (deleted headers; a partial index). An
+    incremental harvest (`from`) counts its range of the datestamp index.
+    """
     documents, datasets = _filtered(selection)
-    return documents.count() + datasets.count()
+    if selection.start is not None:
+        return documents.count() + datasets.count()
+    _, on_datasets = _set_filters(selection.set_spec) if selection.set_spec else (Q(), Q())
+    in_set = _in_set_groups(selection.set_spec)
+    kept = sum(group["count"] for group in counts.kept() if in_set(group))
+    since = visibility.open_datasets().filter(record_changed_at__gte=selection.end).filter(on_datasets).count()
+    withdrawn = 0 if selection.set_spec in STATUS_SETS else datasets.filter(withdrawn_at__isnull=False).count()
+    return documents.count() + kept - since + withdrawn
+
+
+def _in_set_groups(spec: str | None) -> Callable[[dict], bool]:
+    """Whether the open datasets of a kept count group (catalogue.search.counts) are in the set: the datasets'
+    side of `_set_filters`, on the group's keys (its facility is the instrument's, else the proposal's, as here)."""
+    if spec is None or spec in (OPENAIRE_SET, "status", STATUS_OPEN):
+        return lambda group: True
+    if spec == "facility":
+        return lambda group: group["facility_id"] is not None
+    if spec.startswith("facility:"):
+        facility = facility_specs().get(spec)
+        return lambda group: facility is not None and group["facility_id"] == facility
+    if spec == "instrument":
+        return lambda group: group["instrument_id"] is not None
+    if spec.startswith("instrument:"):
+        instrument = instrument_specs().get(spec)
+        return lambda group: instrument is not None and group["instrument_id"] == instrument
+    if spec == "technique" or spec.startswith("technique:"):
+        ids = set(_technique_ids(spec))
+        tagged = {
+            pk for pk, techniques in TechniqueSet.objects.values_list("pk", "techniques") if ids & set(techniques)
+        }
+        return lambda group: group["technique_set"] in tagged
+    return lambda group: False
 
 
 def page(selection: Selection, *, after: Position | None, size: int) -> tuple[list[Header], bool]:
