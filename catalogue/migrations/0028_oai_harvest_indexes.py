@@ -32,6 +32,14 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="dataset",
+            index=models.Index(
+                fields=["proposal", "instrument"],
+                include=("withdrawn_at", "open_now", "release_date"),
+                name="dataset_proposal_instrument",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="document",
             index=models.Index(
                 condition=models.Q(

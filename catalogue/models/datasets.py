@@ -110,6 +110,12 @@ class Dataset(models.Model):
                 include=["withdrawn_at", "open_now", "release_date", "opened_at", "instrument"],
                 name="dataset_harvest",
             ),
+            # OAI-PMH: whether a DOI is in an instrument's or facility's set, or open, by one probe of this index.
+            models.Index(
+                fields=["proposal", "instrument"],
+                include=["withdrawn_at", "open_now", "release_date"],
+                name="dataset_proposal_instrument",
+            ),
             # OAI-PMH: the withdrawn datasets (deleted headers), counted apart from the open ones' kept counts.
             models.Index(
                 fields=["record_changed_at", "id"],

@@ -133,7 +133,10 @@ def _set_filters(spec: str) -> tuple[Q | Combinable, Q]:
         pk = facility_specs().get(spec)
         if pk is None:
             return nothing
-        return Q(facility=pk) | Exists(all_datasets.filter(instrument__facility=pk)), Q(instrument__facility=pk) | Q(
+        # The facility's instruments as a list, not a join: each DOI's test is then one probe of the
+        # (proposal, instrument) index, where a join made PostgreSQL hash every dataset of the catalogue first.
+        instruments = list(Instrument.objects.filter(facility=pk).values_list("pk", flat=True))
+        return Q(facility=pk) | Exists(all_datasets.filter(instrument__in=instruments)), Q(instrument__facility=pk) | Q(
             instrument__isnull=True, proposal__facility=pk
         )
     if spec == "instrument":
