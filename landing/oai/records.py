@@ -81,11 +81,14 @@ def spec_word(text: str) -> str:
 
 
 def facility_specs() -> dict[str, int]:
-    return {f"facility:{spec_word(f.short_name)}": f.pk for f in Facility.objects.order_by("short_name")}
+    names = Facility.objects.order_by("short_name").values_list("short_name", "pk")
+    return {f"facility:{spec_word(name)}": pk for name, pk in names}
 
 
 def instrument_specs() -> dict[str, int]:
-    return {f"instrument:{spec_word(i.pid)}": i.pk for i in Instrument.objects.order_by("pid")}
+    return {
+        f"instrument:{spec_word(pid)}": pk for pid, pk in Instrument.objects.order_by("pid").values_list("pid", "pk")
+    }
 
 
 def all_sets() -> list[tuple[str, str]]:
