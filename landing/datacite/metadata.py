@@ -311,7 +311,7 @@ def dataset_records(
     """
     ids = [dataset.pk for dataset in datasets]
     urls = dataset_urls([dataset.pid for dataset in datasets])
-    samples = _sample_labels_by_dataset(ids)
+    samples = _sample_labels_by_dataset(datasets)
     members = _members_by_document([dataset.proposal_id for dataset in datasets])
     techniques = _techniques_by_dataset(ids)
     provenance = _provenance_by_dataset(ids, user=user)
@@ -387,14 +387,22 @@ def _members_by_document(document_ids: list[int]) -> dict[int, list[Creator]]:
     return members
 
 
-def _sample_labels_by_dataset(dataset_ids: list[int]) -> dict[int, set[str]]:
-    """The sample labels of each dataset, read as rows: no Sample is built for a label."""
+def _sample_labels_by_dataset(datasets: list[Dataset]) -> dict[int, set[str]]:
+    """The sample labels of each dataset: from its samples when prefetched (the graph loads them for its own use),
+    else read as rows in one query for all (an OAI-PMH page builds no Sample for a label)."""
     labels: dict[int, set[str]] = {}
-    rows = Dataset.samples.through.objects.filter(dataset_id__in=dataset_ids).values_list(
-        "dataset_id", "sample__name", "sample__chemical_formula"
-    )
-    for dataset_id, name, formula in rows:
-        labels.setdefault(dataset_id, set()).add(_sample_label(name, formula))
+    unloaded: list[int] = []
+    for dataset in datasets:
+        if "samples" in getattr(dataset, "_prefetched_objects_cache", {}):
+            labels[dataset.pk] = {_sample_label(s.name, s.chemical_formula) for s in dataset.samples.all()}
+        else:
+            unloaded.append(dataset.pk)
+    if unloaded:
+        rows = Dataset.samples.through.objects.filter(dataset_id__in=unloaded).values_list(
+            "dataset_id", "sample__name", "sample__chemical_formula"
+        )
+        for dataset_id, name, formula in rows:
+            labels.setdefault(dataset_id, set()).add(_sample_label(name, formula))
     return labels
 
 
