@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("catalogue", "0027_search_sql_files"),
+        ("catalogue", "0028_dataset_statistics"),
     ]
 
     operations = [
