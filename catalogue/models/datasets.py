@@ -103,7 +103,25 @@ class Dataset(models.Model):
             models.Index(fields=["title", "pid"], name="dataset_title"),  # the admin's order
             models.Index(fields=["file_format"], name="dataset_file_format"),  # the admin's format filter
             models.Index(fields=["source_path"], name="dataset_source_path"),
-            models.Index(fields=["record_changed_at", "id"], name="dataset_record_changed"),
+            # OAI-PMH (landing.oai.records): keyset pages in datestamp order, and the complete list's count at a
+            # harvest's first request read from this index alone: it holds every column of the harvest's filter.
+            models.Index(
+                fields=["record_changed_at", "id"],
+                include=["withdrawn_at", "open_now", "release_date", "opened_at", "instrument"],
+                name="dataset_harvest",
+            ),
+            # OAI-PMH: whether a DOI is in an instrument's or facility's set, or open, by one probe of this index.
+            models.Index(
+                fields=["proposal", "instrument"],
+                include=["withdrawn_at", "open_now", "release_date"],
+                name="dataset_proposal_instrument",
+            ),
+            # OAI-PMH: the withdrawn datasets (deleted headers), counted apart from the open ones' kept counts.
+            models.Index(
+                fields=["record_changed_at", "id"],
+                condition=models.Q(withdrawn_at__isnull=False),
+                name="dataset_withdrawn",
+            ),
             models.Index(
                 fields=["instrument_name"],
                 condition=models.Q(instrument__isnull=True) & ~models.Q(instrument_name=""),

@@ -306,10 +306,12 @@ def dataset_records(
 ) -> list[Record]:
     """The records of many datasets (by `citing`, the DOI each is cited through), in a fixed number of queries.
 
-    Datasets loaded with `select_related("proposal__facility", "instrument__facility")` and
-    `prefetch_related("samples")` cost no query of their own. The caller has checked that `user` may see them.
+    Datasets loaded with `select_related("proposal__facility", "instrument__facility")` cost no query of their own.
+    The caller has checked that `user` may see them.
     """
     ids = [dataset.pk for dataset in datasets]
+    urls = dataset_urls([dataset.pid for dataset in datasets])
+    samples = _sample_labels_by_dataset(datasets)
     members = _members_by_document([dataset.proposal_id for dataset in datasets])
     techniques = _techniques_by_dataset(ids)
     provenance = _provenance_by_dataset(ids, user=user)
@@ -344,7 +346,9 @@ def dataset_records(
             "formats": _formats({dataset.file_format} - {""}),
             "rightsList": _rights(licence_of(document), is_open=visibility.is_open(dataset)),
             "descriptions": _descriptions_of(
-                abstract=dataset.description or dataset.title, parts=_parts_of_dataset(dataset), facility=facility
+                abstract=dataset.description or dataset.title,
+                parts=_parts_of_dataset(dataset, samples.get(dataset.pk, set())),
+                facility=facility,
             ),
             "geoLocations": _geo_locations(facility),
             "fundingReferences": _funding(document.funding),
@@ -354,17 +358,53 @@ def dataset_records(
     return records
 
 
-def _members_by_document(document_ids: list[int]) -> dict[int, list[Member]]:
+@dataclass(frozen=True)
+class Creator:
+    """What a record says of a creator member: read as a row, not as Member, Person and Affiliation objects (a page
+    of a hundred datasets from a hundred proposals has some two hundred)."""
+
+    person_id: int
+    full_name: str
+    first_name: str
+    last_name: str
+    orcid: str | None
+    affiliation: tuple[str, str | None] | None  # (name, ROR id)
+
+
+def _members_by_document(document_ids: list[int]) -> dict[int, list[Creator]]:
     """The creator members of each document, in (position, id) order."""
-    members: dict[int, list[Member]] = {}
+    members: dict[int, list[Creator]] = {}
     rows = (
         Member.objects.filter(document__in=document_ids, is_creator=True)
-        .select_related("person", "affiliation")
         .order_by("document_id", "position", "id")
+        .values_list(
+            *("document_id", "person_id", "person__full_name", "person__first_name", "person__last_name"),
+            *("person__orcid", "affiliation_id", "affiliation__name", "affiliation__ror_id"),
+        )
     )
-    for member in rows:
-        members.setdefault(member.document_id, []).append(member)
+    for document_id, person_id, full_name, first, last, orcid, affiliation_id, name, ror_id in rows:
+        affiliation = (name, ror_id) if affiliation_id else None
+        members.setdefault(document_id, []).append(Creator(person_id, full_name, first, last, orcid, affiliation))
     return members
+
+
+def _sample_labels_by_dataset(datasets: list[Dataset]) -> dict[int, set[str]]:
+    """The sample labels of each dataset: from its samples when prefetched (the graph loads them for its own use),
+    else read as rows in one query for all (an OAI-PMH page builds no Sample for a label)."""
+    labels: dict[int, set[str]] = {}
+    unloaded: list[int] = []
+    for dataset in datasets:
+        if "samples" in getattr(dataset, "_prefetched_objects_cache", {}):
+            labels[dataset.pk] = {_sample_label(s.name, s.chemical_formula) for s in dataset.samples.all()}
+        else:
+            unloaded.append(dataset.pk)
+    if unloaded:
+        rows = Dataset.samples.through.objects.filter(dataset_id__in=unloaded).values_list(
+            "dataset_id", "sample__name", "sample__chemical_formula"
+        )
+        for dataset_id, name, formula in rows:
+            labels.setdefault(dataset_id, set()).add(_sample_label(name, formula))
+    return labels
 
 
 def _techniques_by_dataset(dataset_ids: list[int]) -> dict[int, list[Technique]]:
@@ -391,15 +431,14 @@ def _provenance_by_dataset(ids: list[int], *, user: visibility.User) -> dict[int
     return {pk: sorted(rows, key=lambda row: (PROVENANCE_ORDER[row[0]], row[2])) for pk, rows in found.items()}
 
 
-def _creators_of(members: list[Member], facility: Facility | None) -> list[Record]:
+def _creators_of(members: list[Creator], facility: Facility | None) -> list[Record]:
     """The creators, from the document's creator members in (position, id) order."""
     creators: list[Record] = []
     seen: set[int] = set()
-    for member in members:
-        if member.person_id in seen:  # one person may hold two roles
+    for person in members:
+        if person.person_id in seen:  # one person may hold two roles
             continue
-        seen.add(member.person_id)
-        person = member.person
+        seen.add(person.person_id)
         creator: Record = {"name": person_name(person.full_name, person.first_name, person.last_name)}
         creator["nameType"] = "Personal"
         if person.first_name:
@@ -411,7 +450,7 @@ def _creators_of(members: list[Member], facility: Facility | None) -> list[Recor
             if person.orcid
             else []
         )
-        creator["affiliation"] = [_affiliation(member.affiliation)] if member.affiliation_id else []
+        creator["affiliation"] = [_affiliation(*person.affiliation)] if person.affiliation else []
         creators.append(creator)
     if not creators:  # DataCite needs one creator: the facility stands for an unnamed team
         creators.append({"name": _facility_name(facility), "nameType": "Organizational", **_ror_ids(facility)})
@@ -425,10 +464,10 @@ def person_name(full_name: str, first_name: str, last_name: str) -> str:
     return full_name
 
 
-def _affiliation(affiliation: Any) -> Record:
-    entry: Record = {"name": affiliation.name}
-    if affiliation.ror_id:
-        entry |= {"affiliationIdentifier": affiliation.ror_id, "affiliationIdentifierScheme": "ROR", "schemeUri": ROR}
+def _affiliation(name: str, ror_id: str | None) -> Record:
+    entry: Record = {"name": name}
+    if ror_id:
+        entry |= {"affiliationIdentifier": ror_id, "affiliationIdentifierScheme": "ROR", "schemeUri": ROR}
     return entry
 
 
@@ -694,12 +733,12 @@ def _descriptions(document: Document, parts: Parts, facility: Facility | None) -
     return _descriptions_of(abstract=document.summary, parts=parts, facility=facility, title=document.title)
 
 
-def _parts_of_dataset(dataset: Dataset) -> Parts:
-    """A dataset's own Parts, from the dataset as loaded (its samples prefetched)."""
+def _parts_of_dataset(dataset: Dataset, samples: set[str]) -> Parts:
+    """A dataset's own Parts, from the dataset as loaded and its sample labels."""
     return Parts(
         count=1,
         instruments={dataset.instrument.name} if dataset.instrument else set(),
-        samples={_sample_label(sample.name, sample.chemical_formula) for sample in dataset.samples.all()},
+        samples=samples,
         technical={f"NeXus {name}" for name in dataset.definitions}
         | ({f"{dataset.software_name} {dataset.software_version}".strip()} if dataset.software_name else set()),
     )

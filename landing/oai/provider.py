@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch
 from django.utils import timezone
 from lxml import etree
 from oai_repo import DataInterface, Identify, MetadataFormat, OAIRepository, Set
@@ -37,7 +36,7 @@ from oai_repo.request import OAIRequest
 from oai_repo.response import OAIResponse
 
 from catalogue import visibility
-from catalogue.models import Dataset, Document, Sample
+from catalogue.models import Dataset, Document
 from landing.datacite import metadata
 from landing.oai import records
 from landing.oai.formats import FORMATS
@@ -90,14 +89,19 @@ def _parse_date(text: str) -> tuple[datetime, timedelta]:
 
 
 class Catalogue(DataInterface):
-    """oai-repo's data interface over the catalogue; one instance per request."""
+    """oai-repo's data interface over the catalogue; one instance per request.
 
-    def __init__(self) -> None:
+    oai-repo asks the Identify data of every response for its base URL: only the Identify verb reads the earliest
+    datestamp (two queries), so `full` says whether this request is one.
+    """
+
+    def __init__(self, *, full: bool = True) -> None:
         self.limit = settings.OAI_PAGE_SIZE
+        self.full = full
 
     @cached_property
     def identify(self) -> Identify:
-        earliest = records.earliest_datestamp() or timezone.now()
+        earliest = (records.earliest_datestamp() if self.full else None) or timezone.now()
         description = etree.Element(f"{{{OAI_IDENTIFIER}}}oai-identifier", nsmap={None: OAI_IDENTIFIER, "xsi": XSI})
         description.set(f"{{{XSI}}}schemaLocation", f"{OAI_IDENTIFIER} {OAI_IDENTIFIER}.xsd")
         for tag, text in (
@@ -161,26 +165,25 @@ def record_metadata(headers: list[records.Header]) -> dict[tuple[str, int], meta
     """The anonymous DataCite records of these (not deleted) headers, in a number of queries that does not grow with
     theirs."""
     wanted = {(h.kind, h.id) for h in headers if not h.deleted}
+    found: dict[tuple[str, int], metadata.Record] = {}
     document_ids = [pk for kind, pk in wanted if kind == "doi"]
-    whole = set(
-        visibility.documents_visible_to(metadata.ANONYMOUS).filter(pk__in=document_ids).values_list("pk", flat=True)
-    )
-    documents = list(Document.objects.filter(pk__in=document_ids).select_related("facility"))
-    stubs = {document.pk for document in documents if document.pk not in whole}  # every harvested one has a DOI
-    found: dict[tuple[str, int], metadata.Record] = {
-        ("doi", document.pk): record
-        for document, record in zip(documents, metadata.document_records(documents=documents, stubs=stubs), strict=True)
-    }
+    if document_ids:  # most pages of a large catalogue hold datasets only
+        whole = set(
+            visibility.documents_visible_to(metadata.ANONYMOUS).filter(pk__in=document_ids).values_list("pk", flat=True)
+        )
+        documents = list(Document.objects.filter(pk__in=document_ids).select_related("facility"))
+        stubs = {document.pk for document in documents if document.pk not in whole}  # every harvested one has a DOI
+        records = metadata.document_records(documents=documents, stubs=stubs)
+        found |= {("doi", document.pk): record for document, record in zip(documents, records, strict=True)}
     dataset_ids = [pk for kind, pk in wanted if kind == "dataset"]
-    datasets = list(
-        Dataset.objects.filter(pk__in=dataset_ids)
-        .select_related("proposal__facility", "instrument__facility")
-        .prefetch_related(Prefetch("samples", queryset=Sample.objects.order_by("pk")))
-        .defer("raw_metadata", "scientific_metadata")  # what ingestion read, which no record shows
-    )
-    citing = citing_documents(datasets)
-    records = metadata.dataset_records(datasets=datasets, citing=citing)
-    found |= {("dataset", dataset.pk): record for dataset, record in zip(datasets, records, strict=True)}
+    if dataset_ids:
+        datasets = list(
+            Dataset.objects.filter(pk__in=dataset_ids)
+            .select_related("proposal__facility", "instrument__facility")
+            .defer("raw_metadata", "scientific_metadata")  # what ingestion read, which no record shows
+        )
+        records = metadata.dataset_records(datasets=datasets, citing=citing_documents(datasets))
+        found |= {("dataset", dataset.pk): record for dataset, record in zip(datasets, records, strict=True)}
     return found
 
 
@@ -370,7 +373,7 @@ class Repository(OAIRepository):
 
 def answer(arguments: dict[str, list[str]]) -> bytes:
     """The OAI-PMH response to these request arguments (each with all its values), as UTF-8 XML."""
-    repository = Repository(Catalogue())
+    repository = Repository(Catalogue(full=arguments.get("verb") == ["Identify"]))
     if any(len(values) > 1 for values in arguments.values()):
         return bytes(OAIErrorResponse(repository, OAIErrorBadArgument("An argument is repeated.")))
     return bytes(repository.process({name: values[0] for name, values in arguments.items()}))

@@ -7,6 +7,7 @@ A datestamp is the record's `record_changed_at`, kept by PostgreSQL (catalogue m
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -15,7 +16,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
 
 from catalogue import visibility
-from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique
+from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique, TechniqueSet
+from catalogue.search import counts
 
 Kind = Literal["doi", "dataset"]
 # Keyset order across the two tables: (datestamp, rank of the kind, id).
@@ -23,6 +25,7 @@ RANKS: dict[Kind, int] = {"doi": 0, "dataset": 1}
 OPENAIRE_SET = "openaire_data"
 STATUS_OPEN = "status:open"
 STATUS_CLOSED = "status:closed"
+STATUS_SETS = ("status", STATUS_OPEN, STATUS_CLOSED)  # not deleted records
 SPEC_UNSAFE = re.compile(r"[^A-Za-z0-9\-_.!~*'()]")
 
 
@@ -78,11 +81,14 @@ def spec_word(text: str) -> str:
 
 
 def facility_specs() -> dict[str, int]:
-    return {f"facility:{spec_word(f.short_name)}": f.pk for f in Facility.objects.order_by("short_name")}
+    names = Facility.objects.order_by("short_name").values_list("short_name", "pk")
+    return {f"facility:{spec_word(name)}": pk for name, pk in names}
 
 
 def instrument_specs() -> dict[str, int]:
-    return {f"instrument:{spec_word(i.pid)}": i.pk for i in Instrument.objects.order_by("pid")}
+    return {
+        f"instrument:{spec_word(pid)}": pk for pid, pk in Instrument.objects.order_by("pid").values_list("pid", "pk")
+    }
 
 
 def all_sets() -> list[tuple[str, str]]:
@@ -130,7 +136,10 @@ def _set_filters(spec: str) -> tuple[Q | Combinable, Q]:
         pk = facility_specs().get(spec)
         if pk is None:
             return nothing
-        return Q(facility=pk) | Exists(all_datasets.filter(instrument__facility=pk)), Q(instrument__facility=pk) | Q(
+        # The facility's instruments as a list, not a join: each DOI's test is then one probe of the
+        # (proposal, instrument) index, where a join made PostgreSQL hash every dataset of the catalogue first.
+        instruments = list(Instrument.objects.filter(facility=pk).values_list("pk", flat=True))
+        return Q(facility=pk) | Exists(all_datasets.filter(instrument__in=instruments)), Q(instrument__facility=pk) | Q(
             instrument__isnull=True, proposal__facility=pk
         )
     if spec == "instrument":
@@ -143,16 +152,21 @@ def _set_filters(spec: str) -> tuple[Q | Combinable, Q]:
             return nothing
         return Q(instrument=pk) | Exists(all_datasets.filter(instrument=pk)), Q(instrument=pk)
     if spec == "technique" or spec.startswith("technique:"):
-        techniques = Technique.objects.filter(panet_id__isnull=False)
-        if spec != "technique":
-            techniques = techniques.descendants_of([spec.removeprefix("technique:")])
-        ids = list(techniques.values_list("pk", flat=True))
+        ids = _technique_ids(spec)
         if not ids:
             return nothing
         # A DOI shows the techniques of its open datasets only (an embargoed proposal's stub names none).
         tagged = Exists(_open_datasets_of_document().filter(techniques__in=ids))
         return tagged, Q(pk__in=Dataset.techniques.through.objects.filter(technique__in=ids).values("dataset"))
     return nothing
+
+
+def _technique_ids(spec: str) -> list[int]:
+    """The techniques of a technique set: every PaNET term, or the term and its narrower terms."""
+    techniques = Technique.objects.filter(panet_id__isnull=False)
+    if spec != "technique":
+        techniques = techniques.descendants_of([spec.removeprefix("technique:")])
+    return list(techniques.values_list("pk", flat=True))
 
 
 def _document_open_q() -> Q | Combinable:
@@ -188,41 +202,83 @@ def _filtered(selection: Selection) -> tuple[QuerySet[Document], QuerySet[Datase
 
 
 def count(selection: Selection) -> int:
+    """The complete list's size: its DOIs, from their partial index alone, and its datasets.
+
+    A harvest from the start counts its open datasets as PostgreSQL keeps them per instrument, facility and technique
+    set (catalogue.search.counts.kept: no scan of the datasets at all), less those changed since the harvest's upper
+    bound (an index range at the newest end), plus its withdrawn ones (deleted headers; a partial index). An
+    incremental harvest (`from`) counts its range of the datestamp index.
+    """
     documents, datasets = _filtered(selection)
-    return documents.count() + datasets.count()
+    if selection.start is not None:
+        return documents.count() + datasets.count()
+    _, on_datasets = _set_filters(selection.set_spec) if selection.set_spec else (Q(), Q())
+    in_set = _in_set_groups(selection.set_spec)
+    kept = sum(group["count"] for group in counts.kept() if in_set(group))
+    since = visibility.open_datasets().filter(record_changed_at__gte=selection.end).filter(on_datasets).count()
+    withdrawn = 0 if selection.set_spec in STATUS_SETS else datasets.filter(withdrawn_at__isnull=False).count()
+    return documents.count() + kept - since + withdrawn
+
+
+def _in_set_groups(spec: str | None) -> Callable[[dict], bool]:
+    """Whether the open datasets of a kept count group (catalogue.search.counts) are in the set: the datasets'
+    side of `_set_filters`, on the group's keys (its facility is the instrument's, else the proposal's, as here)."""
+    if spec is None or spec in (OPENAIRE_SET, "status", STATUS_OPEN):
+        return lambda group: True
+    if spec == "facility":
+        return lambda group: group["facility_id"] is not None
+    if spec.startswith("facility:"):
+        facility = facility_specs().get(spec)
+        return lambda group: facility is not None and group["facility_id"] == facility
+    if spec == "instrument":
+        return lambda group: group["instrument_id"] is not None
+    if spec.startswith("instrument:"):
+        instrument = instrument_specs().get(spec)
+        return lambda group: instrument is not None and group["instrument_id"] == instrument
+    if spec == "technique" or spec.startswith("technique:"):
+        ids = set(_technique_ids(spec))
+        tagged = {
+            pk for pk, techniques in TechniqueSet.objects.values_list("pk", "techniques") if ids & set(techniques)
+        }
+        return lambda group: group["technique_set"] in tagged
+    return lambda group: False
 
 
 def page(selection: Selection, *, after: Position | None, size: int) -> tuple[list[Header], bool]:
     """The next `size` headers after `after` in (datestamp, kind, id) order with their sets, and whether more follow."""
     documents, datasets = _filtered(selection)
-    rows: list[tuple[Position, Kind]] = []
-    kinds: tuple[tuple[Kind, QuerySet], ...] = (("doi", documents), ("dataset", datasets))
-    for kind, queryset in kinds:
-        rank = RANKS[kind]
-        found = (
-            queryset.filter(_after(after, rank))
+    found: list[Header] = []
+    kinds: tuple[tuple[Kind, QuerySet, str], ...] = (("doi", documents, "doi"), ("dataset", datasets, "pid"))
+    for kind, queryset, key in kinds:
+        # The header's fields come with the keyset read: the rows are those of the index scan, fetched once.
+        rows = (
+            queryset.filter(_after(after, RANKS[kind]))
             .order_by("record_changed_at", "pk")
-            .values_list("record_changed_at", "pk")[: size + 1]
+            .values_list("pk", key, "record_changed_at", "withdrawn_at")[: size + 1]
         )
-        rows += [(Position(changed_at, rank, pk), kind) for changed_at, pk in found]
-    rows.sort(key=lambda row: (row[0].changed_at, row[0].rank, row[0].id))
-    chosen = rows[:size]
-    return headers(
-        document_ids=[p.id for p, kind in chosen if kind == "doi"],
-        dataset_ids=[p.id for p, kind in chosen if kind == "dataset"],
-    ), len(rows) > size
+        found += [
+            Header(kind, pk, key, changed_at, withdrawn_at is not None) for pk, key, changed_at, withdrawn_at in rows
+        ]
+    found.sort(key=lambda header: (header.changed_at, RANKS[header.kind], header.id))
+    chosen = found[:size]
+    _add_sets(chosen)
+    return chosen, len(found) > size
 
 
 def headers(*, document_ids: list[int], dataset_ids: list[int]) -> list[Header]:
     """Headers with their sets for these records, in harvest order (a few queries whatever their number)."""
     found: list[Header] = []
-    documents = doi_documents().filter(pk__in=document_ids)
-    for pk, doi, changed_at, withdrawn_at in documents.values_list("pk", "doi", "record_changed_at", "withdrawn_at"):
-        assert doi is not None  # doi_documents() have one
-        found.append(Header("doi", pk, doi, changed_at, withdrawn_at is not None))
-    datasets = harvested_datasets().filter(pk__in=dataset_ids)
-    for pk, pid, changed_at, withdrawn_at in datasets.values_list("pk", "pid", "record_changed_at", "withdrawn_at"):
-        found.append(Header("dataset", pk, pid, changed_at, withdrawn_at is not None))
+    if document_ids:
+        documents = doi_documents().filter(pk__in=document_ids)
+        for pk, doi, changed_at, withdrawn_at in documents.values_list(
+            "pk", "doi", "record_changed_at", "withdrawn_at"
+        ):
+            assert doi is not None  # doi_documents() have one
+            found.append(Header("doi", pk, doi, changed_at, withdrawn_at is not None))
+    if dataset_ids:
+        datasets = harvested_datasets().filter(pk__in=dataset_ids)
+        for pk, pid, changed_at, withdrawn_at in datasets.values_list("pk", "pid", "record_changed_at", "withdrawn_at"):
+            found.append(Header("dataset", pk, pid, changed_at, withdrawn_at is not None))
     _add_sets(found)
     found.sort(key=lambda header: (header.changed_at, RANKS[header.kind], header.id))
     return found
@@ -242,43 +298,47 @@ def _add_sets(found: list[Header]) -> None:
     dataset_ids = [h.id for h in found if h.kind == "dataset"]
     document_ids = [h.id for h in found if h.kind == "doi"]
     specs: dict[tuple[str, int], set[str]] = defaultdict(set)
-    # Datasets: their instrument and its facility (else the proposal's facility), their techniques and ancestors.
-    for pk, instrument, facility, proposal_facility in Dataset.objects.filter(pk__in=dataset_ids).values_list(
-        "pk", "instrument", "instrument__facility", "proposal__facility"
-    ):
-        specs["dataset", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
-        if facility or proposal_facility:
-            specs["dataset", pk] |= {facility_spec[facility or proposal_facility], "facility"}
     techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
-    for pk, panet_id, ancestors in Dataset.techniques.through.objects.filter(dataset__in=dataset_ids).values_list(
-        "dataset", "technique__panet_id", "technique__ancestors"
-    ):
-        techniques[pk].append((panet_id, ancestors))
-    # Documents: their facility and session instrument, every dataset's instrument and facility (the public stub
-    # names them), and the techniques of their open datasets.
-    for pk, facility, instrument in Document.objects.filter(pk__in=document_ids).values_list(
-        "pk", "facility", "instrument"
-    ):
-        specs["doi", pk] |= {facility_spec[facility], "facility"} if facility else set()
-        specs["doi", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
-    for pk, instrument, facility in (
-        Dataset.objects.filter(proposal__in=document_ids, instrument__isnull=False)
-        .values_list("proposal", "instrument", "instrument__facility")
-        .distinct()
-    ):
-        specs["doi", pk] |= {instrument_spec[instrument], "instrument", facility_spec[facility], "facility"}
     document_techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
-    for pk, panet_id, ancestors in (
-        Dataset.techniques.through.objects.filter(
-            dataset__in=visibility.open_datasets().filter(proposal__in=document_ids)
+    open_documents: set[int] = set()
+    # A page of datasets only (most pages of a large catalogue) asks nothing of documents, and the other way round.
+    if dataset_ids:
+        # Datasets: their instrument and its facility (else the proposal's facility), their techniques and ancestors.
+        for pk, instrument, facility, proposal_facility in Dataset.objects.filter(pk__in=dataset_ids).values_list(
+            "pk", "instrument", "instrument__facility", "proposal__facility"
+        ):
+            specs["dataset", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+            if facility or proposal_facility:
+                specs["dataset", pk] |= {facility_spec[facility or proposal_facility], "facility"}
+        for pk, panet_id, ancestors in Dataset.techniques.through.objects.filter(dataset__in=dataset_ids).values_list(
+            "dataset", "technique__panet_id", "technique__ancestors"
+        ):
+            techniques[pk].append((panet_id, ancestors))
+    if document_ids:
+        # Documents: their facility and session instrument, every dataset's instrument and facility (the public stub
+        # names them), and the techniques of their open datasets.
+        for pk, facility, instrument in Document.objects.filter(pk__in=document_ids).values_list(
+            "pk", "facility", "instrument"
+        ):
+            specs["doi", pk] |= {facility_spec[facility], "facility"} if facility else set()
+            specs["doi", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+        for pk, instrument, facility in (
+            Dataset.objects.filter(proposal__in=document_ids, instrument__isnull=False)
+            .values_list("proposal", "instrument", "instrument__facility")
+            .distinct()
+        ):
+            specs["doi", pk] |= {instrument_spec[instrument], "instrument", facility_spec[facility], "facility"}
+        for pk, panet_id, ancestors in (
+            Dataset.techniques.through.objects.filter(
+                dataset__in=visibility.open_datasets().filter(proposal__in=document_ids)
+            )
+            .values_list("dataset__proposal", "technique__panet_id", "technique__ancestors")
+            .distinct()
+        ):
+            document_techniques[pk].append((panet_id, ancestors))
+        open_documents = set(
+            doi_documents().filter(pk__in=document_ids).filter(_document_open_q()).values_list("pk", flat=True)
         )
-        .values_list("dataset__proposal", "technique__panet_id", "technique__ancestors")
-        .distinct()
-    ):
-        document_techniques[pk].append((panet_id, ancestors))
-    open_documents = set(
-        doi_documents().filter(pk__in=document_ids).filter(_document_open_q()).values_list("pk", flat=True)
-    )
     for header in found:
         sets = {OPENAIRE_SET} | specs[header.kind, header.id]
         sets |= _technique_specs((techniques if header.kind == "dataset" else document_techniques)[header.id])
