@@ -1,11 +1,16 @@
 """Shared fixtures: named people (anonymous, outsider, member, steward), a proposal they relate to, sample files."""
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model
 from django.test import Client
 
 from catalogue.models import FairScoreCount, FairWorkItem
@@ -30,6 +35,25 @@ def django_db_setup(django_db_setup):
     """pytest-django's test database, and before it is dropped the portal's helper threads' connections closed."""
     yield
     beside.shutdown()
+
+
+@contextmanager
+def shared_rows(django_db_blocker) -> Iterator[None]:
+    """For a module- or class-scoped fixture: the rows it writes inside are built once for many tests, in a
+    transaction rolled back after the last of them. Each test runs in a savepoint inside it (pytest-django's `db`),
+    so it sees those rows and its own writes are undone as before. Not for tests needing committed data
+    (`transactional_db`, a live server, a helper thread's connection): they see none of it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def refetched(record: M) -> M:
+    """A test's own copy of a shared row: what one test changes on its instance never reaches the next test."""
+    return type(record)._default_manager.get(pk=record.pk)
 
 
 @pytest.fixture(autouse=True)

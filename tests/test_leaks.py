@@ -18,23 +18,25 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from catalogue.models import AccessRequest, DataFile, Dataset, Document, Preview
 from catalogue.services import dmp
 from landing.graph import sync as graph_sync
-from tests.conftest import client_for
+from tests.conftest import client_for, refetched, shared_rows
 from tests.factories import (
     DataFileFactory,
     DatasetFactory,
     FacilityFactory,
     InstrumentFactory,
     ParameterFactory,
+    ProposalFactory,
     SampleFactory,
     TechniqueFactory,
 )
@@ -166,9 +168,35 @@ class Seed:
     open_dataset: Dataset
 
 
+@pytest.fixture(scope="module")
+def _seed_of_module(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Seed]:
+    """Seeded once for the module's tests (tests.conftest.shared_rows); the files and the graph's store in a
+    temporary folder of the module's, which no test writes to."""
+    tmp_path = tmp_path_factory.mktemp("leaks")
+    # The default policy, whatever the environment says.
+    with (
+        shared_rows(django_db_blocker),
+        override_settings(EMBARGOED_METADATA="hidden", GRAPH_STORE_DIR=tmp_path / "graph"),
+    ):
+        yield _seeded(ProposalFactory(), tmp_path)
+
+
 @pytest.fixture
-def seed(db, proposal, tmp_path, settings) -> Seed:
-    settings.EMBARGOED_METADATA = "hidden"  # the default policy, whatever the environment says
+def seed(_seed_of_module, db) -> Seed:
+    """The test's own copies of the seeded records."""
+    shared = _seed_of_module
+    return Seed(
+        *(refetched(record) for record in (shared.dataset, shared.data_file, shared.document, shared.open_dataset))
+    )
+
+
+@pytest.fixture
+def proposal(seed) -> Document:
+    """The seeded proposal, on whose team `member` is."""
+    return seed.document
+
+
+def _seeded(proposal: Document, tmp_path: Path) -> Seed:
     root = tmp_path / "storage"
     source = root / "exp"
     source.mkdir(parents=True)
@@ -210,7 +238,6 @@ def seed(db, proposal, tmp_path, settings) -> Seed:
     AccessRequest.objects.create(document=proposal, guest_name="G", guest_email="g@example.org", reason="r")
     dmp.import_plan(document=proposal, data=PLAN)  # a plan is the team's: never shown to outsiders
     # The knowledge graph's store, built from this catalogue: /sparql, the dump and the catalogue pages read it.
-    settings.GRAPH_STORE_DIR = tmp_path / "graph"
     graph_sync.rebuild()
     return Seed(dataset=dataset, data_file=data_file, document=proposal, open_dataset=open_dataset)
 

@@ -4,11 +4,69 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# The kept sums rebuilt from the scores and gaps already stored, as catalogue.services.fair.recount_sums() did when
+# this migration was written (0b07a7b), frozen here so that the migration never changes with the service. The check
+# keys are catalogue.fair's at that time. The two tables are created above, so empty: nothing to delete first.
+WORKLIST_CHECKS = [
+    *("title", "description", "keywords", "technique", "sample", "instrument", "parameters", "retrievable"),
+    *("panet", "orcid", "ror", "publication", "inputs", "instrument_pid", "licence", "provenance"),
+    *("community_standard", "file_format"),
+]
+ONE_EDIT_PER_DATASET = [
+    *("title", "description", "sample", "instrument", "parameters", "retrievable", "inputs", "provenance"),
+    *("community_standard", "file_format"),
+]
+BY_INSTRUMENT = ["instrument_pid"]
+RECOUNT_WORK_ITEMS = """
+INSERT INTO catalogue_fairworkitem
+    (site_wide, facility_id, check_key, proposal_id, instrument_id, datasets, gain_micro, edits, priority)
+SELECT GROUPING(facility_id) = 1, facility_id, check_key, proposal_id, instrument_id,
+       count(*), sum(round(gain * 1000000))::bigint, 1, 0
+FROM (
+    SELECT facility_id, check_key, gain,
+           CASE WHEN check_key = ANY(%(by_instrument)s) THEN NULL ELSE proposal_id END AS proposal_id,
+           CASE WHEN check_key = ANY(%(by_instrument)s) THEN instrument_id END AS instrument_id
+    FROM catalogue_fairgap WHERE check_key = ANY(%(checks)s)
+) g
+GROUP BY GROUPING SETS ((facility_id, check_key, proposal_id, instrument_id), (check_key, proposal_id, instrument_id))
+"""
+COUNT_EDITS = """
+UPDATE catalogue_fairworkitem w
+SET lacking = e.lacking, edits = e.edits, priority = w.gain_micro::float8 / 1000000 / e.edits
+FROM (
+    SELECT l.id, l.lacking, GREATEST(1, CASE
+        WHEN l.check_key IN ('orcid', 'ror') THEN COALESCE(l.lacking, 1)
+        WHEN l.check_key = ANY(%(per_dataset)s) THEN l.datasets
+        ELSE 1 END) AS edits
+    FROM (
+        SELECT w.id, w.check_key, w.datasets, CASE w.check_key
+            WHEN 'orcid' THEN (
+                SELECT NULLIF(count(DISTINCT m.person_id), 0)
+                FROM catalogue_member m JOIN catalogue_person p ON p.id = m.person_id
+                WHERE m.document_id = w.proposal_id AND m.is_creator AND p.orcid = '')
+            WHEN 'ror' THEN (
+                SELECT NULLIF(count(DISTINCT m.affiliation_id), 0)
+                FROM catalogue_member m JOIN catalogue_affiliation a ON a.id = m.affiliation_id
+                WHERE m.document_id = w.proposal_id AND m.is_creator AND a.ror_id = '')
+            END AS lacking
+        FROM catalogue_fairworkitem w
+    ) l
+) e
+WHERE w.id = e.id
+"""
+RECOUNT_SCORE_COUNTS = """
+INSERT INTO catalogue_fairscorecount (facility_id, instrument_id, hundredth, datasets)
+SELECT facility_id, instrument_id, LEAST(floor(score * 100), 100), count(*)
+FROM catalogue_datasetfairscore GROUP BY 1, 2, 3
+"""
+
+
 def recount_sums(apps, schema_editor):  # type: ignore[no-untyped-def]
     """The sums of the scores and gaps already stored (raw SQL on the FAIR and team tables only)."""
-    from catalogue.services import fair
-
-    fair.recount_sums()
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(RECOUNT_WORK_ITEMS, {"by_instrument": BY_INSTRUMENT, "checks": WORKLIST_CHECKS})
+        cursor.execute(COUNT_EDITS, {"per_dataset": ONE_EDIT_PER_DATASET})
+        cursor.execute(RECOUNT_SCORE_COUNTS)
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,6 @@
 """Fixtures for ingestion tests: the demo facility registry and PaNET loaded, and ingesting helpers."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,13 +10,30 @@ from catalogue.management.commands.load_facilities import DEFAULT_REGISTRY
 from catalogue.services import facilities, techniques
 from ingest import services
 from ingest.models import IngestionJob
-from tests.conftest import SAMPLES_DIR
+from tests.conftest import SAMPLES_DIR, shared_rows
+
+
+def load_registry() -> None:
+    facilities.load_registry(path=DEFAULT_REGISTRY)
+    techniques.load_panet(vocabulary=panet.vocabulary())
 
 
 @pytest.fixture
-def registry(db):
-    facilities.load_registry(path=DEFAULT_REGISTRY)
-    techniques.load_panet(vocabulary=panet.vocabulary())
+def registry(db) -> None:
+    load_registry()
+
+
+@pytest.fixture(scope="module")
+def _registry_of_module(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Loaded once for a module's tests (tests.conftest.shared_rows)."""
+    with shared_rows(django_db_blocker):
+        load_registry()
+        yield
+
+
+@pytest.fixture
+def shared_registry(_registry_of_module, db) -> None:
+    """The registry and PaNET loaded once for the module: a module overrides `registry` with this."""
 
 
 @pytest.fixture

@@ -15,6 +15,12 @@ from ingest import services
 from ingest.models import IngestionJob
 from tests.conftest import SAMPLES_DIR
 
+
+@pytest.fixture
+def registry(shared_registry) -> None:
+    """The facility registry and PaNET loaded once for the module (tests/ingest/conftest.py)."""
+
+
 DMC = SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5"
 SANS = SAMPLES_DIR / "exampledata/PSI_SINQ_SANS_sans2009n012333.hdf"
 INTERNAL = "fault in its own code"

@@ -17,6 +17,12 @@ from catalogue.services import curation
 from ingest.nexus import extract, reader
 from tests.conftest import SAMPLES_DIR
 
+
+@pytest.fixture
+def registry(shared_registry) -> None:
+    """The facility registry and PaNET loaded once for the module (tests/ingest/conftest.py)."""
+
+
 MANIFEST = json.loads((SAMPLES_DIR / "manifest.json").read_text())
 
 

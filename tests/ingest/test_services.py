@@ -17,6 +17,11 @@ from tests.conftest import SAMPLES_DIR
 from tests.ingest.expected import LINK_TARGETS, REAL, SYNTHETIC
 
 
+@pytest.fixture
+def registry(shared_registry) -> None:
+    """The facility registry and PaNET loaded once for the module (tests/ingest/conftest.py)."""
+
+
 @pytest.mark.parametrize("expected", REAL, ids=[e.file for e in REAL])
 def test_real_file_becomes_a_dataset_with_the_fields_a_scientist_checks(ingest, expected):
     job = ingest(expected.file)

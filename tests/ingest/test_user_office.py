@@ -19,6 +19,12 @@ from tests.standards import DATACITE_XSD
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def registry(shared_registry) -> None:
+    """The facility registry and PaNET loaded once for the module (tests/ingest/conftest.py)."""
+
+
 DMC = "exampledata/PSI_SINQ_DMC_dmc01.h5"  # SINQ, DMC, measured 2005-05-27, no proposal number: a session
 URL = "/api/v1/user-office/proposals/"
 ADA_ORCID = "0000-0002-1825-0097"

@@ -1,16 +1,18 @@
 """A small catalogue for the portal: open SAXS, SANS and diffraction data at two facilities, and one embargoed
 SAXS dataset whose instrument, file format and year appear nowhere else (so any leak is visible)."""
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
 
 from catalogue import panet, units
-from catalogue.models import Dataset, Instrument, SearchGroup
+from catalogue.models import Dataset, Document, Instrument, SearchGroup, Technique
 from catalogue.search import index
 from catalogue.services.techniques import load_panet
+from tests.conftest import refetched, shared_rows
 from tests.factories import (
     DatasetFactory,
     FacilityFactory,
@@ -24,10 +26,14 @@ from tests.factories import (
 SAXS, SANS, XRD, SAS = "PaNET01188", "PaNET01189", "PaNET01101", "PaNET01124"
 
 
-@pytest.fixture
-def techniques(db):
+def build_techniques() -> dict[str, Technique]:
     load_panet(vocabulary=panet.vocabulary())
     return {panet_id: TechniqueFactory(panet_id=panet_id) for panet_id in (SAXS, SANS, XRD)}
+
+
+@pytest.fixture
+def techniques(db) -> dict[str, Technique]:
+    return build_techniques()
 
 
 @dataclass
@@ -58,8 +64,7 @@ def parameter(dataset: Dataset, name: str, value: float, raw_unit: str) -> None:
     )
 
 
-@pytest.fixture
-def catalogue(techniques, proposal) -> Catalogue:
+def build_catalogue(techniques: dict[str, Technique], proposal: Document) -> Catalogue:
     dls = FacilityFactory(short_name="DLS", name="Diamond Light Source")
     isis = FacilityFactory(short_name="ISIS", name="ISIS Neutron and Muon Source")
     i22 = InstrumentFactory(facility=dls, name="I22")
@@ -112,6 +117,32 @@ def catalogue(techniques, proposal) -> Catalogue:
         embargoed=True,
     )
     return Catalogue(glassy_carbon, sans, diffraction, embargoed, i22, loq, secret_beamline)
+
+
+@pytest.fixture
+def catalogue(techniques, proposal) -> Catalogue:
+    return build_catalogue(techniques, proposal)
+
+
+@pytest.fixture(scope="module")
+def _catalogue_of_module(django_db_setup, django_db_blocker) -> Iterator[Catalogue]:
+    """The catalogue built once for a module's tests (tests.conftest.shared_rows), `proposal` holding the
+    embargoed dataset."""
+    with shared_rows(django_db_blocker):
+        yield build_catalogue(build_techniques(), ProposalFactory())
+
+
+@pytest.fixture
+def shared_catalogue(_catalogue_of_module, db) -> Catalogue:
+    """The module's catalogue, as the test's own copies of its records: a module overrides `catalogue` and
+    `proposal` with this and `shared_proposal` to build it once (every write of a test is still undone after it)."""
+    shared = _catalogue_of_module
+    return Catalogue(**{field.name: refetched(getattr(shared, field.name)) for field in fields(Catalogue)})
+
+
+@pytest.fixture
+def shared_proposal(_catalogue_of_module, db) -> Document:
+    return refetched(_catalogue_of_module.embargoed.proposal)
 
 
 @pytest.fixture

@@ -22,6 +22,17 @@ from tests.portal.conftest import SANS, SAS, SAXS, XRD, parameter
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def catalogue(shared_catalogue):
+    """Built once for the module (tests/portal/conftest.py, shared_catalogue)."""
+    return shared_catalogue
+
+
+@pytest.fixture
+def proposal(shared_proposal):
+    return shared_proposal
+
+
 def titles(response) -> set[str]:
     return {dataset.title for dataset in response.context["results"].datasets}
 

@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 
 from catalogue.models import SearchGroup
 from catalogue.panosc.fixture import load_reference_fixture
 from catalogue.search import index
+from tests.conftest import shared_rows
 
 FIXTURE = Path(settings.BASE_DIR) / "catalogue" / "panosc" / "data" / "reference-db.json"
 DATA = Path(__file__).parent / "data"
@@ -57,13 +57,11 @@ def rebuild_index() -> None:
 
 @pytest.fixture(scope="module")
 def _reference_catalogue_of_module(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The reference fixture loaded and indexed once per test module, in a transaction rolled back after the module;
-    each test runs in a savepoint inside it (pytest-django's `db`), so it still sees the fixture as loaded."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """The reference fixture loaded and indexed once per test module (tests.conftest.shared_rows)."""
+    with shared_rows(django_db_blocker):
         load_reference_fixture(path=FIXTURE)
         rebuild_index()
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
