@@ -143,7 +143,8 @@ def _groups(sql: str, params: Sequence[Any] | None = None) -> list[dict]:
     """Rows of FACET_KEYS and a count, keyed as by_rows keys its groups (the technique set by its relation's name)."""
     with _reading().cursor() as cursor:
         cursor.execute(sql, params)
-        return [dict(zip(_GROUP_NAMES, row, strict=True)) for row in cursor.fetchall()]
+        # Not strict: the statement names the columns, and checking ~11k rows costs a page 2 ms (issue 23).
+        return [dict(zip(_GROUP_NAMES, row, strict=False)) for row in cursor.fetchall()]
 
 
 def compact() -> int:
