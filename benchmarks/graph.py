@@ -309,9 +309,11 @@ def query_seconds(query: str | None = None) -> float:
 
 
 def rows(query: str) -> list[dict[str, object]]:
-    """The answer's rows, each row's DOIs sorted (GROUP_CONCAT's order is unspecified)."""
+    """The answer's rows, each row's DOIs sorted (GROUP_CONCAT's order is unspecified; a dataset without a DOI
+    leaves the variable unbound)."""
     body = sparql.run(query=query, accepted=["application/sparql-results+json"]).body
-    return [{**row, "dois": sorted(row["dois"]["value"].split())} for row in json.loads(body)["results"]["bindings"]]
+    bindings = json.loads(body)["results"]["bindings"]
+    return [{**row, "dois": sorted(row.get("dois", {}).get("value", "").split())} for row in bindings]
 
 
 def refresh_dataset(pk: int) -> None:
