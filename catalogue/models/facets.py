@@ -155,6 +155,10 @@ class DatasetFacets(models.Model):
                 include=["dataset", "technique_set", *RANGED_COLUMNS, *ACCESS_COLUMNS],
                 name="facets_by_proposal",
             ),
+            # The DOIs of an instrument's or a facility's OAI-PMH set: PostgreSQL hashes the proposals of that
+            # instrument's or facility's rows, read off these, where it read every row of the catalogue.
+            models.Index(fields=["instrument_id", "proposal"], name="facets_instrument_proposal"),
+            models.Index(fields=["facility_id", "proposal"], name="facets_facility_proposal"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,17 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
 
 from catalogue import visibility
-from catalogue.models import Dataset, Document, DocumentKind, DoiState, Facility, Instrument, Technique, TechniqueSet
+from catalogue.models import (
+    Dataset,
+    DatasetFacets,
+    Document,
+    DocumentKind,
+    DoiState,
+    Facility,
+    Instrument,
+    Technique,
+    TechniqueSet,
+)
 from catalogue.search import counts
 
 Kind = Literal["doi", "dataset"]
@@ -111,67 +121,92 @@ def set_exists(spec: str) -> bool:
     return spec in dict(all_sets())
 
 
-def _open_datasets_of_document() -> QuerySet[Dataset]:
-    return visibility.open_datasets().filter(proposal=OuterRef("pk"))
+def _facet_rows_of_document() -> QuerySet[DatasetFacets]:
+    """A DOI's datasets as their facet rows (catalogue.models.facets: the columns a set tests, kept by PostgreSQL in
+    the statement that changes a dataset), each DOI's read off one covering index: a test on the dataset rows
+    themselves made PostgreSQL hash a scan of every dataset of the catalogue for each list request."""
+    return DatasetFacets.objects.filter(proposal=OuterRef("pk"))
 
 
-def _set_filters(spec: str) -> tuple[Q | Combinable, Q]:
-    """(documents, datasets) filters of a set; the same rules as `_sets_of_documents` / `_sets_of_datasets`."""
-    everything = (Q(), Q())
-    nothing = (Q(pk__in=[]), Q(pk__in=[]))
+Condition = Q | Combinable
+
+
+def _set_filters(spec: str) -> tuple[list[Condition], Q]:
+    """A set's DOIs as disjoint parts (their union is the set's DOIs) and its datasets: the rules `_add_sets` names
+    a header's sets by.
+
+    A DOI is in most sets by its own columns or by one of its datasets. Asked as one OR, PostgreSQL hashes every
+    facet row the dataset test could match (every open row of the catalogue for `status:open`) for each page; asked
+    as parts, each is a keyset scan whose dataset test probes the DOI's own rows.
+    """
+    nothing: tuple[list[Condition], Q] = ([], Q(pk__in=[]))
     if spec == OPENAIRE_SET:
-        return everything
+        return [Q()], Q()
     if spec == "status":
-        return Q(withdrawn_at__isnull=True), Q(withdrawn_at__isnull=True)
+        return [Q(withdrawn_at__isnull=True)], Q(withdrawn_at__isnull=True)
+    current = Q(withdrawn_at__isnull=True)
     if spec == STATUS_OPEN:
-        return Q(withdrawn_at__isnull=True) & _document_open_q(), Q(withdrawn_at__isnull=True)
+        return [current & part for part in _either(visibility.open_q(), _has_open_datasets())], current
     if spec == STATUS_CLOSED:
-        return Q(withdrawn_at__isnull=True) & ~_document_open_q(), Q(pk__in=[])
-    all_datasets = Dataset.objects.filter(proposal=OuterRef("pk"))
+        # One negated OR: PostgreSQL tests each DOI that is not open itself (an anti-join was planned to sort them all).
+        return [current & ~(visibility.open_q() | _has_open_datasets())], Q(pk__in=[])
+    rows = _facet_rows_of_document()
     if spec == "facility":
-        return Q(facility__isnull=False) | Exists(all_datasets.filter(instrument__isnull=False)), Q(
-            instrument__isnull=False
-        ) | Q(proposal__facility__isnull=False)
+        with_instrument = Exists(rows.filter(instrument_id__isnull=False))
+        return _either(Q(facility__isnull=False), with_instrument), Q(instrument__isnull=False) | Q(
+            proposal__facility__isnull=False
+        )
     if spec.startswith("facility:"):
         pk = facility_specs().get(spec)
         if pk is None:
             return nothing
-        # The facility's instruments as a list, not a join: each DOI's test is then one probe of the
-        # (proposal, instrument) index, where a join made PostgreSQL hash every dataset of the catalogue first.
-        instruments = list(Instrument.objects.filter(facility=pk).values_list("pk", flat=True))
-        return Q(facility=pk) | Exists(all_datasets.filter(instrument__in=instruments)), Q(instrument__facility=pk) | Q(
+        # A row's facility is its instrument's, else its proposal's: the DOI's own facility, tested first.
+        return _either(Q(facility=pk), Exists(rows.filter(facility_id=pk))), Q(instrument__facility=pk) | Q(
             instrument__isnull=True, proposal__facility=pk
         )
     if spec == "instrument":
-        return Q(instrument__isnull=False) | Exists(all_datasets.filter(instrument__isnull=False)), Q(
-            instrument__isnull=False
-        )
+        with_instrument = Exists(rows.filter(instrument_id__isnull=False))
+        return _either(Q(instrument__isnull=False), with_instrument), Q(instrument__isnull=False)
     if spec.startswith("instrument:"):
         pk = instrument_specs().get(spec)
         if pk is None:
             return nothing
-        return Q(instrument=pk) | Exists(all_datasets.filter(instrument=pk)), Q(instrument=pk)
+        return _either(Q(instrument=pk), Exists(rows.filter(instrument_id=pk))), Q(instrument=pk)
     if spec == "technique" or spec.startswith("technique:"):
-        ids = _technique_ids(spec)
-        if not ids:
+        technique_sets = _technique_sets(spec)
+        if not technique_sets:
             return nothing
         # A DOI shows the techniques of its open datasets only (an embargoed proposal's stub names none).
-        tagged = Exists(_open_datasets_of_document().filter(techniques__in=ids))
-        return tagged, Q(pk__in=Dataset.techniques.through.objects.filter(technique__in=ids).values("dataset"))
+        tagged = Exists(rows.filter(visibility.open_q(), technique_set__in=technique_sets))
+        return [tagged], Q(facets__technique_set__in=technique_sets)
     return nothing
 
 
-def _technique_ids(spec: str) -> list[int]:
-    """The techniques of a technique set: every PaNET term, or the term and its narrower terms."""
+def _either(*conditions: Condition) -> list[Condition]:
+    """Disjoint parts whose union holds what any of the conditions holds: each part the next condition, less what
+    the conditions before it hold."""
+    parts: list[Condition] = []
+    held_before: Condition = Q()
+    for condition in conditions:
+        parts.append(held_before & condition)
+        held_before = held_before & ~condition
+    return parts
+
+
+def _technique_sets(spec: str) -> list[int]:
+    """The technique sets (catalogue.models.facets) holding a technique of a technique set: any PaNET term, or the
+    set's term and its narrower terms."""
     techniques = Technique.objects.filter(panet_id__isnull=False)
     if spec != "technique":
         techniques = techniques.descendants_of([spec.removeprefix("technique:")])
-    return list(techniques.values_list("pk", flat=True))
+    ids = set(techniques.values_list("pk", flat=True))
+    return [pk for pk, members in TechniqueSet.objects.values_list("pk", "techniques") if ids.intersection(members)]
 
 
-def _document_open_q() -> Q | Combinable:
-    """A DOI record is open when the document or one of its datasets is (landing.datacite.metadata's rule)."""
-    return visibility.open_q() | Exists(_open_datasets_of_document())
+def _has_open_datasets() -> Exists:
+    """A DOI record is open when the document is (`visibility.open_q()`) or when this holds: one of its datasets is
+    (landing.datacite.metadata's rule)."""
+    return Exists(_facet_rows_of_document().filter(visibility.open_q()))
 
 
 def _after(position: Position | None, rank: int) -> Q:
@@ -188,17 +223,18 @@ def _after(position: Position | None, rank: int) -> Q:
     return later
 
 
-def _filtered(selection: Selection) -> tuple[QuerySet[Document], QuerySet[Dataset]]:
+def _filtered(selection: Selection) -> tuple[list[QuerySet[Document]], QuerySet[Dataset]]:
+    """The selection's DOIs, as the disjoint parts of its set (`_set_filters`), and its datasets."""
     documents, datasets = doi_documents(), harvested_datasets()
     if selection.start is not None:
         documents = documents.filter(record_changed_at__gte=selection.start)
         datasets = datasets.filter(record_changed_at__gte=selection.start)
     documents = documents.filter(record_changed_at__lt=selection.end)
     datasets = datasets.filter(record_changed_at__lt=selection.end)
-    if selection.set_spec:
-        on_documents, on_datasets = _set_filters(selection.set_spec)
-        documents, datasets = documents.filter(on_documents), datasets.filter(on_datasets)
-    return documents, datasets
+    if not selection.set_spec:
+        return [documents], datasets
+    on_documents, on_datasets = _set_filters(selection.set_spec)
+    return [documents.filter(part) for part in on_documents], datasets.filter(on_datasets)
 
 
 def count(selection: Selection) -> int:
@@ -209,15 +245,16 @@ def count(selection: Selection) -> int:
     bound (an index range at the newest end), plus its withdrawn ones (deleted headers; a partial index). An
     incremental harvest (`from`) counts its range of the datestamp index.
     """
-    documents, datasets = _filtered(selection)
+    document_parts, datasets = _filtered(selection)
+    dois = sum(part.count() for part in document_parts)
     if selection.start is not None:
-        return documents.count() + datasets.count()
-    _, on_datasets = _set_filters(selection.set_spec) if selection.set_spec else (Q(), Q())
+        return dois + datasets.count()
+    _, on_datasets = _set_filters(selection.set_spec) if selection.set_spec else ([], Q())
     in_set = _in_set_groups(selection.set_spec)
     kept = sum(group["count"] for group in counts.kept() if in_set(group))
     since = visibility.open_datasets().filter(record_changed_at__gte=selection.end).filter(on_datasets).count()
     withdrawn = 0 if selection.set_spec in STATUS_SETS else datasets.filter(withdrawn_at__isnull=False).count()
-    return documents.count() + kept - since + withdrawn
+    return dois + kept - since + withdrawn
 
 
 def _in_set_groups(spec: str | None) -> Callable[[dict], bool]:
@@ -236,19 +273,17 @@ def _in_set_groups(spec: str | None) -> Callable[[dict], bool]:
         instrument = instrument_specs().get(spec)
         return lambda group: instrument is not None and group["instrument_id"] == instrument
     if spec == "technique" or spec.startswith("technique:"):
-        ids = set(_technique_ids(spec))
-        tagged = {
-            pk for pk, techniques in TechniqueSet.objects.values_list("pk", "techniques") if ids & set(techniques)
-        }
+        tagged = set(_technique_sets(spec))
         return lambda group: group["technique_set"] in tagged
     return lambda group: False
 
 
 def page(selection: Selection, *, after: Position | None, size: int) -> tuple[list[Header], bool]:
     """The next `size` headers after `after` in (datestamp, kind, id) order with their sets, and whether more follow."""
-    documents, datasets = _filtered(selection)
+    document_parts, datasets = _filtered(selection)
     found: list[Header] = []
-    kinds: tuple[tuple[Kind, QuerySet, str], ...] = (("doi", documents, "doi"), ("dataset", datasets, "pid"))
+    kinds: list[tuple[Kind, QuerySet, str]] = [("doi", part, "doi") for part in document_parts]
+    kinds.append(("dataset", datasets, "pid"))
     for kind, queryset, key in kinds:
         # The header's fields come with the keyset read: the rows are those of the index scan, fetched once.
         rows = (
@@ -336,9 +371,8 @@ def _add_sets(found: list[Header]) -> None:
             .distinct()
         ):
             document_techniques[pk].append((panet_id, ancestors))
-        open_documents = set(
-            doi_documents().filter(pk__in=document_ids).filter(_document_open_q()).values_list("pk", flat=True)
-        )
+        open_q = visibility.open_q() | _has_open_datasets()
+        open_documents = set(doi_documents().filter(open_q, pk__in=document_ids).values_list("pk", flat=True))
     for header in found:
         sets = {OPENAIRE_SET} | specs[header.kind, header.id]
         sets |= _technique_specs((techniques if header.kind == "dataset" else document_techniques)[header.id])
