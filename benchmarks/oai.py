@@ -3,14 +3,16 @@
 Usage (a catalogue made with `manage.py generate_catalogue --datasets N`, a server on BASE_URL reading the same
 DATABASE_URL, with the same SECRET_KEY, as this script):
     python benchmarks/oai.py --base-url http://127.0.0.1:8000 [--repeat 20] [--prefix oai_dc oai_datacite]
-        [--pages 50 | --follow 0]
+        [--pages 50 | --follow 0] [--sets openaire_data status:open facility:ESRF ...]
 
 For each metadata prefix: p50/p95 of the first ListRecords page (which also counts the complete list), then a harvest.
 With --pages N (the default), N pages spread evenly over the whole list, each reached by the resumption token a
 harvester would hold there (the repository's own signed token for the record just before it), so that a whole
 harvest of a million records need not be run: it prints the pages' p50/p95 and records/s and the time a whole
 harvest would take at that rate. With --follow M, it follows every token from the first page instead (M pages,
-0: all). ListIdentifiers is measured the same way (its first page and the spread pages). The baselines, measured in
+0: all). ListIdentifiers is measured the same way (its first page and the spread pages). With --sets SPEC ..., each
+set's first ListRecords page (oai_dc, with its count) and the --set-pages pages that follow it by their tokens. The
+baselines, measured in
 the same run: p50/p95 of a trivial view (`/healthz`: one `SELECT 1`) and of the PaNOSC API's Datasets page of 100.
 The target of issue 19 is a ListRecords page p95 ≤ 200 ms at 1M datasets.
 """
@@ -100,6 +102,8 @@ def main() -> None:
     parser.add_argument("--prefix", nargs="+", default=["oai_dc", "oai_datacite"])
     parser.add_argument("--pages", type=int, default=50, help="harvest this many pages spread over the list")
     parser.add_argument("--follow", type=int, default=None, help="instead follow the tokens for this many (0: all)")
+    parser.add_argument("--sets", nargs="*", default=[], help="also measure these sets (setSpec), oai_dc")
+    parser.add_argument("--set-pages", type=int, default=10, help="pages of each set to follow after its first")
     args = parser.parse_args()
     oai = f"{args.base_url}/oai?"
     baseline = f"{args.base_url}/panosc-api/Datasets?" + urllib.parse.urlencode({"filter": json.dumps({"limit": 100})})
@@ -141,6 +145,20 @@ def main() -> None:
         print(f"  harvest: {harvested} records in {len(pages)} pages {how}, {seconds:.1f} s, {rate:.0f} records/s")
         if size:
             print(f"  a whole harvest of {size} records at that rate: {size / rate / 60:.1f} min")
+    for spec in args.sets:
+        first_page = oai + urllib.parse.urlencode({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": spec})
+        _, _, token = read_page(first_page)
+        firsts = [read_page(first_page)[0] for _ in range(args.repeat)]
+        pages = []
+        while token and len(pages) < args.set_pages:
+            resumed = oai + urllib.parse.urlencode({"verb": "ListRecords", "resumptionToken": token})
+            elapsed, _, token = read_page(resumed)
+            pages.append(elapsed)
+        print(f"set {spec:32} first page     {percentiles(firsts)}")
+        if pages:
+            print(f"set {spec:32} next pages     {percentiles(pages)}")
+        baselines += [fetch(baseline)[0] for _ in range(args.repeat)]
+        trivials += [fetch(trivial)[0] for _ in range(args.repeat)]
     print(f"baseline: trivial view (/healthz)                   {percentiles(trivials)}")
     print(f"baseline: PaNOSC Datasets, limit 100                {percentiles(baselines)}")
     print(f"load average {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
