@@ -19,6 +19,7 @@ from lxml import etree
 from catalogue.models import Dataset, Document, DoiState
 from catalogue.services import opening
 from landing.datacite.xml import XSD_PATH
+from landing.oai import records
 from tests.factories import DatasetFactory, InstrumentFactory, ProposalFactory, TechniqueFactory
 
 STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards"
@@ -191,6 +192,35 @@ def test_sets_follow_facility_instrument_technique_descendants_and_status(catalo
     assert {"openaire_data", "status:open", facility, "technique:PaNET01188", "technique:PaNET01127"} <= specs
     listed = {element.text for element in ask(client, verb="ListSets").iter(f"{OAI}setSpec")}
     assert specs <= listed
+
+
+def test_a_doi_is_in_a_set_by_its_own_columns_or_by_a_dataset_and_listed_once(catalogue, client):
+    # A set's DOIs are read in disjoint parts (landing.oai.records._either): by the DOI's own columns, or else by
+    # one of its datasets. This DOI has no facility, instrument or open embargo of its own (its stub's release was
+    # set later than its dataset's), so only its open dataset puts it in these sets; the open proposal is in them
+    # both ways and must be listed once.
+    instrument = catalogue["tagged"].instrument
+    by_dataset = ProposalFactory(
+        facility=None, pid="x/proposal/by-dataset", doi="10.80000/by-dataset", doi_state=DoiState.FINDABLE
+    )
+    DatasetFactory(instrument=instrument, proposal=by_dataset, techniques=[catalogue["tagged"].techniques.get()])
+    Document.objects.filter(pk=by_dataset.pk).update(release_date=timezone.now() + timedelta(days=365))
+    doi, open_doi = oai_id("doi", "10.80000/by-dataset"), oai_id("doi", "10.80000/open")
+    specs = [
+        "facility",
+        f"facility:{records.spec_word(instrument.facility.short_name)}",
+        "instrument",
+        f"instrument:{records.spec_word(instrument.pid)}",
+        "technique",
+        "technique:PaNET01127",
+        "status:open",
+    ]
+    for spec in specs:
+        found = harvest(client, metadataPrefix="oai_dc", set=spec)[0]
+        assert (found.count(doi), found.count(open_doi)) == (1, 1), spec
+    assert doi not in harvest(client, metadataPrefix="oai_dc", set="status:closed")[0]
+    header = ask(client, verb="GetRecord", identifier=doi, metadataPrefix="oai_dc").find(f".//{OAI}header")
+    assert set(specs) <= {element.text for element in header.iter(f"{OAI}setSpec")}
 
 
 def test_full_harvest_sees_every_record_once_while_records_change(catalogue, client, settings):
