@@ -123,8 +123,8 @@ def set_exists(spec: str) -> bool:
 
 def _facet_rows_of_document() -> QuerySet[DatasetFacets]:
     """A DOI's datasets as their facet rows (catalogue.models.facets: the columns a set tests, kept by PostgreSQL in
-    the statement that changes a dataset), each DOI's read off one covering index: a test on the dataset rows
-    themselves made PostgreSQL hash a scan of every dataset of the catalogue for each list request."""
+    the statement that changes a dataset), read off narrow indexes: a test on the dataset rows themselves made
+    PostgreSQL hash a scan of every dataset of the catalogue for each list request."""
     return DatasetFacets.objects.filter(proposal=OuterRef("pk"))
 
 
@@ -223,8 +223,9 @@ def _after(position: Position | None, rank: int) -> Q:
     return later
 
 
-def _filtered(selection: Selection) -> tuple[list[QuerySet[Document]], QuerySet[Dataset]]:
-    """The selection's DOIs, as the disjoint parts of its set (`_set_filters`), and its datasets."""
+def _filtered(selection: Selection) -> tuple[list[QuerySet[Document]], QuerySet[Dataset], Q]:
+    """The selection's DOIs, as the disjoint parts of its set (`_set_filters`), its datasets, and the set's filter of
+    datasets alone."""
     documents, datasets = doi_documents(), harvested_datasets()
     if selection.start is not None:
         documents = documents.filter(record_changed_at__gte=selection.start)
@@ -232,9 +233,9 @@ def _filtered(selection: Selection) -> tuple[list[QuerySet[Document]], QuerySet[
     documents = documents.filter(record_changed_at__lt=selection.end)
     datasets = datasets.filter(record_changed_at__lt=selection.end)
     if not selection.set_spec:
-        return [documents], datasets
+        return [documents], datasets, Q()
     on_documents, on_datasets = _set_filters(selection.set_spec)
-    return [documents.filter(part) for part in on_documents], datasets.filter(on_datasets)
+    return [documents.filter(part) for part in on_documents], datasets.filter(on_datasets), on_datasets
 
 
 def count(selection: Selection) -> int:
@@ -245,11 +246,10 @@ def count(selection: Selection) -> int:
     bound (an index range at the newest end), plus its withdrawn ones (deleted headers; a partial index). An
     incremental harvest (`from`) counts its range of the datestamp index.
     """
-    document_parts, datasets = _filtered(selection)
+    document_parts, datasets, on_datasets = _filtered(selection)
     dois = sum(part.count() for part in document_parts)
     if selection.start is not None:
         return dois + datasets.count()
-    _, on_datasets = _set_filters(selection.set_spec) if selection.set_spec else ([], Q())
     in_set = _in_set_groups(selection.set_spec)
     kept = sum(group["count"] for group in counts.kept() if in_set(group))
     since = visibility.open_datasets().filter(record_changed_at__gte=selection.end).filter(on_datasets).count()
@@ -280,7 +280,7 @@ def _in_set_groups(spec: str | None) -> Callable[[dict], bool]:
 
 def page(selection: Selection, *, after: Position | None, size: int) -> tuple[list[Header], bool]:
     """The next `size` headers after `after` in (datestamp, kind, id) order with their sets, and whether more follow."""
-    document_parts, datasets = _filtered(selection)
+    document_parts, datasets, _ = _filtered(selection)
     found: list[Header] = []
     kinds: list[tuple[Kind, QuerySet, str]] = [("doi", part, "doi") for part in document_parts]
     kinds.append(("dataset", datasets, "pid"))
