@@ -319,63 +319,63 @@ def headers(*, document_ids: list[int], dataset_ids: list[int]) -> list[Header]:
     return found
 
 
-def _technique_specs(technique_rows: list[tuple[str | None, list[str]]]) -> set[str]:
-    specs: set[str] = set()
-    for panet_id, ancestors in technique_rows:
-        if panet_id:
-            specs |= {f"technique:{panet_id}", *(f"technique:{ancestor}" for ancestor in ancestors)}
-    return specs | ({"technique"} if specs else set())
+def _technique_specs(set_ids: set[int]) -> dict[int, set[str]]:
+    """The technique sets' specs: each of their PaNET terms with its broader terms, and `technique` when any."""
+    members = dict(TechniqueSet.objects.filter(pk__in=set_ids).values_list("pk", "techniques"))
+    terms = {
+        pk: {f"technique:{panet_id}", *(f"technique:{ancestor}" for ancestor in ancestors)}
+        for pk, panet_id, ancestors in Technique.objects.filter(
+            pk__in={technique for techniques in members.values() for technique in techniques}, panet_id__gt=""
+        ).values_list("pk", "panet_id", "ancestors")
+    }
+    specs = {
+        pk: set().union(*(terms.get(technique, set()) for technique in techniques))
+        for pk, techniques in members.items()
+    }
+    return {pk: found | {"technique"} if found else found for pk, found in specs.items()}
 
 
 def _add_sets(found: list[Header]) -> None:
+    """Names the headers' sets by what `_set_filters` tests, read off the same facet rows: a dataset's own row; a
+    DOI's own facility and instrument, the instrument and facility of every row of its datasets (the public stub
+    names them), and the technique sets of its open rows."""
     facility_spec = {pk: spec for spec, pk in facility_specs().items()}
     instrument_spec = {pk: spec for spec, pk in instrument_specs().items()}
+
+    def places(instrument: int | None, facility: int | None) -> set[str]:
+        named = {instrument_spec[instrument], "instrument"} if instrument else set()
+        return named | ({facility_spec[facility], "facility"} if facility else set())
+
     dataset_ids = [h.id for h in found if h.kind == "dataset"]
     document_ids = [h.id for h in found if h.kind == "doi"]
-    specs: dict[tuple[str, int], set[str]] = defaultdict(set)
-    techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
-    document_techniques: dict[int, list[tuple[str | None, list[str]]]] = defaultdict(list)
+    specs: dict[tuple[Kind, int], set[str]] = defaultdict(set)
+    technique_sets: dict[tuple[Kind, int], set[int]] = defaultdict(set)
     open_documents: set[int] = set()
     # A page of datasets only (most pages of a large catalogue) asks nothing of documents, and the other way round.
     if dataset_ids:
-        # Datasets: their instrument and its facility (else the proposal's facility), their techniques and ancestors.
-        for pk, instrument, facility, proposal_facility in Dataset.objects.filter(pk__in=dataset_ids).values_list(
-            "pk", "instrument", "instrument__facility", "proposal__facility"
-        ):
-            specs["dataset", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
-            if facility or proposal_facility:
-                specs["dataset", pk] |= {facility_spec[facility or proposal_facility], "facility"}
-        for pk, panet_id, ancestors in Dataset.techniques.through.objects.filter(dataset__in=dataset_ids).values_list(
-            "dataset", "technique__panet_id", "technique__ancestors"
-        ):
-            techniques[pk].append((panet_id, ancestors))
+        for pk, instrument, facility, technique_set in DatasetFacets.objects.filter(
+            dataset__in=dataset_ids
+        ).values_list("dataset", "instrument_id", "facility_id", "technique_set"):
+            specs["dataset", pk] |= places(instrument, facility)
+            technique_sets["dataset", pk].add(technique_set)
     if document_ids:
-        # Documents: their facility and session instrument, every dataset's instrument and facility (the public stub
-        # names them), and the techniques of their open datasets.
-        for pk, facility, instrument in Document.objects.filter(pk__in=document_ids).values_list(
-            "pk", "facility", "instrument"
+        for pk, instrument, facility in Document.objects.filter(pk__in=document_ids).values_list(
+            "pk", "instrument", "facility"
         ):
-            specs["doi", pk] |= {facility_spec[facility], "facility"} if facility else set()
-            specs["doi", pk] |= {instrument_spec[instrument], "instrument"} if instrument else set()
+            specs["doi", pk] |= places(instrument, facility)
+        rows = DatasetFacets.objects.filter(proposal__in=document_ids)
         for pk, instrument, facility in (
-            Dataset.objects.filter(proposal__in=document_ids, instrument__isnull=False)
-            .values_list("proposal", "instrument", "instrument__facility")
-            .distinct()
+            rows.filter(instrument_id__isnull=False).values_list("proposal", "instrument_id", "facility_id").distinct()
         ):
-            specs["doi", pk] |= {instrument_spec[instrument], "instrument", facility_spec[facility], "facility"}
-        for pk, panet_id, ancestors in (
-            Dataset.techniques.through.objects.filter(
-                dataset__in=visibility.open_datasets().filter(proposal__in=document_ids)
-            )
-            .values_list("dataset__proposal", "technique__panet_id", "technique__ancestors")
-            .distinct()
-        ):
-            document_techniques[pk].append((panet_id, ancestors))
+            specs["doi", pk] |= places(instrument, facility)
+        for pk, technique_set in rows.filter(visibility.open_q()).values_list("proposal", "technique_set").distinct():
+            technique_sets["doi", pk].add(technique_set)
         open_q = visibility.open_q() | _has_open_datasets()
         open_documents = set(doi_documents().filter(open_q, pk__in=document_ids).values_list("pk", flat=True))
+    technique_specs = _technique_specs(set().union(*technique_sets.values()))
     for header in found:
         sets = {OPENAIRE_SET} | specs[header.kind, header.id]
-        sets |= _technique_specs((techniques if header.kind == "dataset" else document_techniques)[header.id])
+        sets = sets.union(*(technique_specs.get(pk, set()) for pk in technique_sets[header.kind, header.id]))
         if not header.deleted:
             is_open = header.kind == "dataset" or header.id in open_documents
             sets |= {"status", STATUS_OPEN if is_open else STATUS_CLOSED}
