@@ -47,9 +47,14 @@ def serves(request: HttpRequest) -> bool:
         request.method == "GET"
         and not request.user.is_authenticated
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and not connection.in_atomic_block
-        and not connections[_reading()].in_atomic_block
+        and not in_transaction()
     )
+
+
+def in_transaction() -> bool:
+    """Whether this request reads inside a transaction: one that has written sees a state `state()` does not show
+    (a transaction adds its landing_pagechange row once), so nothing kept by state is read or kept in it."""
+    return connection.in_atomic_block or connections[_reading()].in_atomic_block
 
 
 def state() -> str:

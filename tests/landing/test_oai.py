@@ -223,6 +223,21 @@ def test_a_doi_is_in_a_set_by_its_own_columns_or_by_a_dataset_and_listed_once(ca
     assert set(specs) <= {element.text for element in header.iter(f"{OAI}setSpec")}
 
 
+@pytest.mark.django_db(transaction=True)  # each request and the opening commit on their own, as in production
+def test_a_doi_whose_dataset_opens_early_moves_from_status_closed_to_status_open_at_once(catalogue, client):
+    # The DOIs open by a dataset alone are kept per catalogue state (landing.oai.records), outside transactions
+    # only: asked once, then again after the change, each set must list the DOI where it now belongs.
+    closed = oai_id("doi", "10.80000/closed")
+    assert closed in harvest(client, metadataPrefix="oai_dc", set="status:closed")[0]
+    assert closed not in harvest(client, metadataPrefix="oai_dc", set="status:open")[0]
+    opening.open_now(catalogue["embargoed"], by=None)
+    assert closed in harvest(client, metadataPrefix="oai_dc", set="status:open")[0]
+    no_longer_closed = ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="status:closed")
+    assert error_code(no_longer_closed) == "noRecordsMatch"
+    header = ask(client, verb="GetRecord", identifier=closed, metadataPrefix="oai_dc").find(f".//{OAI}header")
+    assert "status:open" in {element.text for element in header.iter(f"{OAI}setSpec")}
+
+
 def test_full_harvest_sees_every_record_once_while_records_change(catalogue, client, settings):
     settings.OAI_PAGE_SIZE = 2
     first = ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
