@@ -137,9 +137,9 @@ def _set_filters(spec: str) -> tuple[list[Condition], Q]:
     """A set's DOIs as disjoint parts (their union is the set's DOIs) and its datasets: the rules `_add_sets` names
     a header's sets by.
 
-    A DOI is in most sets by its own columns or by one of its datasets. Asked as one OR, PostgreSQL hashes every
-    facet row the dataset test could match (every open row of the catalogue for `status:open`) for each page; asked
-    as parts, each is a keyset scan whose dataset test probes the DOI's own rows.
+    A DOI is in most sets by its own columns, or else by one of its datasets (`_in_set_by_datasets_alone`). Asked
+    as one OR, PostgreSQL hashes every facet row the dataset test could match (every open row of the catalogue for
+    `status:open`) for each page; asked as parts, the first is a keyset scan of the DOIs' index.
     """
     nothing: tuple[list[Condition], Q] = ([], Q(pk__in=[]))
     if spec == OPENAIRE_SET:
@@ -148,31 +148,31 @@ def _set_filters(spec: str) -> tuple[list[Condition], Q]:
         return [Q(withdrawn_at__isnull=True)], Q(withdrawn_at__isnull=True)
     current = Q(withdrawn_at__isnull=True)
     if spec == STATUS_OPEN:
-        return [current & part for part in _either(visibility.open_q(), Q(pk__in=_open_by_a_dataset_alone()))], current
+        return [current & part for part in _open_doi_parts()], current
     if spec == STATUS_CLOSED:
-        return [current & ~_open_doi_q()], Q(pk__in=[])
+        open_itself, open_by_a_dataset = _open_doi_parts()
+        return [current & ~open_itself & ~open_by_a_dataset], Q(pk__in=[])
     rows = _facet_rows_of_document()
     if spec == "facility":
-        with_instrument = Exists(rows.filter(instrument_id__isnull=False))
-        return _either(Q(facility__isnull=False), with_instrument), Q(instrument__isnull=False) | Q(
-            proposal__facility__isnull=False
-        )
+        return _own_or_by_datasets(
+            spec, Q(facility__isnull=False), Exists(rows.filter(instrument_id__isnull=False))
+        ), Q(instrument__isnull=False) | Q(proposal__facility__isnull=False)
     if spec.startswith("facility:"):
         pk = facility_specs().get(spec)
         if pk is None:
             return nothing
         # A row's facility is its instrument's, else its proposal's: the DOI's own facility, tested first.
-        return _either(Q(facility=pk), Exists(rows.filter(facility_id=pk))), Q(instrument__facility=pk) | Q(
-            instrument__isnull=True, proposal__facility=pk
-        )
+        return _own_or_by_datasets(spec, Q(facility=pk), Exists(rows.filter(facility_id=pk))), Q(
+            instrument__facility=pk
+        ) | Q(instrument__isnull=True, proposal__facility=pk)
     if spec == "instrument":
         with_instrument = Exists(rows.filter(instrument_id__isnull=False))
-        return _either(Q(instrument__isnull=False), with_instrument), Q(instrument__isnull=False)
+        return _own_or_by_datasets(spec, Q(instrument__isnull=False), with_instrument), Q(instrument__isnull=False)
     if spec.startswith("instrument:"):
         pk = instrument_specs().get(spec)
         if pk is None:
             return nothing
-        return _either(Q(instrument=pk), Exists(rows.filter(instrument_id=pk))), Q(instrument=pk)
+        return _own_or_by_datasets(spec, Q(instrument=pk), Exists(rows.filter(instrument_id=pk))), Q(instrument=pk)
     if spec == "technique" or spec.startswith("technique:"):
         technique_sets = _technique_sets(spec)
         if not technique_sets:
@@ -183,15 +183,37 @@ def _set_filters(spec: str) -> tuple[list[Condition], Q]:
     return nothing
 
 
-def _either(*conditions: Condition) -> list[Condition]:
-    """Disjoint parts whose union holds what any of the conditions holds: each part the next condition, less what
-    the conditions before it hold."""
-    parts: list[Condition] = []
-    held_before: Condition = Q()
-    for condition in conditions:
-        parts.append(held_before & condition)
-        held_before = held_before & ~condition
-    return parts
+def _own_or_by_datasets(name: str, own: Q, by_datasets: Exists) -> list[Condition]:
+    """A set's DOIs as two disjoint parts: those in it by their own columns, and the others one of whose datasets
+    puts them in it."""
+    return [own, _in_set_by_datasets_alone(name, own, by_datasets)]
+
+
+def _in_set_by_datasets_alone(name: str, own: Q, by_datasets: Exists) -> Q:
+    """The DOIs not in the set `name` by their own columns but by one of their datasets, kept for the catalogue's
+    state (landing.services.page_cache.state: any change, or a release date passing, is another key).
+
+    They are few as a rule (a dataset measured at another facility's instrument, or opened before its proposal),
+    but finding them tests every DOI outside the first part (100–200 ms at a million datasets): each page and count
+    of the set would otherwise pay for it again. Inside a transaction, which may have written what the state does
+    not show yet, they are found afresh (as page_cache.serves says)."""
+    finding = doi_documents().filter(~own, by_datasets).values_list("pk", flat=True)
+    if page_cache.in_transaction():
+        return Q(pk__in=list(finding))
+    key = f"oai-in-set-by-datasets-alone:{name}:{page_cache.state()}"
+    found = cache.get(key)
+    if found is None:
+        found = list(finding)
+        cache.set(key, found, page_cache.TIMEOUT_SECONDS)
+    return Q(pk__in=found)
+
+
+def _open_doi_parts() -> tuple[Q, Q]:
+    """A DOI record is open when the document is or when one of its datasets is (landing.datacite.metadata's rule):
+    the two disjoint parts of `status:open`."""
+    open_itself = visibility.open_q()
+    has_open_datasets = Exists(_facet_rows_of_document().filter(open_itself))
+    return open_itself, _in_set_by_datasets_alone(STATUS_OPEN, open_itself, has_open_datasets)
 
 
 def _technique_sets(spec: str) -> list[int]:
@@ -202,30 +224,6 @@ def _technique_sets(spec: str) -> list[int]:
         techniques = techniques.descendants_of([spec.removeprefix("technique:")])
     ids = set(techniques.values_list("pk", flat=True))
     return [pk for pk, members in TechniqueSet.objects.values_list("pk", "techniques") if ids.intersection(members)]
-
-
-def _open_doi_q() -> Q:
-    """A DOI record is open when the document is or when one of its datasets is (landing.datacite.metadata's rule)."""
-    return visibility.open_q() | Q(pk__in=_open_by_a_dataset_alone())
-
-
-def _open_by_a_dataset_alone() -> list[int]:
-    """The DOIs that are not open themselves but have an open dataset, kept for the catalogue's state
-    (landing.services.page_cache.state: any change, or a release date passing, is another key).
-
-    They are few, and finding them tests every DOI that is not open (~150 ms at a million datasets): each page of
-    `status:open` or `status:closed` and each count of them would otherwise pay for it again. Inside a transaction,
-    which may have written what the state does not show yet, they are found afresh (as page_cache.serves says)."""
-    has_open_datasets = Exists(_facet_rows_of_document().filter(visibility.open_q()))
-    finding = doi_documents().filter(~visibility.open_q(), has_open_datasets).values_list("pk", flat=True)
-    if page_cache.in_transaction():
-        return list(finding)
-    key = f"oai-open-by-a-dataset-alone:{page_cache.state()}"
-    found = cache.get(key)
-    if found is None:
-        found = list(finding)
-        cache.set(key, found, page_cache.TIMEOUT_SECONDS)
-    return found
 
 
 def _after(position: Position | None, rank: int) -> Q:
@@ -389,7 +387,10 @@ def _add_sets(found: list[Header]) -> None:
             specs["doi", pk] |= places(instrument, facility)
         for pk, technique_set in rows.filter(visibility.open_q()).values_list("proposal", "technique_set").distinct():
             technique_sets["doi", pk].add(technique_set)
-        open_documents = set(doi_documents().filter(_open_doi_q(), pk__in=document_ids).values_list("pk", flat=True))
+        open_itself, open_by_a_dataset = _open_doi_parts()
+        open_documents = set(
+            doi_documents().filter(open_itself | open_by_a_dataset, pk__in=document_ids).values_list("pk", flat=True)
+        )
     technique_specs = _technique_specs(set().union(*technique_sets.values()))
     for header in found:
         sets = {OPENAIRE_SET} | specs[header.kind, header.id]

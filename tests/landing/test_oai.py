@@ -195,10 +195,10 @@ def test_sets_follow_facility_instrument_technique_descendants_and_status(catalo
 
 
 def test_a_doi_is_in_a_set_by_its_own_columns_or_by_a_dataset_and_listed_once(catalogue, client):
-    # A set's DOIs are read in disjoint parts (landing.oai.records._either): by the DOI's own columns, or else by
-    # one of its datasets. This DOI has no facility, instrument or open embargo of its own (its stub's release was
-    # set later than its dataset's), so only its open dataset puts it in these sets; the open proposal is in them
-    # both ways and must be listed once.
+    # A set's DOIs are read in disjoint parts (landing.oai.records._own_or_by_datasets): by the DOI's own columns,
+    # or else by one of its datasets. This DOI has no facility, instrument or open embargo of its own (its stub's
+    # release was set later than its dataset's), so only its open dataset puts it in these sets; the open proposal
+    # is in them both ways and must be listed once.
     instrument = catalogue["tagged"].instrument
     by_dataset = ProposalFactory(
         facility=None, pid="x/proposal/by-dataset", doi="10.80000/by-dataset", doi_state=DoiState.FINDABLE
@@ -223,14 +223,22 @@ def test_a_doi_is_in_a_set_by_its_own_columns_or_by_a_dataset_and_listed_once(ca
     assert set(specs) <= {element.text for element in header.iter(f"{OAI}setSpec")}
 
 
-@pytest.mark.django_db(transaction=True)  # each request and the opening commit on their own, as in production
-def test_a_doi_whose_dataset_opens_early_moves_from_status_closed_to_status_open_at_once(catalogue, client):
-    # The DOIs open by a dataset alone are kept per catalogue state (landing.oai.records), outside transactions
+@pytest.mark.django_db(transaction=True)  # each request and each change commit on their own, as in production
+def test_a_doi_that_a_change_of_its_dataset_puts_in_a_set_is_listed_there_at_once(catalogue, client):
+    # The DOIs in a set by a dataset alone are kept per catalogue state (landing.oai.records), outside transactions
     # only: asked once, then again after the change, each set must list the DOI where it now belongs.
-    closed = oai_id("doi", "10.80000/closed")
+    closed, open_doi = oai_id("doi", "10.80000/closed"), oai_id("doi", "10.80000/open")
+    elsewhere = InstrumentFactory()
+    facility_set = f"facility:{records.spec_word(elsewhere.facility.short_name)}"
+    assert (
+        error_code(ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set=facility_set)) == "noRecordsMatch"
+    )
     assert closed in harvest(client, metadataPrefix="oai_dc", set="status:closed")[0]
     assert closed not in harvest(client, metadataPrefix="oai_dc", set="status:open")[0]
+
+    Dataset.objects.filter(pk=catalogue["plain"].pk).update(instrument=elsewhere)
     opening.open_now(catalogue["embargoed"], by=None)
+    assert open_doi in harvest(client, metadataPrefix="oai_dc", set=facility_set)[0]
     assert closed in harvest(client, metadataPrefix="oai_dc", set="status:open")[0]
     no_longer_closed = ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="status:closed")
     assert error_code(no_longer_closed) == "noRecordsMatch"
