@@ -201,19 +201,19 @@ def _in_set_by_datasets_alone(name: str, own: Q, by_datasets: Exists) -> Q:
     if page_cache.in_transaction():
         return Q(pk__in=list(finding))
     key = f"oai-in-set-by-datasets-alone:{name}:{page_cache.state()}"
-    found = cache.get(key)
-    if found is None:
-        found = list(finding)
-        cache.set(key, found, page_cache.TIMEOUT_SECONDS)
-    return Q(pk__in=found)
+    return Q(pk__in=cache.get_or_set(key, lambda: list(finding), page_cache.TIMEOUT_SECONDS))
+
+
+def _has_open_datasets() -> Exists:
+    """A DOI record is open when the document is (`visibility.open_q()`) or when this holds: one of its datasets is
+    (landing.datacite.metadata's rule)."""
+    return Exists(_facet_rows_of_document().filter(visibility.open_q()))
 
 
 def _open_doi_parts() -> tuple[Q, Q]:
-    """A DOI record is open when the document is or when one of its datasets is (landing.datacite.metadata's rule):
-    the two disjoint parts of `status:open`."""
+    """The two disjoint parts of `status:open`: DOIs open themselves, and those open by a dataset alone."""
     open_itself = visibility.open_q()
-    has_open_datasets = Exists(_facet_rows_of_document().filter(open_itself))
-    return open_itself, _in_set_by_datasets_alone(STATUS_OPEN, open_itself, has_open_datasets)
+    return open_itself, _in_set_by_datasets_alone(STATUS_OPEN, open_itself, _has_open_datasets())
 
 
 def _technique_sets(spec: str) -> list[int]:
@@ -387,10 +387,9 @@ def _add_sets(found: list[Header]) -> None:
             specs["doi", pk] |= places(instrument, facility)
         for pk, technique_set in rows.filter(visibility.open_q()).values_list("proposal", "technique_set").distinct():
             technique_sets["doi", pk].add(technique_set)
-        open_itself, open_by_a_dataset = _open_doi_parts()
-        open_documents = set(
-            doi_documents().filter(open_itself | open_by_a_dataset, pk__in=document_ids).values_list("pk", flat=True)
-        )
+        # The page's own DOIs tested as they are: the kept list of the whole catalogue is for sets and counts.
+        open_q = visibility.open_q() | _has_open_datasets()
+        open_documents = set(doi_documents().filter(open_q, pk__in=document_ids).values_list("pk", flat=True))
     technique_specs = _technique_specs(set().union(*technique_sets.values()))
     for header in found:
         sets = {OPENAIRE_SET} | specs[header.kind, header.id]
