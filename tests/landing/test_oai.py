@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from lxml import etree
 
-from catalogue.models import Dataset, Document, DoiState
+from catalogue.models import Dataset, Document, DoiState, Technique
 from catalogue.services import opening
 from landing.datacite.xml import XSD_PATH
 from landing.oai import records
@@ -293,6 +293,33 @@ def test_complete_list_size_is_what_the_harvest_lists_for_every_set_and_range(ca
                 assert len(listed) == 1, (spec, window)
                 continue
             assert int(tokens[0].get("completeListSize")) == len(listed), (spec, window)
+
+
+@pytest.mark.django_db(transaction=True)  # each request and each change commit on their own, as in production
+def test_complete_list_size_follows_a_change_of_a_set_at_once(catalogue, client, settings):
+    # Outside transactions a set's DOIs are counted once per catalogue state (landing.oai.records.count): asked
+    # before and after a change that puts a DOI in technique sets, each set's count must be what its harvest lists.
+    settings.OAI_PAGE_SIZE = 1
+    specs = [element.text for element in ask(client, verb="ListSets").iter(f"{OAI}setSpec")]
+
+    def sizes() -> dict[str, tuple[int, int]]:
+        """Each set's completeListSize and the number of records its harvest lists."""
+        found = {}
+        for spec in specs:
+            if error_code(ask(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set=spec)) == "noRecordsMatch":
+                continue
+            listed, tokens = harvest(client, metadataPrefix="oai_dc", set=spec)
+            found[spec] = (int(tokens[0].get("completeListSize")) if tokens else 1, len(listed))
+        return found
+
+    before = sizes()
+    embargoed = catalogue["embargoed"]
+    embargoed.techniques.add(Technique.objects.get(panet_id="PaNET01188"))
+    opening.open_now(embargoed, by=None)
+    after = sizes()
+    assert all(size == listed for size, listed in [*before.values(), *after.values()]), (before, after)
+    # The opened dataset and its DOI, which now shows the technique of an open dataset.
+    assert after["technique:PaNET01188"][0] == before["technique:PaNET01188"][0] + 2
 
 
 def _set_changed_at_without_triggers(model: type[Model], pk: int, moment) -> None:
