@@ -23,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-optimize",
             action="store_true",
-            help="Skip the final compaction (it needs as much free disk again as the store takes for a while).",
+            help=(
+                "Skip the final compaction (it needs as much free disk again as the store takes for a while); "
+                "refreshes then stall now and then and dumps read slower (docs/linked-data.md)."
+            ),
         )
 
     def handle(self, *args: object, if_missing: bool, workers: int, no_optimize: bool, **options: object) -> None:
