@@ -267,6 +267,7 @@ def rebuild_figure(
 def as_before(*, entities: list[describe.Entity] | None) -> int:
     """The rebuild as it ran before this round: in this process, with Python's automatic garbage collection."""
     original = sync._collecting_per_batch
+    # A stand-in used the same way (a context manager of no arguments), though not of the same type.
     sync._collecting_per_batch = contextlib.nullcontext  # type: ignore[assignment]
     try:
         return sync.rebuild(entities=entities, workers=1)

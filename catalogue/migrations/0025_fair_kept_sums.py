@@ -2,6 +2,8 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
 # The kept sums rebuilt from the scores and gaps already stored, as catalogue.services.fair.recount_sums() did when
@@ -61,7 +63,7 @@ FROM catalogue_datasetfairscore GROUP BY 1, 2, 3
 """
 
 
-def recount_sums(apps, schema_editor):  # type: ignore[no-untyped-def]
+def recount_sums(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """The sums of the scores and gaps already stored (raw SQL on the FAIR and team tables only)."""
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(RECOUNT_WORK_ITEMS, {"by_instrument": BY_INSTRUMENT, "checks": WORKLIST_CHECKS})

@@ -113,7 +113,7 @@ class Entry:
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
-        response.viewed = self.viewed  # type: ignore[attr-defined]
+        response.viewed = self.viewed  # type: ignore[attr-defined]  # our own mark on Django's response
         return response
 
 
