@@ -151,18 +151,21 @@ def main() -> None:
         print(f"  harvest: {harvested} records in {len(pages)} pages {how}, {seconds:.1f} s, {rate:.0f} records/s")
         if size:
             print(f"  a whole harvest of {size} records at that rate: {size / rate / 60:.1f} min")
-    edited = visibility.open_datasets().order_by("-pk").values_list("pk", "title").first()
+    newest = visibility.open_datasets().order_by("-pk").values_list("pk", "title")
+    edited = newest.first() if args.after_change else None
     for spec in args.sets:
         first_page = oai + urllib.parse.urlencode({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": spec})
         _, _, token = read_page(first_page)
         firsts = [read_page(first_page)[0] for _ in range(args.repeat)]
         after_change = []
-        if args.after_change and edited:
-            for turn in range(args.repeat):
-                # A steward's edit (without its signal): another catalogue state, so nothing kept for the last one.
-                Dataset.objects.filter(pk=edited[0]).update(title=f"{edited[1]} (edited {turn})")
-                after_change.append(read_page(first_page)[0])
-            Dataset.objects.filter(pk=edited[0]).update(title=edited[1])
+        if edited:
+            try:
+                for turn in range(args.repeat):
+                    # A steward's edit (without its signal): another catalogue state, so nothing kept for the last.
+                    Dataset.objects.filter(pk=edited[0]).update(title=f"{edited[1]} (edited {turn})")
+                    after_change.append(read_page(first_page)[0])
+            finally:  # the catalogue as it was, even when a page fails
+                Dataset.objects.filter(pk=edited[0]).update(title=edited[1])
         pages = []
         while token and len(pages) < args.set_pages:
             resumed = oai + urllib.parse.urlencode({"verb": "ListRecords", "resumptionToken": token})
