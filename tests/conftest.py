@@ -22,6 +22,13 @@ from tests.factories import MemberFactory, PersonFactory, ProposalFactory, UserF
 SAMPLES_DIR: Path = settings.NEXUS_SAMPLES_DIR
 
 
+def pytest_configure() -> None:
+    """Users made by the tests are hashed with MD5: Django's PBKDF2 (a million rounds) costs ~0.2 s of CPU for every
+    user a test makes, and the tests check who may do what, not the hash's strength. The site keeps its own hashers;
+    servers started as processes of their own (the demo, the replicas) make and check their users themselves."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that drives the `browser` fixture is a browser test (`make test-fast` leaves those out) even when
     its module forgot the mark; tests starting a Celery worker carry `worker` themselves (tests/workers.py)."""
