@@ -3,6 +3,7 @@ exactly the datasets the API's own parameter condition keeps (units, tolerance o
 per dataset, values of another dimension)."""
 
 import random
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -13,6 +14,7 @@ from catalogue.models import Parameter
 from catalogue.panosc.conditions import parameter_where
 from catalogue.search import datasets
 from catalogue.search.criteria import RANGE_KINDS, ParameterRange, SearchQuery
+from tests.conftest import shared_rows
 from tests.factories import DatasetFactory, ParameterFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,19 +22,27 @@ pytestmark = pytest.mark.django_db
 KIND = RANGE_KINDS["temperature"]
 
 
+@pytest.fixture(scope="module")
+def _temperatures_of_module(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Datasets with temperatures, written once for the module's tests (tests.conftest.shared_rows)."""
+    with shared_rows(django_db_blocker):
+        rng = random.Random(7)
+        for _ in range(40):
+            dataset = DatasetFactory()
+            for _ in range(rng.choice([0, 1, 1, 2, 3])):
+                kelvin = rng.choice([253.15, 273.15, 293.15, 353.15, 353.15000000001, 400.0, rng.uniform(200, 450)])
+                ParameterFactory(dataset=dataset, value_si=kelvin)
+            if rng.random() < 0.2:  # the same name in another dimension never matches
+                ParameterFactory(dataset=dataset, value_si=300.0, dimension="[length]")
+        several = DatasetFactory()  # lowest value below a range, another inside it: found only through its rows
+        for kelvin in (250.0, 300.0):
+            ParameterFactory(dataset=several, value_si=kelvin)
+        yield
+
+
 @pytest.fixture
-def temperatures(db):
-    rng = random.Random(7)
-    for _ in range(40):
-        dataset = DatasetFactory()
-        for _ in range(rng.choice([0, 1, 1, 2, 3])):
-            kelvin = rng.choice([253.15, 273.15, 293.15, 353.15, 353.15000000001, 400.0, rng.uniform(200, 450)])
-            ParameterFactory(dataset=dataset, value_si=kelvin)
-        if rng.random() < 0.2:  # the same name in another dimension never matches
-            ParameterFactory(dataset=dataset, value_si=300.0, dimension="[length]")
-    several = DatasetFactory()  # lowest value below a range, another inside it: found only through its rows
-    for kelvin in (250.0, 300.0):
-        ParameterFactory(dataset=several, value_si=kelvin)
+def temperatures(_temperatures_of_module, db) -> None:
+    """The datasets with temperatures: the module's tests only read them."""
 
 
 def _parameter_rows(operator: str, operand: object, unit: str):

@@ -1,13 +1,24 @@
 """The portal's and the federation's exact requests (spec §12 E1–E20) against a seeded catalogue."""
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.catalogue.panosc.catalogue import seed
+from tests.catalogue.panosc.catalogue import Seeded, seed
+from tests.conftest import shared_rows
+
+
+@pytest.fixture(scope="module")
+def _seeded_of_module(django_db_setup, django_db_blocker) -> Iterator[Seeded]:
+    """The seeded catalogue, built and indexed once for the module (tests.conftest.shared_rows)."""
+    with shared_rows(django_db_blocker):
+        yield seed()
 
 
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(_seeded_of_module, db) -> Seeded:
+    """The seeded catalogue: no test of this module writes, so they share its records as they are."""
+    return _seeded_of_module
 
 
 def pids(body: list) -> set[str]:

@@ -6,28 +6,35 @@ expected sets still hold with today's hierarchy, with "x-ray probe" now labelled
 """
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
+from catalogue.models import Technique
 from catalogue.panet import vocabulary
 from catalogue.services.techniques import load_panet
 from tests.catalogue.panosc.conftest import DATA, rebuild_index
+from tests.conftest import shared_rows
 from tests.factories import DatasetFactory
 
 EXAMPLES = json.loads((DATA / "panet_worked_examples.json").read_text())
 
 
-@pytest.fixture
-def tagged(db):
-    from catalogue.models import Technique
+@pytest.fixture(scope="module")
+def _tagged_of_module(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The worked examples' datasets, tagged and indexed once for the module (tests.conftest.shared_rows)."""
+    with shared_rows(django_db_blocker):
+        load_panet(vocabulary=vocabulary())
+        for key, names in EXAMPLES["datasets"].items():
+            techniques = [Technique.objects.get(panet_id=vocabulary().find(name)[0].id) for name in names]
+            DatasetFactory(pid=f"example/{key}", title=f"Example {key}", techniques=techniques)
+        rebuild_index()
+        yield
 
-    load_panet(vocabulary=vocabulary())
-    datasets = {}
-    for key, names in EXAMPLES["datasets"].items():
-        techniques = [Technique.objects.get(panet_id=vocabulary().find(name)[0].id) for name in names]
-        datasets[key] = DatasetFactory(pid=f"example/{key}", title=f"Example {key}", techniques=techniques)
-    rebuild_index()
-    return datasets
+
+@pytest.fixture
+def tagged(_tagged_of_module, db) -> None:
+    """The worked examples' datasets: no test of this module writes."""
 
 
 def returned(api, where: dict) -> list[str]:
