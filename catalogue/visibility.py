@@ -53,25 +53,32 @@ def is_open(record: Dataset | Document) -> bool:
     return record.open_now or (record.release_date is not None and record.release_date <= timezone.now())
 
 
-def _team_documents_q(user: Account) -> Q:
-    """Documents whose team includes the user: members, owner/access groups, unexpired access grants."""
-    now = timezone.now()
-    memberships = Member.objects.filter(document=OuterRef("pk"), person__user=user)
-    grants = AccessGrant.objects.filter(document=OuterRef("pk"), user=user).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
-    groups = user.groups.all()
-    return Exists(memberships) | Exists(grants) | Q(owner_group__in=groups) | Q(access_groups__in=groups)
+def team_document_ids(user: User) -> list[int]:
+    """The documents whose team includes the user: members, unexpired access grants, owner and access groups.
 
-
-def team_documents(user: User) -> QuerySet[Document]:
+    Read by index from the user's side, in one query, and used as literal ids: PostgreSQL cannot estimate a subquery
+    of them, and tested every document (45 ms at 50k) and then every facet row (365 ms at a million) for a member's
+    few proposals.
+    """
     if not user.is_authenticated:
-        return Document.objects.none()
-    return Document.objects.filter(_team_documents_q(user)).distinct()
+        return []
+    groups = user.groups.values("pk")
+    ids = (
+        Member.objects.filter(person__user=user)
+        .values_list("document_id", flat=True)
+        .union(
+            AccessGrant.objects.filter(user=user)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+            .values_list("document_id", flat=True),
+            Document.objects.filter(owner_group__in=groups).values_list("pk", flat=True),
+            Document.access_groups.through.objects.filter(group__in=groups).values_list("document_id", flat=True),
+        )
+    )
+    return sorted(ids)
 
 
 def is_team_member(user: User, document: Document) -> bool:
-    return user.is_authenticated and team_documents(user).filter(pk=document.pk).exists()
+    return document.pk in team_document_ids(user)
 
 
 def is_proposal_member(user: User, document: Document) -> bool:
@@ -91,9 +98,20 @@ def _visible_q(user: User) -> Q:
     return _open_or_team_q(user)
 
 
+def _beyond_open_q(user: User) -> Q | None:
+    """The datasets _visible_q(user) gives that are not open; None when there are none."""
+    if is_steward(user):
+        return ~open_q()
+    if settings.EMBARGOED_METADATA == "visible":
+        return Q(withdrawn_at__isnull=True) & ~open_q()
+    team = team_document_ids(user)
+    return (_team_datasets_q(team) & ~open_q()) if team else None
+
+
 def sees_open_data_only(user: User) -> bool:
-    """Whether every dataset datasets_visible_to(user) gives is open: anonymous visitors under the default policy."""
-    return not user.is_authenticated and settings.EMBARGOED_METADATA != "visible"
+    """Whether every dataset datasets_visible_to(user) gives is open: under the default policy, anonymous visitors and
+    people on no team."""
+    return _beyond_open_q(user) is None
 
 
 def datasets_visible_to(user: User) -> QuerySet[Dataset]:
@@ -106,6 +124,15 @@ def facet_rows_visible_to(user: User) -> QuerySet[DatasetFacets]:
     return DatasetFacets.objects.filter(_visible_q(user))
 
 
+def facet_rows_beyond_open(user: User) -> QuerySet[DatasetFacets] | None:
+    """The facet rows of facet_rows_visible_to(user) that are not open: a team's embargoed datasets for its members,
+    every embargoed one for stewards and under EMBARGOED_METADATA=visible. None for a visitor who sees open data
+    only. With the open rows they make up what the visitor sees, and the open rows are the same for everyone: a
+    search counts and lists those once for all (catalogue.search) and these few for the visitor."""
+    beyond = _beyond_open_q(user)
+    return None if beyond is None else DatasetFacets.objects.filter(beyond)
+
+
 def datasets_downloadable_by(user: User) -> QuerySet[Dataset]:
     """Datasets whose files the user may download: open ones, and the team's own (never by policy alone)."""
     if is_steward(user):
@@ -114,10 +141,13 @@ def datasets_downloadable_by(user: User) -> QuerySet[Dataset]:
 
 
 def _open_or_team_q(user: User) -> Q:
-    if not user.is_authenticated:
-        return open_q()
-    team = team_documents(user).values("pk")
-    return open_q() | (Q(proposal__in=team) & Q(withdrawn_at__isnull=True))
+    team = team_document_ids(user)
+    return (open_q() | _team_datasets_q(team)) if team else open_q()
+
+
+def _team_datasets_q(team: list[int]) -> Q:
+    """The datasets of these documents (team_document_ids), withdrawn ones aside."""
+    return Q(proposal__in=team) & Q(withdrawn_at__isnull=True)
 
 
 def can_view_dataset(user: User, dataset: Dataset) -> bool:
@@ -139,8 +169,8 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     holds_visible = Exists(visible.filter(proposal=OuterRef("pk"))) | Exists(visible.filter(collections=OuterRef("pk")))
     published = ~Q(kind=DocumentKind.COLLECTION) | Q(published_at__isnull=False)
     q = Q(withdrawn_at__isnull=True) & published & holds_visible
-    if user.is_authenticated:
-        q |= _team_documents_q(user)
+    if team := team_document_ids(user):
+        q |= Q(pk__in=team)
     return Document.objects.filter(q).distinct()
 
 

@@ -74,7 +74,7 @@ class DocumentViewSet(viewsets.ModelViewSet):
         context = dict(super().get_serializer_context())
         user = self.request.user
         context["personal_data_for_all"] = visibility.is_steward(user)
-        context["personal_data_document_ids"] = frozenset(visibility.team_documents(user).values_list("pk", flat=True))
+        context["personal_data_document_ids"] = frozenset(visibility.team_document_ids(user))
         shown = getattr(self, "_page_ids", None)
         if shown is None and self.lookup_field in self.kwargs:
             shown = list(Document.objects.filter(pid=self.kwargs[self.lookup_field]).values_list("pk", flat=True))

@@ -1,6 +1,6 @@
 """The facet counts of a search (catalogue.search.criteria): the matching datasets counted per combination of facet
-keys, by the cheapest strategy that is exact for the visitor (grouped), shared between anonymous visitors until the
-catalogue changes (catalogue.search.cache), and summed per facet value with every choice but the facet's own.
+keys, the open ones by the cheapest exact strategy and shared between all visitors until the catalogue changes
+(catalogue.search.cache), and summed per facet value with every choice but the facet's own.
 
 A few thousand groups even for a million datasets; every facet's counts and the total are sums over them. Facet
 choices play no part, so the groups of one text and range search serve every facet click that follows it.
@@ -31,7 +31,7 @@ from catalogue.models.facets import FACET_KEYS
 from catalogue.search import scoring
 from catalogue.search.cache import shared
 from catalogue.search.criteria import FACET_NAMES, FACETS, PAGE_SIZE, FacetName, SearchQuery
-from catalogue.search.datasets import access_case, unfaceted_parts, unfaceted_rows
+from catalogue.search.datasets import access_case, matches, open_rows
 
 _KEY_LIST = ", ".join(FACET_KEYS)
 _GROUP_NAMES = ("technique_set", *FACET_KEYS[1:], "count")
@@ -56,20 +56,24 @@ SELECT {_KEY_LIST}, sum(datasets) FROM folded GROUP BY {_KEY_LIST} HAVING sum(da
 """
 
 
-def grouped(user: visibility.User, query: SearchQuery) -> list[dict]:
-    """The datasets matching the text and ranges that the visitor may see, counted per combination of facet keys
-    (with "access": open or embargoed)."""
-    if not visibility.sees_open_data_only(user):
-        return by_rows(unfaceted_rows(user, query))
+def open_groups(query: SearchQuery) -> list[dict]:
+    """The open datasets matching the text and ranges counted per combination of facet keys (and "access"), by the
+    cheapest strategy: the same for every visitor."""
     if not query.has_text and not query.ranges:
         return _open(kept())
-    # Every row is open: no access column to compute. A combination may come from both parts; every count is a sum
-    # over groups anyway.
-    counted, released = unfaceted_parts(user, query)
+    # A combination may come from both parts; every count is a sum over groups anyway.
+    counted, released = open_rows(matches(query))
     match = None if query.ranges else scoring.text_match(SearchGroup.DATASETS, query.text)
     if match is None:
         return _open(by_group(counted) + by_group(released))
     return _open(by_postings(match.term_ids, match.exact) + by_group(released))
+
+
+def groups_beyond_open(user: visibility.User, query: SearchQuery) -> list[dict]:
+    """The same for the datasets the visitor sees beyond the open ones, row by row: a team's embargoed datasets are
+    few (all embargoed ones for stewards and under EMBARGOED_METADATA=visible)."""
+    beyond = visibility.facet_rows_beyond_open(user)
+    return [] if beyond is None else by_rows(beyond.filter(matches(query)))
 
 
 def kept() -> list[dict]:
@@ -155,14 +159,15 @@ def compact() -> int:
 
 
 def shared_groups(user: visibility.User, query: SearchQuery) -> list[dict]:
-    """grouped(), shared between anonymous visitors (who all see the same data) until the catalogue changes.
-
-    Signed-in visitors may see their own embargoed data: never shared.
-    """
-    if user.is_authenticated:
-        return grouped(user, query)
+    """What the visitor sees counted per combination of facet keys: the open groups shared between all visitors
+    until the catalogue changes, and those the visitor sees beyond them."""
     state = repr((query.text, query.ranges))
-    return shared("facet-groups", state, lambda: grouped(user, query))
+    groups = shared("open-facet-groups", state, lambda: open_groups(query))
+    if visibility.sees_open_data_only(user):
+        return groups
+    if not user.is_authenticated:  # EMBARGOED_METADATA=visible: every anonymous visitor sees the same
+        return groups + shared("facet-groups-beyond-open", state, lambda: groups_beyond_open(user, query))
+    return groups + groups_beyond_open(user, query)
 
 
 def technique_counts(per_set: dict[int, int]) -> dict[str, int]:

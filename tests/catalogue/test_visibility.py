@@ -121,6 +121,16 @@ def test_access_group_members_see_the_proposal(proposal, embargoed_dataset):
     assert visibility.can_view_dataset(user, embargoed_dataset)
 
 
+def test_owner_group_members_see_the_proposal(proposal, embargoed_dataset, outsider):
+    group = Group.objects.create(name="mx1000-owners")
+    proposal.owner_group = group
+    proposal.save()
+    assert not visibility.can_view_dataset(outsider, embargoed_dataset)
+    outsider.groups.add(group)
+    assert visibility.can_view_dataset(outsider, embargoed_dataset)
+    assert visibility.is_team_member(outsider, proposal)
+
+
 def test_access_grant_works_until_it_expires(proposal, embargoed_dataset, outsider):
     grant = AccessGrant.objects.create(document=proposal, user=outsider, expires_at=timezone.now() + timedelta(days=1))
     assert visibility.can_download_dataset(outsider, embargoed_dataset)
@@ -174,7 +184,9 @@ def test_facet_rows_follow_the_same_rule_and_open_only_is_said_truly(policy, mem
             visible = set(visibility.datasets_visible_to(user).values_list("pk", flat=True))
             rows = set(visibility.facet_rows_visible_to(user).values_list("pk", flat=True))
             assert rows == visible
-            all_open = visible <= set(visibility.open_datasets().values_list("pk", flat=True))
-            if visibility.sees_open_data_only(user):
-                assert all_open
+            open_ones = set(visibility.open_datasets().values_list("pk", flat=True))
+            beyond = visibility.facet_rows_beyond_open(user)
+            assert set(beyond.values_list("pk", flat=True) if beyond is not None else []) == visible - open_ones
+            assert visibility.sees_open_data_only(user) == (visible <= open_ones)
         assert visibility.sees_open_data_only(ANONYMOUS) == (policy == "hidden")
+        assert visibility.sees_open_data_only(outsider) == (policy == "hidden")  # on no team
