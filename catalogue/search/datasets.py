@@ -119,7 +119,7 @@ def _chosen(rows: QuerySet[DatasetFacets], chosen: dict[FacetName, frozenset]) -
     return rows
 
 
-def _ordered(
+def in_order(
     user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset], *, end: int
 ) -> QuerySet[Dataset]:
     """The matching datasets in date or title order, correct up to position `end`; each order ends with a unique
@@ -158,7 +158,7 @@ def results(user: visibility.User, query: SearchQuery, chosen: dict[FacetName, f
     """The datasets of the query's page, as cards; an empty list past the last page."""
     start = (query.page - 1) * PAGE_SIZE
     if query.effective_sort != "relevance":
-        ordered = _ordered(user, query, chosen, end=start + PAGE_SIZE)
+        ordered = in_order(user, query, chosen, end=start + PAGE_SIZE)
         return list(with_card_fields(ordered)[start : start + PAGE_SIZE])
     filtered = _matching(user, replace(query, text=""), chosen)
     ranked = scoring.ranked_page(

@@ -23,7 +23,7 @@ DATASET = "/datasets/esrf/dataset/000123"
 # when the catalogue grows.
 CEILINGS = {
     DOI: 29,
-    DATASET: 43,
+    DATASET: 48,
     **{f"{DOI}?format={key}": 13 for key in ("datacite-xml", "datacite-json", "csl-json", "bibtex", "ris")},
     f"{DOI}?format=bibliography&style=ieee": 13,
     f"{DOI}?format=jsonld": 18,

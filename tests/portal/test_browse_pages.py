@@ -1,6 +1,7 @@
 """Home, browse pages (proposal, instrument, technique), preview thumbnails and similar datasets over HTTP."""
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -110,6 +111,22 @@ def test_similar_datasets_prefer_the_same_sample_and_never_show_embargoed_or_its
     assert catalogue.glassy_carbon not in shown
     assert catalogue.embargoed not in shown  # same technique and sample words, but under embargo
     assert "Powder diffraction of cement" in titles  # same instrument
+
+
+def test_similar_datasets_show_embargoed_data_to_its_team_alone(catalogue, member, outsider):
+    # The embargoed dataset shares glassy carbon's technique (SAXS): a member of its proposal finds it.
+    assert catalogue.embargoed in similar_datasets(dataset=catalogue.glassy_carbon, user=member)
+    assert catalogue.embargoed not in similar_datasets(dataset=catalogue.glassy_carbon, user=outsider)
+
+
+def test_similar_datasets_sharing_only_the_instrument_are_its_newest(catalogue):
+    measured = [
+        DatasetFactory(instrument=catalogue.i22, title=f"Scan {year}", start_time=datetime(year, 1, 1, tzinfo=UTC))
+        for year in range(1990, 2020)
+    ]
+    # Diffraction shares I22 alone, with glassy carbon (2021) and the scans: the newest of them come first.
+    newest = similar_datasets(dataset=catalogue.diffraction, user=AnonymousUser(), limit=6)
+    assert newest == [catalogue.glassy_carbon, *measured[::-1][:5]]
 
 
 def test_similar_datasets_respect_the_limit(catalogue):
