@@ -2,16 +2,23 @@
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from catalogue import visibility
 from catalogue.models import Dataset, Document
 
 
-class DoiSitemap(Sitemap):
+class _RecordSitemap(Sitemap):
     changefreq = "monthly"
 
+    def get_latest_lastmod(self):
+        """The index's lastmod of the section, in one aggregate: Django's own calls lastmod() on every item (all the
+        open datasets: 11.7 s for the index at a million)."""
+        return self.items().aggregate(latest=Max("modified_at"))["latest"]
+
+
+class DoiSitemap(_RecordSitemap):
     def items(self) -> QuerySet[Document]:
         return (
             visibility.documents_visible_to(AnonymousUser())
@@ -26,9 +33,7 @@ class DoiSitemap(Sitemap):
         return item.modified_at
 
 
-class DatasetSitemap(Sitemap):
-    changefreq = "monthly"
-
+class DatasetSitemap(_RecordSitemap):
     def items(self) -> QuerySet[Dataset]:
         return visibility.open_datasets().only("pid", "modified_at").order_by("pk")
 

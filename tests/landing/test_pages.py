@@ -318,6 +318,23 @@ def test_sitemap_lists_only_open_landing_pages(anonymous_client, open_proposal, 
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in robots
 
 
+def test_sitemap_index_dates_each_section_by_its_newest_open_record(
+    anonymous_client, open_proposal, embargoed_proposal
+):
+    Dataset.objects.filter(proposal=embargoed_proposal).update(modified_at=timezone.now() + timedelta(days=1))
+    index = etree.fromstring(anonymous_client.get("/sitemap.xml").content)
+    dated = {
+        entry.xpath("*[local-name()='loc']/text()")[0].rsplit("/", 1)[1]: entry.xpath(
+            "*[local-name()='lastmod']/text()"
+        )[0]
+        for entry in index.xpath("//*[local-name()='sitemap']")
+    }
+    newest_open = Dataset.objects.filter(proposal=open_proposal).latest("modified_at").modified_at
+    assert dated["sitemap-datasets.xml"] == newest_open.isoformat()  # the embargoed dataset's later write stays hidden
+    open_proposal.refresh_from_db()
+    assert dated["sitemap-doi.xml"] == open_proposal.modified_at.isoformat()
+
+
 def test_carbon_block_shows_a_range_and_the_methodology_lists_every_factor(anonymous_client, open_proposal):
     RelatedWork.objects.create(document=open_proposal, identifier="10.1107/S1600577522009999")
     html = anonymous_client.get(DOI_URL).content.decode()
