@@ -11,7 +11,8 @@ from catalogue import panet, visibility
 from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member, TechniqueSet
 from catalogue.search import techniques
 from catalogue.search.cache import shared
-from catalogue.search.datasets import with_card_fields
+from catalogue.search.criteria import SearchQuery
+from catalogue.search.datasets import choices, in_order, with_card_fields
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,11 @@ def _count_open_catalogue() -> CatalogueSummary:
     )
 
 
-def recent_open_datasets(*, limit: int = 6) -> list[Dataset]:
-    return list(with_card_fields(visibility.open_datasets()).order_by("-creation_time", "-pid")[:limit])
+def newest(*, user: visibility.User, query: SearchQuery, limit: int = 6) -> list[Dataset]:
+    """The newest datasets the visitor may see that pass the query's facet choices, as cards, listed as the portal
+    lists them (catalogue.search.datasets.in_order): the dataset table's date index, walked newest first, stepped
+    over every embargoed dataset of the last years before the first open one (~0.5 s at a million datasets)."""
+    return list(with_card_fields(in_order(user, query, choices(query), end=limit)))
 
 
 def visible_proposal(*, user: visibility.User, pid: str) -> Document | None:

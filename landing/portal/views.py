@@ -5,6 +5,7 @@ Views only translate HTTP to the search/browse services and back; bad query stri
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,6 @@ from django.views.decorators.http import require_safe
 from catalogue import panet, visibility
 from catalogue.models import Dataset, Instrument
 from catalogue.search.criteria import FACET_NAMES, FACETS, RANGE_KINDS, SORTS, SearchQuery
-from catalogue.search.datasets import with_card_fields
 from catalogue.services import dmp
 from landing.graph import formats as graph_formats
 from landing.graph import views as graph_views
@@ -106,7 +106,8 @@ def _active_filters(query: SearchQuery, facets: tuple[search.Facet, ...]) -> lis
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"summary": browse.catalogue_summary(), "recent": browse.recent_open_datasets()}
+    recent = browse.newest(user=AnonymousUser(), query=SearchQuery())  # open data: the page is the same for all
+    context = {"summary": browse.catalogue_summary(), "recent": recent}
     return render(request, "landing/portal/home.html", context)
 
 
@@ -187,7 +188,7 @@ def instrument_page(request: HttpRequest, pid: str) -> HttpResponse:
         "techniques": instrument.techniques.filter(is_concept=False).order_by("name"),
         "per_year": [(year, count, round(100 * count / peak) if peak else 0) for year, count in per_year],
         "total": sum(count for _, count in per_year),
-        "recent": list(with_card_fields(datasets).order_by("-creation_time", "-pid")[:6]),
+        "recent": browse.newest(user=request.user, query=SearchQuery(instruments=(instrument.pid,))),
         "search_url": _search_url(SearchQuery(instruments=(instrument.pid,))),
     }
     return render(request, "landing/portal/instrument.html", context)
@@ -205,7 +206,7 @@ def technique_page(request: HttpRequest, panet_id: str) -> HttpResponse:
         "parents": [vocabulary.terms[parent] for parent in term.parents if parent in vocabulary.terms],
         "children": browse.narrower_terms(panet_id),
         "total": datasets.count(),
-        "recent": list(with_card_fields(datasets).order_by("-creation_time", "-pid")[:6]),
+        "recent": browse.newest(user=request.user, query=SearchQuery(techniques=(panet_id,))),
         "search_url": _search_url(SearchQuery(techniques=(panet_id,))),
     }
     return render(request, "landing/portal/technique.html", context)

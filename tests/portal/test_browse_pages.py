@@ -61,6 +61,7 @@ def test_instrument_page_counts_visible_datasets_per_year(anonymous_client, cata
     response = anonymous_client.get(f"/instruments/{catalogue.i22.pid}")
     assert response.status_code == 200
     assert [(year, count) for year, count, _ in response.context["per_year"]] == [(2020, 1), (2021, 1)]
+    assert response.context["recent"] == [catalogue.glassy_carbon, catalogue.diffraction]  # newest first
     secret = anonymous_client.get(f"/instruments/{catalogue.secret_beamline.pid}")
     assert secret.status_code == 200  # instruments are public descriptions
     assert secret.context["total"] == 0
@@ -75,6 +76,17 @@ def test_technique_page_shows_definition_parents_children_and_descendant_dataset
     assert f'href="/techniques/{SAXS}"' in html  # narrower
     assert 'href="/techniques/PaNET01037"' in html  # broader: low momentum transfer scattering
     assert f"/search?technique={SAS}" in html
+    assert response.context["recent"] == [catalogue.glassy_carbon, catalogue.sans]
+
+
+def test_browse_pages_list_a_teams_embargoed_datasets_to_the_team_alone(
+    anonymous_client, member_client, outsider_client, catalogue
+):
+    for url in (f"/techniques/{SAS}", f"/instruments/{catalogue.secret_beamline.pid}"):
+        assert catalogue.embargoed in member_client.get(url).context["recent"], url
+        assert catalogue.embargoed not in outsider_client.get(url).context["recent"], url
+        assert catalogue.embargoed not in anonymous_client.get(url).context["recent"], url
+    assert catalogue.embargoed not in member_client.get("/").context["recent"]  # the home page shows open data
 
 
 def test_unknown_browse_targets_are_404(anonymous_client, catalogue):
