@@ -5,11 +5,10 @@ instrument's or technique's datasets, always through catalogue.visibility.
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractYear
 
 from catalogue import panet, visibility
-from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member, TechniqueSet
-from catalogue.search import techniques
+from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Member, TechniqueSet
+from catalogue.search import counts
 from catalogue.search.cache import shared
 from catalogue.search.criteria import SearchQuery
 from catalogue.search.datasets import choices, in_order, with_card_fields
@@ -84,26 +83,11 @@ def datasets_of_proposal(*, user: visibility.User, proposal: Document) -> QueryS
     return with_card_fields(visible).order_by("creation_time", "pid")
 
 
-def datasets_of_instrument(*, user: visibility.User, instrument: Instrument) -> QuerySet[Dataset]:
-    return visibility.datasets_visible_to(user).filter(instrument=instrument)
-
-
-def datasets_per_year(datasets: QuerySet[Dataset]) -> list[tuple[int, int]]:
-    """(year of measurement, number of datasets), oldest first, counted in one GROUP BY."""
-    rows = (
-        datasets.order_by()
-        .annotate(year=ExtractYear("creation_time"))
-        .values("year")
-        .annotate(count=Count("pk"))
-        .values_list("year", "count")
-    )
-    return sorted(rows)
-
-
-def datasets_of_technique(*, user: visibility.User, panet_id: str) -> QuerySet[Dataset]:
-    """Visible datasets tagged with the term or any narrower one ("small angle scattering" brings SAXS and SANS), as
-    the PaNOSC API expands PaNET (spec §5.2)."""
-    return visibility.datasets_visible_to(user).filter(techniques.datasets_q(techniques.chosen([panet_id])))
+def counted(*, user: visibility.User, query: SearchQuery) -> counts.Partition:
+    """The datasets the visitor may see that pass the query's facet choices, counted as the portal counts them:
+    their total and per facet value, from the search's facet groups (catalogue.search.counts), shared between
+    visitors until the catalogue changes."""
+    return counts.partitioned(counts.shared_groups(user, query), choices(query))
 
 
 def narrower_terms(panet_id: str) -> list[panet.PanetTerm]:

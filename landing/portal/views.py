@@ -180,16 +180,17 @@ def instrument_page(request: HttpRequest, pid: str) -> HttpResponse:
         key = negotiation.HTML  # the page as before: its RDF forms are optional
     if key != negotiation.HTML:
         return graph_views.entity_rdf(Entity("instrument", instrument.pk), key, stem=f"instrument-{instrument.pk}")
-    datasets = browse.datasets_of_instrument(user=request.user, instrument=instrument)
-    per_year = browse.datasets_per_year(datasets)
+    query = SearchQuery(instruments=(instrument.pid,))
+    found = browse.counted(user=request.user, query=query)
+    per_year = sorted((year, count) for year, count in found.per_facet()["year"].items() if count)
     peak = max((count for _, count in per_year), default=0)
     context = {
         "instrument": instrument,
         "techniques": instrument.techniques.filter(is_concept=False).order_by("name"),
         "per_year": [(year, count, round(100 * count / peak) if peak else 0) for year, count in per_year],
-        "total": sum(count for _, count in per_year),
-        "recent": browse.newest(user=request.user, query=SearchQuery(instruments=(instrument.pid,))),
-        "search_url": _search_url(SearchQuery(instruments=(instrument.pid,))),
+        "total": found.total,
+        "recent": browse.newest(user=request.user, query=query),
+        "search_url": _search_url(query),
     }
     return render(request, "landing/portal/instrument.html", context)
 
@@ -200,13 +201,13 @@ def technique_page(request: HttpRequest, panet_id: str) -> HttpResponse:
     if term is None:
         raise Http404("No PaNET technique has this identifier.")
     vocabulary = panet.vocabulary()
-    datasets = browse.datasets_of_technique(user=request.user, panet_id=panet_id)
+    query = SearchQuery(techniques=(panet_id,))
     context = {
         "term": term,
         "parents": [vocabulary.terms[parent] for parent in term.parents if parent in vocabulary.terms],
         "children": browse.narrower_terms(panet_id),
-        "total": datasets.count(),
-        "recent": browse.newest(user=request.user, query=SearchQuery(techniques=(panet_id,))),
-        "search_url": _search_url(SearchQuery(techniques=(panet_id,))),
+        "total": browse.counted(user=request.user, query=query).total,
+        "recent": browse.newest(user=request.user, query=query),
+        "search_url": _search_url(query),
     }
     return render(request, "landing/portal/technique.html", context)

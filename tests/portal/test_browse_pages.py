@@ -87,6 +87,10 @@ def test_browse_pages_list_a_teams_embargoed_datasets_to_the_team_alone(
         assert catalogue.embargoed not in outsider_client.get(url).context["recent"], url
         assert catalogue.embargoed not in anonymous_client.get(url).context["recent"], url
     assert catalogue.embargoed not in member_client.get("/").context["recent"]  # the home page shows open data
+    secret = f"/instruments/{catalogue.secret_beamline.pid}"
+    assert member_client.get(secret).context["total"] == 1
+    assert outsider_client.get(secret).context["total"] == anonymous_client.get(secret).context["total"] == 0
+    assert member_client.get(f"/techniques/{SAS}").context["total"] == 3  # SAXS, SANS and the team's SAXS
 
 
 def test_unknown_browse_targets_are_404(anonymous_client, catalogue):
