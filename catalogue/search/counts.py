@@ -163,11 +163,12 @@ def shared_groups(user: visibility.User, query: SearchQuery) -> list[dict]:
     until the catalogue changes, and those the visitor sees beyond them."""
     state = repr((query.text, query.ranges))
     groups = shared("open-facet-groups", state, lambda: open_groups(query))
+    if user.is_authenticated:
+        return groups + groups_beyond_open(user, query)
     if visibility.sees_open_data_only(user):
         return groups
-    if not user.is_authenticated:  # EMBARGOED_METADATA=visible: every anonymous visitor sees the same
-        return groups + shared("facet-groups-beyond-open", state, lambda: groups_beyond_open(user, query))
-    return groups + groups_beyond_open(user, query)
+    # EMBARGOED_METADATA=visible: every anonymous visitor sees the same embargoed metadata.
+    return groups + shared("facet-groups-beyond-open", state, lambda: groups_beyond_open(user, query))
 
 
 def technique_counts(per_set: dict[int, int]) -> dict[str, int]:

@@ -1,16 +1,17 @@
-"""What the portal's home and browse pages show: catalogue totals, recent open data, and one proposal's,
-instrument's or technique's datasets, always through catalogue.visibility.
+"""What the portal's home and browse pages show: catalogue totals, the newest open data, and one proposal's,
+instrument's or technique's datasets, always through catalogue.visibility (directly or through catalogue.search).
 """
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
 from catalogue import panet, visibility
 from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Member, TechniqueSet
 from catalogue.search import counts
 from catalogue.search.cache import shared
-from catalogue.search.criteria import SearchQuery
+from catalogue.search.criteria import FacetName, SearchQuery
 from catalogue.search.datasets import choices, in_order, with_card_fields
 
 
@@ -48,11 +49,33 @@ def _count_open_catalogue() -> CatalogueSummary:
     )
 
 
-def newest(*, user: visibility.User, query: SearchQuery, limit: int = 6) -> list[Dataset]:
-    """The newest datasets the visitor may see that pass the query's facet choices, as cards, listed as the portal
-    lists them (catalogue.search.datasets.in_order): the dataset table's date index, walked newest first, stepped
-    over every embargoed dataset of the last years before the first open one (~0.5 s at a million datasets)."""
-    return list(with_card_fields(in_order(user, query, choices(query), end=limit)))
+@dataclass(frozen=True)
+class Chosen:
+    """A browse page's datasets: those the visitor may see with one facet choice (an instrument, a technique)."""
+
+    total: int
+    per_year: list[tuple[int, int]]  # (year of measurement, datasets), oldest first
+    newest: list[Dataset]  # as cards
+
+
+def chosen_datasets(*, user: visibility.User, query: SearchQuery, limit: int = 6) -> Chosen:
+    """Counted as the portal counts them (the search's facet groups, shared until the catalogue changes) and the
+    newest listed as the portal lists them (catalogue.search.datasets.in_order), where grouping and walking the
+    dataset table took ~0.5 s each at a million datasets: its date index, walked newest first, steps over every
+    embargoed dataset of the last years before the first open one."""
+    chosen = choices(query)  # once: a technique is expanded to its narrower terms and their sets here
+    found = counts.partitioned(counts.shared_groups(user, query), chosen)
+    per_year = sorted((year, count) for year, count in found.per_facet()["year"].items() if count)
+    return Chosen(found.total, per_year, _newest(user, query, chosen, limit))
+
+
+def newest_open_datasets(*, limit: int = 6) -> list[Dataset]:
+    """The newest open datasets, as cards: the same for every visitor."""
+    return _newest(AnonymousUser(), SearchQuery(), {}, limit)
+
+
+def _newest(user: visibility.User, query: SearchQuery, chosen: dict[FacetName, frozenset], limit: int) -> list[Dataset]:
+    return list(with_card_fields(in_order(user, query, chosen, end=limit)))
 
 
 def visible_proposal(*, user: visibility.User, pid: str) -> Document | None:
@@ -81,13 +104,6 @@ def proposal_team(*, proposal: Document) -> list[Member]:
 def datasets_of_proposal(*, user: visibility.User, proposal: Document) -> QuerySet[Dataset]:
     visible = visibility.datasets_visible_to(user).filter(proposal=proposal)
     return with_card_fields(visible).order_by("creation_time", "pid")
-
-
-def counted(*, user: visibility.User, query: SearchQuery) -> counts.Partition:
-    """The datasets the visitor may see that pass the query's facet choices, counted as the portal counts them:
-    their total and per facet value, from the search's facet groups (catalogue.search.counts), shared between
-    visitors until the catalogue changes."""
-    return counts.partitioned(counts.shared_groups(user, query), choices(query))
 
 
 def narrower_terms(panet_id: str) -> list[panet.PanetTerm]:

@@ -5,7 +5,6 @@ Views only translate HTTP to the search/browse services and back; bad query stri
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -106,8 +105,7 @@ def _active_filters(query: SearchQuery, facets: tuple[search.Facet, ...]) -> lis
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    recent = browse.newest(user=AnonymousUser(), query=SearchQuery())  # open data: the page is the same for all
-    context = {"summary": browse.catalogue_summary(), "recent": recent}
+    context = {"summary": browse.catalogue_summary(), "recent": browse.newest_open_datasets()}
     return render(request, "landing/portal/home.html", context)
 
 
@@ -181,15 +179,14 @@ def instrument_page(request: HttpRequest, pid: str) -> HttpResponse:
     if key != negotiation.HTML:
         return graph_views.entity_rdf(Entity("instrument", instrument.pk), key, stem=f"instrument-{instrument.pk}")
     query = SearchQuery(instruments=(instrument.pid,))
-    found = browse.counted(user=request.user, query=query)
-    per_year = sorted((year, count) for year, count in found.per_facet()["year"].items() if count)
-    peak = max((count for _, count in per_year), default=0)
+    found = browse.chosen_datasets(user=request.user, query=query)
+    peak = max((count for _, count in found.per_year), default=0)
     context = {
         "instrument": instrument,
         "techniques": instrument.techniques.filter(is_concept=False).order_by("name"),
-        "per_year": [(year, count, round(100 * count / peak) if peak else 0) for year, count in per_year],
+        "per_year": [(year, count, round(100 * count / peak) if peak else 0) for year, count in found.per_year],
         "total": found.total,
-        "recent": browse.newest(user=request.user, query=query),
+        "recent": found.newest,
         "search_url": _search_url(query),
     }
     return render(request, "landing/portal/instrument.html", context)
@@ -202,12 +199,13 @@ def technique_page(request: HttpRequest, panet_id: str) -> HttpResponse:
         raise Http404("No PaNET technique has this identifier.")
     vocabulary = panet.vocabulary()
     query = SearchQuery(techniques=(panet_id,))
+    found = browse.chosen_datasets(user=request.user, query=query)
     context = {
         "term": term,
         "parents": [vocabulary.terms[parent] for parent in term.parents if parent in vocabulary.terms],
         "children": browse.narrower_terms(panet_id),
-        "total": browse.counted(user=request.user, query=query).total,
-        "recent": browse.newest(user=request.user, query=query),
+        "total": found.total,
+        "recent": found.newest,
         "search_url": _search_url(query),
     }
     return render(request, "landing/portal/technique.html", context)
