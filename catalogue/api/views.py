@@ -1,6 +1,6 @@
 """REST API viewsets: reads go through the visibility module, writes through curation services."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -127,8 +127,10 @@ class SampleViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Sample]:
         if visibility.is_steward(self.request.user):
             return Sample.objects.all()
-        visible = visibility.datasets_visible_to(self.request.user)
-        return Sample.objects.filter(datasets__in=visible).distinct().order_by("name", "pid")
+        # Each sample tested for one visible dataset, where joining every visible dataset and making the samples
+        # unique over their whole rows took 1.1 s at a million datasets.
+        in_visible_dataset = visibility.datasets_visible_to(self.request.user).filter(samples=OuterRef("pk"))
+        return Sample.objects.filter(Exists(in_visible_dataset)).order_by("name", "pid")
 
 
 class DataFileViewSet(viewsets.ReadOnlyModelViewSet):

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import DatasetFactory, InstrumentFactory, MemberFactory, TechniqueFactory
+from tests.factories import DatasetFactory, InstrumentFactory, MemberFactory, SampleFactory, TechniqueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,24 @@ def test_filters_by_technique_and_title(anonymous_client, proposal):
     DatasetFactory(proposal=proposal, title="Without")
     assert titles(anonymous_client.get("/api/v1/datasets/", {"technique": "PaNET01188"})) == {"With SAXS"}
     assert titles(anonymous_client.get("/api/v1/datasets/", {"title": "witho"})) == {"Without"}
+
+
+def test_samples_are_listed_once_each_to_those_who_see_one_of_their_datasets(
+    anonymous_client, outsider_client, member_client, proposal
+):
+    shared, hidden = SampleFactory(name="shared carbon"), SampleFactory(name="hidden kinetics")
+    DatasetFactory(proposal=proposal, samples=[shared])
+    DatasetFactory(proposal=proposal, samples=[shared])
+    DatasetFactory(proposal=proposal, samples=[shared, hidden], embargoed=True)
+    SampleFactory(name="in no dataset")
+    for client, expected in (
+        (anonymous_client, ["shared carbon"]),
+        (outsider_client, ["shared carbon"]),
+        (member_client, ["hidden kinetics", "shared carbon"]),
+    ):
+        listing = client.get("/api/v1/samples/").json()
+        assert [row["name"] for row in listing["results"]] == expected
+        assert listing["count"] == len(expected)
 
 
 def test_anonymous_cannot_write(anonymous_client, datasets):
