@@ -175,8 +175,12 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     """
     if is_steward(user):
         return Document.objects.all()
-    visible = datasets_visible_to(user)
-    holds_visible = Exists(visible.filter(proposal=OuterRef("pk"))) | Exists(visible.filter(collections=OuterRef("pk")))
+    # A proposal's datasets are tested on their facet rows, off one covering index, as open_documents does: PostgreSQL
+    # then tests each document it lists, where over the dataset table it hashed every visible dataset first (0.2 s
+    # at a million datasets) for a page of documents.
+    holds_visible = Exists(facet_rows_visible_to(user).filter(proposal=OuterRef("pk"))) | Exists(
+        datasets_visible_to(user).filter(collections=OuterRef("pk"))
+    )
     published = ~Q(kind=DocumentKind.COLLECTION) | Q(published_at__isnull=False)
     q = Q(withdrawn_at__isnull=True) & published & holds_visible
     if team := team_document_ids(user):

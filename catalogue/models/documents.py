@@ -91,6 +91,7 @@ class Document(models.Model):
             # The next release date of any document (landing.services.page_cache's embargo boundary).
             models.Index(fields=["release_date"], name="document_release_date"),
             models.Index(fields=["proposal_number"]),
+            models.Index(fields=["title", "pid"], name="document_title"),  # the REST API's order: a page read in it
             # The portal's proposal shortcut matches the number case-insensitively ("MT9396-1").
             models.Index(models.functions.Upper("proposal_number"), name="document_number_upper"),
             models.Index(models.functions.Upper("doi"), name="document_doi_upper"),
