@@ -50,8 +50,9 @@ SECRET_BYTES = b"\x89HDF\r\n\x1a\n" + TOKEN.encode() + b"-embargoed-payload-byte
 EXEMPT = {
     "password-set": "a one-time password link for an existing account; shows a password form only",
 }
-# Routes requested once, plainly: they hold no catalogue records and are slow (worker ping, schema generation).
-PLAIN_ONLY = {"healthz", "schema", "schema-ui"}
+# Routes requested once, plainly: they hold no catalogue records and are slow (worker ping, schema generation,
+# every Prometheus series of the process), and they read no query string.
+PLAIN_ONLY = {"healthz", "schema", "schema-ui", "metrics"}
 EXEMPT_PREFIXES = {
     "admin/": "the Django admin serves staff only (is_staff), and stewards see everything by design",
 }
