@@ -47,6 +47,8 @@ TOKEN_SALT = "landing.oai.token"
 REPOSITORY_WORD = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
 OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# A character outside XML 1.0's Char production (control characters, U+FFFE, U+FFFF): a response cannot echo it.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def repository_identifier() -> str:
@@ -75,6 +77,12 @@ def datestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _echoed(value: str) -> str:
+    """A harvester's argument quoted in an error message, non-ASCII and control characters escaped (\\u2019): oai-repo
+    hands messages to lxml as UTF-8 bytes, which lxml takes only when they are ASCII."""
+    return ascii(value)
+
+
 def _parse_date(text: str) -> tuple[datetime, timedelta]:
     """A from/until argument and the length of its granule (a day or a second)."""
     for pattern, granule in (("%Y-%m-%d", timedelta(days=1)), ("%Y-%m-%dT%H:%M:%SZ", timedelta(seconds=1))):
@@ -82,7 +90,7 @@ def _parse_date(text: str) -> tuple[datetime, timedelta]:
             return datetime.strptime(text, pattern).replace(tzinfo=UTC), granule
         except ValueError:
             continue
-    raise OAIErrorBadArgument(f"'{text}' is not a date of the form YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ.")
+    raise OAIErrorBadArgument(f"{_echoed(text)} is not a date of the form YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ.")
 
 
 # --- The data interface -------------------------------------------------------------------------------------------
@@ -231,7 +239,7 @@ def harvest_from_arguments(args: dict[str, str]) -> Harvest:
     """A first request: check the arguments, freeze the upper bound at now, count the complete list."""
     prefix = args["metadataPrefix"]
     if prefix not in FORMATS:
-        raise OAIErrorCannotDisseminateFormat(f"'{prefix}' is not a metadata format of this repository.")
+        raise OAIErrorCannotDisseminateFormat(f"{_echoed(prefix)} is not a metadata format of this repository.")
     start = end = None
     granules = set()
     if "from" in args:
@@ -246,7 +254,7 @@ def harvest_from_arguments(args: dict[str, str]) -> Harvest:
     now = timezone.now()
     set_spec = args.get("set")
     if set_spec is not None and not records.set_exists(set_spec):
-        raise OAIErrorNoRecordsMatch(f"There is no set '{set_spec}' (ListSets lists them).")
+        raise OAIErrorNoRecordsMatch(f"There is no set {_echoed(set_spec)} (ListSets lists them).")
     selection = records.Selection(start=start, end=min(end, now) if end else now, set_spec=set_spec)
     return Harvest(prefix=prefix, selection=selection, after=None, cursor=0, size=records.count(selection))
 
@@ -332,9 +340,9 @@ class GetRecordResponse(OAIResponse):
         prefix = self.request.metadataprefix
         header = self.repository.data.header(self.request.identifier)
         if header is None:
-            raise OAIErrorIdDoesNotExist(f"There is no record '{self.request.identifier}'.")
+            raise OAIErrorIdDoesNotExist(f"There is no record {_echoed(self.request.identifier)}.")
         if prefix not in FORMATS:
-            raise OAIErrorCannotDisseminateFormat(f"'{prefix}' is not a metadata format of this repository.")
+            raise OAIErrorCannotDisseminateFormat(f"{_echoed(prefix)} is not a metadata format of this repository.")
         element = etree.Element("GetRecord")
         _add_records(element, [header], prefix)
         return element
@@ -376,4 +384,8 @@ def answer(arguments: dict[str, list[str]]) -> bytes:
     repository = Repository(Catalogue(full=arguments.get("verb") == ["Identify"]))
     if any(len(values) > 1 for values in arguments.values()):
         return bytes(OAIErrorResponse(repository, OAIErrorBadArgument("An argument is repeated.")))
+    for name, (value,) in arguments.items():
+        if found := NOT_XML.search(name + value):
+            problem = f"The argument {_echoed(name)} holds U+{ord(found.group()):04X}, which XML cannot carry."
+            return bytes(OAIErrorResponse(repository, OAIErrorBadArgument(problem)))
     return bytes(repository.process({name: values[0] for name, values in arguments.items()}))

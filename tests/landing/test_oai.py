@@ -135,6 +135,18 @@ def test_every_verb_format_and_error_validates_against_the_official_schemas(cata
         ({"verb": "GetRecord", "identifier": draft, "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "2000-01-01"}, "noRecordsMatch"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "status:nonsense"}, "noRecordsMatch"),
+        # Arguments an error message quotes, written with characters beyond ASCII (a typographic apostrophe).
+        ({"verb": "GetRecord", "identifier": "oai:x’", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
+        ({"verb": "GetRecord", "identifier": tagged, "metadataPrefix": "oai_dc’"}, "cannotDisseminateFormat"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc’"}, "cannotDisseminateFormat"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "status:öffen"}, "noRecordsMatch"),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "from": "2020-01-01\u2009"}, "badArgument"),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "until": "2020-01-01\x0b"}, "badArgument"),
+        ({"verb": "ListMetadataFormats", "identifier": "oai:x’"}, "idDoesNotExist"),
+        # Characters XML cannot carry, so no response can echo them.
+        ({"verb": "GetRecord", "identifier": "oai:x\x0b", "metadataPrefix": "oai_dc"}, "badArgument"),
+        ({"verb": "GetRecord", "identifier": tagged, "metadataPrefix": "oai_dc\ufffe"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "status:\x1f"}, "badArgument"),
     ]
     for prefix in ("oai_dc", "oai_datacite", "datacite"):
         requests.append(({"verb": "ListRecords", "metadataPrefix": prefix}, None))
@@ -147,6 +159,8 @@ def test_every_verb_format_and_error_validates_against_the_official_schemas(cata
             assert error_code(etree.fromstring(response.content)) == expected, arguments
     repeated = client.get("/oai?verb=Identify&verb=Identify")
     assert error_code(etree.fromstring(repeated.content)) == "badArgument"
+    unknown = ask(client, verb="GetRecord", identifier="oai:x’", metadataPrefix="oai_dc")
+    assert unknown.find(f"{OAI}error").text == "There is no record 'oai:x\\u2019'."
 
 
 def test_records_are_public_dois_and_open_datasets_with_openaire_access_and_embargo_dates(catalogue, client):
