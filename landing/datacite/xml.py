@@ -1,5 +1,6 @@
 """DataCite 4.7 XML from a record of `landing.datacite.metadata`, and its check against the official XSD."""
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,24 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 SCHEMA_LOCATION = f"{NAMESPACE} https://schema.datacite.org/meta/kernel-4.7/metadata.xsd"
 XSD_PATH = Path(__file__).parent / "schema" / "kernel-4.7" / "metadata.xsd"
 DRAFT_MARK = "Draft DOI:"
+# Characters outside XML 1.0's Char production: control characters (a vertical tab pasted from a word processor, an
+# escape sequence in a file's notes) and U+FFFE/U+FFFF. PostgreSQL stores them; no XML document can hold them.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: object) -> str:
+    """`value` as text any XML document (or RDF graph serialised as XML) can hold: each character it cannot becomes a
+    space. One such character in one title must not fail a DataCite registration or a whole OAI-PMH harvest."""
+    return NOT_XML.sub(" ", str(value))
 
 
 def _sub(parent: etree._Element, tag: str, text: Any = None, **attributes: Any) -> etree._Element:
     element = etree.SubElement(parent, f"{{{NAMESPACE}}}{tag}")
     if text is not None:
-        element.text = str(text)
+        element.text = xml_text(text)
     for name, value in attributes.items():
         if value not in (None, ""):
-            element.set(name, str(value))
+            element.set(name, xml_text(value))
     return element
 
 

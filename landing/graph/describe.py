@@ -35,6 +35,7 @@ from catalogue.models import (
 from catalogue.services import downloads
 from landing.datacite import metadata
 from landing.datacite.metadata import ANONYMOUS, Record
+from landing.datacite.xml import xml_text
 from landing.graph import vocabulary
 from landing.graph.vocabulary import (
     CHECKSUM_ALGORITHMS,
@@ -135,7 +136,9 @@ _datatypes: dict[str, pyoxigraph.NamedNode] = {}
 
 
 def _literal(value: str, *, datatype: str | None = None, lang: str | None = None) -> pyoxigraph.Literal:
-    """A literal with its lexical form as rdflib would normalise it (the callers give canonical forms)."""
+    """A literal with its lexical form as rdflib would normalise it (the callers give canonical forms), without the
+    characters RDF/XML and SPARQL's XML results cannot hold."""
+    value = xml_text(value)
     if lang:
         return pyoxigraph.Literal(value, language=lang)
     if datatype:

@@ -38,7 +38,7 @@ def oai_dc(record: Record) -> etree._Element:
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
 
     def add(tag: str, value: object) -> None:
-        etree.SubElement(root, f"{{{DC}}}{tag}").text = str(value)
+        etree.SubElement(root, f"{{{DC}}}{tag}").text = datacite_xml.xml_text(value)
 
     for title in record["titles"]:
         add("title", title["title"])

@@ -38,6 +38,7 @@ from oai_repo.response import OAIResponse
 from catalogue import visibility
 from catalogue.models import Dataset, Document
 from landing.datacite import metadata
+from landing.datacite import xml as datacite_xml
 from landing.oai import records
 from landing.oai.formats import FORMATS
 from landing.services.pages import citing_documents
@@ -47,8 +48,6 @@ TOKEN_SALT = "landing.oai.token"
 REPOSITORY_WORD = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
 OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-# A character outside XML 1.0's Char production (control characters, U+FFFE, U+FFFF): a response cannot echo it.
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def repository_identifier() -> str:
@@ -385,7 +384,7 @@ def answer(arguments: dict[str, list[str]]) -> bytes:
     if any(len(values) > 1 for values in arguments.values()):
         return bytes(OAIErrorResponse(repository, OAIErrorBadArgument("An argument is repeated.")))
     for name, (value,) in arguments.items():
-        if found := NOT_XML.search(name + value):
+        if found := datacite_xml.NOT_XML.search(name + value):
             problem = f"The argument {_echoed(name)} holds U+{ord(found.group()):04X}, which XML cannot carry."
             return bytes(OAIErrorResponse(repository, OAIErrorBadArgument(problem)))
     return bytes(repository.process({name: values[0] for name, values in arguments.items()}))
