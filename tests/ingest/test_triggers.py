@@ -162,6 +162,12 @@ def test_beat_entry_waits_for_the_beat_tables(db, settings):
     assert not PeriodicTask.objects.filter(name="ingest: scan watched folders").exists()
 
 
+@pytest.mark.parametrize("year", ["9999", "99999999999999999999"])
+def test_a_year_beyond_the_calendar_in_the_jobs_date_hierarchy_is_a_bad_lookup(steward_client, year):
+    response = steward_client.get("/admin/ingest/ingestionjob/", {"created_at__year": year})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
 def test_an_acquisition_account_with_only_the_ingest_permissions_may_queue(
     registry, roots, django_capture_on_commit_callbacks
 ):
