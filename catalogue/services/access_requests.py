@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from catalogue import visibility
 from catalogue.models import AccessGrant, AccessRequest, Document
 from catalogue.services import opening
+from catalogue.services.mail import proposal_label
 
 
 class AccessRequestError(Exception):
@@ -140,24 +141,20 @@ def decider_addresses(document: Document) -> list[str]:
     return sorted(addresses)
 
 
-def _label(document: Document) -> str:
-    return f"proposal {document.proposal_number or document.pid} ({document.title})"
-
-
 def _mail_submitted(access_request: AccessRequest) -> None:
     document = access_request.document
     name, email = _requester(access_request)
     decide_url = settings.SITE_URL + reverse("access-request-decide", kwargs={"request_id": access_request.pk})
     send_mail(
-        f"Access request for {_label(document)}",
-        f"{name} <{email}> asks for access to the embargoed data of {_label(document)}.\n\n"
+        f"Access request for {proposal_label(document)}",
+        f"{name} <{email}> asks for access to the embargoed data of {proposal_label(document)}.\n\n"
         f"Reason:\n{access_request.reason}\n\nGrant or refuse: {decide_url}\n\n-- The data office",
         None,
         decider_addresses(document),
     )
     if email:
         send_mail(
-            f"Your access request for {_label(document)}",
+            f"Your access request for {proposal_label(document)}",
             f"Hello {name},\n\nWe passed your request to the experiment team; you will hear when they decide.\n\n"
             "-- The data office",
             None,
@@ -173,7 +170,7 @@ def _mail_decided(access_request: AccessRequest, *, expires_at: datetime | None,
     note = f"\n\nNote from the team:\n{access_request.decision_note}" if access_request.decision_note else ""
     if access_request.state == AccessRequest.State.GRANTED:
         body = (
-            f"Hello {name},\n\nYou may now read and download the data of {_label(document)} "
+            f"Hello {name},\n\nYou may now read and download the data of {proposal_label(document)} "
             f"until {expires_at:%Y-%m-%d}.{note}\n\n{opening.record_address(document)}"
         )
         if new_account:
@@ -190,8 +187,9 @@ def _mail_decided(access_request: AccessRequest, *, expires_at: datetime | None,
                 f"\n\nAn account was made for you ({user.get_username()}); choose its password here:\n"
                 f"{settings.SITE_URL}{token_path}"
             )
-        subject = f"Access granted: {_label(document)}"
+        subject = f"Access granted: {proposal_label(document)}"
     else:
-        body = f"Hello {name},\n\nThe team of {_label(document)} did not grant access to its embargoed data.{note}"
-        subject = f"Access request not granted: {_label(document)}"
+        label = proposal_label(document)
+        body = f"Hello {name},\n\nThe team of {label} did not grant access to its embargoed data.{note}"
+        subject = f"Access request not granted: {label}"
     send_mail(subject, body + "\n\n-- The data office", None, [email])

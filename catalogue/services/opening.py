@@ -19,6 +19,7 @@ from django.utils import timezone
 from catalogue import signals, visibility
 from catalogue.models import Dataset, Document, DocumentKind, Member
 from catalogue.services import embargo
+from catalogue.services.mail import proposal_label
 
 logger = logging.getLogger(__name__)
 
@@ -130,16 +131,12 @@ def record_address(document: Document) -> str:
     return f"https://doi.org/{document.doi}" if document.doi else settings.SITE_URL
 
 
-def _label(document: Document) -> str:
-    return f"proposal {document.proposal_number or document.pid} ({document.title})"
-
-
 def _mail_opening(opening: Opening) -> None:
     recipients = _recipients(opening.document)
     if not recipients:
         return
     document = opening.document
-    lines = [f"Hello,\n\nThe embargo on data of {_label(document)} has ended; they are now open to everyone."]
+    lines = [f"Hello,\n\nThe embargo on data of {proposal_label(document)} has ended; they are now open to everyone."]
     if opening.document_opened:
         lines.append(f"The proposal's record and DOI now show the full metadata: {record_address(document)}")
     if opening.datasets:
@@ -147,7 +144,7 @@ def _mail_opening(opening: Opening) -> None:
             "Datasets opened now:\n" + "\n".join(f"- {dataset.pid}: {dataset.title}" for dataset in opening.datasets)
         )
     lines.append(f"Licence: {document.licence or settings.DEFAULT_LICENCE}.\n\n-- The data office")
-    send_mail(f"Your data of {_label(document)} are now open", "\n\n".join(lines), None, recipients)
+    send_mail(f"Your data of {proposal_label(document)} are now open", "\n\n".join(lines), None, recipients)
 
 
 def open_now(record: Dataset | Document, *, by: visibility.User | None) -> Opening | None:
@@ -272,12 +269,12 @@ def _mail_reminder(document: Document) -> None:
     recipients = _recipients(document)
     if not recipients:
         return
-    day = f"{document.release_date:%Y-%m-%d}"
+    day, label = f"{document.release_date:%Y-%m-%d}", proposal_label(document)
     body = (
-        f"Hello,\n\nThe embargo on the data of {_label(document)} ends on {day}; from then on anyone may read and "
+        f"Hello,\n\nThe embargo on the data of {label} ends on {day}; from then on anyone may read and "
         f"download them under {document.licence or settings.DEFAULT_LICENCE}.\n\n"
         'Nothing needs doing if that is right. To open them earlier, use "Open now" on the proposal\'s page; '
         "to extend the embargo, ask the data office before that day.\n\n"
         f"{record_address(document)}\n\n-- The data office"
     )
-    send_mail(f"The data of {_label(document)} open on {day}", body, None, recipients)
+    send_mail(f"The data of {label} open on {day}", body, None, recipients)

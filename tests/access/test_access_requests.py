@@ -56,6 +56,17 @@ def test_outsider_asks_pi_grants_and_outsider_downloads(
     assert b"".join(outsider_client.get(file_url(embargoed)).streaming_content) == PAYLOAD
 
 
+def test_a_title_written_over_two_lines_is_one_line_in_the_subjects(
+    outsider_client, proposal, embargoed, mailoutbox, django_capture_on_commit_callbacks
+):
+    Document.objects.filter(pk=proposal.pk).update(title="Hydration of cement\nby SAXS")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ask(outsider_client, proposal, reason="Benchmarking our reconstruction code.")
+    assert response.status_code == 200 and "Request sent" in response.content.decode()
+    label = f"proposal {proposal.proposal_number} (Hydration of cement by SAXS)"
+    assert [mail.subject for mail in mailoutbox] == [f"Access request for {label}", f"Your access request for {label}"]
+
+
 def test_refusal_is_told_and_gives_no_access(
     outsider_client, outsider, member, proposal, embargoed, mailoutbox, django_capture_on_commit_callbacks
 ):

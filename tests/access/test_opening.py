@@ -60,6 +60,17 @@ def test_ended_embargo_is_opened_with_history_signal_and_mail(
     assert "now open" in mailoutbox[0].subject
 
 
+def test_a_title_written_over_two_lines_is_one_line_in_the_subject(db, mailoutbox, django_capture_on_commit_callbacks):
+    proposal = ended_proposal(title="Hydration of cement\r\nby SAXS")
+    with django_capture_on_commit_callbacks(execute=True):
+        opening.open_due()
+    proposal.refresh_from_db()
+    assert proposal.opened_at is not None
+    assert [mail.subject for mail in mailoutbox] == [
+        f"Your data of proposal {proposal.proposal_number} (Hydration of cement by SAXS) are now open"
+    ]
+
+
 def test_running_the_opening_twice_changes_nothing_the_second_time(
     db, mailoutbox, opened_signals, django_capture_on_commit_callbacks
 ):
