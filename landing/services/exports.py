@@ -137,25 +137,22 @@ def bibtex(record: Record) -> str:
 
 
 def ris(record: Record) -> str:
-    lines = ["TY  - DATA"]
-    lines += [f"AU  - {creator['name']}" for creator in record["creators"]]
-    lines += [
-        f"TI  - {record['titles'][0]['title']}",
-        f"PY  - {record['publicationYear']}",
-        f"PB  - {record['publisher']['name']}",
+    fields: list[tuple[str, object]] = [("TY", "DATA")]
+    fields += [("AU", creator["name"]) for creator in record["creators"]]
+    fields += [
+        ("TI", record["titles"][0]["title"]),
+        ("PY", record["publicationYear"]),
+        ("PB", record["publisher"]["name"]),
+        ("DO", record.get("doi")),
+        ("UR", identifier_url(record)),
+        ("DA", (_date_of(record, "Available") or "").replace("-", "/")),
+        ("AB", abstract(record)),
     ]
-    if record.get("doi"):
-        lines.append(f"DO  - {record['doi']}")
-    lines.append(f"UR  - {identifier_url(record)}")
-    available = _date_of(record, "Available")
-    if available:
-        lines.append(f"DA  - {available.replace('-', '/')}")
-    text = abstract(record)
-    if text:
-        lines.append("AB  - " + " ".join(text.split()))
-    lines += [f"KW  - {subject['subject']}" for subject in record["subjects"]]
-    lines += [f"LA  - {record['language']}", "ER  - "]
-    return "\r\n".join(lines) + "\r\n"
+    fields += [("KW", subject["subject"]) for subject in record["subjects"]]
+    fields += [("LA", record["language"])]
+    # A field is one line: a line break in a title read from a file would start a line with no tag.
+    lines = [f"{tag}  - {' '.join(str(value).split())}" for tag, value in fields if value]
+    return "\r\n".join([*lines, "ER  - "]) + "\r\n"
 
 
 def _organisation(name: str, ror: str | None) -> Record:

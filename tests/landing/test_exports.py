@@ -10,6 +10,7 @@ from django.test import override_settings
 from lxml import etree
 from pyld import jsonld
 
+from catalogue.models import Document
 from landing.datacite import xml as datacite_xml
 from landing.services import citations
 from tests.landing.conftest import LEAK_TOKEN
@@ -65,12 +66,15 @@ def test_bibtex_export_parses_with_bibtexparser(anonymous_client, open_proposal)
     assert "cement" in entry["title"]
 
 
-def test_ris_export_has_one_complete_record(anonymous_client, open_proposal):
+@pytest.mark.parametrize("title", ["In-situ hydration of cement pastes", "In-situ hydration\r\nof cement pastes"])
+def test_ris_export_has_one_complete_record(anonymous_client, open_proposal, title):
+    Document.objects.filter(pk=open_proposal.pk).update(title=title)
     text = get(anonymous_client, DOI_URL, "application/x-research-info-systems").content.decode()
     tags = [line[:2] for line in text.splitlines() if line.strip()]
     assert tags[0] == "TY" and tags[-1] == "ER"
     assert all(line[2:6] == "  - " for line in text.splitlines() if line.strip())
     assert "DO  - 10.80000/ESRF-MA-5678" in text and text.count("AU  - ") == 2
+    assert "TI  - In-situ hydration of cement pastes\r\n" in text
 
 
 def test_csl_json_export_renders_with_citeproc(anonymous_client, open_proposal):
