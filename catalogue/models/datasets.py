@@ -1,7 +1,10 @@
 """Datasets: one measurement (raw) or one processing result (derived), with provenance and access fields."""
 
+from datetime import datetime
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
@@ -20,15 +23,28 @@ class IngestionState(models.TextChoices):
     FAILED = "failed", "failed"
 
 
+# The years a measurement can lie in, as ingestion reads them (ingest/nexus/values.PLAUSIBLE_YEARS): an embargo end
+# (up to a century later) then always computes, far from datetime's year 9999.
+MEASUREMENT_YEARS = range(1900, 2201)
+
+
+def validate_measurement_time(value: datetime) -> None:
+    if value.year not in MEASUREMENT_YEARS:
+        first, last = MEASUREMENT_YEARS[0], MEASUREMENT_YEARS[-1]
+        raise ValidationError(f"A measurement time lies in the years {first}–{last}; {value:%Y-%m-%d} does not.")
+
+
 class Dataset(models.Model):
     pid = models.CharField(max_length=255, unique=True, help_text="Stable local pid, minted once.")
     title = models.CharField(max_length=1024)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=8, choices=DatasetKind.choices, default=DatasetKind.RAW)
     keywords = ArrayField(models.CharField(max_length=255), default=list, blank=True)
-    creation_time = models.DateTimeField(help_text="When the data was taken, or registered.")
-    start_time = models.DateTimeField(null=True, blank=True)
-    end_time = models.DateTimeField(null=True, blank=True)
+    creation_time = models.DateTimeField(
+        help_text="When the data was taken, or registered.", validators=[validate_measurement_time]
+    )
+    start_time = models.DateTimeField(null=True, blank=True, validators=[validate_measurement_time])
+    end_time = models.DateTimeField(null=True, blank=True, validators=[validate_measurement_time])
     time_source = models.CharField(max_length=64, blank=True, help_text="Where the start time came from.")
     size = models.BigIntegerField(default=0, help_text="Total bytes of its files.")
     number_of_files = models.PositiveIntegerField(default=0)

@@ -207,6 +207,18 @@ def test_editing_a_title_in_the_admin_marks_it_curated_and_keeps_history(steward
     assert latest.history_user == steward
 
 
+def test_a_measurement_end_in_year_9999_is_refused_on_the_form(steward_client):
+    dataset = DatasetFactory()
+    url = reverse("admin:catalogue_dataset_change", args=[dataset.pk])
+    data = admin_form_data(steward_client.get(url))
+    data.update({"end_time_0": "9999-06-01", "end_time_1": "00:00:00", "_save": "Save"})
+    response = steward_client.post(url, data)
+    assert response.status_code == 200
+    assert "1900–2200" in str(response.context["adminform"].form.errors["end_time"])
+    dataset.refresh_from_db()
+    assert dataset.end_time.year == 2020
+
+
 def test_downloads_between_two_edits_are_not_credited_to_the_steward(steward_client, steward, outsider):
     dataset = DatasetFactory(title="1  ascan  mr -0.1 0.1 20 1")
     url = reverse("admin:catalogue_dataset_change", args=[dataset.pk])

@@ -114,6 +114,17 @@ def test_bad_input_is_a_json_400_naming_the_field(steward_client, proposal):
     assert "proposal" in fields and "creation_time" in fields
 
 
+@pytest.mark.parametrize("field", ["start_time", "end_time", "creation_time"])
+@pytest.mark.parametrize("moment", ["9999-06-01T00:00:00Z", "0001-01-01T00:00:00Z"])
+def test_a_measurement_time_outside_the_plausible_years_is_a_json_400(steward_client, datasets, field, moment):
+    open_dataset, _ = datasets
+    response = steward_client.patch(
+        f"/api/v1/datasets/{open_dataset.pid}/", {field: moment}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "1900–2200" in response.json()["error"]["fields"][field][0]
+
+
 def test_duplicate_pid_is_a_400_not_a_500(steward_client, datasets, proposal):
     open_dataset, _ = datasets
     response = steward_client.post(
