@@ -29,6 +29,7 @@ from catalogue.models import (
     Person,
     SessionMatch,
 )
+from catalogue.models.datasets import MEASUREMENT_YEARS
 from catalogue.services import curation, embargo, instruments
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "user-office-schema.json"
@@ -150,6 +151,10 @@ def validate(data: object) -> tuple[Facility, list[str]]:
         numbers.add(proposal["number"])
         if proposal.get("start_date") and proposal.get("end_date") and proposal["end_date"] < proposal["start_date"]:
             errors.append(f"{at}/end_date: {proposal['end_date']} is before start_date {proposal['start_date']}")
+        for key in ("start_date", "end_date"):  # the schema checked the form; a year 1 would be stored BC
+            if proposal.get(key) and date.fromisoformat(proposal[key]).year not in MEASUREMENT_YEARS:
+                first, last = MEASUREMENT_YEARS[0], MEASUREMENT_YEARS[-1]
+                errors.append(f"{at}/{key}: {proposal[key]} does not lie in the years {first}–{last}")
         for position, name in enumerate(proposal.get("instruments", [])):
             if instruments.match(facility=facility, name=name) is None:
                 errors.append(f"{at}/instruments/{position}: no instrument {name!r} at {facility.short_name}")

@@ -112,6 +112,20 @@ def test_bad_file_names_every_error_and_writes_nothing(session, steward_client):
     assert counts() == before
 
 
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31")])
+def test_a_date_outside_the_plausible_years_is_named_and_nothing_is_written(session, steward_client, start, end):
+    bad = copy.deepcopy(GOOD)
+    bad["proposals"][0] |= {"start_date": start, "end_date": end}
+    before = counts()
+    response = post_json(steward_client, bad)
+    assert response.status_code == 400
+    assert response.json()["error"]["errors"] == [
+        f"proposals/0/start_date: {start} does not lie in the years 1900–2200",
+        f"proposals/0/end_date: {end} does not lie in the years 1900–2200",
+    ]
+    assert counts() == before
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
