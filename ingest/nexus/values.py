@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 MAX_TEXT = 4096  # characters kept of any string read for metadata
-PLAUSIBLE_YEARS = range(1900, 2201)  # catalogue.models.datasets.MEASUREMENT_YEARS, which the reader may not import
+# Far from datetime's year 1 and 9999, so embargoes and zones always compute; the catalogue's own rule for edits is
+# catalogue.models.datasets.MEASUREMENT_YEARS, which this reader may not import.
+PLAUSIBLE_YEARS = range(1900, 2201)
 
 # Values writers leave when nobody filled the field in (SOLEIL templates, GDA and areaDetector defaults, APS "nan").
 PLACEHOLDERS = frozenset(
