@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from catalogue.models.facilities import MAX_EMBARGO_YEARS
+
 
 class AccessRequestForm(forms.Form):
     reason = forms.CharField(
@@ -39,8 +41,12 @@ class DecisionForm(forms.Form):
 
     def clean_expires_on(self) -> object:
         day = self.cleaned_data["expires_on"]
-        if day is not None and day <= timezone.localdate():
+        today = timezone.localdate()
+        if day is not None and day <= today:
             raise forms.ValidationError("Choose a day after today.")
+        # Access ends at the start of the next day, and the day after 9999-12-31 is no date at all.
+        if day is not None and day.year > today.year + MAX_EMBARGO_YEARS:
+            raise forms.ValidationError(f"Choose a day within {MAX_EMBARGO_YEARS} years: no embargo runs longer.")
         return day
 
     def expires_at(self) -> datetime | None:

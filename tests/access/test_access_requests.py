@@ -128,13 +128,15 @@ def test_a_request_is_decided_once(member_client, member, proposal, embargoed):
     assert "refused" in member_client.get(url).content.decode()
 
 
-def test_past_expiry_date_is_refused_on_the_form(member_client, proposal, embargoed):
+@pytest.mark.parametrize(("day", "why"), [("2001-01-01", "after today"), ("9999-12-31", "within 100 years")])
+def test_an_expiry_date_past_or_far_off_is_refused_on_the_form(member_client, proposal, embargoed, day, why):
     access_request = AccessRequest.objects.create(
         document=proposal, guest_name="X", guest_email="x@example.org", reason="r"
     )
     url = reverse("access-request-decide", kwargs={"request_id": access_request.pk})
-    response = member_client.post(url, {"decision": "grant", "expires_on": "2001-01-01"})
-    assert response.status_code == 400 and "after today" in response.content.decode()
+    response = member_client.post(url, {"decision": "grant", "expires_on": day})
+    assert response.status_code == 400 and why in response.content.decode()
+    assert not AccessGrant.objects.exists()
 
 
 def test_open_data_need_no_request(outsider_client, proposal, stored_dataset):
