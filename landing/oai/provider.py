@@ -239,7 +239,8 @@ def harvest_from_arguments(args: dict[str, str]) -> Harvest:
     prefix = args["metadataPrefix"]
     if prefix not in FORMATS:
         raise OAIErrorCannotDisseminateFormat(f"{_echoed(prefix)} is not a metadata format of this repository.")
-    start = end = None
+    now = timezone.now()
+    start, end = None, now
     granules = set()
     if "from" in args:
         start, granule = _parse_date(args["from"])
@@ -247,14 +248,14 @@ def harvest_from_arguments(args: dict[str, str]) -> Harvest:
     if "until" in args:
         until, granule = _parse_date(args["until"])
         granules.add(granule)
-        end = until + granule  # until is inclusive: every datestamp within its day or second
+        # until is inclusive: every datestamp within its day or second (the day after 9999-12-31 is no date)
+        end = min(until + granule, now) if until < now else now
     if len(granules) > 1:
         raise OAIErrorBadArgument("'from' and 'until' must have the same granularity.")
-    now = timezone.now()
     set_spec = args.get("set")
     if set_spec is not None and not records.set_exists(set_spec):
         raise OAIErrorNoRecordsMatch(f"There is no set {_echoed(set_spec)} (ListSets lists them).")
-    selection = records.Selection(start=start, end=min(end, now) if end else now, set_spec=set_spec)
+    selection = records.Selection(start=start, end=end, set_spec=set_spec)
     return Harvest(prefix=prefix, selection=selection, after=None, cursor=0, size=records.count(selection))
 
 

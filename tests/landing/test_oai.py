@@ -134,6 +134,9 @@ def test_every_verb_format_and_error_validates_against_the_official_schemas(cata
         ({"verb": "GetRecord", "identifier": embargoed, "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
         ({"verb": "GetRecord", "identifier": draft, "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "2000-01-01"}, "noRecordsMatch"),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "until": "9999-12-31"}, None),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "until": "9999-12-31T23:59:59Z"}, None),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "from": "9999-12-31"}, "noRecordsMatch"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "status:nonsense"}, "noRecordsMatch"),
         # Arguments an error message quotes, written with characters beyond ASCII (a typographic apostrophe).
         ({"verb": "GetRecord", "identifier": "oai:x’", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
