@@ -444,7 +444,8 @@ def _axis_code(choice: dict[str, Any], which: str) -> str:
 
 def _read_code(choice: dict[str, Any], name: str) -> list[str]:
     selection, summed = _selection(choice)
-    label = choice["y_label"] if choice["kind"] == "curve" else choice["colour_label"]
+    # The label is the file writer's text (a long_name): on one line, or a line break would start code of its own.
+    label = " ".join(str(choice["y_label"] if choice["kind"] == "curve" else choice["colour_label"]).split())
     lines = [
         f"    signal = f[{choice['signal']!r}]  # {label}, shape {tuple(choice['shape'])}",
         f"    data = valid(signal[{selection}], signal.dtype)",

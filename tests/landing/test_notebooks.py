@@ -1,5 +1,6 @@
 """Notebooks of datasets and DOIs over HTTP: what they hold for each caller, and the buttons that offer them."""
 
+import ast
 from urllib.parse import quote
 
 import nbformat
@@ -92,6 +93,23 @@ def test_embargoed_dataset_notebook_is_the_team_s_only(anonymous_client, outside
     assert f"raw/{LEAK_TOKEN}_0001.h5" in text and "**Embargoed data:**" in text
     assert "PANCOMMONS_API_TOKEN" in text and "cannot use your browser's login" in text
     assert member.get(f"{EMBARGOED_DATASET}/notebook.ipynb")["Cache-Control"] == "private, no-store"
+
+
+def test_a_label_read_from_the_file_stays_inside_its_comment(anonymous_client, open_proposal):
+    """A NeXus long_name is the file writer's text: a line break in it must not turn the rest into code that runs."""
+    preview = Preview.objects.get(dataset__pid="esrf/dataset/000123")
+    preview.choice = {
+        "kind": "curve", "signal": "/entry/data/I", "shape": [50], "plotted": [0], "reduction": "", "reduced": [],
+        "fixed": {}, "frames": 1, "x": None, "y": None, "errors": None, "auxiliary": [], "auxiliary_labels": [],
+        "x_label": "Q (1/A)", "y_label": "I\n    import os; os.remove('thesis.tex')\r    #", "colour_label": None,
+        "log": False, "log_x": False, "decades": 1.0, "low": 0.3, "high": 80.0, "step": 1, "equal_aspect": False,
+        "axes": [],
+    }  # fmt: skip
+    preview.save()
+    notebook = notebook_of(anonymous_client.get(f"{DATASET}/notebook.ipynb"))
+    cells = [ast.parse(cell.source) for cell in notebook.cells if cell.cell_type == "code"]
+    assert not [node for cell in cells for node in ast.walk(cell) if getattr(node, "attr", None) == "remove"]
+    assert "# I import os; os.remove('thesis.tex') #, shape (50,)" in code_of(notebook)
 
 
 @override_settings(EMBARGOED_METADATA="visible")
