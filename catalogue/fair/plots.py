@@ -35,7 +35,8 @@ def distribution_svg(distributions: list[Distribution]) -> bytes:
             axes.barh(row, share, left=left, color=colours((index + 0.5) / HISTOGRAM_BINS), edgecolor="white")
             left += share
         axes.text(1.01, row, f"{distribution.datasets} datasets, mean {distribution.mean:.2f}", va="center")
-    axes.set_yticks(range(len(distributions)), [d.label for d in distributions])
+    # Instrument names are the registry's and the files' words: a "$" in one must not start Matplotlib's mathtext.
+    axes.set_yticks(range(len(distributions)), [d.label for d in distributions], parse_math=False)
     axes.set_xlim(0, 1)
     axes.invert_yaxis()
     axes.set_xlabel("share of the instrument's datasets, by score (red 0–0.1 … green 0.9–1)")
@@ -61,7 +62,8 @@ def history_svg(snapshots: list[FairSnapshot]) -> bytes:
     axes.set_ylabel("mean FAIR score")
     axes.set_title("FAIR score over time (daily snapshots)")
     if lines:
-        axes.legend(loc="lower right", fontsize=7)
+        for text in axes.legend(loc="lower right", fontsize=7).get_texts():
+            text.set_parse_math(False)  # instrument names, as in distribution_svg
     else:
         axes.text(0.5, 0.5, "no snapshot yet: the first is taken tonight", ha="center", transform=axes.transAxes)
     figure.autofmt_xdate()

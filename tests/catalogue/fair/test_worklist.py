@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalogue.models import Dataset, DatasetFairScore, Document, FairSnapshot, Person, RelatedWork
+from catalogue.models import Dataset, DatasetFairScore, Document, FairSnapshot, Instrument, Person, RelatedWork
 from catalogue.services import fair
 from tests.factories import (
     DatasetFactory,
@@ -112,6 +112,15 @@ def test_worklist_and_dashboard_pages_render_with_plots(facility_catalogue, stew
     for name in ("fair-distribution-plot", "fair-history-plot"):
         svg = steward_client.get(reverse(name))
         assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml" and svg.content.startswith(b"<?xml")
+
+
+def test_an_instrument_named_with_dollar_signs_is_drawn_as_written(facility_catalogue, steward_client):
+    """Names are the registry's and the files' words: a "$" must not start Matplotlib's mathtext (this is no math)."""
+    Instrument.objects.update(name="I22 $\\frac{1}$ beam")
+    fair.take_snapshot()
+    for name in ("fair-distribution-plot", "fair-history-plot"):
+        svg = steward_client.get(reverse(name))
+        assert svg.status_code == 200 and svg.content.startswith(b"<?xml")
 
 
 def test_snapshot_is_idempotent_per_day(facility_catalogue):
