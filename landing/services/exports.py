@@ -104,9 +104,18 @@ def csl_json(record: Record) -> Record:
     return item
 
 
+# LaTeX's specials as text. A brace is a command, not "\{": BibTeX counts every brace, so one unbalanced brace in a
+# title (a typo) left an entry no reader could parse.
+BIBTEX_SPECIALS = {
+    **{character: "\\" + character for character in "&%$#_"},
+    "{": r"{\textbraceleft}",
+    "}": r"{\textbraceright}",
+    "\\": r"{\textbackslash}",
+}
+
+
 def _bibtex_escape(text: str) -> str:
-    text = re.sub(r"([&%$#_])", r"\\\1", text)
-    return text.replace("{", r"\{").replace("}", r"\}")
+    return re.sub(r"[&%$#_{}\\]", lambda special: BIBTEX_SPECIALS[special.group()], text)
 
 
 def citation_key(record: Record) -> str:

@@ -55,7 +55,11 @@ def test_datacite_json_export_carries_the_same_record(anonymous_client, open_pro
     assert data["types"]["resourceTypeGeneral"] == "Dataset"
 
 
-def test_bibtex_export_parses_with_bibtexparser(anonymous_client, open_proposal):
+@pytest.mark.parametrize(
+    "title", ["In-situ hydration of cement pastes", "In-situ hydration of cement {C3S\\ 100% pastes"]
+)
+def test_bibtex_export_parses_with_bibtexparser(anonymous_client, open_proposal, title):
+    Document.objects.filter(pk=open_proposal.pk).update(title=title)
     response = get(anonymous_client, DOI_URL, "application/x-bibtex")
     assert response["Content-Type"].startswith("application/x-bibtex")
     database = bibtexparser.loads(response.content.decode())
@@ -64,6 +68,8 @@ def test_bibtex_export_parses_with_bibtexparser(anonymous_client, open_proposal)
     assert entry["doi"] == "10.80000/ESRF-MA-5678"
     assert entry["author"] == "Lovelace, Ada and Ørsted, Émile"
     assert "cement" in entry["title"]
+    if "{" in title:
+        assert entry["title"] == r"{In-situ hydration of cement {\textbraceleft}C3S{\textbackslash} 100\% pastes}"
 
 
 @pytest.mark.parametrize("title", ["In-situ hydration of cement pastes", "In-situ hydration\r\nof cement pastes"])
