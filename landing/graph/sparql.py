@@ -2,6 +2,7 @@
 the newest published generation, killed at SPARQL_TIMEOUT_SECONDS, with at most SPARQL_MAX_RESULTS results."""
 
 import multiprocessing
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,23 @@ class NotBuilt(QueryError):
     status = 503
 
 
+# SERVICE (a federated query) would make this server fetch any address a visitor names, inside the facility's network
+# too: the endpoint answers from its own graph only. The keyword is looked for outside strings, IRIs and comments, with
+# codepoint escapes read first (SPARQL 1.1 §19.2 allows them anywhere); a prefixed name or variable may be "service".
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_NOT_CODE = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""|\'\'\'(?:[^\\]|\\.)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
+    re.DOTALL,
+)
+_SERVICE = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])", re.IGNORECASE)
+
+
+def calls_a_service(query: str) -> bool:
+    decoded = _ESCAPE.sub(lambda escape: chr(min(int(escape.group(1) or escape.group(2), 16), 0x10FFFF)), query)
+    return _SERVICE.search(_NOT_CODE.sub(" ", decoded)) is not None
+
+
 @dataclass(frozen=True)
 class Answer:
     body: bytes
@@ -48,6 +66,8 @@ def run(*, query: str, accepted: list[str]) -> Answer:
 
     Raises BadQuery with the parser's message, TooSlow past the time limit, NotBuilt before the first build.
     """
+    if calls_a_service(query):
+        raise BadQuery("SERVICE (a federated query) is not offered: this endpoint answers from its own graph only")
     generation = store.current_generation()
     if generation is None:
         raise NotBuilt("the graph store has not been built yet (manage.py rebuild_graph)")

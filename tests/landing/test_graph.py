@@ -1,7 +1,9 @@
 """The knowledge graph over HTTP: DCAT-AP 3 conformance, content negotiation of every entity type, the dump, the
 Hydra pages and the SPARQL endpoint (results, errors, time limit, cap), all against a real Oxigraph store."""
 
+import http.server
 import json
+import threading
 
 import pyld
 import pyshacl
@@ -297,6 +299,60 @@ def test_select_results_come_in_the_accepted_format(anonymous_client, built, acc
         assert marker in response.content
         assert b"Cement paste" in response.content
         assert LEAK_TOKEN.encode() not in response.content
+
+
+@pytest.fixture
+def listener():
+    """A local HTTP server that records every request made to it: where a federated query would be sent."""
+    requested: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", requested
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "SERVICE <{url}> {{ ?s ?p ?o }}",
+        "service silent <{url}> {{ ?s ?p ?o }}",
+        "# a comment first\n SeRvIcE SILENT<{url}>{{ ?s ?p ?o }}",
+        "BIND(<{url}> AS ?at) SERVICE ?at {{ ?s ?p ?o }}",
+        "\\u0053ERVICE <{url}> {{ ?s ?p ?o }}",
+    ],
+)
+def test_a_federated_query_is_refused_and_fetches_nothing(anonymous_client, built, listener, clause):
+    url, requested = listener
+    for method in ("get", "post"):
+        response = sparql(anonymous_client, "SELECT * WHERE { " + clause.format(url=url) + " }", method=method)
+        assert response.status_code == 400
+        assert "SERVICE (a federated query) is not offered" in response.json()["detail"]
+    assert requested == []
+
+
+def test_service_as_a_word_in_a_string_an_iri_a_variable_or_a_name_is_no_federated_query(anonymous_client, built):
+    query = """SELECT ?service WHERE {
+        ?d a dcat:Dataset ; dct:title ?title . # a SERVICE mentioned in a comment
+        BIND("SERVICE <http://127.0.0.1:9/>" AS ?service) FILTER(?d != <http://example.org/service>)
+        OPTIONAL { ?d <http://example.org/SERVICE> ?x } OPTIONAL { ?d dcat:service ?y }
+    }"""
+    response = sparql(anonymous_client, query)
+    assert response.status_code == 200, response.content
+    bindings = json.loads(response.content)["results"]["bindings"]
+    assert bindings and {binding["service"]["value"] for binding in bindings} == {"SERVICE <http://127.0.0.1:9/>"}
 
 
 def test_a_query_sent_as_the_request_body_and_ask(anonymous_client, built):
