@@ -132,9 +132,14 @@ class Field:
     def _read_value(self) -> object:
         if self._null or self.size > MAX_ARRAY_ITEMS:
             return None
-        if self._open().get_storage_size() == 0 and self.is_virtual:  # the layout only when no bytes are stored here
-            return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
-        return _small_value(self._id, self.shape, self._type)
+        dataset_id = self._open()
+        if dataset_id.get_offset() is None:  # the layout only when the bytes are not one run in this file
+            create, layout = self._create_layout()
+            if create.get_external_count():
+                return None  # stored_outside: never read
+            if layout == h5py.h5d.VIRTUAL and dataset_id.get_storage_size() == 0:
+                return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
+        return _small_value(dataset_id, self.shape, self._type)
 
     def _create_layout(self) -> tuple[h5py.h5p.PropDCID, int]:
         if self._layout is None:
@@ -498,6 +503,13 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
         handle.close()
         raise
     return tree
+
+
+def stored_outside(dataset: h5py.Dataset) -> bool:
+    """Whether the dataset keeps its bytes in external raw files (HDF5 external storage). They are never read: their
+    names may be any path the process can read (/etc/passwd, the site's secret key), absolute or from its working
+    directory, so a crafted file would publish them as values, a preview or the viewer's data."""
+    return dataset.id.get_offset() is None and dataset.id.get_create_plist().get_external_count() > 0
 
 
 def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], type_: _Type) -> object:

@@ -1,7 +1,8 @@
 """What the H5Web viewer reads from one HDF5 file: h5grove's content and encoders, fenced to the dataset's files.
 
-External links and virtual-dataset sources are followed only into files of the same dataset; one answer of /data
-holds at most a capped number of bytes. Pure h5py + h5grove: the caller has decided who may read the file.
+External links and virtual-dataset sources are followed only into files of the same dataset, external raw storage
+never; one answer of /data holds at most a capped number of bytes. Pure h5py + h5grove: the caller has decided who
+may read the file.
 """
 
 import logging
@@ -72,7 +73,11 @@ def _fence(h5file: h5py.File, path: str, dataset_files: DatasetFiles) -> None:
             raise Refused(403, f"{prefix} is an external link to {link.filename}, outside this dataset's files")
 
 
-def _fence_virtual(dataset: h5py.Dataset, path: str, dataset_files: DatasetFiles) -> None:
+def _fence_storage(dataset: h5py.Dataset, path: str, dataset_files: DatasetFiles) -> None:
+    """Refuses data kept in external raw files (HDF5 external storage: any path the server can read, absolute or from
+    its working directory) and virtual datasets reading files outside the dataset's."""
+    if dataset.external:
+        raise Refused(403, f"{path} keeps its data in external raw files, which the viewer never reads")
     if not dataset.is_virtual:
         return
     own = Path(dataset.file.filename)
@@ -161,7 +166,7 @@ def data(
         if not isinstance(content, h5content.DatasetContent):
             raise Refused(400, f"{content.path} is not a dataset")
         dataset = h5file[content.path]
-        _fence_virtual(dataset, content.path, dataset_files)
+        _fence_storage(dataset, content.path, dataset_files)
         try:
             size = selected_bytes(dataset, selection)
         except (ValueError, TypeError):

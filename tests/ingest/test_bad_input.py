@@ -88,6 +88,32 @@ def test_external_link_escaping_the_source_folder(ingest, tmp_path):
     assert_failed_without_records(job, "external link /entry/data leaves the source folder")
 
 
+def test_data_kept_in_external_raw_files_are_never_read(ingest, tmp_path):
+    """HDF5 external storage names raw files by any path, absolute or from the worker's working directory: a crafted
+    file must not publish another file's bytes (here a secret beside the source folder) as values or a preview."""
+    (tmp_path / "source").mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"s3cr3t-s3cr3t-s3cr3t")
+    with h5py.File(tmp_path / "source" / "scan.nxs", "w") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        entry["title"] = "Raw files elsewhere"
+        sample = entry.create_group("sample")
+        sample.attrs["NX_class"] = "NXsample"
+        sample.create_dataset("temperature", shape=(1,), dtype="uint8", external=[(str(secret), 0, 1)])
+        sample["temperature"].attrs["units"] = "K"
+        data = entry.create_group("data")
+        data.attrs.update({"NX_class": "NXdata", "signal": "counts"})
+        data.create_dataset("counts", shape=(20,), dtype="uint8", external=[(str(secret), 0, 20)])
+        entry.attrs["default"] = "data"
+    job = ingest(tmp_path / "source" / "scan.nxs", source_folder=tmp_path / "source")
+    assert job.state == IngestionJob.State.SUCCEEDED, job.error
+    dataset = Dataset.objects.get(pk=job.dataset_id)
+    assert not dataset.parameters.filter(name="sample_temperature").exists()
+    assert dataset.raw_metadata["fields"]["/entry/sample/temperature"] == {"shape": [1], "dtype": "uint8"}
+    assert "/entry/data/counts keeps its data in external raw files" in dataset.preview.unavailable_reason
+
+
 def test_file_deleted_while_it_is_being_written_to_the_catalogue(ingest, tmp_path):
     path = tmp_path / "dmc.h5"
     shutil.copy(GOOD_SAMPLE, path)

@@ -191,6 +191,23 @@ def test_links_are_followed_inside_the_dataset_and_refused_when_they_leave_it(an
     assert children["inside"]["kind"] == "dataset"
 
 
+def test_data_kept_in_external_raw_files_are_refused(anonymous_client, storage_dataset, tmp_path):
+    """HDF5 external storage names raw files by any path the server can read: the viewer never reads them."""
+    secret = tmp_path / "storage" / "passwords.txt"
+    secret.write_bytes(b"root:s3cr3t\n" * 8)
+
+    def write(path):
+        with h5py.File(path, "w") as main:
+            main.create_dataset("looted", shape=(96,), dtype="uint8", external=[(str(secret), 0, 96)])
+            main["counts"] = np.arange(5, dtype="int32")
+
+    dataset, rows = storage_dataset({"main.h5": write})
+    refused = h5grove(anonymous_client, dataset, rows["main.h5"], "data", path="/looted")
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "/looted keeps its data in external raw files, which the viewer never reads"}
+    assert h5grove(anonymous_client, dataset, rows["main.h5"], "data", path="/counts").json() == [0, 1, 2, 3, 4]
+
+
 @pytest.mark.parametrize("persona", ["anonymous", "outsider", "member"])
 def test_embargoed_files_open_to_the_team_only(samples, proposal, outsider, member, persona):
     client = client_for({"anonymous": None, "outsider": outsider, "member": member}[persona])
