@@ -116,12 +116,12 @@ def sparql_view(request: HttpRequest) -> HttpResponse:
     if not query:
         if request.method == "POST" or not wants_html:
             return _error(400, "bad request", "give a SPARQL query as the `query` parameter")
-        return render(request, "landing/graph/sparql.html", _page_context(query=EXAMPLES[0].query))
+        return render(request, "landing/graph/sparql.html", _page_context(sparql_query=EXAMPLES[0].query))
     try:
         answer = sparql.run(query=query, accepted=["application/sparql-results+json"] if wants_html else accepted)
     except sparql.QueryError as error:
         if wants_html and error.status == 400:
-            context = _page_context(query=query, error=str(error))
+            context = _page_context(sparql_query=query, error=str(error))
             return render(request, "landing/graph/sparql.html", context, status=400)
         return _error(error.status, type(error).__name__, str(error))
     if wants_html:
@@ -146,7 +146,7 @@ def _page_context(**extra: object) -> dict[str, object]:
 
 
 def _html_results(query: str, answer: sparql.Answer) -> dict[str, object]:
-    context = _page_context(query=query, truncated=answer.truncated)
+    context = _page_context(sparql_query=query, truncated=answer.truncated)
     if answer.media_type.startswith("application/sparql-results+json"):
         data = json.loads(answer.body)
         if "boolean" in data:

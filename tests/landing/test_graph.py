@@ -21,6 +21,7 @@ from landing.graph.vocabulary import HYDRA, QUDT, SPDX, UNIT
 from tests.factories import DatasetFactory
 from tests.landing.conftest import LEAK_TOKEN
 from tests.landing.graph_catalogue import graph_catalogue
+from tests.landing.test_pages import html_tree
 from tests.standards import SHARED
 
 SHAPES = SHARED / "standards" / "dcat-ap-shacl" / "releases"
@@ -407,8 +408,13 @@ def test_results_are_cut_at_the_cap(anonymous_client, built, settings):
 def test_the_sparql_page_shows_examples_and_results(anonymous_client, built):
     page = anonymous_client.get("/sparql", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and b"below 80" in page.content
+    tree = html_tree(page)
+    [textarea] = tree.xpath("//textarea[@id='query']")
+    assert textarea.text.strip() == EXAMPLES[0].query.strip()
+    assert tree.xpath("//input[@id='header-q']/@value") == [""]  # the site's search box is not the SPARQL query
     results = sparql(anonymous_client, EXAMPLES[0].query, "text/html")
     assert results.status_code == 200 and built.raw.title.encode() in results.content
+    assert html_tree(results).xpath("//input[@id='header-q']/@value") == [""]
 
 
 def test_refresh_follows_edits_and_withdrawals(anonymous_client, built):
