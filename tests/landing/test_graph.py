@@ -4,6 +4,7 @@ Hydra pages and the SPARQL endpoint (results, errors, time limit, cap), all agai
 import http.server
 import json
 import threading
+from collections.abc import Iterator
 
 import pyld
 import pyshacl
@@ -303,7 +304,7 @@ def test_select_results_come_in_the_accepted_format(anonymous_client, built, acc
 
 
 @pytest.fixture
-def listener():
+def listener() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server that records every request made to it: where a federated query would be sent."""
     requested: list[str] = []
 
