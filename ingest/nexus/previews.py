@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from ingest.nexus import plot_data, plots
 from ingest.nexus.plot_data import Coordinates, Curve, Image, PlotData
 from ingest.nexus.plots import Candidate
-from ingest.nexus.reader import FileBusy, FileRejected, Group, Tree, open_file, stored_outside
+from ingest.nexus.reader import FileBusy, FileRejected, Group, Tree, open_file, read_outside
 
 MAX_CANDIDATES = 6  # plots tried before giving up (each may be a missing external file)
 IMAGE_LOG_DECADES = 1.5  # an image whose values span more decades than this is drawn on a log colour scale
@@ -135,7 +135,7 @@ def _unavailable(skipped: list[tuple[Candidate, str]]) -> PreviewResult:
 
 def _link_problem(tree: Tree, handle: h5py.File, candidate: Candidate) -> str | None:
     """Why the plot cannot be read before reading it: a missing external file, a virtual dataset whose source is
-    missing (it would read as zeros without an error: DLS I04), or a field kept in external raw files."""
+    missing (it would read as zeros without an error: DLS I04), or a field that would read outside the source folder."""
     target = tree.resolve(candidate.signal.path)
     for link in tree.links:
         if link.link_path != target:
@@ -152,8 +152,9 @@ def _link_problem(tree: Tree, handle: h5py.File, candidate: Candidate) -> str | 
         read: list[plots.Series | plots.Axis] = [candidate.signal, *candidate.auxiliary, *candidate.axes]
         for path in (path for part in read for path in (part.path, getattr(part, "errors", None)) if path):
             field = handle.get(path)
-            if isinstance(field, h5py.Dataset) and stored_outside(field):
-                return f"{path} keeps its data in external raw files, which are never read"
+            outside = read_outside(field, source_folder=tree.source_folder) if isinstance(field, h5py.Dataset) else None
+            if outside:
+                return f"{path} {outside}"
     except (KeyError, OSError):
         return "its data cannot be opened"
     for source in sources:

@@ -136,7 +136,7 @@ class Field:
         if dataset_id.get_offset() is None:  # the layout only when the bytes are not one run in this file
             create, layout = self._create_layout()
             if create.get_external_count():
-                return None  # stored_outside: never read
+                return None  # never read: see read_outside
             if layout == h5py.h5d.VIRTUAL and dataset_id.get_storage_size() == 0:
                 return None  # a virtual dataset whose source is missing would read as zeros (DLS I04)
         return _small_value(dataset_id, self.shape, self._type)
@@ -200,8 +200,9 @@ class Tree:
 
     Close it (or use it in a `with` block) when done: fields not read by then cannot be read afterwards."""
 
-    def __init__(self, path: Path, handle: h5py.File) -> None:
+    def __init__(self, path: Path, handle: h5py.File, source_folder: Path) -> None:
         self.path = path
+        self.source_folder = source_folder
         self._handle = handle
         self.userblock_size: int = handle.userblock_size
         self.root_attrs = _attributes(handle.id, "/", names=None)
@@ -487,7 +488,7 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
     The caller closes it (`with reader.read_tree(...) as tree:`); raises FileRejected or FileBusy."""
     handle = _open(path)
     try:
-        tree = Tree(path, handle)
+        tree = Tree(path, handle, source_folder)
         tree._list_links()
         tree._list_virtual_sources()
     except RecursionError as error:
@@ -505,11 +506,23 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
     return tree
 
 
-def stored_outside(dataset: h5py.Dataset) -> bool:
-    """Whether the dataset keeps its bytes in external raw files (HDF5 external storage). They are never read: their
-    names may be any path the process can read (/etc/passwd, the site's secret key), absolute or from its working
-    directory, so a crafted file would publish them as values, a preview or the viewer's data."""
-    return dataset.id.get_offset() is None and dataset.id.get_create_plist().get_external_count() > 0
+def read_outside(dataset: h5py.Dataset, *, source_folder: Path) -> str | None:
+    """Why reading the dataset would read bytes from outside the source folder, or None.
+
+    HDF5 external raw storage is never read: its file names may be any path the process can read (/etc/passwd, the
+    site's secret key), absolute or from its working directory. A virtual dataset's sources must lie in the source
+    folder, as external links must (another proposal's data may sit on the same storage)."""
+    if dataset.id.get_offset() is not None:  # one run of bytes in this file: the usual case, answered at once
+        return None
+    if dataset.id.get_create_plist().get_external_count():
+        return "keeps its data in external raw files, which are never read"
+    if dataset.is_virtual:
+        folder = Path(dataset.file.filename).parent
+        for source in dataset.virtual_sources():
+            real = Path(os.path.realpath(folder / source.file_name))
+            if source.file_name != "." and not _inside(real, source_folder):
+                return f"is a virtual dataset reading {source.file_name}, outside the source folder"
+    return None
 
 
 def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], type_: _Type) -> object:

@@ -114,6 +114,28 @@ def test_data_kept_in_external_raw_files_are_never_read(ingest, tmp_path):
     assert "/entry/data/counts keeps its data in external raw files" in dataset.preview.unavailable_reason
 
 
+def test_a_plot_axis_read_from_a_file_outside_the_source_folder_is_not_drawn(ingest, tmp_path):
+    """Another proposal's file may sit on the same storage: a virtual axis reading it must not reach the preview."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "other").mkdir()
+    with h5py.File(tmp_path / "other" / "theirs.h5", "w") as handle:
+        handle["t"] = np.linspace(1000, 2000, 20)
+    with h5py.File(tmp_path / "source" / "scan.nxs", "w") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs.update({"NX_class": "NXentry", "default": "data"})
+        entry["title"] = "Axis elsewhere"
+        data = entry.create_group("data")
+        data.attrs.update({"NX_class": "NXdata", "signal": "counts", "axes": ["x"]})
+        data["counts"] = np.arange(20.0)
+        layout = h5py.VirtualLayout(shape=(20,), dtype="float64")
+        layout[:] = h5py.VirtualSource(str(tmp_path / "other" / "theirs.h5"), "/t", shape=(20,))
+        data.create_virtual_dataset("x", layout)
+    job = ingest(tmp_path / "source" / "scan.nxs", source_folder=tmp_path / "source")
+    assert job.state == IngestionJob.State.SUCCEEDED, job.error
+    reason = Dataset.objects.get(pk=job.dataset_id).preview.unavailable_reason
+    assert f"/entry/data/x is a virtual dataset reading {tmp_path / 'other' / 'theirs.h5'}, outside the source" in reason
+
+
 def test_file_deleted_while_it_is_being_written_to_the_catalogue(ingest, tmp_path):
     path = tmp_path / "dmc.h5"
     shutil.copy(GOOD_SAMPLE, path)
