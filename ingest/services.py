@@ -128,6 +128,12 @@ def _link_targets(path: Path) -> set[Path]:
 # --- jobs -------------------------------------------------------------------------------------------------------------
 
 
+def job_path(path: Path) -> str:
+    """The path as a job row keeps it. A Linux file name may hold any bytes; those that are not UTF-8 are written as
+    \\xNN, since PostgreSQL text holds only Unicode (one such name crashed the scan of its whole folder)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def create_job(
     *,
     path: Path,
@@ -135,11 +141,22 @@ def create_job(
     trigger: str = IngestionJob.Trigger.COMMAND,
     requested_by: User | None = None,
 ) -> IngestionJob:
+    """A queued job for the file; one whose path is not UTF-8 is recorded failed at once, saying so."""
+    written = job_path(path)
+    refused = {}
+    if written != str(path):
+        refused = {
+            "state": IngestionJob.State.FAILED,
+            "finished_at": timezone.now(),
+            "error": f"the file's path is not valid UTF-8 ({written}): rename it (convmv converts a folder of Latin-1 "
+            "names) and it is ingested at the next scan",
+        }
     return IngestionJob.objects.create(
-        path=str(path),
-        source_folder=str(source_folder or path.parent),
+        path=written,
+        source_folder=job_path(source_folder or path.parent),
         trigger=trigger,
         requested_by=requested_by,
+        **refused,
     )
 
 
@@ -430,7 +447,7 @@ def scan_watched_folders(
             if path.is_dir() or path.name.startswith(".") or now - stat.st_mtime < stable:
                 continue
             changed_at = datetime.fromtimestamp(stat.st_mtime, tz=ZoneInfo("UTC"))
-            if not IngestionJob.objects.filter(path=str(path), created_at__gte=changed_at).exists():
+            if not IngestionJob.objects.filter(path=job_path(path), created_at__gte=changed_at).exists():
                 candidates.append(path)
         recorded = DataFile.objects.filter(
             role__in=[DataFile.Role.LINKED, DataFile.Role.VIRTUAL_SOURCE], dataset__source_folder=str(folder)

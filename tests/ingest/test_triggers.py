@@ -101,6 +101,21 @@ def test_admin_retries_a_failed_job_and_reruns_ingestion_of_datasets(
     assert services.run_job(job_id=rerun.pk).outcome == "updated"
 
 
+def test_a_file_name_that_is_not_utf8_fails_its_own_job_and_the_rest_of_the_folder_is_ingested(registry, tmp_path):
+    shutil.copy(SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5", tmp_path / "good.h5")
+    shutil.copy(SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5", os.fsencode(tmp_path) + b"/d\xfcsen.h5")  # Latin-1
+    jobs = {
+        os.path.basename(job.path): job
+        for job in services.scan_watched_folders(folders=[tmp_path], stable_seconds=0, queue=False)
+    }
+    assert sorted(jobs) == ["d\\xfcsen.h5", "good.h5"]
+    refused = jobs["d\\xfcsen.h5"]
+    assert refused.state == IngestionJob.State.FAILED
+    assert refused.error.startswith(f"the file's path is not valid UTF-8 ({tmp_path}/d\\xfcsen.h5): rename it")
+    assert services.run_job(job_id=jobs["good.h5"].pk).state == IngestionJob.State.SUCCEEDED
+    assert services.scan_watched_folders(folders=[tmp_path], stable_seconds=0, queue=False) == []
+
+
 def test_watched_folder_ingests_stable_new_files_once(registry, tmp_path):
     shutil.copytree(SAMPLES_DIR / "httomo", tmp_path / "httomo", copy_function=shutil.copy)  # fresh mtimes
     shutil.copy(SAMPLES_DIR / "exampledata/PSI_SINQ_DMC_dmc01.h5", tmp_path)
