@@ -23,6 +23,7 @@ from django.utils import timezone
 from catalogue.fair import receivers as fair_receivers
 from catalogue.models import DataFile, Dataset, Facility, Instrument, Preview
 from catalogue.services import curation, datasets
+from ingest import isolation
 from ingest.models import IngestionJob
 from ingest.nexus import checksums, extract, reader, values
 from ingest.nexus.reader import FileBusy, FileRejected
@@ -88,7 +89,7 @@ def link_targets_of_masters(paths: list[Path], *, masters: tuple[Path, ...] = ()
     is set aside without a record.
     """
     real = {path: Path(os.path.realpath(path)) for path in [*paths, *masters]}
-    links = {real[path]: _link_targets(path) - {real[path]} for path in real}
+    links = {real[path]: _link_targets_apart(path) - {real[path]} for path in real}
     linked = set().union(*links.values())
     roots = {real[master] for master in masters} | {real[path] for path in paths if real[path] not in linked}
     reached: set[Path] = set()
@@ -99,6 +100,13 @@ def link_targets_of_masters(paths: list[Path], *, masters: tuple[Path, ...] = ()
                 reached.add(target)
                 stack.append(target)
     return reached & {real[path] for path in paths}
+
+
+def _link_targets_apart(path: Path) -> set[Path]:
+    try:
+        return isolation.read_apart(_link_targets, path)
+    except FileRejected:
+        return set()  # the reading process crashed or overran on the file: its own job records that
 
 
 def _link_targets(path: Path) -> set[Path]:
@@ -232,17 +240,10 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     """
     path = Path(os.path.abspath(path))
     source_folder = Path(os.path.abspath(source_folder))
-    facts = reader.sniff(path, source_folder=source_folder)
     relative = os.path.relpath(path, source_folder)
-    with reader.read_tree(path, source_folder=source_folder) as tree:
-        try:
-            extractions = extract.extract_all(tree, relative_path=relative, free_scalars=settings.INGEST_FREE_SCALARS)
-        except ValueError as error:
-            raise FileRejected(str(error)) from error
-        except (OSError, RuntimeError) as error:
-            # The reader reads groups and fields as extraction asks: HDF5 meets a damaged part of the file here.
-            raise FileRejected(reader.damaged(error)) from error
-        previews = [_preview(path, tree, extraction.entry_path) for extraction in extractions]
+    facts, extractions, previews = isolation.read_apart(
+        _read_file, path, source_folder, relative=relative, free_scalars=settings.INGEST_FREE_SCALARS
+    )
     files = _file_records(facts, extractions[0], source_folder)
     modified_at = datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC"))
     for attempt in range(2):
@@ -281,6 +282,23 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
         _enqueue("hash_data_file", data_file_id)
     warnings = dict.fromkeys(warning for extraction in extractions for warning in extraction.warnings)
     return IngestResult(dataset=dataset, created=created, warnings=tuple(warnings))
+
+
+def _read_file(
+    path: Path, source_folder: Path, *, relative: str, free_scalars: int
+) -> tuple[reader.FileFacts, tuple[extract.Extraction, ...], list["PreviewResult"]]:
+    """What ingestion takes from the file: its facts, an extraction per entry and their previews (in the reading
+    process, isolation.read_apart)."""
+    facts = reader.sniff(path, source_folder=source_folder)
+    with reader.read_tree(path, source_folder=source_folder) as tree:
+        try:
+            extractions = extract.extract_all(tree, relative_path=relative, free_scalars=free_scalars)
+        except ValueError as error:
+            raise FileRejected(str(error)) from error
+        except (OSError, RuntimeError) as error:
+            # The reader reads groups and fields as extraction asks: HDF5 meets a damaged part of the file here.
+            raise FileRejected(reader.damaged(error)) from error
+        return facts, extractions, [_preview(path, tree, extraction.entry_path) for extraction in extractions]
 
 
 def _withdraw_vanished_entries(path: Path, recorded: list[Dataset], *, relative: str) -> None:
@@ -391,14 +409,18 @@ def redraw_preview(*, dataset_id: int) -> Preview | None:
     if dataset is None or not dataset.source_path:
         return None
     path = Path(dataset.source_path)
+    source_folder = Path(dataset.source_folder or path.parent)
     try:
-        tree = reader.read_tree(path, source_folder=Path(dataset.source_folder or path.parent))
-    except FileRejected:
-        logger.warning("preview of %s not redrawn: the file is gone or unreadable", path)
+        preview = isolation.read_apart(_draw_preview, path, source_folder, entry_path=dataset.entry_path)
+    except FileRejected as rejected:
+        logger.warning("preview of %s not redrawn: %s", path, rejected)
         return None
-    with tree:
-        preview = _preview(path, tree, dataset.entry_path)
     return datasets.save_preview(dataset=dataset, preview=preview)
+
+
+def _draw_preview(path: Path, source_folder: Path, *, entry_path: str) -> "PreviewResult":
+    with reader.read_tree(path, source_folder=source_folder) as tree:
+        return _preview(path, tree, entry_path)
 
 
 def datasets_to_redraw(*, every: bool = False) -> list[int]:

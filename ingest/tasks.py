@@ -1,8 +1,9 @@
 """Celery tasks of ingestion: thin, idempotent, acks late (a killed worker's task is redelivered)."""
 
 from celery import Task, shared_task
+from celery.signals import worker_process_shutdown
 
-from ingest import services
+from ingest import isolation, services
 from ingest.nexus.reader import FileBusy
 
 
@@ -30,3 +31,8 @@ def scan_watched_folders() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(FileBusy,), retry_backoff=5, max_retries=8)
 def redraw_preview(dataset_id: int) -> None:
     services.redraw_preview(dataset_id=dataset_id)
+
+
+@worker_process_shutdown.connect
+def _stop_reader(**_: object) -> None:
+    isolation.stop_reader()

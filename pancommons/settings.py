@@ -318,6 +318,10 @@ INGEST_LARGE_FILE_BYTES = env_int("INGEST_LARGE_FILE_BYTES", 256 * 1024 * 1024, 
 # that carry hundreds (about 45 µs each); 200 records them all in every sample file (README: ingestion beside the
 # ESS scicat-ingestor).
 INGEST_FREE_SCALARS = env_int("INGEST_FREE_SCALARS", 200, minimum=0)
+# Files are read by a child of each worker process (ingest/isolation.py): it is stopped after this many seconds
+# on one file (libhdf5 can loop for ever on a damaged file) and replaced after this many files.
+INGEST_READ_TIMEOUT = env_int("INGEST_READ_TIMEOUT", 300, minimum=1)
+INGEST_READER_MAX_FILES = env_int("INGEST_READER_MAX_FILES", 200, minimum=1)
 # FAIR score: a change touching at most this many datasets is rescored right after its commit, more by a worker.
 FAIR_INLINE_DATASETS = env_int("FAIR_INLINE_DATASETS", 200, minimum=0)
 PANOSC_NO_QUERY_SCORE = env_float("PANOSC_NO_QUERY_SCORE", 0.5)

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from catalogue.models import DataFile, Dataset, Document, DocumentKind, Parameter, Person, Preview
 from catalogue.services import curation, techniques
 from catalogue.signals import dataset_recorded
-from ingest import services
+from ingest import isolation, services
 from ingest.models import IngestionJob
 from ingest.nexus import previews
 from tests.conftest import SAMPLES_DIR
@@ -181,11 +181,15 @@ def test_preview_is_drawn_at_both_sizes_with_its_caption_or_says_why_not(ingest)
     assert "Therm_6_2_000001.h5" in i04.preview.unavailable_reason
 
 
-def test_a_drawing_that_fails_never_fails_the_ingestion(ingest, monkeypatch):
+def test_a_drawing_that_fails_never_fails_the_ingestion(ingest, monkeypatch, request):
     def broken(*args, **kwargs):
         raise RuntimeError("matplotlib fell over")
 
     monkeypatch.setattr(previews, "figure", broken)
+    # Files are read by a child process (ingest.isolation): one forked now has the broken drawing, and it goes with
+    # the test.
+    isolation.stop_reader()
+    request.addfinalizer(isolation.stop_reader)
     job = ingest("exampledata/PSI_SINQ_DMC_dmc01.h5")
     assert job.state == IngestionJob.State.SUCCEEDED
     assert job.dataset.preview.png is None

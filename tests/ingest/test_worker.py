@@ -1,7 +1,8 @@
 """A real Celery worker (prefork, one child) against the real Redis and the test database.
 
-It ingests queued files, survives bad ones, and when its pool child is killed mid-task (acks_late +
-reject_on_worker_lost) nothing partial is written and the redelivered task completes the job.
+It ingests queued files, survives bad ones (one that crashes libhdf5 included), and when its pool child is killed
+mid-task (acks_late + reject_on_worker_lost) nothing partial is written and the redelivered task completes the job;
+the child's reading process dies with it.
 """
 
 import os
@@ -18,6 +19,7 @@ from catalogue.models import DataFile, Dataset
 from ingest import services
 from ingest.models import IngestionJob
 from tests.conftest import SAMPLES_DIR
+from tests.ingest.test_damaged_files import CRASHES_HDF5, HANGS_HDF5, damaged_copy
 from tests.workers import celery_worker
 
 pytestmark = [
@@ -76,6 +78,48 @@ def test_worker_ingests_good_files_and_survives_bad_ones(worker, tmp_path):
     assert all(reason in job.error for reason, job in zip(reasons, finished, strict=False))
     assert finished[-1].dataset.pid == "ess/f22acb1c-950b-11ef-a3ef-fa163e9aae0a"
     assert Dataset.objects.count() == 1
+
+
+def test_a_file_that_crashes_hdf5_fails_its_job_and_the_pool_child_lives_on(worker, tmp_path):
+    process, log = worker
+    (child,) = pool_children(process.pid)
+    crashing = queue(damaged_copy(tmp_path, CRASHES_HDF5))
+    good = queue(SAMPLES_DIR / "scicat-ingestor/ESS_ODIN_small-coda.hdf")
+    finished = wait_for([crashing, good], {"succeeded", "failed"}, 60, log)
+    assert [job.state for job in finished] == ["failed", "succeeded"], finished[0].error
+    assert "the process reading the file crashed (SIGSEGV)" in finished[0].error and finished[0].attempts == 1
+    assert pool_children(process.pid) == [child]
+
+
+def test_the_reading_process_dies_with_its_pool_child_even_inside_hdf5(transactional_db, registry, tmp_path):
+    log = tmp_path / "worker.log"
+    with celery_worker(log=log, name="reader-test", environment={"INGEST_READ_TIMEOUT": "120"}) as process:
+        job = queue(damaged_copy(tmp_path, HANGS_HDF5))
+        wait_for([job], {"running"}, 30, log)
+        (child,) = pool_children(process.pid)
+        deadline = time.monotonic() + 30
+        while not (readers := descendants(child)):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        time.sleep(1.0)  # inside the read that never returns
+        os.kill(child, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while alive := [pid for pid in readers if running(pid)]:
+            assert time.monotonic() < deadline, f"the reading processes {alive} outlived their parent"
+            time.sleep(0.2)
+
+
+def descendants(pid: int) -> list[int]:
+    """Children of any of the process's threads (pebble forks its workers from a thread of its own)."""
+    files = Path(f"/proc/{pid}/task").glob("*/children")
+    return [int(child) for path in files for child in path.read_text().split()]
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_killed_worker_leaves_no_partial_record_and_the_redelivered_task_completes(worker, tmp_path):
