@@ -43,11 +43,31 @@ _NOT_CODE = re.compile(
     re.DOTALL,
 )
 _SERVICE = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])", re.IGNORECASE)
+# Oxigraph's parser recurses once a nesting level and overflows its stack in the low thousands (the query process
+# dies: no answer, no message); real queries nest a handful of levels.
+MAX_NESTING = 200
 
 
 def calls_a_service(query: str) -> bool:
+    return _SERVICE.search(_code_of(query)) is not None
+
+
+def nesting_of(query: str) -> int:
+    """How deep the query's groups, expressions and blank nodes nest: (, [ and { outside strings, IRIs, comments."""
+    depth = deepest = 0
+    for character in _code_of(query):
+        if character in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _code_of(query: str) -> str:
+    """The query with codepoint escapes read and its strings, IRIs and comments blanked."""
     decoded = _ESCAPE.sub(lambda escape: chr(min(int(escape.group(1) or escape.group(2), 16), 0x10FFFF)), query)
-    return _SERVICE.search(_NOT_CODE.sub(" ", decoded)) is not None
+    return _NOT_CODE.sub(" ", decoded)
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,8 @@ def run(*, query: str, accepted: list[str]) -> Answer:
     """
     if calls_a_service(query):
         raise BadQuery("SERVICE (a federated query) is not offered: this endpoint answers from its own graph only")
+    if (nesting := nesting_of(query)) > MAX_NESTING:
+        raise BadQuery(f"the query nests its brackets {nesting} levels deep; this endpoint takes at most {MAX_NESTING}")
     generation = store.current_generation()
     if generation is None:
         raise NotBuilt("the graph store has not been built yet (manage.py rebuild_graph)")

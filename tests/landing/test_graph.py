@@ -3,6 +3,7 @@ Hydra pages and the SPARQL endpoint (results, errors, time limit, cap), all agai
 
 import http.server
 import json
+import re
 import threading
 from collections.abc import Iterator
 
@@ -355,6 +356,35 @@ def test_service_as_a_word_in_a_string_an_iri_a_variable_or_a_name_is_no_federat
     assert response.status_code == 200, response.content
     bindings = json.loads(response.content)["results"]["bindings"]
     assert bindings and {binding["service"]["value"] for binding in bindings} == {"SERVICE <http://127.0.0.1:9/>"}
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "{{ " * 3000 + "?s ?p ?o" + " }}" * 3000,
+        "?s ?p ?o FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ")",
+        "?s ?p " + "[ dct:title " * 3000 + "1" + " ]" * 3000,
+    ],
+    ids=["groups", "expressions", "blank nodes"],
+)
+def test_a_query_nested_thousands_deep_is_refused_with_the_reason(anonymous_client, built, nested):
+    """Oxigraph's parser overflows its stack on these (the query process died: a 500 without a reason)."""
+    response = sparql(anonymous_client, "SELECT * WHERE { " + nested.replace("{{", "{").replace("}}", "}") + " }")
+    assert response.status_code == 400, response.content
+    assert re.fullmatch(
+        r"the query nests its brackets 300\d levels deep; this endpoint takes at most 200", response.json()["detail"]
+    )
+
+
+def test_nesting_is_counted_outside_strings_iris_and_comments(anonymous_client, built):
+    brackets = "(" * 300 + "[" * 300
+    query = f"""SELECT ?title WHERE {{ # {brackets}
+        ?d dct:title ?title FILTER(?title != "{brackets}" && ?d != <http://example.org/{"(" * 300}>)
+        {{ {{ {{ {{ ?d a dcat:Dataset }} }} }} }}
+    }}"""
+    response = sparql(anonymous_client, query)
+    assert response.status_code == 200, response.content
+    assert json.loads(response.content)["results"]["bindings"]
 
 
 def test_a_query_sent_as_the_request_body_and_ask(anonymous_client, built):
