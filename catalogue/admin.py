@@ -1,12 +1,15 @@
 """Curation UI for data stewards: every catalogue entity, with history; side effects go through services."""
 
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
+from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,13 +45,34 @@ from catalogue.models import (
     SessionMatch,
     Technique,
 )
+from catalogue.models.validators import MAX_JSON_DEPTH
 from catalogue.services import curation, expectations, instruments, opening, statistics, user_office
+
+
+class JSONFormField(forms.JSONField):
+    """Django's, with a document nested past Python's recursion limit a form error that shows the text again (it
+    catches decode errors only); the models' validators refuse anything deeper than MAX_JSON_DEPTH."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(f"Nested deeper than {MAX_JSON_DEPTH} levels; keep metadata flatter.") from None
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)  # shown again as the steward typed it
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """Change history in the admin; changes made by no one signed in (tasks, commands) are the system's."""
 
     object_history_list_template = "admin/history_list.html"
+    formfield_overrides: ClassVar[Mapping[type[models.Field], Mapping[str, Any]]] = {
+        models.JSONField: {"form_class": JSONFormField}
+    }
 
 
 class ReleaseDateForm(forms.Form):

@@ -282,6 +282,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalogue.api.permissions.ReadForAllWriteForStewards"],
+    "DEFAULT_PARSER_CLASSES": [
+        "catalogue.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "catalogue.api.filters.RefuseUnknownParameters",
         "django_filters.rest_framework.DjangoFilterBackend",

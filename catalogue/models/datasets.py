@@ -10,6 +10,7 @@ from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
 from catalogue.models.files import DataFile
+from catalogue.models.validators import validate_json_depth
 
 
 class DatasetKind(models.TextChoices):
@@ -68,8 +69,12 @@ class Dataset(models.Model):
     )
     file_format = models.CharField(max_length=32, blank=True, help_text="e.g. NeXus/HDF5")
 
-    scientific_metadata = models.JSONField(default=dict, blank=True, help_text="Free metadata beside parameters.")
-    raw_metadata = models.JSONField(default=dict, blank=True, help_text="What ingestion read, for reference.")
+    scientific_metadata = models.JSONField(
+        default=dict, blank=True, help_text="Free metadata beside parameters.", validators=[validate_json_depth]
+    )
+    raw_metadata = models.JSONField(
+        default=dict, blank=True, help_text="What ingestion read, for reference.", validators=[validate_json_depth]
+    )
     curated_fields = ArrayField(
         models.CharField(max_length=64), default=list, blank=True, help_text="Edited by a steward: kept on re-ingest."
     )

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models.functions import Now
 from simple_history.models import HistoricalRecords
 
+from catalogue.models.validators import validate_json_depth
+
 
 class DocumentKind(models.TextChoices):
     PROPOSAL = "proposal", "proposal"
@@ -71,7 +73,12 @@ class Document(models.Model):
     collected_datasets = models.ManyToManyField(
         "catalogue.Dataset", blank=True, related_name="collections", help_text="Collections only."
     )
-    funding = models.JSONField(default=list, blank=True, help_text="[{funder_name, funder_ror, award_number}]")
+    funding = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{funder_name, funder_ror, award_number}]",
+        validators=[validate_json_depth],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
     # The OAI-PMH datestamp: kept by PostgreSQL (migration 0019) on every change of the record, a DOI update and the
