@@ -9,10 +9,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import h5py
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -25,11 +23,8 @@ from catalogue.models import DataFile, Dataset, Facility, Instrument, Preview
 from catalogue.services import curation, datasets
 from ingest import isolation
 from ingest.models import IngestionJob
-from ingest.nexus import checksums, extract, reader, values
+from ingest.nexus import checksums, extract, reader, reading, values
 from ingest.nexus.reader import FileBusy, FileRejected
-
-if TYPE_CHECKING:
-    from ingest.nexus.previews import PreviewResult
 
 logger = logging.getLogger(__name__)
 
@@ -104,33 +99,9 @@ def link_targets_of_masters(paths: list[Path], *, masters: tuple[Path, ...] = ()
 
 def _link_targets_apart(path: Path) -> set[Path]:
     try:
-        return isolation.read_apart(_link_targets, path)
+        return isolation.read_apart(reading.link_targets, path)
     except FileRejected:
         return set()  # the reading process crashed or overran on the file: its own job records that
-
-
-def _link_targets(path: Path) -> set[Path]:
-    """Real paths of the files `path` points at through external links or VDS sources (headers only)."""
-    targets: set[Path] = set()
-    try:
-        if not h5py.is_hdf5(str(path)):
-            return targets
-        with h5py.File(path, "r") as handle:
-
-            def visit(name: str, link: h5py.HardLink | h5py.SoftLink | h5py.ExternalLink) -> None:
-                if isinstance(link, h5py.ExternalLink):
-                    targets.add(Path(os.path.realpath(path.parent / link.filename)))
-                elif isinstance(link, h5py.HardLink):
-                    obj = handle.get(name)
-                    if isinstance(obj, h5py.Dataset) and obj.is_virtual:
-                        for source in obj.virtual_sources():
-                            if source.file_name != ".":
-                                targets.add(Path(os.path.realpath(path.parent / source.file_name)))
-
-            handle.visititems_links(visit)
-    except (OSError, RuntimeError, ValueError):
-        pass  # a file we cannot read links nowhere; its own job reports why
-    return targets
 
 
 # --- jobs -------------------------------------------------------------------------------------------------------------
@@ -242,7 +213,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     source_folder = Path(os.path.abspath(source_folder))
     relative = os.path.relpath(path, source_folder)
     facts, extractions, previews = isolation.read_apart(
-        _read_file, path, source_folder, relative=relative, free_scalars=settings.INGEST_FREE_SCALARS
+        reading.read_file, path, source_folder, relative=relative, free_scalars=settings.INGEST_FREE_SCALARS
     )
     files = _file_records(facts, extractions[0], source_folder)
     modified_at = datetime.fromtimestamp(facts.mtime, tz=ZoneInfo("UTC"))
@@ -282,23 +253,6 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
         _enqueue("hash_data_file", data_file_id)
     warnings = dict.fromkeys(warning for extraction in extractions for warning in extraction.warnings)
     return IngestResult(dataset=dataset, created=created, warnings=tuple(warnings))
-
-
-def _read_file(
-    path: Path, source_folder: Path, *, relative: str, free_scalars: int
-) -> tuple[reader.FileFacts, tuple[extract.Extraction, ...], list["PreviewResult"]]:
-    """What ingestion takes from the file: its facts, an extraction per entry and their previews (in the reading
-    process, isolation.read_apart)."""
-    facts = reader.sniff(path, source_folder=source_folder)
-    with reader.read_tree(path, source_folder=source_folder) as tree:
-        try:
-            extractions = extract.extract_all(tree, relative_path=relative, free_scalars=free_scalars)
-        except ValueError as error:
-            raise FileRejected(str(error)) from error
-        except (OSError, RuntimeError) as error:
-            # The reader reads groups and fields as extraction asks: HDF5 meets a damaged part of the file here.
-            raise FileRejected(reader.damaged(error)) from error
-        return facts, extractions, [_preview(path, tree, extraction.entry_path) for extraction in extractions]
 
 
 def _withdraw_vanished_entries(path: Path, recorded: list[Dataset], *, relative: str) -> None:
@@ -388,20 +342,6 @@ def hash_data_file(*, data_file_id: int) -> DataFile | None:
 # --- previews ---------------------------------------------------------------------------------------------------------
 
 
-def _preview(path: Path, tree: reader.Tree, entry_path: str) -> "PreviewResult":
-    """The entry's preview, drawn before the transaction opens; a drawing that fails never fails the ingestion."""
-    from ingest.nexus import previews  # Matplotlib weighs ~40 MB: loaded by the workers that draw, not by web processes
-
-    entry = tree.group(entry_path)
-    if entry is None:
-        return previews.PreviewResult("", None, unavailable_reason=f"no entry {entry_path} in the file")
-    try:
-        return previews.make(path, tree, entry)
-    except Exception as error:  # the record matters more than its picture; the reason goes to the stewards
-        logger.exception("preview of %s failed", path)
-        return previews.PreviewResult("", None, unavailable_reason=f"drawing failed: {type(error).__name__}: {error}")
-
-
 def redraw_preview(*, dataset_id: int) -> Preview | None:
     """Draw a dataset's preview again from its master file (after an upgrade of the drawing). Idempotent; None, with
     the preview left as it was, when the dataset or its file is gone. Raises FileBusy while a writer holds the file."""
@@ -411,16 +351,11 @@ def redraw_preview(*, dataset_id: int) -> Preview | None:
     path = Path(dataset.source_path)
     source_folder = Path(dataset.source_folder or path.parent)
     try:
-        preview = isolation.read_apart(_draw_preview, path, source_folder, entry_path=dataset.entry_path)
+        preview = isolation.read_apart(reading.draw_preview, path, source_folder, entry_path=dataset.entry_path)
     except FileRejected as rejected:
         logger.warning("preview of %s not redrawn: %s", path, rejected)
         return None
     return datasets.save_preview(dataset=dataset, preview=preview)
-
-
-def _draw_preview(path: Path, source_folder: Path, *, entry_path: str) -> "PreviewResult":
-    with reader.read_tree(path, source_folder=source_folder) as tree:
-        return _preview(path, tree, entry_path)
 
 
 def datasets_to_redraw(*, every: bool = False) -> list[int]:

@@ -2,7 +2,11 @@
 job with the reason, nothing of it is written, and the process that ingests goes on to the next file."""
 
 import os
+import select
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,6 +72,23 @@ def test_the_reading_process_is_recycled_after_its_files(settings):
     settings.INGEST_READER_MAX_FILES = 2
     readers = [isolation.read_apart(os.getpid) for _ in range(3)]
     assert readers[0] == readers[1] != readers[2] and os.getpid() not in readers
+
+
+def test_the_reading_process_lets_go_of_the_pipes_and_sockets_open_when_it_started():
+    """A subprocess (a browser driver in the tests) waits for the end of its input, a server for the end of its
+    connection: each must come when this process closes its end."""
+    driver = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    isolation.read_apart(os.getpid)  # the reading process starts now, with both open here
+    driver.stdin.close()
+    client.close()
+    assert driver.wait(timeout=10) == 0, "the reading process still holds the driver's input"
+    readable, _, _ = select.select([accepted], [], [], 10)
+    assert readable and accepted.recv(1) == b"", "the reading process still holds the connection"
+    for item in (accepted, listener):
+        item.close()
 
 
 @pytest.fixture(autouse=True)

@@ -110,9 +110,10 @@ def test_the_reading_process_dies_with_its_pool_child_even_inside_hdf5(transacti
 
 
 def descendants(pid: int) -> list[int]:
-    """Children of any of the process's threads (pebble forks its workers from a thread of its own)."""
+    """The process's children (of any of its threads: pebble forks from a thread of its own), theirs, and so on."""
     files = Path(f"/proc/{pid}/task").glob("*/children")
-    return [int(child) for path in files for child in path.read_text().split()]
+    children = [int(child) for path in files for child in path.read_text().split()]
+    return [grandchild for child in children for grandchild in (child, *descendants(child))]
 
 
 def running(pid: int) -> bool:
