@@ -89,11 +89,14 @@ def _start_clean() -> None:
     # Each is pointed at /dev/null, but the pipes between the two processes (pebble's, multiprocessing's sentinel):
     # those whose other end the parent holds. The number stays taken, so no object still holding it can reach a file
     # opened later. Files (fonts Matplotlib keeps open) stay.
-    parent_ends = _pipe_ends(os.getppid())
+    try:
+        parent_ends: set[tuple[str, int]] | None = _pipe_ends(os.getppid())
+    except OSError:  # a parent that changed its user (celery --uid) keeps its /proc to root: its pipes stay
+        parent_ends = None
     null = os.open(os.devnull, os.O_RDWR)
     for descriptor, (kind, inode, mode) in _descriptors(os.getpid()).items():
         if descriptor > 2 and descriptor != null and kind in ("socket", "pipe"):
-            if kind == "pipe" and (inode, 1 - mode) in parent_ends:
+            if kind == "pipe" and (parent_ends is None or (inode, 1 - mode) in parent_ends):
                 continue
             with contextlib.suppress(OSError):
                 os.dup2(null, descriptor)
