@@ -93,7 +93,7 @@ def test_a_file_that_crashes_hdf5_fails_its_job_and_the_pool_child_lives_on(work
 
 def test_the_reading_process_dies_with_its_pool_child_even_inside_hdf5(transactional_db, registry, tmp_path):
     log = tmp_path / "worker.log"
-    with celery_worker(log=log, name="reader-test", environment={"INGEST_READ_TIMEOUT": "120"}) as process:
+    with celery_worker(log=log, name="reader-test", environment={"INGEST_READ_TIMEOUT": "15"}) as process:
         job = queue(damaged_copy(tmp_path, HANGS_HDF5))
         wait_for([job], {"running"}, 30, log)
         (child,) = pool_children(process.pid)
@@ -107,6 +107,9 @@ def test_the_reading_process_dies_with_its_pool_child_even_inside_hdf5(transacti
         while alive := [pid for pid in readers if running(pid)]:
             assert time.monotonic() < deadline, f"the reading processes {alive} outlived their parent"
             time.sleep(0.2)
+        # The task comes back to a new pool child, whose reading process is stopped at the timeout.
+        (finished,) = wait_for([job], {"failed"}, 90, log)
+    assert "took longer than 15 s (INGEST_READ_TIMEOUT)" in finished.error and finished.attempts == 2
 
 
 def descendants(pid: int) -> list[int]:
