@@ -45,7 +45,7 @@ from catalogue.models import (
     SessionMatch,
     Technique,
 )
-from catalogue.models.validators import MAX_JSON_DEPTH
+from catalogue.models.validators import TOO_DEEP
 from catalogue.services import curation, expectations, instruments, opening, statistics, user_office
 
 
@@ -57,7 +57,7 @@ class JSONFormField(forms.JSONField):
         try:
             return super().to_python(value)
         except RecursionError:
-            raise forms.ValidationError(f"Nested deeper than {MAX_JSON_DEPTH} levels; keep metadata flatter.") from None
+            raise forms.ValidationError(TOO_DEEP) from None
 
     def bound_data(self, data: Any, initial: Any) -> Any:
         try:
