@@ -1,6 +1,10 @@
 """Shared fixtures: named people (anonymous, outsider, member, steward), a proposal they relate to, sample files."""
 
+import contextlib
 import random
+import socket
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.test import Client
+from pytest_django.live_server_helper import LiveServer
 
 from catalogue.models import FairScoreCount, FairWorkItem
 from catalogue.search import beside
@@ -160,6 +165,34 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: LiveServer) -> Iterator[LiveServer]:
+    """pytest-django's live server, stopped before the test database is dropped (it comes after django_db_setup);
+    the connections it still serves are shut then, so that their request threads close their database connections.
+
+    A request thread serves one kept-alive connection, with a database connection of its own (CONN_MAX_AGE), until
+    the client closes its side. Clients do not always: a requests response keeps its socket while anything refers
+    to it (roc-validator keeps its callers' frames alive). A thread still connected makes pytest-django's drop of
+    the test database fail ("being accessed by other users")."""
+    server = live_server.thread.httpd
+    served: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+    process_request = server.process_request
+
+    def process_and_keep(request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
+        if isinstance(request, socket.socket):  # always, on a TCP server
+            served.add(request)
+        process_request(request, client_address)
+
+    server.process_request = process_and_keep  # type: ignore[method-assign]  # on this one server only
+    yield live_server
+    for connection in list(served):
+        with contextlib.suppress(OSError):  # already closed by its thread
+            connection.shutdown(socket.SHUT_RDWR)
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
