@@ -1,12 +1,11 @@
 """Shared fixtures: named people (anonymous, outsider, member, steward), a proposal they relate to, sample files."""
 
-import contextlib
 import random
 import socket
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -188,7 +187,7 @@ def live_server(django_db_setup: None, live_server: LiveServer) -> Iterator[Live
     server.process_request = process_and_keep  # type: ignore[method-assign]  # on this one server only
     yield live_server
     for connection in list(served):
-        with contextlib.suppress(OSError):  # already closed by its thread
+        with suppress(OSError):  # already closed by its thread
             connection.shutdown(socket.SHUT_RDWR)
     for thread in threading.enumerate():
         if thread.name.endswith("(process_request_thread)"):
