@@ -6,9 +6,11 @@ Re-ingesting a file updates its dataset in place, keeps steward-curated fields, 
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from celery import current_app
@@ -18,10 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from catalogue import isolation
 from catalogue.fair import receivers as fair_receivers
 from catalogue.models import DataFile, Dataset, Facility, Instrument, Preview
 from catalogue.services import curation, datasets
-from ingest import isolation
 from ingest.models import IngestionJob
 from ingest.nexus import checksums, extract, reader, reading, values
 from ingest.nexus.reader import FileBusy, FileRejected
@@ -29,6 +31,14 @@ from ingest.nexus.reader import FileBusy, FileRejected
 logger = logging.getLogger(__name__)
 
 HDF5_SUFFIXES = (".nxs", ".h5", ".hdf", ".hdf5", ".nx5", ".nx", ".nexus", ".cxi")
+# What the job record adds to the reading process's failure, by its likely cause (catalogue.isolation.ReadingFailed).
+READING_ADVICE = {
+    "damaged": "check it with h5dump, copy it again from where it was written and ingest it again",
+    "memory": "ingest it again when the workers have room",
+}
+
+Arguments = ParamSpec("Arguments")
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -97,9 +107,19 @@ def link_targets_of_masters(paths: list[Path], *, masters: tuple[Path, ...] = ()
     return reached & {real[path] for path in paths}
 
 
+def read_apart(function: Callable[Arguments, Result], *args: Arguments.args, **kwargs: Arguments.kwargs) -> Result:
+    """`function` run by the reading process (catalogue.isolation) within INGEST_READ_TIMEOUT; raises FileRejected,
+    with what to do, when that process crashed or overran."""
+    try:
+        return isolation.read_apart("INGEST_READ_TIMEOUT", function, *args, **kwargs)
+    except isolation.ReadingFailed as failed:
+        advice = READING_ADVICE.get(failed.cause)
+        raise FileRejected(f"{failed}; {advice}" if advice else str(failed)) from None
+
+
 def _link_targets_apart(path: Path) -> set[Path]:
     try:
-        return isolation.read_apart(reading.link_targets, path)
+        return read_apart(reading.link_targets, path)
     except FileRejected:
         return set()  # the reading process crashed or overran on the file: its own job records that
 
@@ -212,7 +232,7 @@ def ingest_file(*, path: Path, source_folder: Path) -> IngestResult:
     path = Path(os.path.abspath(path))
     source_folder = Path(os.path.abspath(source_folder))
     relative = os.path.relpath(path, source_folder)
-    facts, extractions, previews = isolation.read_apart(
+    facts, extractions, previews = read_apart(
         reading.read_file, path, source_folder, relative=relative, free_scalars=settings.INGEST_FREE_SCALARS
     )
     files = _file_records(facts, extractions[0], source_folder)
@@ -351,7 +371,7 @@ def redraw_preview(*, dataset_id: int) -> Preview | None:
     path = Path(dataset.source_path)
     source_folder = Path(dataset.source_folder or path.parent)
     try:
-        preview = isolation.read_apart(reading.draw_preview, path, source_folder, entry_path=dataset.entry_path)
+        preview = read_apart(reading.draw_preview, path, source_folder, entry_path=dataset.entry_path)
     except FileRejected as rejected:
         logger.warning("preview of %s not redrawn: %s", path, rejected)
         return None

@@ -3,7 +3,8 @@
 from celery import Task, shared_task
 from celery.signals import worker_process_shutdown
 
-from ingest import isolation, services
+from catalogue import isolation
+from ingest import services
 from ingest.nexus.reader import FileBusy
 
 

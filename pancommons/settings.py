@@ -323,10 +323,11 @@ INGEST_LARGE_FILE_BYTES = env_int("INGEST_LARGE_FILE_BYTES", 256 * 1024 * 1024, 
 # that carry hundreds (about 45 µs each); 200 records them all in every sample file (README: ingestion beside the
 # ESS scicat-ingestor).
 INGEST_FREE_SCALARS = env_int("INGEST_FREE_SCALARS", 200, minimum=0)
-# Files are read by a child of each worker process (ingest/isolation.py): it is stopped after this many seconds
-# on one file (libhdf5 can loop for ever on a damaged file) and replaced after this many files.
+# HDF5 files are read by a child of each worker and web process (catalogue/isolation.py), replaced after
+# READER_MAX_FILES reads; a worker stops it after INGEST_READ_TIMEOUT s on one file (libhdf5 can loop for ever on a
+# damaged file), the viewer after VIEWER_READ_TIMEOUT s on one request.
+READER_MAX_FILES = env_int("READER_MAX_FILES", 200, minimum=1)
 INGEST_READ_TIMEOUT = env_int("INGEST_READ_TIMEOUT", 300, minimum=1)
-INGEST_READER_MAX_FILES = env_int("INGEST_READER_MAX_FILES", 200, minimum=1)
 # FAIR score: a change touching at most this many datasets is rescored right after its commit, more by a worker.
 FAIR_INLINE_DATASETS = env_int("FAIR_INLINE_DATASETS", 200, minimum=0)
 PANOSC_NO_QUERY_SCORE = env_float("PANOSC_NO_QUERY_SCORE", 0.5)
@@ -416,6 +417,9 @@ PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minim
 # --- H5Web viewer (landing.viewer): h5grove routes over the files a visitor may download ---------------------------
 # One answer of /data holds at most this many bytes (a 2048×2048 float64 frame is 32 MiB); bigger selections get a 400.
 VIEWER_MAX_SLICE_BYTES = env_int("VIEWER_MAX_SLICE_BYTES", 64 * 1024**2, minimum=1)
+# A read still running after this many seconds is stopped and answered with a 422 (a damaged file): below gunicorn's
+# 30 s worker timeout, which would otherwise end the web process with every request it is serving.
+VIEWER_READ_TIMEOUT = env_int("VIEWER_READ_TIMEOUT", 20, minimum=1)
 
 # --- Knowledge graph (landing.graph): the Oxigraph store /sparql reads, shared by web and worker processes -----------
 GRAPH_STORE_DIR = env_path("GRAPH_STORE_DIR", VAR_DIR / "graph")

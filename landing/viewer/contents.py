@@ -1,12 +1,12 @@
 """What the H5Web viewer reads from one HDF5 file: h5grove's content and encoders, fenced to the dataset's files.
 
 External links and virtual-dataset sources are followed only into files of the same dataset, external raw storage
-never; one answer of /data holds at most a capped number of bytes. Pure h5py + h5grove: the caller has decided who
-may read the file.
+never; one answer of /data holds at most a capped number of bytes. Pure h5py + h5grove, run by the reading process
+(catalogue.isolation): the caller has decided who may read the file, and touches the database for it.
 """
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +18,22 @@ from h5grove import utils as h5utils
 
 logger = logging.getLogger(__name__)
 
-# Real paths of the dataset's files, computed only when a link or virtual dataset needs them.
-DatasetFiles = Callable[[], frozenset[Path]]
+# Real paths of the dataset's files, or None until a link or virtual dataset needs them: most files have neither, and
+# listing a dataset of thousands of files would cost more than reading one. Then NeedsDatasetFiles asks for them.
+DatasetFiles = frozenset[Path] | None
 
 
 class Refused(Exception):
     """A request the viewer answers with a 4xx and a message (h5grove's error shape: {"message": ...})."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+        super().__init__(status, message)  # both in args: it crosses back from the reading process pickled
         self.status = status
         self.message = message
+
+
+class NeedsDatasetFiles(Exception):
+    """The answer follows a link or a virtual dataset: ask again with the dataset's files."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,9 @@ def _encoded(content: object, encoding: str | None = "json") -> Encoded:
 
 
 def _inside(path: Path, dataset_files: DatasetFiles) -> bool:
-    return path.resolve() in dataset_files()
+    if dataset_files is None:
+        raise NeedsDatasetFiles
+    return path.resolve() in dataset_files
 
 
 def _leaves_dataset(h5file: h5py.File, link_path: str, dataset_files: DatasetFiles) -> bool:

@@ -1,10 +1,11 @@
 """The H5Web viewer: its page for one file, and h5grove's routes (/meta, /attr, /data, /paths) inside Django.
 
 Every route asks catalogue.visibility first (the files a caller may download); errors are JSON {"message": ...}.
+The file is read by the reading process (catalogue.isolation): a damaged file on which libhdf5 crashes or loops gets
+a 422 and leaves this process and the other requests it serves alone.
 """
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -14,16 +15,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 from h5grove.utils import parse_bool_arg
 
+from catalogue import isolation
 from catalogue.models import DataFile
 from catalogue.services import downloads
 from landing.access import callers
 from landing.viewer import contents
 
 NOT_FOUND = "No such file, or not one you may open."
+# When the reading process failed (catalogue.isolation.ReadingFailed): the answer's status and what to do, by cause.
+READING_FAILED = {
+    "damaged": (422, "Download it and check it with h5dump, or tell the facility."),
+    "memory": (503, "Try again in a few minutes."),
+    "unknown": (503, "Try again in a few minutes."),
+}
 
 
-def _located(request: HttpRequest, pid: str, file_id: int) -> tuple[DataFile, Path, contents.DatasetFiles]:
-    """The file row, its real path and the dataset's files, when the caller may download them; raises Refused."""
+def _located(request: HttpRequest, pid: str, file_id: int) -> tuple[DataFile, Path, Callable[[], frozenset[Path]]]:
+    """The file row, its real path and how to list the dataset's files, when the caller may download them; raises
+    Refused."""
     try:
         dataset, _ = callers.downloadable_dataset(request, pid)
     except callers.BadToken as error:
@@ -36,16 +45,29 @@ def _located(request: HttpRequest, pid: str, file_id: int) -> tuple[DataFile, Pa
         stored = downloads.locate(data_file)
     except downloads.FileUnavailable:
         raise contents.Refused(410, "This file is listed in the catalogue but is not in storage any more.") from None
-    return data_file, stored.path, cache(lambda: downloads.stored_paths(dataset))
+    return data_file, stored.path, lambda: downloads.stored_paths(dataset)
+
+
+def _read_apart(file_path: Path, read: Callable[..., contents.Encoded], **options: object) -> contents.Encoded:
+    """`read(file_path=…, dataset_files=…, **options)` in the reading process; raises Refused."""
+    try:
+        return isolation.read_apart("VIEWER_READ_TIMEOUT", read, file_path=file_path, **options)
+    except isolation.ReadingFailed as failed:
+        status, advice = READING_FAILED[failed.cause]
+        raise contents.Refused(status, f"{file_path.name} cannot be shown: {failed}. {advice}") from None
 
 
 def _answer(
     request: HttpRequest, pid: str, file_id: int, read: Callable[..., contents.Encoded], **options: object
 ) -> HttpResponse:
-    """One h5grove route: `read(file_path=…, dataset_files=…, **options)` once the caller may open the file."""
+    """One h5grove route: `read(file_path=…, dataset_files=…, **options)` once the caller may open the file; the
+    dataset's files are listed only when the answer follows a link or a virtual dataset."""
     try:
         _, file_path, dataset_files = _located(request, pid, file_id)
-        encoded = read(file_path=file_path, dataset_files=dataset_files, **options)
+        try:
+            encoded = _read_apart(file_path, read, dataset_files=None, **options)
+        except contents.NeedsDatasetFiles:
+            encoded = _read_apart(file_path, read, dataset_files=dataset_files(), **options)
     except contents.Refused as refused:
         return JsonResponse({"message": refused.message}, status=refused.status)
     response = HttpResponse(encoded.body, headers=encoded.headers)

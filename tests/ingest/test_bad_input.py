@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from django.db import connections
 
+from catalogue import isolation
 from catalogue.models import DataFile, Dataset, Document, Instrument, Parameter, Person, Sample
 from catalogue.signals import dataset_recorded
-from ingest import isolation, services
+from ingest import services
 from ingest.models import IngestionJob
 from ingest.nexus.reader import FileBusy
 from tests.conftest import SAMPLES_DIR
@@ -186,9 +187,9 @@ def test_permission_denied_for_an_unprivileged_worker(transactional_db, registry
         shutil.copy(GOOD_SAMPLE, path)
         path.chmod(0o000)
         job = services.create_job(path=path)
-        # The child starts a reading process of its own (ingest.isolation); `nobody` cannot read this interpreter's
+        # The child starts a reading process of its own (catalogue.isolation); `nobody` cannot read this interpreter's
         # library to import what that needs, so it is imported here first.
-        isolation.read_apart(os.getpid)
+        isolation.read_apart("INGEST_READ_TIMEOUT", os.getpid)
         child = os.fork()
         if child == 0:  # pragma: no cover - runs in the child
             status = 1

@@ -2,18 +2,14 @@
 job with the reason, nothing of it is written, and the process that ingests goes on to the next file."""
 
 import os
-import select
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from catalogue import isolation
 from catalogue.models import Dataset
-from ingest import isolation
 from ingest.models import IngestionJob
 from tests.conftest import SAMPLES_DIR
 from tests.ingest.test_bad_input import GOOD_SAMPLE, assert_failed_without_records
@@ -34,12 +30,14 @@ def damaged_copy(folder: Path, damage: tuple[str, int, int]) -> Path:
 
 
 def test_a_file_that_crashes_hdf5_fails_its_job_and_the_next_file_ingests(ingest, tmp_path):
-    reader_before = isolation.read_apart(os.getpid)
+    reader_before = isolation.read_apart("INGEST_READ_TIMEOUT", os.getpid)
     job = ingest(damaged_copy(tmp_path, CRASHES_HDF5))
     assert_failed_without_records(job, "the process reading the file crashed (SIGSEGV)")
     assert "check it with h5dump" in job.error
     assert ingest(GOOD_SAMPLE).state == IngestionJob.State.SUCCEEDED
-    assert isolation.read_apart(os.getpid) != reader_before, "a new reading process took the crashed one's place"
+    assert isolation.read_apart("INGEST_READ_TIMEOUT", os.getpid) != reader_before, (
+        "a new reading process took the crashed one's place"
+    )
 
 
 def test_a_file_on_which_hdf5_loops_is_stopped_after_the_timeout(ingest, tmp_path, settings):
@@ -68,32 +66,9 @@ def test_the_ingest_command_reports_each_damaged_file_and_goes_on(registry, tmp_
     assert Dataset.objects.count() == 1
 
 
-def test_the_reading_process_is_recycled_after_its_files(settings):
-    settings.INGEST_READER_MAX_FILES = 2
-    readers = [isolation.read_apart(os.getpid) for _ in range(3)]
-    assert readers[0] == readers[1] != readers[2] and os.getpid() not in readers
-
-
-def test_the_reading_process_lets_go_of_the_pipes_and_sockets_open_when_it_started():
-    """A subprocess (a browser driver in the tests) waits for the end of its input, a server for the end of its
-    connection: each must come when this process closes its end."""
-    driver = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
-    listener = socket.create_server(("127.0.0.1", 0))
-    client = socket.create_connection(listener.getsockname())
-    accepted, _ = listener.accept()
-    isolation.read_apart(os.getpid)  # the reading process starts now, with both open here
-    driver.stdin.close()
-    client.close()
-    assert driver.wait(timeout=10) == 0, "the reading process still holds the driver's input"
-    readable, _, _ = select.select([accepted], [], [], 10)
-    assert readable and accepted.recv(1) == b"", "the reading process still holds the connection"
-    for item in (accepted, listener):
-        item.close()
-
-
 @pytest.fixture(autouse=True)
 def _own_reader():
-    """Each test starts and ends with no reading process (one recycles after two files)."""
+    """Each test starts and ends with no reading process (a crashed one is replaced)."""
     isolation.stop_reader()
     yield
     isolation.stop_reader()

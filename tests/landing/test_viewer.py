@@ -1,12 +1,15 @@
 """The H5Web viewer's h5grove routes over real sample files: tree, attributes, slices, the NeXus default plot, the size
 cap, bad requests, links leaving the dataset, and embargoed files (landing/viewer)."""
 
+import shutil
+
 import h5py
 import numpy as np
 import pytest
 
 from tests.conftest import SAMPLES_DIR, client_for
 from tests.factories import DataFileFactory, DatasetFactory, FacilityFactory, InstrumentFactory
+from tests.ingest.test_damaged_files import CRASHES_HDF5, HANGS_HDF5, damaged_copy
 
 CANSAS_1D = "DLS_I22_gc14.h5"  # NXcanSAS: /sasentry/sasdata, I(Q), 244 points
 STACK_3D = "APS_9IDC_NXsas_nexus-example.hdf5"  # /entry/data/frames, 10 frames of 195×487
@@ -242,3 +245,37 @@ def test_dataset_page_offers_the_viewer_for_hdf5_files_and_the_viewer_page_loads
     assert f'data-url="/datasets/{dataset.pid}/files/{data_file.pk}/h5grove"' in html
     assert "/static/viewer/viewer.js" in html and STACK_3D in html
     assert "cdn" not in html.lower()
+
+
+def damaged_file(damage: tuple[str, int, int]):
+    """A writer for storage_dataset: the sample with one block zeroed (tests/ingest/test_damaged_files.py)."""
+    return lambda path: damaged_copy(path.parent, damage).rename(path)
+
+
+def sample_file(relative: str):
+    return lambda path: shutil.copyfile(SAMPLES_DIR / relative, path)
+
+
+def test_a_file_that_crashes_hdf5_is_refused_and_the_web_process_serves_on(anonymous_client, storage_dataset):
+    dataset, rows = storage_dataset({"image.h5": damaged_file(CRASHES_HDF5), "good.h5": sample_file(CRASHES_HDF5[0])})
+    image = h5grove(anonymous_client, dataset, rows["image.h5"], "data", path="/entry/data/data", selection="0:4,0:4")
+    assert image.status_code == 422
+    assert image.json()["message"] == (
+        "image.h5 cannot be shown: the process reading the file crashed (SIGSEGV): the HDF5 library failed on a "
+        "damaged part of it. Download it and check it with h5dump, or tell the facility."
+    )
+    good = h5grove(anonymous_client, dataset, rows["good.h5"], "data", path="/entry/data/data", selection="0:4,0:4")
+    assert good.status_code == 200 and np.array(good.json()).shape == (4, 4)
+
+
+def test_a_file_on_which_hdf5_loops_is_stopped_after_the_viewers_timeout(anonymous_client, storage_dataset, settings):
+    settings.VIEWER_READ_TIMEOUT = 3
+    dataset, rows = storage_dataset({"scan.h5": damaged_file(HANGS_HDF5), "good.h5": sample_file(HANGS_HDF5[0])})
+    root = h5grove(anonymous_client, dataset, rows["scan.h5"], "attr", path="/")
+    assert root.status_code == 422
+    assert root.json()["message"] == (
+        "scan.h5 cannot be shown: reading the file took longer than 3 s (VIEWER_READ_TIMEOUT) and was stopped: HDF5 "
+        "may be looping over a damaged part of it. Download it and check it with h5dump, or tell the facility."
+    )
+    good = h5grove(anonymous_client, dataset, rows["good.h5"], "attr", path="/")
+    assert good.status_code == 200 and good.json()["default"] == "S22"

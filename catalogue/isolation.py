@@ -1,9 +1,10 @@
-"""Files are read in a child process: libhdf5 crashes (SIGSEGV) or loops for ever on some damaged files, and neither
-may take the worker, its database connection or the job's record with it.
+"""HDF5 files are read in a child process: libhdf5 crashes (SIGSEGV) or loops for ever on some damaged files, and
+neither may take the process that asked with it: a Celery worker with its database connection and the job's record
+(ingestion), or a web process with the other requests it is serving (the H5Web viewer).
 
-Each process that ingests keeps one reading process (a pebble pool of one), forked from it and warm between files:
-a fork per file would pay its copy-on-write faults on every file (~30 ms here). It is replaced when it dies or
-overruns, and recycled after INGEST_READER_MAX_FILES files so that nothing a file leaves behind accumulates.
+Each process keeps one reading process (a pebble pool of one), forked from it and warm between files: a fork per file
+would pay its copy-on-write faults on every file (~30 ms here). It is replaced when it dies or overruns, and recycled
+after READER_MAX_FILES reads so that nothing a file leaves behind accumulates.
 """
 
 import contextlib
@@ -12,13 +13,12 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 from django.conf import settings
 from pebble import ProcessExpired, ProcessPool
-
-from ingest.nexus.reader import FileRejected
 
 Arguments = ParamSpec("Arguments")
 Result = TypeVar("Result")
@@ -27,28 +27,44 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _reader: ProcessPool | None = None
 _reader_of_pid = 0  # a pool is its creator's: a process forked from it (a Celery child) starts its own
+_starting = threading.Lock()  # a web process's threads share its reading process
 
 
-def read_apart(function: Callable[Arguments, Result], *args: Arguments.args, **kwargs: Arguments.kwargs) -> Result:
-    """`function(*args, **kwargs)` run by the reading process: its result or its exception, or FileRejected saying
-    how the reading process ended when it crashed or overran INGEST_READ_TIMEOUT (it is then stopped and replaced).
+class ReadingFailed(Exception):
+    """The reading process crashed, was killed or overran its time: the message says how, for people; `cause` tells
+    callers which advice to add ("damaged": the file most likely; "memory": the machine ran out of it)."""
 
-    The function touches no database (ingest/nexus/reading.py) and finds every setting it needs in its arguments;
-    its result is pickled."""
-    timeout = settings.INGEST_READ_TIMEOUT
+    def __init__(self, message: str, cause: Literal["damaged", "memory", "unknown"]) -> None:
+        super().__init__(message, cause)
+        self.message = message
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def read_apart(
+    timeout_setting: str, function: Callable[Arguments, Result], *args: Arguments.args, **kwargs: Arguments.kwargs
+) -> Result:
+    """`function(*args, **kwargs)` run by the reading process: its result or its exception, or ReadingFailed when the
+    reading process crashed or overran the seconds of the setting named `timeout_setting` (it is then stopped and
+    replaced; the message names the setting, for the operators who may raise it).
+
+    The function touches no database and finds every setting it needs in its arguments; its result is pickled."""
+    timeout: int = getattr(settings, timeout_setting)
     future = _pool().schedule(function, args=args, kwargs=kwargs, timeout=timeout)
     try:
         return future.result()
     except TimeoutError as error:
         if error.args != ("Task timeout", timeout):  # the function's own (an OSError of a network file system)
             raise
-        raise FileRejected(
-            f"reading the file took longer than {timeout} s (INGEST_READ_TIMEOUT) and was stopped: HDF5 may be "
-            "looping over a damaged part of it; check it with h5dump, copy it again from where it was written and "
-            "ingest it again"
+        raise ReadingFailed(
+            f"reading the file took longer than {timeout} s ({timeout_setting}) and was stopped: HDF5 may be looping "
+            "over a damaged part of it",
+            "damaged",
         ) from None
     except ProcessExpired as ended:
-        raise FileRejected(_how_it_ended(ended.exitcode)) from None
+        raise _how_it_ended(ended.exitcode) from None
 
 
 def stop_reader() -> None:
@@ -61,6 +77,11 @@ def stop_reader() -> None:
 
 
 def _pool() -> ProcessPool:
+    with _starting:
+        return _current_pool()
+
+
+def _current_pool() -> ProcessPool:
     global _reader, _reader_of_pid
     if _reader is None or _reader_of_pid != os.getpid() or not _reader.active:
         # A Celery pool child is daemonic, and multiprocessing refuses children to a daemonic process lest they
@@ -69,7 +90,7 @@ def _pool() -> ProcessPool:
         multiprocessing.current_process().daemon = False
         _reader = ProcessPool(
             max_workers=1,
-            max_tasks=settings.INGEST_READER_MAX_FILES,
+            max_tasks=settings.READER_MAX_FILES,
             initializer=_start_clean,
             # Forked: it starts at once with everything imported. Spawned or forkserver processes would re-import
             # __main__ and cannot start from a Celery pool child (billiard's process objects do not pickle).
@@ -119,16 +140,16 @@ def _pipe_ends(pid: int) -> set[tuple[str, int]]:
     return {(inode, mode) for kind, inode, mode in _descriptors(pid).values() if kind == "pipe"}
 
 
-def _how_it_ended(exit_code: int | None) -> str:
+def _how_it_ended(exit_code: int | None) -> ReadingFailed:
     if exit_code is not None and exit_code < 0:
         name = signal.Signals(-exit_code).name
         if -exit_code == signal.SIGKILL:
-            return (
+            return ReadingFailed(
                 f"the process reading the file was killed ({name}) before it finished, most often because the "
-                "machine ran out of memory; ingest it again when the workers have room"
+                "machine ran out of memory",
+                "memory",
             )
-        return (
-            f"the process reading the file crashed ({name}): the HDF5 library failed on a damaged part of it; "
-            "check it with h5dump, copy it again from where it was written and ingest it again"
+        return ReadingFailed(
+            f"the process reading the file crashed ({name}): the HDF5 library failed on a damaged part of it", "damaged"
         )
-    return f"the process reading the file ended before it finished (exit status {exit_code})"
+    return ReadingFailed(f"the process reading the file ended before it finished (exit status {exit_code})", "unknown")
