@@ -43,11 +43,27 @@ class Encoded:
 
 
 def _encoded(content: object, encoding: str | None = "json") -> Encoded:
+    if encoding in ("json", None):
+        return Encoded(encoders.orjson_encode(content, _json_default), {"Content-Type": "application/json"})
     try:
         response = encoders.encode(content, encoding)
     except h5utils.QueryArgumentError as error:
         raise Refused(400, str(error)) from None
     return Encoded(body=response.content, headers=dict(response.headers))
+
+
+def _json_default(value: object) -> object:
+    """h5grove's, but for text, which would fail the whole answer when it is not UTF-8."""
+    return _text(value) if isinstance(value, bytes) else encoders.orjson_default(value)
+
+
+def _text(raw: bytes) -> str:
+    """UTF-8, else Latin-1, as ingestion reads text (SLS and SOLEIL files write "µm", "°" and "Å" as single Latin-1
+    bytes)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _inside(path: Path, dataset_files: DatasetFiles) -> bool:
@@ -116,9 +132,14 @@ def _opened(
         raise Refused(404, str(error)) from None
     except RuntimeError as error:  # HDF5's own refusals of a name or link (h5py raises them as RuntimeError)
         raise Refused(400, f"HDF5 refused the request: {error}") from None
-    except OSError as error:
-        logger.info("viewer could not read %s: %s", file_path, error)
-        raise Refused(422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged).") from None
+    except (OSError, KeyError, ValueError) as error:
+        # A damaged file: h5py raises KeyError for an object header it cannot read, ValueError for a type or a text it
+        # cannot decode.
+        logger.info("viewer could not read %s: %r", file_path, error)
+        reported = str(error.args[0] if error.args else type(error).__name__).splitlines()[0]
+        raise Refused(
+            422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged): “{reported}”."
+        ) from None
 
 
 def metadata(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Encoded:
@@ -197,5 +218,5 @@ def paths(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) -> 
             raise Refused(400, f"{content.path} is not a group")
         group = h5file[content.path]  # kept referenced: the link proxy below does not hold it open
         names = [content.path]
-        group.id.links.visit(lambda name: names.append(h5utils.hdf_path_join(content.path, name.decode())))
+        group.id.links.visit(lambda name: names.append(h5utils.hdf_path_join(content.path, _text(name))))
         return _encoded(names)

@@ -13,6 +13,7 @@ from tests.ingest.test_damaged_files import CRASHES_HDF5, HANGS_HDF5, damaged_co
 
 CANSAS_1D = "DLS_I22_gc14.h5"  # NXcanSAS: /sasentry/sasdata, I(Q), 244 points
 STACK_3D = "APS_9IDC_NXsas_nexus-example.hdf5"  # /entry/data/frames, 10 frames of 195×487
+STXM = "SLS_STXM_Sample_Stack_128.hdf5"
 
 
 @pytest.fixture
@@ -279,3 +280,41 @@ def test_a_file_on_which_hdf5_loops_is_stopped_after_the_viewers_timeout(anonymo
     )
     good = h5grove(anonymous_client, dataset, rows["good.h5"], "attr", path="/")
     assert good.status_code == 200 and good.json()["default"] == "S22"
+
+
+def test_latin_1_text_in_a_real_file_is_shown_as_ingestion_reads_it(anonymous_client, samples):
+    """SLS writes "µm" as the single Latin-1 byte 0xb5, which h5grove's own encoder cannot turn into JSON."""
+    dataset, files = samples("exampledata", [STXM])
+    units = h5grove(anonymous_client, dataset, files[STXM], "attr", path="/entry1/collection/ring_y_min/user_value")
+    assert units.status_code == 200 and units.json() == {"units": "µm"}
+
+
+def test_an_object_whose_header_is_damaged_is_a_422_naming_what_hdf5_reports(anonymous_client, storage_dataset):
+    def damaged_header(path):
+        shutil.copyfile(SAMPLES_DIR / "NXcanSAS_examples" / CANSAS_1D, path)
+        with h5py.File(path) as h5file:
+            header = h5py.h5o.get_info(h5file["/sasentry/sassample"].id).addr
+        with path.open("r+b") as opened:
+            opened.seek(header)
+            opened.write(bytes(8))
+
+    dataset, rows = storage_dataset({"gc14.h5": damaged_header})
+    for endpoint in ("meta", "attr"):
+        answer = h5grove(anonymous_client, dataset, rows["gc14.h5"], endpoint, path="/sasentry/sassample")
+        assert answer.status_code == 422, endpoint
+        assert answer.json()["message"] == (
+            "gc14.h5 cannot be read as HDF5 (not an HDF5 file, or damaged): “Unable to synchronously open object (bad "
+            "object header version number)”."
+        )
+    # The rest of the file is served.
+    assert h5grove(anonymous_client, dataset, rows["gc14.h5"], "meta", path="/sasentry/sasdata").status_code == 200
+
+
+def test_paths_read_names_that_are_not_utf_8_as_latin_1(anonymous_client, storage_dataset):
+    def write(path):
+        with h5py.File(path, "w") as h5file:
+            h5file.create_dataset(b"length_\xb5m", data=1.5)
+
+    dataset, rows = storage_dataset({"names.h5": write})
+    listed = h5grove(anonymous_client, dataset, rows["names.h5"], "paths", path="/")
+    assert listed.status_code == 200 and listed.json() == ["/", "/length_µm"]
