@@ -132,14 +132,22 @@ def _opened(
         raise Refused(404, str(error)) from None
     except RuntimeError as error:  # HDF5's own refusals of a name or link (h5py raises them as RuntimeError)
         raise Refused(400, f"HDF5 refused the request: {error}") from None
-    except (OSError, KeyError, ValueError) as error:
-        # A damaged file: h5py raises KeyError for an object header it cannot read, ValueError for a type or a text it
-        # cannot decode.
+    except (OSError, KeyError) as error:  # h5py raises KeyError for an object header it cannot read
         logger.info("viewer could not read %s: %r", file_path, error)
-        reported = str(error.args[0] if error.args else type(error).__name__).splitlines()[0]
         raise Refused(
-            422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged): “{reported}”."
+            422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged): “{_reported(error)}”."
         ) from None
+    except (ValueError, TypeError) as error:
+        # A type, a text or a name h5py cannot decode (damaged, or written oddly: h5grove sorts attribute names, and
+        # one that is not UTF-8 comes as bytes among the str).
+        logger.info("viewer could not decode %s in %s: %r", path, file_path, error)
+        raise Refused(
+            422, f"{file_path.name}: the viewer cannot decode a type, text or name at {path}: “{_reported(error)}”."
+        ) from None
+
+
+def _reported(error: Exception) -> str:
+    return str(error.args[0] if error.args else type(error).__name__).splitlines()[0]
 
 
 def metadata(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Encoded:

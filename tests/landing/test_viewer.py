@@ -318,3 +318,18 @@ def test_paths_read_names_that_are_not_utf_8_as_latin_1(anonymous_client, storag
     dataset, rows = storage_dataset({"names.h5": write})
     listed = h5grove(anonymous_client, dataset, rows["names.h5"], "paths", path="/")
     assert listed.status_code == 200 and listed.json() == ["/", "/length_µm"]
+
+
+def test_an_attribute_name_that_is_not_utf_8_is_a_422_saying_so(anonymous_client, storage_dataset):
+    def write(path):
+        with h5py.File(path, "w") as h5file:
+            h5file["counts"] = np.arange(3)
+            h5file["counts"].attrs["units"] = "counts"
+            h5file["counts"].attrs.create(b"offset_\xb5m", 1.5)
+
+    dataset, rows = storage_dataset({"names.h5": write})
+    for endpoint in ("meta", "attr"):
+        answer = h5grove(anonymous_client, dataset, rows["names.h5"], endpoint, path="/counts")
+        assert answer.status_code == 422, endpoint
+        assert answer.json()["message"].startswith("names.h5: the viewer cannot decode a type, text or name at /counts")
+    assert h5grove(anonymous_client, dataset, rows["names.h5"], "data", path="/counts").json() == [0, 1, 2]
