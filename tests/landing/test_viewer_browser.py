@@ -1,5 +1,6 @@
 """H5Web in headless Chromium over the project's own routes: a 1-D curve and a 3-D detector stack open on their NeXus
-default plots, drawn (the canvas holds a plot, not a blank) with the axis labels and units of the file."""
+default plots, drawn (the canvas holds a plot, not a blank) with the axis labels and units of the file; a damaged
+file shows why it cannot be drawn."""
 
 import io
 
@@ -10,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import SAMPLES_DIR
 from tests.factories import DataFileFactory, DatasetFactory, FacilityFactory, InstrumentFactory
+from tests.ingest.test_damaged_files import CRASHES_HDF5, damaged_copy
 
 # (folder, file, NXdata holding the default plot, axes shown on the plot)
 PLOTS = {
@@ -52,5 +54,26 @@ def test_viewer_draws_the_default_plot_with_the_files_axes(browser, live_server,
         page.screenshot(path=artifacts_dir / f"{plot}.png")
         # A blank canvas is all background; a 244-point curve across it covers well over 500 pixels, a heatmap most.
         assert drawn_pixels(canvas.screenshot()) > 500
+    finally:
+        page.close()
+
+
+def test_a_file_that_crashes_hdf5_shows_why_in_the_viewer(
+    browser, live_server, transactional_db, artifacts_dir, tmp_path
+):
+    """The image's chunks are zeroed where libhdf5 crashes reading them: the viewer says so, and the page lives."""
+    damaged = damaged_copy(tmp_path, CRASHES_HDF5)
+    facility = FacilityFactory(short_name="DAMAGED", storage_root=str(tmp_path))
+    dataset = DatasetFactory(instrument=InstrumentFactory(facility=facility, name="DMG"), source_folder=str(tmp_path))
+    data_file = DataFileFactory(dataset=dataset, path=damaged.name)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{live_server.url}/datasets/{dataset.pid}/files/{data_file.pk}/explore")
+        expect(page.locator("#viewer")).to_contain_text(
+            "the process reading the file crashed (SIGSEGV)", timeout=30_000
+        )
+        page.screenshot(path=artifacts_dir / "crashed.png")
+        page.get_by_role("treeitem", name="entry").first.click()
+        expect(page.locator("#viewer")).to_contain_text("instrument", timeout=30_000)
     finally:
         page.close()
