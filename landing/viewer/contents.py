@@ -24,7 +24,7 @@ DatasetFiles = frozenset[Path] | None
 
 
 class Refused(Exception):
-    """A request the viewer answers with a 4xx and a message (h5grove's error shape: {"message": ...})."""
+    """A request the viewer answers with an error status and a message (h5grove's error shape: {"message": ...})."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(status, message)  # both in args: it crosses back from the reading process pickled
