@@ -7,39 +7,26 @@ touches many (a person's ORCID iD on 340 datasets, an instrument) goes to a Cele
 """
 
 import logging
-import threading
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from catalogue.commit_batches import CommitBatch, by_kind
 from catalogue.signals import dataset_opened, dataset_recorded, document_opened
 
 logger = logging.getLogger(__name__)
-_pending = threading.local()
 
 
 def queue(kind: str, ids: list[int]) -> None:
     """Rescore what depends on these records of `kind` (a field of services.fair.Changed) after the commit."""
-    ids = [pk for pk in ids if pk is not None]
-    if not ids:
-        return
-    batch: dict[str, set[int]] | None = getattr(_pending, "batch", None)
-    if batch is None:
-        batch = _pending.batch = {}
-    batch.setdefault(kind, set()).update(ids)
-    # Like the search index's receivers: the first callback of a commit takes everything pending.
-    transaction.on_commit(_flush, robust=True)
+    _rescoring.add((kind, pk) for pk in ids if pk is not None)
 
 
-def _flush() -> None:
+def _rescore(items: set[tuple[str, int]]) -> None:
     from catalogue.fair import tasks
     from catalogue.services import fair
 
-    batch, _pending.batch = getattr(_pending, "batch", None) or {}, None
-    if not batch:
-        return
-    changed = fair.Changed(**{kind: tuple(sorted(ids)) for kind, ids in batch.items()})
+    changed = fair.Changed(**{kind: tuple(ids) for kind, ids in by_kind(items).items()})
     few = fair.affected_datasets(changed).values("pk")[: settings.FAIR_INLINE_DATASETS + 1].count()
     if few <= settings.FAIR_INLINE_DATASETS:
         try:
@@ -48,6 +35,9 @@ def _flush() -> None:
         except Exception:  # the edit is committed: let the worker score it rather than fail the request
             logger.exception("FAIR scores of %s could not be computed inline; queued", changed)
     tasks.recompute_scores.delay(changed.as_json())
+
+
+_rescoring = CommitBatch(_rescore, robust=True)
 
 
 def _dataset_saved(sender: object, instance, **kwargs: object) -> None:

@@ -5,36 +5,25 @@ collected per thread and sent as one Celery task per group when the transaction 
 uncommitted rows and a dataset with 40 parameters is reindexed once.
 """
 
-import threading
-
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from catalogue.commit_batches import CommitBatch, by_kind
 from catalogue.signals import dataset_opened, dataset_recorded, document_opened
-
-_pending = threading.local()
 
 
 def queue_reindex(group: str, ids: list[int]) -> None:
     """Reindex these items once the current transaction commits (at once outside a transaction)."""
-    ids = [pk for pk in ids if pk is not None]
-    if not ids:
-        return
-    batch: dict[str, set[int]] | None = getattr(_pending, "batch", None)
-    if batch is None:
-        batch = _pending.batch = {}
-    batch.setdefault(group, set()).update(ids)
-    # The first callback of a commit sends everything pending and the others find nothing left; ids left over by a
-    # rolled-back transaction go with the next commit (reindexing is idempotent: a little work, never a wrong index).
-    transaction.on_commit(_flush)
+    _reindexing.add((group, pk) for pk in ids if pk is not None)
 
 
-def _flush() -> None:
+def _reindex(items: set[tuple[str, int]]) -> None:
     from catalogue.search.tasks import reindex_items
 
-    batch, _pending.batch = getattr(_pending, "batch", None) or {}, None
-    for group, ids in batch.items():
-        reindex_items.delay(group, sorted(ids))
+    for group, ids in by_kind(items).items():
+        reindex_items.delay(group, ids)
+
+
+_reindexing = CommitBatch(_reindex)
 
 
 def _dataset_recorded(sender: object, dataset, **kwargs: object) -> None:

@@ -6,33 +6,30 @@ Openings (signals), withdrawals and steward edits (model saves) all arrive here;
 is picked up by the opening sweep's signal and by the beat task refresh_recent.
 """
 
-import threading
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from catalogue.commit_batches import CommitBatch
 from catalogue.signals import dataset_opened, dataset_recorded, document_opened
 
-_pending = threading.local()
 TASK_BATCH = 500
 
 
 def queue(keys: list[str]) -> None:
     """Refresh these entities ("dataset:42") once the current transaction commits (at once outside one)."""
-    batch: set[str] | None = getattr(_pending, "keys", None)
-    if batch is None:
-        batch = _pending.keys = set()
-    batch.update(keys)
-    transaction.on_commit(_flush)
+    _refreshing.add(keys)
 
 
-def _flush() -> None:
+def _refresh(keys: set[str]) -> None:
     from landing.graph.tasks import refresh_entities
 
-    keys, _pending.keys = sorted(getattr(_pending, "keys", None) or ()), None
-    for start in range(0, len(keys), TASK_BATCH):
-        refresh_entities.delay(keys[start : start + TASK_BATCH])
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), TASK_BATCH):
+        refresh_entities.delay(ordered[start : start + TASK_BATCH])
+
+
+_refreshing = CommitBatch(_refresh)
 
 
 def dataset_keys(dataset_ids: list[int]) -> list[str]:
