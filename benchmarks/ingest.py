@@ -7,8 +7,9 @@
    per file, peak RSS. Target: median ≤ 10 ms, RSS ≤ 150 MB. With --peer DIR (the ESS scicat-ingestor installed as
    ../shared/peers/scicat-ingestor/README.md says), ours (sniff + read + extract + blake2b) and the peer's own
    per-file functions (peer_bench.py, blake2b included) run interleaved on the same files, file by file, in one run:
-   both medians and p90s and their ratios (issue 26); each --free-scalars N (the INGEST_FREE_SCALARS setting, default
-   200) gets its own such run.
+   both medians and p90s and their ratios (issue 26), and for our four slowest files the time h5py alone takes over
+   the objects ours opens in them (a lower bound for any reader on h5py that extracts as much); each
+   --free-scalars N (the INGEST_FREE_SCALARS setting, default 200) gets its own such run.
 1b. Flat memory: a fresh process does ours over the 32 files 20 times; its RSS after round 1 and after the last.
 2. Checksum throughput of the streamed blake2b/sha256 beside `b2sum`/`sha256sum` on the same file (page cache warm
    for both). Target: ≥ 90 % of the command-line tool.
@@ -24,6 +25,7 @@
 import argparse
 import contextlib
 import json
+import math
 import os
 import resource
 import shutil
@@ -33,6 +35,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import h5py
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -86,6 +91,33 @@ def ours_once(path: Path, free_scalars: int = extract.MAX_PARAMETERS) -> None:
     """What the peer's timed block does for one file: recognise, read, extract, blake2b of the file."""
     metadata_once(path, free_scalars)
     checksums.file_checksum(path, algorithm="blake2b")
+
+
+def objects_opened(path: Path, free_scalars: int) -> list[tuple[bytes, bool]]:
+    """The objects our reader opens to extract a file, as (path in the file, whether a field)."""
+    with reader.read_tree(path, source_folder=path.parent) as tree:
+        with contextlib.suppress(ValueError):
+            extract.extract_all(tree, relative_path=path.name, free_scalars=free_scalars)
+        return [(node.path.encode(), isinstance(node, reader.Field)) for node in tree.nodes.values()]
+
+
+def library_floor_ms(path: Path, objects: list[tuple[bytes, bool]], rounds: int) -> float:
+    """h5py alone over the objects our reader opens, plus the blake2b: each object opened, its attribute names
+    listed, a small numeric or fixed-text field's value read, closed. A lower bound for any reader built on h5py
+    that extracts as much (best of `rounds`, in ms)."""
+
+    def once() -> None:
+        with h5py.File(path, "r") as handle:
+            for name, is_field in objects:
+                node = h5py.h5o.open(handle.id, name)
+                h5py.h5a.iterate(node, lambda _name: None)
+                if is_field and node.shape is not None and math.prod(node.shape) <= reader.MAX_ARRAY_ITEMS:
+                    dtype = node.dtype
+                    if dtype.kind in "biufS":
+                        node.read(h5py.h5s.ALL, h5py.h5s.ALL, np.empty(node.shape, dtype=dtype))
+        checksums.file_checksum(path, algorithm="blake2b")
+
+    return best_of(rounds, once) * 1000
 
 
 def percentile_90(values: list[float]) -> float:
@@ -165,6 +197,11 @@ def bench_versus_peer(samples: Path, peer: Path, rounds: int, free_scalars: int)
     print(f"  files where ours is faster (wall): {faster} of {len(files)}")
     slowest = sorted(zip(wall, peer_wall, files, strict=True), reverse=True)[:4]
     print("  slowest of ours (wall, ours / peer): " + ", ".join(f"{p.name} {a:.1f} / {b:.1f}" for a, b, p in slowest))
+    floors = []
+    for _, _, path in slowest:
+        objects = objects_opened(path, free_scalars)
+        floors.append(f"{path.name} {library_floor_ms(path, objects, rounds):.1f} ({len(objects)} objects)")
+    print("  h5py alone over the objects ours opens in them, blake2b included (ms): " + ", ".join(floors))
     if errors:
         print(f"  peer errors on {len(errors)} files: " + "; ".join(sorted(errors)[:3]))
 
