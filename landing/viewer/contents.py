@@ -112,10 +112,11 @@ def _fence_storage(dataset: h5py.Dataset, path: str, dataset_files: DatasetFiles
 
 
 def _normalised(path: str | None) -> str:
-    """An absolute HDF5 path without empty parts: HDF5 refuses "//" and "" with errors of its own."""
+    """An absolute HDF5 path without empty or "." parts: HDF5 refuses "//" and "" with errors of its own, and reads
+    "." as the group it stands in but fails to look it up as a link."""
     if path and "\x00" in path:
         raise Refused(400, "the path holds a NUL byte")
-    return "/" + "/".join(part for part in (path or "").split("/") if part)
+    return "/" + "/".join(part for part in (path or "").split("/") if part not in ("", "."))
 
 
 @contextmanager
@@ -130,9 +131,9 @@ def _opened(
             yield h5file, h5content.create_content(h5file, path)
     except h5utils.NotFoundError as error:
         raise Refused(404, str(error)) from None
-    except RuntimeError as error:  # HDF5's own refusals of a name or link (h5py raises them as RuntimeError)
-        raise Refused(400, f"HDF5 refused the request: {error}") from None
-    except (OSError, KeyError) as error:  # h5py raises KeyError for an object header it cannot read
+    except (OSError, KeyError, RuntimeError) as error:
+        # h5py raises KeyError for an object header it cannot read, RuntimeError for a link table it cannot read; a
+        # path that is only odd ("//", ".") never gets here (_normalised), nor does one that is not in the file.
         logger.info("viewer could not read %s: %r", file_path, error)
         raise Refused(
             422, f"{file_path.name} cannot be read as HDF5 (not an HDF5 file, or damaged): “{_reported(error)}”."

@@ -1,6 +1,9 @@
 """The H5Web viewer's h5grove routes over real sample files: tree, attributes, slices, the NeXus default plot, the size
 cap, bad requests, links leaving the dataset, and embargoed files (landing/viewer)."""
 
+import collections
+import itertools
+import json
 import shutil
 
 import h5py
@@ -310,6 +313,24 @@ def test_an_object_whose_header_is_damaged_is_a_422_naming_what_hdf5_reports(ano
     assert h5grove(anonymous_client, dataset, rows["gc14.h5"], "meta", path="/sasentry/sasdata").status_code == 200
 
 
+def test_a_damaged_link_table_is_a_422_naming_what_hdf5_reports(anonymous_client, storage_dataset):
+    """h5py raises RuntimeError when it cannot read the links of a group: the file's fault, not the request's."""
+
+    def damaged_heap(path):
+        content = bytearray((SAMPLES_DIR / "NXcanSAS_examples" / CANSAS_1D).read_bytes())
+        root_heap = content.index(b"HEAP")  # the root group's names, written first
+        content[root_heap : root_heap + 4] = bytes(4)
+        path.write_bytes(bytes(content))
+
+    dataset, rows = storage_dataset({"gc14.h5": damaged_heap})
+    answer = h5grove(anonymous_client, dataset, rows["gc14.h5"], "meta", path="/sasentry")
+    assert answer.status_code == 422
+    assert answer.json()["message"] == (
+        "gc14.h5 cannot be read as HDF5 (not an HDF5 file, or damaged): “Unable to synchronously check link existence "
+        "(bad local heap signature)”."
+    )
+
+
 def test_paths_read_names_that_are_not_utf_8_as_latin_1(anonymous_client, storage_dataset):
     def write(path):
         with h5py.File(path, "w") as h5file:
@@ -333,3 +354,42 @@ def test_an_attribute_name_that_is_not_utf_8_is_a_422_saying_so(anonymous_client
         assert answer.status_code == 422, endpoint
         assert answer.json()["message"].startswith("names.h5: the viewer cannot decode a type, text or name at /counts")
     assert h5grove(anonymous_client, dataset, rows["names.h5"], "data", path="/counts").json() == [0, 1, 2]
+
+
+def _first_objects(path) -> dict[str, str]:
+    """The first group below the root, the first dataset and the first soft link of a file, by their paths."""
+    found: dict[str, str] = {}
+    with h5py.File(path) as h5file:
+
+        def visit(name: str, link) -> None:
+            kind = "soft" if isinstance(link, h5py.SoftLink) else None
+            if kind is None and isinstance(link, h5py.HardLink):
+                kind = "group" if isinstance(h5file.get(name), h5py.Group) else "dataset"
+            if kind is not None:
+                found.setdefault(kind, "/" + name)
+
+        h5file.visititems_links(visit)
+    return found
+
+
+def test_odd_paths_in_every_real_file_are_the_clients_error_never_the_files(anonymous_client, samples):
+    """A path that is odd or not in the file answers what is wrong with the request (4xx, never the 422 that says
+    the file is damaged); "." parts read as HDF5 reads them, the group they stand in."""
+    manifest = json.loads((SAMPLES_DIR / "manifest.json").read_text())
+    answers = collections.Counter()
+    for record in manifest:
+        folder, _, name = record["file"].rpartition("/")
+        dataset, files = samples(folder, [name])
+        objects = _first_objects(SAMPLES_DIR / record["file"])
+        group, field = objects.get("group", "/"), objects.get("dataset", "/nothing")
+        odd = [f"{group}/.", f"/./{group}", f"{group}/..", f"{field}/below", f"{field}/.", f"{group}/no such thing"]
+        odd += [f"{objects['soft']}/below"] if "soft" in objects else []
+        for endpoint, path in itertools.product(("meta", "data"), odd):
+            answer = h5grove(anonymous_client, dataset, files[name], endpoint, path=path)
+            answers[answer.status_code] += 1
+            assert answer.status_code in (200, 400, 403, 404), (record["file"], endpoint, path, answer.content)
+            assert answer.status_code == 200 or answer.json()["message"], (record["file"], endpoint, path)
+        plain = h5grove(anonymous_client, dataset, files[name], "meta", path=group)
+        dotted = h5grove(anonymous_client, dataset, files[name], "meta", path=f"/./{group}/.")
+        assert (dotted.status_code, dotted.json()) == (plain.status_code, plain.json()), record["file"]
+    assert answers[200] and answers[404]
