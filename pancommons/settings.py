@@ -257,7 +257,10 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# With DEBUG, static files are found through the apps' finders and looked up per request, as Django's own server
+# does. Said outright, because tests run with DEBUG switched off at run time and WhiteNoise would then scan every
+# static file again for each test client's middleware.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Production safety ---------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
