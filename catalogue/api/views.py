@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -28,6 +29,7 @@ from catalogue.models import (
 from catalogue.services import curation, dmp, user_office
 
 PID = r"(?s:.+?)"  # pids may contain slashes (DOIs, prefixes), and any other character a client sends
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class DatasetViewSet(viewsets.ModelViewSet):
@@ -181,6 +183,11 @@ def document_dmp(request: Request, pid: str) -> Response:
 def user_office_import(request: Request) -> Response:
     """Stewards import the user office's proposals (docs/people-and-instruments.md): the JSON document as the body, or
     its CSV variant with Content-Type text/csv. 400 lists every error with its location; nothing is written then."""
+    if request.content_type.startswith(FORM_TYPES):  # read as a form already: the file is not the body
+        raise UnsupportedMediaType(
+            request.content_type,
+            detail="Send the user-office file as the body (application/json or text/csv), not a form.",
+        )
     name = "upload.csv" if request.content_type.startswith("text/csv") else "upload.json"
     try:
         result = user_office.import_proposals(data=user_office.read_file(content=request.body, name=name))

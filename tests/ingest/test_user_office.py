@@ -2,6 +2,7 @@
 variant, the matching of ingested session proposals a steward confirms, and the DataCite XML of an imported proposal."""
 
 import copy
+import io
 import json
 from pathlib import Path
 
@@ -138,6 +139,20 @@ def test_unreadable_files_are_a_clear_400(registry, steward_client, body, conten
     response = steward_client.post(URL, body, content_type=content_type)
     assert response.status_code == 400
     assert response.json()["error"]["errors"][0].startswith(expected)
+
+
+def test_a_file_sent_as_a_form_is_a_415_saying_how_to_send_it(registry, steward_client):
+    """A form's body is read as the form before the view runs: the file itself must be the body."""
+    before = counts()
+    for data in ({"file": io.StringIO(CSV)}, {"facility": "SINQ"}):
+        response = steward_client.post(URL, data)  # multipart/form-data, the test client's default
+        assert response.status_code == 415
+        assert response.json()["error"]["message"] == (
+            "Send the user-office file as the body (application/json or text/csv), not a form."
+        )
+    form = steward_client.post(URL, "facility=SINQ", content_type="application/x-www-form-urlencoded")
+    assert form.status_code == 415
+    assert counts() == before
 
 
 def test_only_stewards_import(registry, anonymous_client, member_client):
