@@ -6,11 +6,12 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -73,6 +74,34 @@ class HistoryAdmin(SimpleHistoryAdmin):
     formfield_overrides: ClassVar[Mapping[type[models.Field], Mapping[str, Any]]] = {
         models.JSONField: {"form_class": JSONFormField}
     }
+
+    def __init__(self, model: type[models.Model], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        # simple_history records a proxy's changes (proposals, collections) on its concrete model, Document, and names
+        # the history manager only in that model's options, where the history pages look it up.
+        concrete: Any = model._meta.concrete_model
+        self.history_manager: str = concrete._meta.simple_history_manager_attribute
+        options: Any = model._meta
+        options.simple_history_manager_attribute = self.history_manager
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        self._check_id(self.model, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        self._check_id(self.model, unquote(object_id))
+        self._check_id(getattr(self.model, self.history_manager).model, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @staticmethod
+    def _check_id(model: type[models.Model], value: str) -> None:
+        """An id that cannot be one of the model's is a 404, as one that names no record is, not a ValueError."""
+        try:
+            model._meta.pk.to_python(value)
+        except ValidationError:
+            raise Http404(f"No {model._meta.verbose_name} has the id {value!r}.") from None
 
 
 class ReleaseDateForm(forms.Form):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import html
 
+from catalogue.admin import HistoryAdmin
 from catalogue.models import AccessGrant, AccessRequest, Dataset, DocumentKind, RelatedWork, SessionMatch
 from catalogue.services import dmp, downloads
 from tests.factories import (
@@ -87,6 +88,26 @@ def test_steward_can_open_list_add_and_change_pages(model, steward_client, catal
     assert row is not None, f"no {opts.model_name} row to open"
     change = steward_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk]))
     assert change.status_code == 200
+    history = steward_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[row.pk]))
+    assert history.status_code == 200
+
+
+def history_admins():
+    return [model for model in catalogue_model_admins() if isinstance(admin.site._registry[model], HistoryAdmin)]
+
+
+@pytest.mark.parametrize("model", history_admins(), ids=lambda m: m.__name__)
+def test_history_pages_of_an_id_that_cannot_be_one_are_a_404(model, steward_client, catalogue_rows):
+    opts = model._meta
+    row = model.objects.first()
+    version = model.history.filter(**{opts.pk.attname: row.pk}).latest("history_date").history_id
+    view = f"admin:{opts.app_label}_{opts.model_name}_simple_history"
+    assert steward_client.get(reverse(view, args=[row.pk, version])).status_code == 200
+    for object_id, version_id in (("abc", version), ("ü", version), (row.pk, "abc"), (row.pk, "1.5")):
+        assert steward_client.get(reverse(view, args=[object_id, version_id])).status_code == 404
+    for object_id in ("abc", "ü", "1.5"):
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id])
+        assert steward_client.get(url).status_code == 404, url
 
 
 def test_changelist_search_and_access_filter_work(steward_client, catalogue_rows):
