@@ -1,6 +1,6 @@
 """Curation UI for data stewards: every catalogue entity, with history; side effects go through services."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -52,9 +52,18 @@ from catalogue.services import curation, expectations, instruments, opening, sta
 
 class JSONFormField(forms.JSONField):
     """Django's, with a document nested past Python's recursion limit a form error that shows the text again (it
-    catches decode errors only); the models' validators refuse anything deeper than MAX_JSON_DEPTH."""
+    catches decode errors only); the models' validators refuse anything deeper than MAX_JSON_DEPTH.
+
+    `empty` makes an emptied box the field's empty document ({} or []): Django's gives None, which a model skips
+    validating for a field that may be blank, and a column that takes no NULL then refused it with a 500."""
+
+    def __init__(self, *, empty: Callable[[], Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.empty = empty
 
     def to_python(self, value: Any) -> Any:
+        if self.empty is not None and value in self.empty_values:
+            return self.empty()
         try:
             return super().to_python(value)
         except RecursionError:
@@ -83,6 +92,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
         self.history_manager: str = concrete._meta.simple_history_manager_attribute
         options: Any = model._meta
         options.simple_history_manager_attribute = self.history_manager
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        if isinstance(db_field, models.JSONField) and db_field.blank and not db_field.null and db_field.has_default():
+            kwargs["empty"] = db_field.get_default
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
         self._check_id(self.model, unquote(object_id))

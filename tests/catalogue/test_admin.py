@@ -10,12 +10,23 @@ from django.utils import timezone
 from lxml import html
 
 from catalogue.admin import HistoryAdmin
-from catalogue.models import AccessGrant, AccessRequest, Dataset, DocumentKind, RelatedWork, SessionMatch
+from catalogue.models import (
+    AccessGrant,
+    AccessRequest,
+    Dataset,
+    DocumentKind,
+    Facility,
+    Proposal,
+    RelatedWork,
+    Sample,
+    SessionMatch,
+)
 from catalogue.services import dmp, downloads
 from tests.factories import (
     CollectionFactory,
     DataFileFactory,
     DatasetFactory,
+    FacilityFactory,
     MemberFactory,
     ParameterFactory,
     ProposalFactory,
@@ -226,6 +237,28 @@ def test_editing_a_title_in_the_admin_marks_it_curated_and_keeps_history(steward
     assert "title" in dataset.curated_fields
     latest = Dataset.history.filter(pid=dataset.pid).latest("history_date")
     assert latest.history_user == steward
+
+
+@pytest.mark.parametrize(
+    ("model", "make", "field", "empty"),
+    [
+        (Facility, lambda: FacilityFactory(carbon_factors={"power_mw": 12}), "carbon_factors", {}),
+        (Dataset, lambda: DatasetFactory(scientific_metadata={"scan": 3}), "scientific_metadata", {}),
+        (Proposal, lambda: ProposalFactory(funding=[{"funder_name": "ERC"}]), "funding", []),
+        (Sample, lambda: SampleFactory(characteristics={"colour": "red"}), "characteristics", {}),
+    ],
+    ids=["facility", "dataset", "proposal", "sample"],
+)
+def test_a_json_box_emptied_on_the_form_saves_the_empty_document(steward_client, model, make, field, empty):
+    """Django's form gives None for an emptied box, which a column that takes no NULL refused with a 500."""
+    row = make()
+    url = reverse(f"admin:catalogue_{model._meta.model_name}_change", args=[row.pk])
+    data = admin_form_data(steward_client.get(url))
+    data.update({field: "", "_save": "Save"})
+    response = steward_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    row.refresh_from_db()
+    assert getattr(row, field) == empty
 
 
 def test_a_measurement_end_in_year_9999_is_refused_on_the_form(steward_client):
