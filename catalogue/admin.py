@@ -1,12 +1,13 @@
 """Curation UI for data stewards: every catalogue entity, with history; side effects go through services."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteMixin, AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -76,6 +77,34 @@ class JSONFormField(forms.JSONField):
             return InvalidJSONInput(data)  # shown again as the steward typed it
 
 
+class KnownIdsOnly(AutocompleteMixin):
+    """Django's autocomplete widgets look the submitted ids up again to show a form with its errors, and raised
+    ValueError on one that cannot be an id of the related model (the widget itself never sends it). Such values are
+    left out there; the form field already says they are not valid choices."""
+
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        target = self.field.target_field
+        return super().optgroups(name, [item for item in value if _is_value_of(target, item)], attr)
+
+
+class CheckedAutocompleteSelect(KnownIdsOnly, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(KnownIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+def _is_value_of(field: models.Field, value: str) -> bool:
+    try:
+        field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """Change history in the admin; changes made by no one signed in (tasks, commands) are the system's."""
 
@@ -96,6 +125,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
         if isinstance(db_field, models.JSONField) and db_field.blank and not db_field.null and db_field.has_default():
             kwargs["empty"] = db_field.get_default
+        if db_field.name in self.get_autocomplete_fields(request):
+            widget = CheckedAutocompleteSelectMultiple if db_field.many_to_many else CheckedAutocompleteSelect
+            kwargs["widget"] = widget(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:

@@ -1,11 +1,15 @@
-"""Text no record can hold, refused at the edge before any view: a NUL character (PostgreSQL text holds none) or a
-lone UTF-16 surrogate (no UTF-8 encoding exists) anywhere in the path, the query string, a form or a JSON body;
-query values that are JSON documents (the PaNOSC `filter` and `where`) are checked inside too.
+"""Input no view can use, refused at the edge with a 400 that says what is wrong.
+
+Text no record can hold: a NUL character (PostgreSQL text holds none) or a lone UTF-16 surrogate (no UTF-8 encoding
+exists) anywhere in the path, the query string, a form or a JSON body; query values that are JSON documents (the
+PaNOSC `filter` and `where`) are checked inside too. And an admin action on rows that cannot be the model's.
 """
 
 import json
 from collections.abc import Callable, Iterator
 
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -74,6 +78,35 @@ class RefuseUnstorableTextMiddleware:
             if reason is not None:
                 return _refusal(request, name, f"“{name}” {reason}.")
         return self.get_response(request)
+
+
+class RefuseUnknownAdminSelectionMiddleware:
+    """An admin action posted with a selected row that cannot be one of the model's (`_selected_action=abc`: no
+    checkbox of a changelist sends it) is refused: Django's admin filters by the raw values, in every admin, and
+    raised ValueError."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponse | None:
+        model_admin = getattr(view, "model_admin", None)  # Django's admin marks each of a ModelAdmin's views with it
+        if model_admin is None or request.method != "POST":
+            return None
+        options = model_admin.model._meta
+        for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+            try:
+                options.pk.to_python(value)
+            except ValidationError:
+                message = (
+                    f"The selection holds “{value}”, which is not the id of a {options.verbose_name}: nothing was done."
+                )
+                return _refusal(request, ACTION_CHECKBOX_NAME, message)
+        return None
 
 
 def _refusal(request: HttpRequest, name: str, message: str) -> HttpResponse:

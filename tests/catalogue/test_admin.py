@@ -16,17 +16,20 @@ from catalogue.models import (
     Dataset,
     DocumentKind,
     Facility,
+    Instrument,
     Proposal,
     RelatedWork,
     Sample,
     SessionMatch,
 )
 from catalogue.services import dmp, downloads
+from ingest.models import IngestionJob
 from tests.factories import (
     CollectionFactory,
     DataFileFactory,
     DatasetFactory,
     FacilityFactory,
+    InstrumentFactory,
     MemberFactory,
     ParameterFactory,
     ProposalFactory,
@@ -259,6 +262,47 @@ def test_a_json_box_emptied_on_the_form_saves_the_empty_document(steward_client,
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     row.refresh_from_db()
     assert getattr(row, field) == empty
+
+
+@pytest.mark.parametrize(
+    ("model", "make", "field"),
+    [
+        (Instrument, lambda: InstrumentFactory(), "techniques"),
+        (Dataset, lambda: DatasetFactory(), "instrument"),
+        (Proposal, lambda: ProposalFactory(), "instruments"),
+    ],
+    ids=["many-to-many", "foreign key", "proxy's many-to-many"],
+)
+def test_an_autocomplete_value_that_cannot_be_an_id_shows_the_form_with_its_error(steward_client, model, make, field):
+    """No autocomplete widget sends one; Django's widget looked it up again to show the form and raised ValueError."""
+    row = make()
+    url = reverse(f"admin:catalogue_{model._meta.model_name}_change", args=[row.pk])
+    data = admin_form_data(steward_client.get(url))
+    data.update({field: "abc", "_save": "Save"})
+    response = steward_client.post(url, data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(
+    ("changelist", "make"),
+    [
+        ("admin:catalogue_dataset_changelist", lambda: DatasetFactory().pk),
+        ("admin:ingest_ingestionjob_changelist", lambda: IngestionJob.objects.create(path="/data/a.nxs").pk),
+    ],
+    ids=["dataset", "ingestion job"],
+)
+def test_an_action_on_a_row_that_cannot_be_the_models_is_a_400_saying_so(steward_client, changelist, make):
+    """No changelist checkbox sends one; Django's admin filtered by it and raised ValueError."""
+    url = reverse(changelist)
+    real = make()
+    for selected in (["abc"], [str(real), "1.5"]):
+        response = steward_client.post(url, {"action": "delete_selected", "index": "0", "_selected_action": selected})
+        assert response.status_code == 400
+        held = selected[-1]
+        assert f"The selection holds “{held}”, which is not the id of a" in response.content.decode()
+    answer = steward_client.post(url, {"action": "delete_selected", "index": "0", "_selected_action": [str(real)]})
+    assert answer.status_code == 200 and "Are you sure" in answer.content.decode()
 
 
 def test_a_measurement_end_in_year_9999_is_refused_on_the_form(steward_client):
