@@ -144,10 +144,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
     @staticmethod
     def _check_id(model: type[models.Model], value: str) -> None:
         """An id that cannot be one of the model's is a 404, as one that names no record is, not a ValueError."""
-        try:
-            model._meta.pk.to_python(value)
-        except ValidationError:
-            raise Http404(f"No {model._meta.verbose_name} has the id {value!r}.") from None
+        if not _is_value_of(model._meta.pk, value):
+            raise Http404(f"No {model._meta.verbose_name} has the id {value!r}.")
 
 
 class ReleaseDateForm(forms.Form):

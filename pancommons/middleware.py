@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+from catalogue.api.parsers import FORM_TYPES
 
 
 def unstorable_reason(text: str) -> str | None:

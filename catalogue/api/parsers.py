@@ -1,10 +1,12 @@
-"""The API's JSON body parser."""
+"""The API's JSON body parser, and the content types Django reads as a form instead (request.POST)."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class JSONParser(parsers.JSONParser):

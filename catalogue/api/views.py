@@ -14,6 +14,7 @@ from rest_framework.serializers import BaseSerializer
 
 from catalogue import visibility
 from catalogue.api import filters, serializers
+from catalogue.api.parsers import FORM_TYPES
 from catalogue.api.permissions import IsSteward
 from catalogue.models import (
     DataFile,
@@ -29,7 +30,6 @@ from catalogue.models import (
 from catalogue.services import curation, dmp, user_office
 
 PID = r"(?s:.+?)"  # pids may contain slashes (DOIs, prefixes), and any other character a client sends
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class DatasetViewSet(viewsets.ModelViewSet):
