@@ -20,6 +20,7 @@ from catalogue.models import DataFile
 from catalogue.services import downloads
 from landing.access import callers
 from landing.viewer import contents
+from landing.viewer.opening import opening_path
 
 NOT_FOUND = "No such file, or not one you may open."
 # When the reading process failed (catalogue.isolation.ReadingFailed): the answer's status and what to do, by cause.
@@ -131,5 +132,10 @@ def explore(request: HttpRequest, pid: str, file_id: int) -> HttpResponse:
     return render(
         request,
         "landing/viewer/explore.html",
-        {"data_file": data_file, "dataset": data_file.dataset, "h5grove_url": h5grove_url},
+        {
+            "data_file": data_file,
+            "dataset": data_file.dataset,
+            "h5grove_url": h5grove_url,
+            "opening_path": opening_path(data_file),
+        },
     )

@@ -4,14 +4,18 @@ cap, bad requests, links leaving the dataset, and embargoed files (landing/viewe
 import collections
 import itertools
 import json
+import re
 import shutil
 
 import h5py
 import numpy as np
 import pytest
 
+from catalogue.models import Dataset
+from ingest import services
 from tests.conftest import SAMPLES_DIR, client_for
 from tests.factories import DataFileFactory, DatasetFactory, FacilityFactory, InstrumentFactory
+from tests.ingest.conftest import load_registry
 from tests.ingest.test_damaged_files import CRASHES_HDF5, HANGS_HDF5, damaged_copy
 
 CANSAS_1D = "DLS_I22_gc14.h5"  # NXcanSAS: /sasentry/sasdata, I(Q), 244 points
@@ -249,6 +253,40 @@ def test_dataset_page_offers_the_viewer_for_hdf5_files_and_the_viewer_page_loads
     assert f'data-url="/datasets/{dataset.pid}/files/{data_file.pk}/h5grove"' in html
     assert "/static/viewer/viewer.js" in html and STACK_3D in html
     assert "cdn" not in html.lower()
+
+
+def opening_path(client, dataset, data_file) -> str:
+    html = client.get(f"/datasets/{dataset.pid}/files/{data_file.pk}/explore").content.decode()
+    [path] = re.findall(r'data-opening-path="([^"]*)"', html)
+    return path
+
+
+def test_the_viewer_opens_where_the_dataset_page_draws_not_on_a_broken_default(anonymous_client, db):
+    """k11-18014.nxs names /entry/EtherCAT/data as its default plot, kept in an external file that was never stored:
+    the viewer opens on the signal the dataset's page drew instead, alone, since an axis its group names is a broken
+    link too. The files its links reach open at their root."""
+    load_registry()
+    path = SAMPLES_DIR / "httomo/k11-18014.nxs"
+    dataset = services.ingest_file(path=path, source_folder=path.parent).dataset
+    with h5py.File(path) as h5file:
+        assert h5file["/entry"].attrs["default"] == b"EtherCAT"
+    assert (dataset.preview.choice["signal"], dataset.preview.choice["axes"]) == ("/entry/imaging/data", [])
+    files = {data_file.path: data_file for data_file in dataset.data_files.all()}
+    assert opening_path(anonymous_client, dataset, files["k11-18014.nxs"]) == "/entry/imaging/data"
+    assert opening_path(anonymous_client, dataset, files["k11-18014/k11-18014-imaging.h5"]) == "/"
+
+
+def test_each_entry_of_a_file_opens_the_viewer_on_its_own_dataset(anonymous_client, db):
+    """DLS_I13_24888.nxs holds two entries, two datasets: one drawn from /entry1/pco1_hw_hdf, one with nothing
+    drawable (its frames are in raw storage), which opens on its own entry."""
+    load_registry()
+    path = SAMPLES_DIR / "Savu/DLS_I13_24888.nxs"
+    services.ingest_file(path=path, source_folder=path.parent)
+    opened = {}
+    for dataset in Dataset.objects.filter(source_path=str(path)):
+        master = dataset.data_files.get(path="DLS_I13_24888.nxs")
+        opened[dataset.entry_path] = opening_path(anonymous_client, dataset, master)
+    assert opened == {"/entry1": "/entry1/pco1_hw_hdf", "/entry1/tomo_entry": "/entry1/tomo_entry"}
 
 
 def damaged_file(damage: tuple[str, int, int]):

@@ -1,6 +1,6 @@
 """H5Web in headless Chromium over the project's own routes: a 1-D curve and a 3-D detector stack open on their NeXus
-default plots, drawn (the canvas holds a plot, not a blank) with the axis labels and units of the file; a damaged
-file shows why it cannot be drawn."""
+default plots, drawn (the canvas holds a plot, not a blank) with the axis labels and units of the file; a file whose
+default is broken opens on the plot its dataset's page draws; a damaged file shows why it cannot be drawn."""
 
 import io
 
@@ -9,8 +9,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from ingest import services
 from tests.conftest import SAMPLES_DIR
 from tests.factories import DataFileFactory, DatasetFactory, FacilityFactory, InstrumentFactory
+from tests.ingest.conftest import load_registry
 from tests.ingest.test_damaged_files import CRASHES_HDF5, damaged_copy
 
 # (folder, file, NXdata holding the default plot, axes shown on the plot)
@@ -75,5 +77,28 @@ def test_a_file_that_crashes_hdf5_shows_why_in_the_viewer(
         page.screenshot(path=artifacts_dir / "crashed.png")
         page.get_by_role("treeitem", name="entry").first.click()
         expect(page.locator("#viewer")).to_contain_text("instrument", timeout=30_000)
+    finally:
+        page.close()
+
+
+def test_a_file_whose_default_plot_is_broken_opens_on_the_plot_the_dataset_page_draws(
+    browser, live_server, transactional_db, artifacts_dir
+):
+    """k11-18014.nxs's own default lies in an external file never stored; at its root H5Web would show only "Expected
+    "data" signal to be a dataset", and at /entry/imaging "Expected child "gts_theta_value_set" to be a dataset". The
+    viewer opens on /entry/imaging/data, the frames the dataset's page draws."""
+    load_registry()
+    path = SAMPLES_DIR / "httomo/k11-18014.nxs"
+    dataset = services.ingest_file(path=path, source_folder=path.parent).dataset
+    master = dataset.data_files.get(path=path.name)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{live_server.url}/datasets/{dataset.pid}/files/{master.pk}/explore")
+        canvas = page.locator("#viewer canvas").first
+        expect(canvas).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("treeitem", name="data", exact=True)).to_have_attribute("aria-selected", "true")
+        page.screenshot(path=artifacts_dir / "k11-imaging.png")
+        assert drawn_pixels(canvas.screenshot()) > 500
+        expect(page.locator("#viewer")).not_to_contain_text("Expected")
     finally:
         page.close()
