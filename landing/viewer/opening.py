@@ -17,13 +17,15 @@ ROOT = "/"
 def opening_path(data_file: DataFile) -> str:
     """The HDF5 path H5Web selects first in `data_file`; the root in every file but the one holding the entry.
 
-    There: the NXdata group the preview drew, when it drew the group's own coordinates (H5Web then plots the group
-    with them); else the signal it drew, alone, since H5Web refuses a whole group when one axis it names is broken
-    (k11-18014's /entry/imaging) and draws nothing for a detector group; else the dataset's entry."""
+    There: the NXdata group the preview drew, when the file's own default led to it and the preview drew the group's
+    coordinates (where H5Web, following that default from the root, would have gone too); else the signal it drew,
+    alone, which H5Web draws as a plain dataset. H5Web refuses a whole group for faults the preview works around: an
+    axis that is a broken link (k11-18014's /entry/imaging), a `title` of shape (1,) (IPNS), no NXdata class (Savu's
+    detector groups). With no preview: the dataset's entry."""
     dataset = data_file.dataset
     if not dataset.source_path or Path(dataset.source_folder) / data_file.path != Path(dataset.source_path):
         return ROOT
     drawn = Preview.objects.filter(dataset=dataset).values_list("choice", flat=True).first() or {}
-    if drawn.get("axes"):
+    if drawn.get("source") == "default" and drawn.get("axes"):
         return drawn["group"]
     return drawn.get("signal") or dataset.entry_path or ROOT

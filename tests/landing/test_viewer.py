@@ -276,17 +276,28 @@ def test_the_viewer_opens_where_the_dataset_page_draws_not_on_a_broken_default(a
     assert opening_path(anonymous_client, dataset, files["k11-18014/k11-18014-imaging.h5"]) == "/"
 
 
-def test_each_entry_of_a_file_opens_the_viewer_on_its_own_dataset(anonymous_client, db):
-    """DLS_I13_24888.nxs holds two entries, two datasets: one drawn from /entry1/pco1_hw_hdf, one with nothing
-    drawable (its frames are in raw storage), which opens on its own entry."""
+def test_each_entry_of_a_file_opens_the_viewer_on_its_own_dataset(anonymous_client, db, settings):
+    """DLS_I13_24888.nxs holds two entries, two datasets: one drawn from a detector group that is not NXdata (so
+    its signal alone), one with nothing drawable (its frames are in raw storage), which opens on its own entry.
+    NIST_SANS_cs_af1410.h5 holds ten, each opening on the NXdata group its entry's own default names."""
+    settings.EMBARGO_PERIOD_YEARS = 0
     load_registry()
-    path = SAMPLES_DIR / "Savu/DLS_I13_24888.nxs"
-    services.ingest_file(path=path, source_folder=path.parent)
-    opened = {}
-    for dataset in Dataset.objects.filter(source_path=str(path)):
-        master = dataset.data_files.get(path="DLS_I13_24888.nxs")
-        opened[dataset.entry_path] = opening_path(anonymous_client, dataset, master)
-    assert opened == {"/entry1": "/entry1/pco1_hw_hdf", "/entry1/tomo_entry": "/entry1/tomo_entry"}
+
+    def opened_in(relative: str) -> dict[str, str]:
+        path = SAMPLES_DIR / relative
+        services.ingest_file(path=path, source_folder=path.parent)
+        return {
+            dataset.entry_path: opening_path(anonymous_client, dataset, dataset.data_files.get(path=path.name))
+            for dataset in Dataset.objects.filter(source_path=str(path))
+        }
+
+    assert opened_in("Savu/DLS_I13_24888.nxs") == {
+        "/entry1": "/entry1/pco1_hw_hdf/ionc_i",
+        "/entry1/tomo_entry": "/entry1/tomo_entry",
+    }
+    with h5py.File(SAMPLES_DIR / "punx/NIST_SANS_cs_af1410.h5") as h5file:
+        defaults = {f"/{name}": f"/{name}/{entry.attrs['default']}" for name, entry in h5file.items()}
+    assert len(defaults) == 10 and opened_in("punx/NIST_SANS_cs_af1410.h5") == defaults
 
 
 def damaged_file(damage: tuple[str, int, int]):
