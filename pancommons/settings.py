@@ -419,8 +419,9 @@ PANOSC_MAX_LIMIT = env_int("PANOSC_MAX_LIMIT", 1000, minimum=1)
 PANOSC_STATEMENT_TIMEOUT_MS = env_int("PANOSC_STATEMENT_TIMEOUT_MS", 8000, minimum=100)
 
 # --- H5Web viewer (landing.viewer): h5grove routes over the files a visitor may download ---------------------------
-# One answer of /data holds at most this many bytes (a 2048×2048 float64 frame is 32 MiB); bigger selections get a 400.
-VIEWER_MAX_SLICE_BYTES = env_int("VIEWER_MAX_SLICE_BYTES", 64 * 1024**2, minimum=1)
+# One answer of /data holds at most this many bytes; bigger selections get a 400. H5Web asks for one whole image of a
+# stack: a 16M-pixel Eiger frame as DLS i04 describes it (4362×4148 int64) is 138 MiB.
+VIEWER_MAX_SLICE_BYTES = env_int("VIEWER_MAX_SLICE_BYTES", 256 * 1024**2, minimum=1)
 # A read still running after this many seconds is stopped and answered with a 422 (a damaged file): below gunicorn's
 # 30 s worker timeout, which would otherwise end the web process with every request it is serving.
 VIEWER_READ_TIMEOUT = env_int("VIEWER_READ_TIMEOUT", 20, minimum=1)

@@ -102,6 +102,31 @@ def test_selection_over_the_cap_is_refused_with_a_400_naming_the_cap(anonymous_c
     assert one.status_code == 200 and len(one.content) == frame_bytes
 
 
+def test_one_frame_of_a_16m_pixel_detector_is_served_by_default(anonymous_client, storage_dataset):
+    """An Eiger2 XE 16M frame as DLS i04 describes it (DLS_i04_Therm_6_2.nxs: 4362×4148 int64, 138 MiB) is what
+    H5Web asks for to show one image of an MX stack; the default cap serves it. Unwritten frames read as the fill
+    value, so the file stays small."""
+    with h5py.File(SAMPLES_DIR / "exampledata/DLS_i04_Therm_6_2.nxs") as h5file:
+        shape, dtype = h5file["/entry/data/data"].shape[1:], h5file["/entry/data/data"].dtype
+    frame = np.broadcast_to(np.arange(shape[1], dtype=dtype), shape)
+
+    def write(path):
+        with h5py.File(path, "w") as h5file:
+            stack = h5file.create_dataset(
+                "frames", shape=(2, *shape), dtype=dtype, chunks=(1, *shape), compression="gzip", fillvalue=7
+            )
+            stack[1] = frame
+
+    dataset, rows = storage_dataset({"eiger.h5": write})
+    for index, expected in ((0, 7), (1, frame)):
+        answer = h5grove(
+            anonymous_client, dataset, rows["eiger.h5"], "data", path="/frames", selection=f"{index},:,:", format="bin"
+        )
+        assert answer.status_code == 200, answer.content[:200]
+        served = np.frombuffer(answer.content, dtype=dtype).reshape(shape)
+        assert np.array_equal(served, np.broadcast_to(expected, shape))
+
+
 @pytest.mark.parametrize(
     ("endpoint", "query", "status", "says"),
     [
