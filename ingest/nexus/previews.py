@@ -149,6 +149,11 @@ def _link_problem(tree: Tree, handle: h5py.File, candidate: Candidate) -> str | 
     try:
         dataset = handle[candidate.signal.path]
         sources = dataset.virtual_sources() if isinstance(dataset, h5py.Dataset) and dataset.is_virtual else []
+        for source in sources:  # said first: the missing file's name is the useful part
+            if source.file_name == ".":
+                inner = next((link for link in tree.links if link.link_path == source.dset_name), None)
+                if inner is not None and not inner.object_exists:
+                    return f"its virtual dataset's source is in a missing external file ({inner.written})"
         read: list[plots.Series | plots.Axis] = [candidate.signal, *candidate.auxiliary, *candidate.axes]
         for path in (path for part in read for path in (part.path, getattr(part, "errors", None)) if path):
             field = handle.get(path)
@@ -157,11 +162,6 @@ def _link_problem(tree: Tree, handle: h5py.File, candidate: Candidate) -> str | 
                 return f"{path} {outside}"
     except (KeyError, OSError):
         return "its data cannot be opened"
-    for source in sources:
-        if source.file_name == ".":
-            inner = next((link for link in tree.links if link.link_path == source.dset_name), None)
-            if inner is not None and not inner.object_exists:
-                return f"its virtual dataset's source is in a missing external file ({inner.written})"
     return None
 
 

@@ -20,6 +20,7 @@ import h5py
 import hdf5plugin  # noqa: F401  registers bitshuffle/LZ4, blosc, zstd… before any read (APS 12-ID-B needs 32008)
 import numpy as np
 
+from catalogue import hdf5_reads
 from ingest.nexus.values import decode, to_text
 
 MAX_ARRAY_ITEMS = 16  # numeric or string arrays up to this many items are read for metadata
@@ -507,22 +508,15 @@ def read_tree(path: Path, *, source_folder: Path) -> Tree:
 
 
 def read_outside(dataset: h5py.Dataset, *, source_folder: Path) -> str | None:
-    """Why reading the dataset would read bytes from outside the source folder, or None.
-
-    HDF5 external raw storage is never read: its file names may be any path the process can read (/etc/passwd, the
-    site's secret key), absolute or from its working directory. A virtual dataset's sources must lie in the source
-    folder, as external links must (another proposal's data may sit on the same storage)."""
-    if dataset.id.get_offset() is not None:  # one run of bytes in this file: the usual case, answered at once
-        return None
-    if dataset.id.get_create_plist().get_external_count():
-        return "keeps its data in external raw files, which are never read"
-    if dataset.is_virtual:
-        folder = Path(dataset.file.filename).parent
-        for source in dataset.virtual_sources():
-            real = Path(os.path.realpath(folder / source.file_name))
-            if source.file_name != "." and not _inside(real, source_folder):
-                return f"is a virtual dataset reading {source.file_name}, outside the source folder"
-    return None
+    """Why reading the dataset would read bytes from outside the source folder (another proposal's data may sit on
+    the same storage), from a missing source, or from external raw files; None when it stays inside
+    (catalogue.hdf5_reads)."""
+    forbidden = hdf5_reads.forbidden_read(
+        dataset,
+        allowed=lambda path: _inside(Path(os.path.realpath(path)), source_folder),
+        scope="the source folder",
+    )
+    return forbidden.message if forbidden else None
 
 
 def _small_value(dataset_id: h5py.h5d.DatasetID, shape: tuple[int, ...], type_: _Type) -> object:
@@ -644,6 +638,14 @@ def _check_link_targets(tree: Tree, *, master: Path, source_folder: Path) -> Non
                     opened[real] = _open_quietly(real)
                 target = opened[real]
                 object_exists = target is not None and (link.kind == "vds" or link.object_path in target)
+                if object_exists and link.kind == "external":
+                    # The target path may itself be a link, and HDF5 follows it: check where it lands.
+                    landed = hdf5_reads.landing(target, link.object_path)
+                    if landed is not None and not _inside(Path(os.path.realpath(landed)), folder):
+                        raise FileRejected(
+                            f"external link {link.link_path} leaves the source folder through a link at "
+                            f"{link.object_path} in {link.written}"
+                        )
             checked.append(
                 LinkedFile(**{**link.__dict__, "resolved": real, "exists": exists, "object_exists": object_exists})
             )

@@ -16,11 +16,14 @@ from h5grove import content as h5content
 from h5grove import encoders
 from h5grove import utils as h5utils
 
+from catalogue import hdf5_reads
+
 logger = logging.getLogger(__name__)
 
 # Real paths of the dataset's files, or None until a link or virtual dataset needs them: most files have neither, and
 # listing a dataset of thousands of files would cost more than reading one. Then NeedsDatasetFiles asks for them.
 DatasetFiles = frozenset[Path] | None
+FORBIDDEN_READ_STATUS = {"external storage": 403, "outside": 403, "missing": 404, "nested": 422}
 
 
 class Refused(Exception):
@@ -72,43 +75,41 @@ def _inside(path: Path, dataset_files: DatasetFiles) -> bool:
     return path.resolve() in dataset_files
 
 
-def _leaves_dataset(h5file: h5py.File, link_path: str, dataset_files: DatasetFiles) -> bool:
-    """Whether the external link at link_path resolves into a file outside the dataset's files.
+def _allowed(h5file: h5py.File, path: Path, dataset_files: DatasetFiles) -> bool:
+    """Whether `path` is the file asked for (which needs no list of the dataset's files) or another of them."""
+    return path.resolve() == Path(h5file.filename).resolve() or _inside(path, dataset_files)
 
-    Checks the file HDF5 actually opened, not a guess at its search rules (prefixes, working directory).
-    """
-    try:
-        target = h5file[link_path]
-    except (KeyError, OSError):
-        return False  # unresolved: h5grove shows the link itself, nothing of a target
-    return not _inside(Path(target.file.filename), dataset_files)
+
+def _lands_outside(h5file: h5py.File, path: str, dataset_files: DatasetFiles) -> bool:
+    """Whether the object at `path` lies in a file outside the dataset's files: checks the file HDF5 actually opened,
+    not a guess at its search rules (prefixes, working directory). The file asked for needs no list of the others."""
+    landed = hdf5_reads.landing(h5file, path)
+    return landed is not None and not _allowed(h5file, landed, dataset_files)
 
 
 def _fence(h5file: h5py.File, path: str, dataset_files: DatasetFiles) -> None:
-    """Refuses a path that passes through an external link leaving the dataset's files."""
+    """Refuses a path that passes through a link leading outside the dataset's files."""
     parts = [part for part in path.split("/") if part]
     for depth in range(1, len(parts) + 1):
         prefix = "/" + "/".join(parts[:depth])
         link = h5file.get(prefix, getlink=True)
         if link is None:
             return  # h5grove reports the missing path
-        if isinstance(link, h5py.ExternalLink) and _leaves_dataset(h5file, prefix, dataset_files):
-            raise Refused(403, f"{prefix} is an external link to {link.filename}, outside this dataset's files")
+        if not isinstance(link, h5py.HardLink) and _lands_outside(h5file, prefix, dataset_files):
+            target = link.filename if isinstance(link, h5py.ExternalLink) else link.path
+            raise Refused(403, f"{prefix} is a link to {target}, outside this dataset's files")
 
 
 def _fence_storage(dataset: h5py.Dataset, path: str, dataset_files: DatasetFiles) -> None:
-    """Refuses data kept in external raw files (HDF5 external storage: any path the server can read, absolute or from
-    its working directory) and virtual datasets reading files outside the dataset's."""
-    if dataset.external:
-        raise Refused(403, f"{path} keeps its data in external raw files, which the viewer never reads")
-    if not dataset.is_virtual:
-        return
-    own = Path(dataset.file.filename)
-    for source in dataset.virtual_sources():
-        # HDF5 looks for a relative source file beside the virtual dataset's file ("." is that file itself).
-        source_path = own if source.file_name == "." else own.parent / source.file_name
-        if not _inside(source_path, dataset_files):
-            raise Refused(403, f"{path} is a virtual dataset reading {source.file_name}, outside this dataset's files")
+    """Refuses data read from external raw files, from outside the dataset's files or from a missing source
+    (catalogue.hdf5_reads)."""
+    forbidden = hdf5_reads.forbidden_read(
+        dataset,
+        allowed=lambda source: _allowed(dataset.file, source, dataset_files),
+        scope="this dataset's files",
+    )
+    if forbidden is not None:
+        raise Refused(FORBIDDEN_READ_STATUS[forbidden.reason], f"{path} {forbidden.message}")
 
 
 def _normalised(path: str | None) -> str:
@@ -152,7 +153,7 @@ def _reported(error: Exception) -> str:
 
 
 def metadata(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) -> Encoded:
-    """h5grove's /meta; a group's children that are external links leaving the dataset show as unresolved links."""
+    """h5grove's /meta; a group's children that are links leading outside the dataset show as unresolved links."""
     with _opened(file_path, path, dataset_files) as (h5file, content):
         found = content.metadata()
         if isinstance(content, h5content.GroupContent):
@@ -160,8 +161,10 @@ def metadata(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) 
             for child in found["children"]:
                 child_path = h5utils.hdf_path_join(content.path, child["name"])
                 link = h5file.get(child_path, getlink=True)
-                if isinstance(link, h5py.ExternalLink) and _leaves_dataset(h5file, child_path, dataset_files):
+                if isinstance(link, h5py.ExternalLink) and _lands_outside(h5file, child_path, dataset_files):
                     child = h5content.ExternalLinkContent(child_path, link).metadata()
+                if isinstance(link, h5py.SoftLink) and _lands_outside(h5file, child_path, dataset_files):
+                    child = h5content.SoftLinkContent(child_path, link).metadata()
                 children.append(child)
             found["children"] = children
         return _encoded(found)

@@ -138,6 +138,63 @@ def test_a_plot_axis_read_from_a_file_outside_the_source_folder_is_not_drawn(ing
     assert f"/entry/data/x is a virtual dataset reading {theirs}, outside the source folder" in reason
 
 
+def theirs_beside(tmp_path: Path) -> None:
+    """Another proposal's file beside the source folder (tmp_path/source), with a curve no preview may draw."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "other").mkdir()
+    with h5py.File(tmp_path / "other" / "theirs.h5", "w") as handle:
+        handle["secret"] = np.linspace(1000, 2000, 20)
+
+
+def scan_plotting(path: Path, write_signal) -> None:
+    """A NeXus file whose default plot's signal `write_signal(data_group)` writes as "counts"."""
+    with h5py.File(path, "w") as handle:
+        entry = handle.create_group("entry")
+        entry.attrs.update({"NX_class": "NXentry", "default": "data"})
+        entry["title"] = "Signal elsewhere"
+        data = entry.create_group("data")
+        data.attrs.update({"NX_class": "NXdata", "signal": "counts"})
+        write_signal(data)
+
+
+def test_an_external_link_into_the_folder_that_leads_on_outside_is_refused(ingest, tmp_path):
+    """The link names a file of the folder, but its target path there is a soft link to an external link leaving
+    it: HDF5 follows both, so the file is refused as a link leaving the folder is."""
+    theirs_beside(tmp_path)
+    with h5py.File(tmp_path / "source" / "relay.h5", "w") as relay:
+        relay["escape"] = h5py.ExternalLink("../other/theirs.h5", "/secret")
+        relay["soft"] = h5py.SoftLink("/escape")
+    scan_plotting(
+        tmp_path / "source" / "scan.nxs", lambda data: data.update(counts=h5py.ExternalLink("relay.h5", "/soft"))
+    )
+    job = ingest(tmp_path / "source" / "scan.nxs", source_folder=tmp_path / "source")
+    assert_failed_without_records(
+        job, "external link /entry/data/counts leaves the source folder through a link at /soft in relay.h5"
+    )
+
+
+def test_a_virtual_signal_whose_source_leads_outside_the_folder_is_not_drawn(ingest, tmp_path):
+    """The source file is in the folder; the path in it is an external link leaving it, which HDF5 follows."""
+    theirs_beside(tmp_path)
+    with h5py.File(tmp_path / "source" / "relay.h5", "w") as relay:
+        relay["escape"] = h5py.ExternalLink("../other/theirs.h5", "/secret")
+
+    def virtual_counts(data) -> None:
+        layout = h5py.VirtualLayout(shape=(20,), dtype="float64")
+        layout[:] = h5py.VirtualSource("relay.h5", "/escape", shape=(20,))
+        data.create_virtual_dataset("counts", layout)
+
+    scan_plotting(tmp_path / "source" / "scan.nxs", virtual_counts)
+    job = ingest(tmp_path / "source" / "scan.nxs", source_folder=tmp_path / "source")
+    assert job.state == IngestionJob.State.SUCCEEDED, job.error
+    preview = Dataset.objects.get(pk=job.dataset_id).preview
+    assert preview.png is None
+    assert (
+        "/entry/data/counts is a virtual dataset reading /escape in relay.h5, a link leading outside the source folder"
+        in preview.unavailable_reason
+    )
+
+
 def test_file_deleted_while_it_is_being_written_to_the_catalogue(ingest, tmp_path):
     path = tmp_path / "dmc.h5"
     shutil.copy(GOOD_SAMPLE, path)

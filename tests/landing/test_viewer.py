@@ -181,9 +181,23 @@ def storage_dataset(db, tmp_path):
     return build
 
 
+# Virtual datasets of main.h5: (source file, dataset path in it). HDF5 follows links on the path, "." is main.h5.
+VIRTUAL_SOURCES = {
+    "virtual_inside": ("other.h5", "/counts"),
+    "virtual_through_inside": (".", "/inside"),
+    "virtual_escape": ("../outside.h5", "/secret"),
+    "virtual_through_escape": (".", "/escape"),
+    "virtual_through_soft_escape": (".", "/soft_escape"),
+    "virtual_through_other_escape": ("other.h5", "/escape"),
+    "virtual_missing_file": ("missing.h5", "/counts"),
+    "virtual_through_gone": (".", "/gone"),
+}
+
+
 @pytest.fixture
 def linked_dataset(storage_dataset, tmp_path):
-    """main.h5 links into other.h5 (a file of the dataset) and into outside.h5 (beside the storage, no dataset's)."""
+    """main.h5 links into other.h5 (a file of the dataset) and into outside.h5 (beside the storage, no dataset's),
+    directly, through a soft link, and as the sources of virtual datasets."""
     secret = np.arange(12, dtype="int32")
     with h5py.File(tmp_path / "storage" / "outside.h5", "w") as outside:
         outside["secret"] = secret
@@ -191,15 +205,19 @@ def linked_dataset(storage_dataset, tmp_path):
     def write_other(path):
         with h5py.File(path, "w") as other:
             other["counts"] = np.arange(5, dtype="int32")
+            other["escape"] = h5py.ExternalLink("../outside.h5", "/secret")
 
     def write_main(path):
         with h5py.File(path, "w") as main:
             main["inside"] = h5py.ExternalLink("other.h5", "/counts")
+            main["soft_inside"] = h5py.SoftLink("/inside")
             main["escape"] = h5py.ExternalLink("../outside.h5", "/secret")
-            for name, source in (("virtual_inside", "other.h5"), ("virtual_escape", "../outside.h5")):
+            main["soft_escape"] = h5py.SoftLink("/escape")
+            main["gone"] = h5py.ExternalLink("missing.h5", "/counts")
+            for name, (source_file, source_path) in VIRTUAL_SOURCES.items():
                 layout = h5py.VirtualLayout(shape=(5,), dtype="int32")
-                layout[:] = h5py.VirtualSource(source, "/counts" if source == "other.h5" else "/secret", shape=(5,))
-                main.create_virtual_dataset(name, layout)
+                layout[:] = h5py.VirtualSource(source_file, source_path, shape=(5,))
+                main.create_virtual_dataset(name, layout, fillvalue=-1)
 
     return storage_dataset({"other.h5": write_other, "main.h5": write_main})
 
@@ -207,14 +225,17 @@ def linked_dataset(storage_dataset, tmp_path):
 def test_links_are_followed_inside_the_dataset_and_refused_when_they_leave_it(anonymous_client, linked_dataset):
     dataset, rows = linked_dataset
     main = rows["main.h5"]
-    inside = h5grove(anonymous_client, dataset, main, "data", path="/inside")
-    assert inside.status_code == 200 and inside.json() == [0, 1, 2, 3, 4]
-    assert h5grove(anonymous_client, dataset, main, "data", path="/virtual_inside").json() == [0, 1, 2, 3, 4]
-    for endpoint, path in (("meta", "/escape"), ("attr", "/escape"), ("data", "/escape"), ("data", "/virtual_escape")):
+    for path in ("/inside", "/soft_inside", "/virtual_inside", "/virtual_through_inside"):
+        inside = h5grove(anonymous_client, dataset, main, "data", path=path)
+        assert inside.status_code == 200 and inside.json() == [0, 1, 2, 3, 4], path
+    leaving = [("meta", "/escape"), ("attr", "/escape"), ("data", "/escape"), ("meta", "/soft_escape")]
+    leaving += [("data", f"/{name}") for name in ("soft_escape", *VIRTUAL_SOURCES) if "escape" in name]
+    for endpoint, path in leaving:
         refused = h5grove(anonymous_client, dataset, main, endpoint, path=path)
         assert refused.status_code == 403, (endpoint, path)
         assert "outside this dataset's files" in refused.json()["message"]
-    # The tree shows the escaping link as a link, with nothing of what lies behind it.
+        assert "10" not in refused.content.decode()  # nothing of the secret (10, 11, …) behind it
+    # The tree shows the links leaving as links, with nothing of what lies behind them.
     children = {
         child["name"]: child for child in h5grove(anonymous_client, dataset, main, "meta", path="/").json()["children"]
     }
@@ -224,7 +245,29 @@ def test_links_are_followed_inside_the_dataset_and_refused_when_they_leave_it(an
         "target_file": "../outside.h5",
         "target_path": "/secret",
     }
-    assert children["inside"]["kind"] == "dataset"
+    assert children["soft_escape"] == {"kind": "soft_link", "name": "soft_escape", "target_path": "/escape"}
+    assert children["inside"]["kind"] == children["soft_inside"]["kind"] == "dataset"
+
+
+def test_a_virtual_dataset_whose_source_is_missing_is_refused_not_served_as_fill_values(
+    anonymous_client, linked_dataset, samples
+):
+    """HDF5 reads a missing source as the fill value, without an error: the viewer says it is missing instead."""
+    dataset, rows = linked_dataset
+    missing = {"virtual_missing_file": "missing.h5, which is not in storage", "virtual_through_gone": "/gone in this"}
+    for name, says in missing.items():
+        refused = h5grove(anonymous_client, dataset, rows["main.h5"], "data", path=f"/{name}")
+        assert refused.status_code == 404 and says in refused.json()["message"], name
+    # DLS I04's frames: a virtual dataset over /entry/data/data_000001, a link to a file that was never stored.
+    i04, files = samples("exampledata", ["DLS_i04_Therm_6_2.nxs"])
+    frame = h5grove(
+        anonymous_client, i04, files["DLS_i04_Therm_6_2.nxs"], "data", path="/entry/data/data", selection="0,:,:"
+    )
+    assert frame.status_code == 404
+    assert frame.json()["message"] == (
+        "/entry/data/data is a virtual dataset reading /entry/data/data_000001 in this file, which is missing (a link "
+        "to a file not in storage, or no such dataset)"
+    )
 
 
 def test_data_kept_in_external_raw_files_are_refused(anonymous_client, storage_dataset, tmp_path):
@@ -240,7 +283,7 @@ def test_data_kept_in_external_raw_files_are_refused(anonymous_client, storage_d
     dataset, rows = storage_dataset({"main.h5": write})
     refused = h5grove(anonymous_client, dataset, rows["main.h5"], "data", path="/looted")
     assert refused.status_code == 403
-    assert refused.json() == {"message": "/looted keeps its data in external raw files, which the viewer never reads"}
+    assert refused.json() == {"message": "/looted keeps its data in external raw files, which are never read"}
     assert h5grove(anonymous_client, dataset, rows["main.h5"], "data", path="/counts").json() == [0, 1, 2, 3, 4]
 
 
