@@ -5,6 +5,11 @@ neither may take the process that asked with it: a Celery worker with its databa
 Each process keeps one reading process (a pebble pool of one), forked from it and warm between files: a fork per file
 would pay its copy-on-write faults on every file (~30 ms here). It is replaced when it dies or overruns, and recycled
 after READER_MAX_FILES reads so that nothing a file leaves behind accumulates.
+
+The recycling is done here, not by pebble's `max_tasks`: when a pool's process reached it while reads were queued
+(the viewer's threads send H5Web's requests side by side), pebble found no task to blame for the process's end and
+failed every queued read with BrokenProcessPool ("All workers expired"), each a 500. A retired pool finishes the
+reads already given to it; new reads go to a new pool.
 """
 
 import contextlib
@@ -15,6 +20,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import Literal, ParamSpec, TypeVar
 
 from django.conf import settings
@@ -27,6 +34,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _reader: ProcessPool | None = None
 _reader_of_pid = 0  # a pool is its creator's: a process forked from it (a Celery child) starts its own
+_reads_left = 0  # before the current pool is retired
 _starting = threading.Lock()  # a web process's threads share its reading process
 
 
@@ -52,7 +60,19 @@ def read_apart(
 
     The function touches no database and finds every setting it needs in its arguments; its result is pickled."""
     timeout: int = getattr(settings, timeout_setting)
-    future = _pool().schedule(function, args=args, kwargs=kwargs, timeout=timeout)
+
+    def attempt() -> Result:
+        return _result(_pool().schedule(function, args=args, kwargs=kwargs, timeout=timeout), timeout, timeout_setting)
+
+    try:
+        return attempt()
+    except BrokenProcessPool:
+        # The reading process ended while this read waited for it (killed from outside between two reads): nothing of
+        # the read ran, so it runs once more, on a new one.
+        return attempt()
+
+
+def _result(future: "Future[Result]", timeout: int, timeout_setting: str) -> Result:
     try:
         return future.result()
     except TimeoutError as error:
@@ -77,27 +97,40 @@ def stop_reader() -> None:
 
 
 def _pool() -> ProcessPool:
+    """The reading process for one more read, started or recycled as needed."""
+    global _reads_left
     with _starting:
-        return _current_pool()
+        pool = _current_pool()
+        _reads_left -= 1
+        return pool
 
 
 def _current_pool() -> ProcessPool:
-    global _reader, _reader_of_pid
-    if _reader is None or _reader_of_pid != os.getpid() or not _reader.active:
+    global _reader, _reader_of_pid, _reads_left
+    ours = _reader is not None and _reader_of_pid == os.getpid()
+    if _reader is None or not ours or not _reader.active or _reads_left <= 0:
+        if ours and _reader is not None and _reader.active:
+            _retire(_reader)
         # A Celery pool child is daemonic, and multiprocessing refuses children to a daemonic process lest they
         # outlive it. The reading process cannot: it is daemonic too, so ended when its parent exits; when its parent
         # is killed, the kernel kills the reading process (_start_clean).
         multiprocessing.current_process().daemon = False
         _reader = ProcessPool(
             max_workers=1,
-            max_tasks=settings.READER_MAX_FILES,
             initializer=_start_clean,
             # Forked: it starts at once with everything imported. Spawned or forkserver processes would re-import
             # __main__ and cannot start from a Celery pool child (billiard's process objects do not pickle).
             context=multiprocessing.get_context("fork"),
         )
         _reader_of_pid = os.getpid()
+        _reads_left = settings.READER_MAX_FILES
     return _reader
+
+
+def _retire(pool: ProcessPool) -> None:
+    """Let `pool` finish the reads it was given, then end; joined aside so that no read waits for it."""
+    pool.close()
+    threading.Thread(target=pool.join, name="retired-reader", daemon=True).start()
 
 
 def _start_clean() -> None:

@@ -4,6 +4,7 @@ files are read: tests/ingest/test_damaged_files.py and tests/landing/test_viewer
 
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -50,3 +51,19 @@ def _own_reader():
     isolation.stop_reader()
     yield
     isolation.stop_reader()
+
+
+def test_reads_side_by_side_outlive_the_recycling_of_the_reading_process(settings):
+    """H5Web sends its requests side by side: reads queued when the reading process is recycled run on the next one.
+    Pebble's own recycling (max_tasks) failed them all with BrokenProcessPool ("All workers expired")."""
+    settings.READER_MAX_FILES = 3
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        readers = list(threads.map(lambda _: isolation.read_apart("VIEWER_READ_TIMEOUT", os.getpid), range(60)))
+    assert len(readers) == 60 and len(set(readers)) >= 20 and os.getpid() not in readers
+
+
+def test_a_read_sent_as_the_reading_process_is_killed_runs_on_a_new_one():
+    first = isolation.read_apart("INGEST_READ_TIMEOUT", os.getpid)
+    os.kill(first, signal.SIGKILL)
+    second = isolation.read_apart("INGEST_READ_TIMEOUT", os.getpid)
+    assert second not in (first, os.getpid())
