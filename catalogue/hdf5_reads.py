@@ -12,6 +12,7 @@ A dataset's bytes come from another file in two ways, each named by the file its
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -62,7 +63,8 @@ def forbidden_read(
         if not allowed(source_file):
             return ForbiddenRead("outside", f"is a virtual dataset reading {file_name}, outside {scope}")
         where = "this file" if file_name == "." else file_name
-        with h5py.File(source_file, "r") as source:
+        # The file itself is read through its open handle: opened anew, HDF5 would ask for the same access flags.
+        with nullcontext(dataset.file) if file_name == "." else h5py.File(source_file, "r") as source:
             landed = landing(source, source_path)
             if landed is None:
                 return ForbiddenRead(
