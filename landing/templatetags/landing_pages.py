@@ -21,6 +21,14 @@ def bytes_size(size: int | None) -> str:
 
 
 @register.filter
+def size_for_people(size: str) -> str:
+    """A DataCite size as the page shows it: the exact "4112489 bytes" machines compare (metadata._sizes) becomes
+    "4.1 MB (4,112,489 bytes)"; any other size is shown as written."""
+    number, _, unit = size.partition(" ")
+    return f"{human_size(int(number))} ({int(number):,} bytes)" if unit == "bytes" and number.isdigit() else size
+
+
+@register.filter
 def si_value(parameter: Parameter) -> str:
     if parameter.value_si is None:  # a text parameter
         return ""

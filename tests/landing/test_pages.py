@@ -12,6 +12,7 @@ from lxml import etree
 from signposting.linkheader import find_signposting_http_link
 
 from catalogue.models import Dataset, DatasetStatistics, DocumentStatistics, Preview
+from landing.datacite.metadata import human_size
 from landing.models import RelatedWork
 from landing.services import pages
 from tests.factories import CollectionFactory, DatasetFactory, PersonFactory, UserFactory
@@ -67,6 +68,15 @@ def test_open_doi_page_shows_everything_a_scientist_needs(anonymous_client, open
     ):
         assert expected in html, expected
     assert "private@example.org" not in html
+
+
+def test_doi_page_gives_the_volume_as_people_read_it_beside_the_exact_bytes(anonymous_client, open_proposal):
+    """DataCite's sizes keep the exact byte count machines compare; the page says it as people read it too."""
+    sizes = anonymous_client.get(DOI_URL, {"format": "datacite-json"}).json()["sizes"]
+    size, files = int(sizes[0].removesuffix(" bytes")), sizes[1]
+    [volume] = html_tree(anonymous_client.get(DOI_URL)).xpath("//dt[.='Volume']/following-sibling::dd[1]")
+    assert volume.xpath("string()") == f"{human_size(size)} ({size:,} bytes), {files}"
+    assert size > 1000  # the human size differs from the bytes
 
 
 def test_doi_page_head_carries_json_ld_scholar_tags_and_canonical(anonymous_client, registered_proposal):
