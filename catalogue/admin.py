@@ -86,7 +86,7 @@ class KnownIdsOnly(AutocompleteMixin):
         self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
     ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
         target = self.field.target_field
-        return super().optgroups(name, [item for item in value if _is_value_of(target, item)], attr)
+        return super().optgroups(name, [item for item in value if is_value_of(target, item)], attr)
 
 
 class CheckedAutocompleteSelect(KnownIdsOnly, AutocompleteSelect):
@@ -97,7 +97,8 @@ class CheckedAutocompleteSelectMultiple(KnownIdsOnly, AutocompleteSelectMultiple
     pass
 
 
-def _is_value_of(field: models.Field, value: str) -> bool:
+def is_value_of(field: models.Field, value: str) -> bool:
+    """Whether `value`, as a form or a URL sends it, can be a value of `field` (an id: digits for an integer key)."""
     try:
         field.to_python(value)
     except ValidationError:
@@ -144,7 +145,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     @staticmethod
     def _check_id(model: type[models.Model], value: str) -> None:
         """An id that cannot be one of the model's is a 404, as one that names no record is, not a ValueError."""
-        if not _is_value_of(model._meta.pk, value):
+        if not is_value_of(model._meta.pk, value):
             raise Http404(f"No {model._meta.verbose_name} has the id {value!r}.")
 
 

@@ -30,13 +30,18 @@ class ForbiddenRead:
     message: str
 
 
-def landing(h5file: h5py.File, path: str) -> Path | None:
-    """The file holding the object at `path`, every link on the way followed as HDF5 follows it; None when the path
-    does not resolve (a missing object, or a link whose target is missing)."""
+def resolved(h5file: h5py.File, path: str) -> h5py.HLObject | None:
+    """The object at `path`, every link on the way followed as HDF5 follows it; None when the path does not resolve
+    (a missing object, or a link whose target is missing)."""
     try:
-        target = h5file.get(path)
+        return h5file.get(path)
     except (KeyError, OSError):
         return None
+
+
+def landing(h5file: h5py.File, path: str) -> Path | None:
+    """The file holding the object at `path` (see `resolved`), or None."""
+    target = resolved(h5file, path)
     return None if target is None else Path(target.file.filename)
 
 
@@ -65,18 +70,17 @@ def forbidden_read(
         where = "this file" if file_name == "." else file_name
         # The file itself is read through its open handle: opened anew, HDF5 would ask for the same access flags.
         with nullcontext(dataset.file) if file_name == "." else h5py.File(source_file, "r") as source:
-            landed = landing(source, source_path)
-            if landed is None:
+            target = resolved(source, source_path)
+            if target is None:
                 return ForbiddenRead(
                     "missing",
                     f"is a virtual dataset reading {source_path} in {where}, which is missing (a link to a file not "
                     "in storage, or no such dataset)",
                 )
-            if not allowed(landed):
+            if not allowed(Path(target.file.filename)):
                 return ForbiddenRead(
                     "outside", f"is a virtual dataset reading {source_path} in {where}, a link leading outside {scope}"
                 )
-            target = source[source_path]
             if not isinstance(target, h5py.Dataset):
                 return ForbiddenRead("missing", f"is a virtual dataset reading {source_path} in {where}, not a dataset")
             deeper = forbidden_read(target, allowed=allowed, scope=scope, depth=depth + 1)

@@ -107,24 +107,25 @@ def _pool() -> ProcessPool:
 
 def _current_pool() -> ProcessPool:
     global _reader, _reader_of_pid, _reads_left
-    ours = _reader is not None and _reader_of_pid == os.getpid()
-    if _reader is None or not ours or not _reader.active or _reads_left <= 0:
-        if ours and _reader is not None and _reader.active:
-            _retire(_reader)
-        # A Celery pool child is daemonic, and multiprocessing refuses children to a daemonic process lest they
-        # outlive it. The reading process cannot: it is daemonic too, so ended when its parent exits; when its parent
-        # is killed, the kernel kills the reading process (_start_clean).
-        multiprocessing.current_process().daemon = False
-        _reader = ProcessPool(
-            max_workers=1,
-            initializer=_start_clean,
-            # Forked: it starts at once with everything imported. Spawned or forkserver processes would re-import
-            # __main__ and cannot start from a Celery pool child (billiard's process objects do not pickle).
-            context=multiprocessing.get_context("fork"),
-        )
-        _reader_of_pid = os.getpid()
-        _reads_left = settings.READER_MAX_FILES
-    return _reader
+    ours = _reader if _reader_of_pid == os.getpid() else None
+    if ours is not None and ours.active:
+        if _reads_left > 0:
+            return ours
+        _retire(ours)
+    # A Celery pool child is daemonic, and multiprocessing refuses children to a daemonic process lest they outlive
+    # it. The reading process cannot: it is daemonic too, so ended when its parent exits; when its parent is killed,
+    # the kernel kills the reading process (_start_clean).
+    multiprocessing.current_process().daemon = False
+    _reader = pool = ProcessPool(
+        max_workers=1,
+        initializer=_start_clean,
+        # Forked: it starts at once with everything imported. Spawned or forkserver processes would re-import
+        # __main__ and cannot start from a Celery pool child (billiard's process objects do not pickle).
+        context=multiprocessing.get_context("fork"),
+    )
+    _reader_of_pid = os.getpid()
+    _reads_left = settings.READER_MAX_FILES
+    return pool
 
 
 def _retire(pool: ProcessPool) -> None:

@@ -9,10 +9,10 @@ import json
 from collections.abc import Callable, Iterator
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from catalogue.admin import is_value_of
 from catalogue.api.parsers import FORM_TYPES
 
 
@@ -99,9 +99,7 @@ class RefuseUnknownAdminSelectionMiddleware:
             return None
         options = model_admin.model._meta
         for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-            try:
-                options.pk.to_python(value)
-            except ValidationError:
+            if not is_value_of(options.pk, value):
                 message = (
                     f"The selection holds “{value}”, which is not the id of a {options.verbose_name}: nothing was done."
                 )

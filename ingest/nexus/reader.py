@@ -637,15 +637,15 @@ def _check_link_targets(tree: Tree, *, master: Path, source_folder: Path) -> Non
                 if real not in opened:
                     opened[real] = _open_quietly(real)
                 target = opened[real]
-                object_exists = target is not None and (link.kind == "vds" or link.object_path in target)
-                if object_exists and link.kind == "external":
-                    # The target path may itself be a link, and HDF5 follows it: check where it lands.
-                    landed = hdf5_reads.landing(target, link.object_path)
-                    if landed is not None and not _inside(Path(os.path.realpath(landed)), folder):
-                        raise FileRejected(
-                            f"external link {link.link_path} leaves the source folder through a link at "
-                            f"{link.object_path} in {link.written}"
-                        )
+                # The target path may itself be a link, and HDF5 follows it: where it lands is checked too.
+                external = target is not None and link.kind == "external"
+                landed = hdf5_reads.landing(target, link.object_path) if external else None
+                object_exists = target is not None and (link.kind == "vds" or landed is not None)
+                if landed is not None and not _inside(Path(os.path.realpath(landed)), folder):
+                    raise FileRejected(
+                        f"external link {link.link_path} leaves the source folder through a link at "
+                        f"{link.object_path} in {link.written}"
+                    )
             checked.append(
                 LinkedFile(**{**link.__dict__, "resolved": real, "exists": exists, "object_exists": object_exists})
             )

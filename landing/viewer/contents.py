@@ -15,6 +15,7 @@ import h5py
 from h5grove import content as h5content
 from h5grove import encoders
 from h5grove import utils as h5utils
+from h5grove.models import LinkResolution
 
 from catalogue import hdf5_reads
 
@@ -161,10 +162,8 @@ def metadata(*, file_path: Path, path: str | None, dataset_files: DatasetFiles) 
             for child in found["children"]:
                 child_path = h5utils.hdf_path_join(content.path, child["name"])
                 link = h5file.get(child_path, getlink=True)
-                if isinstance(link, h5py.ExternalLink) and _lands_outside(h5file, child_path, dataset_files):
-                    child = h5content.ExternalLinkContent(child_path, link).metadata()
-                if isinstance(link, h5py.SoftLink) and _lands_outside(h5file, child_path, dataset_files):
-                    child = h5content.SoftLinkContent(child_path, link).metadata()
+                if not isinstance(link, h5py.HardLink) and _lands_outside(h5file, child_path, dataset_files):
+                    child = h5content.create_content(h5file, child_path, LinkResolution.NONE).metadata()
                 children.append(child)
             found["children"] = children
         return _encoded(found)
